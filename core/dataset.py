@@ -1,0 +1,195 @@
+"""Loading and schema checks for the evidence tables in ``data/``.
+
+The CSVs keep every number as reported, with its provenance.  ``load_dataset`` reads them and
+``validate_*`` check them once, at the boundary, listing every problem (row, column, value,
+expectation) in one :class:`~core.errors.DatasetError`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from core.conversions import DISPERSION_TYPES
+from core.errors import DatasetError
+
+DATA_DIR = Path(__file__).resolve().parents[1] / "data"
+
+OUTCOMES = ("hba1c", "fbg", "pbg", "fcp", "insulin")
+OUTCOME_CODES = OUTCOMES + ("cpeptide_unspecified",)
+ARMS = ("msc", "control")
+SETS = ("paper", "update")
+DM_TYPES = ("T1DM", "T2DM")
+DESIGN_CLASSES = ("rct", "controlled", "single_arm")
+
+STUDY_COLUMNS = ("study_id", "set", "ref_no", "id_confidence", "first_author", "year", "title", "journal",
+                 "doi", "pmid", "dm_type", "country", "design", "design_class", "n_msc", "n_control",
+                 "msc_source", "dose", "route", "followup_months", "confidence", "source_url")
+OUTCOME_COLUMNS = ("study_id", "set", "arm", "outcome", "timepoint_months", "timepoint_label", "n", "mean",
+                   "dispersion_type", "disp1", "disp2", "unit", "use", "use_note", "source_url", "locator",
+                   "snippet")
+EVENT_COLUMNS = ("study_id", "set", "arm", "event", "count", "n", "source_url", "locator", "snippet")
+GAP_COLUMNS = ("study_id", "outcome", "timepoint_months", "status", "reason", "source_url")
+REPORTED_COLUMNS = ("result_id", "locator", "outcome", "comparison", "population", "timepoint", "measure",
+                    "model", "estimate", "ci_low", "ci_high", "z", "pvalue", "i2", "q_pvalue", "refs", "claim",
+                    "note")
+
+# Hard limits that keep a malformed upload from exhausting memory or the plot.
+MAX_ROWS = 20_000
+MAX_ABS_VALUE = 1e9
+
+
+@dataclass(frozen=True, slots=True)
+class Dataset:
+    """The evidence tables.  ``name`` says which dataset this is (shown in a banner)."""
+
+    studies: pd.DataFrame
+    outcomes: pd.DataFrame
+    events: pd.DataFrame
+    gaps: pd.DataFrame
+    reported: pd.DataFrame
+    name: str = "shipped dataset (Li et al. 2021 + extraction)"
+
+    def study_label(self, study_id: str) -> str:
+        row = self.studies.loc[self.studies["study_id"] == study_id]
+        if row.empty:
+            return study_id
+        r = row.iloc[0]
+        return f"{r['first_author']} {r['year']}".split(" (")[0] if pd.notna(r["year"]) else study_id
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+
+
+def _missing_columns(df: pd.DataFrame, columns, table: str) -> list[str]:
+    missing = [c for c in columns if c not in df.columns]
+    return [f"{table}: missing column(s) {', '.join(missing)}; expected columns: {', '.join(columns)}"] \
+        if missing else []
+
+
+def _numeric(df, col, table, problems, *, required, integer=False, positive=False, allow_zero=True):
+    out = pd.to_numeric(df[col].replace("", np.nan), errors="coerce")
+    for i, raw in df[col].items():
+        val = out[i]
+        where = f"{table} row {i + 2}, column `{col}`"   # +2: header line and 1-based rows
+        if raw == "" or raw is None:
+            if required:
+                problems.append(f"{where}: value is empty; expected a number")
+            continue
+        if pd.isna(val) or not np.isfinite(val):
+            problems.append(f"{where}: {raw!r} is not a finite number")
+        elif abs(val) > MAX_ABS_VALUE:
+            problems.append(f"{where}: {raw!r} is implausibly large (|value| > {MAX_ABS_VALUE:g})")
+        elif integer and val != int(val):
+            problems.append(f"{where}: {raw!r} must be a whole number")
+        elif positive and (val < 0 or (val == 0 and not allow_zero)):
+            problems.append(f"{where}: {raw!r} must be {'>= 0' if allow_zero else '> 0'}")
+    return out
+
+
+def _allowed(df, col, allowed, table, problems, *, allow_empty=False):
+    for i, raw in df[col].items():
+        if raw == "" and allow_empty:
+            continue
+        if raw not in allowed:
+            problems.append(f"{table} row {i + 2}, column `{col}`: {raw!r} is not one of {', '.join(allowed)}")
+
+
+def validate_studies(df: pd.DataFrame) -> pd.DataFrame:
+    """Check the study characteristics table; return it with numeric columns typed."""
+    problems = _missing_columns(df, ("study_id", "set", "dm_type", "design_class", "first_author", "year"), "studies")
+    if problems:
+        raise DatasetError(problems, "studies")
+    df = df.copy()
+    for col in STUDY_COLUMNS:
+        if col not in df.columns:
+            df[col] = ""
+    dup = df["study_id"][df["study_id"].duplicated()]
+    problems += [f"studies: study_id {s!r} appears more than once" for s in dup]
+    problems += [f"studies row {i + 2}, column `study_id`: value is empty" for i, s in df["study_id"].items() if not s]
+    _allowed(df, "set", SETS, "studies", problems)
+    _allowed(df, "dm_type", DM_TYPES, "studies", problems)
+    _allowed(df, "design_class", DESIGN_CLASSES, "studies", problems)
+    df["year_num"] = _numeric(df, "year", "studies", problems, required=False, integer=True)
+    if problems:
+        raise DatasetError(problems, "studies")
+    return df
+
+
+def validate_outcomes(df: pd.DataFrame, study_ids=None) -> pd.DataFrame:
+    """Check the arm-level outcome table; return it with numeric columns typed.
+
+    Rules: known outcome, arm and dispersion codes; n a whole number >= 1; mean finite;
+    disp1 > 0 for SD/SE; ordered bounds for CI/IQR/range; every study_id known (when
+    ``study_ids`` is given); at most ``MAX_ROWS`` rows.
+    """
+    problems = _missing_columns(df, ("study_id", "arm", "outcome", "timepoint_months", "n", "mean",
+                                     "dispersion_type", "disp1", "unit"), "outcomes")
+    if problems:
+        raise DatasetError(problems, "outcomes")
+    if len(df) > MAX_ROWS:
+        raise DatasetError([f"outcomes: {len(df)} rows; at most {MAX_ROWS} are accepted"], "outcomes")
+    df = df.copy().reset_index(drop=True)
+    for col in OUTCOME_COLUMNS:
+        if col not in df.columns:
+            df[col] = "yes" if col == "use" else ("paper" if col == "set" else "")
+    df["use"] = df["use"].replace("", "yes")
+    _allowed(df, "arm", ARMS, "outcomes", problems)
+    _allowed(df, "outcome", OUTCOME_CODES, "outcomes", problems)
+    _allowed(df, "dispersion_type", DISPERSION_TYPES, "outcomes", problems)
+    _allowed(df, "use", ("yes", "no"), "outcomes", problems)
+    _allowed(df, "set", SETS, "outcomes", problems)
+    df["timepoint_num"] = _numeric(df, "timepoint_months", "outcomes", problems, required=False, positive=True)
+    df["n_num"] = _numeric(df, "n", "outcomes", problems, required=True, integer=True, positive=True,
+                           allow_zero=False)
+    df["mean_num"] = _numeric(df, "mean", "outcomes", problems, required=True)
+    df["disp1_num"] = _numeric(df, "disp1", "outcomes", problems, required=True)
+    df["disp2_num"] = _numeric(df, "disp2", "outcomes", problems, required=False)
+    for i, r in df.iterrows():
+        where = f"outcomes row {i + 2}"
+        t, d1, d2 = r["dispersion_type"], r["disp1_num"], r["disp2_num"]
+        if t in ("sd", "sd?", "se") and pd.notna(d1) and d1 <= 0:
+            problems.append(f"{where}, column `disp1`: {r['disp1']!r} is an impossible {t.rstrip('?').upper()}; "
+                            "expected a value > 0")
+        if t in ("ci95", "median_iqr", "median_range"):
+            if pd.isna(d2):
+                problems.append(f"{where}, column `disp2`: empty; {t} needs a lower (disp1) and upper (disp2) bound")
+            elif pd.notna(d1) and pd.notna(r["mean_num"]) and not d1 <= r["mean_num"] <= d2:
+                problems.append(f"{where}: bounds {r['disp1']}..{r['disp2']} do not contain the centre {r['mean']}")
+            elif pd.notna(d1) and d2 <= d1:
+                problems.append(f"{where}: upper bound {r['disp2']} must exceed lower bound {r['disp1']}")
+        if t in ("se", "ci95", "median_iqr", "median_range") and pd.notna(r["n_num"]) and r["n_num"] < 2:
+            problems.append(f"{where}, column `n`: {t} needs n >= 2; got {r['n']}")
+    if study_ids is not None:
+        known = set(study_ids)
+        for i, s in df["study_id"].items():
+            if s not in known:
+                problems.append(f"outcomes row {i + 2}, column `study_id`: {s!r} is not in the studies table")
+    key = ["study_id", "arm", "outcome", "timepoint_months"]
+    used = df[df["use"] == "yes"]
+    for k, grp in used.groupby(key):
+        if len(grp) > 1:
+            problems.append(f"outcomes rows {', '.join(str(i + 2) for i in grp.index)}: {'/'.join(k)} appears "
+                            f"{len(grp)} times with use=yes; mark one row use=yes and the others use=no")
+    if problems:
+        raise DatasetError(problems, "outcomes")
+    return df
+
+
+def load_dataset(data_dir: Path | str = DATA_DIR) -> Dataset:
+    """Read and validate the shipped evidence tables."""
+    data_dir = Path(data_dir)
+    studies = validate_studies(_read_csv(data_dir / "studies.csv"))
+    outcomes = validate_outcomes(_read_csv(data_dir / "outcomes.csv"), studies["study_id"])
+    events = _read_csv(data_dir / "events.csv")
+    gaps_path = data_dir / "gaps.csv"
+    gaps = _read_csv(gaps_path) if gaps_path.exists() else pd.DataFrame(columns=GAP_COLUMNS)
+    reported = _read_csv(data_dir / "reported_results.csv")
+    problems = _missing_columns(events, EVENT_COLUMNS, "events") + _missing_columns(gaps, GAP_COLUMNS, "gaps") \
+        + _missing_columns(reported, REPORTED_COLUMNS, "reported_results")
+    if problems:
+        raise DatasetError(problems, str(data_dir))
+    return Dataset(studies=studies, outcomes=outcomes, events=events, gaps=gaps, reported=reported)

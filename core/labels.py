@@ -1,0 +1,80 @@
+"""The words and number formats shown to users, in one place (pages, exports and tests share them).
+
+Number formats follow RevMan 5's forest plots: estimates and CIs to 2 decimals, P values to
+2 significant figures down to "P < 0.00001", I^2 as a whole percent.
+"""
+from __future__ import annotations
+
+import math
+
+MINUS = "\u2212"
+
+
+def fmt_num(x: float, digits: int = 2) -> str:
+    """A number with a true minus sign, as RevMan prints; 'NA' for a missing value."""
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "NA"
+    s = f"{x:.{digits}f}"
+    if s.startswith("-") and float(s) == 0:
+        s = s[1:]
+    return s.replace("-", MINUS)
+
+
+def fmt_p(p: float) -> str:
+    """RevMan-style P value: 'P < 0.00001'; below 0.01 one significant figure ('P = 0.0002',
+    'P = 0.003'); otherwise 2 decimals ('P = 0.17'), as the paper's Results print them."""
+    if p is None or math.isnan(p):
+        return "P not applicable"
+    if p < 0.00001:
+        return "P < 0.00001"
+    if p >= 0.995:
+        return "P = 1.00"
+    if p >= 0.00995:
+        return f"P = {p:.2f}"
+    digits = -int(math.floor(math.log10(p)))
+    rounded = round(p, digits)
+    if rounded >= 10 ** (1 - digits):   # 0.00995 -> 0.01 etc.
+        digits -= 1
+    return f"P = {p:.{digits}f}"
+
+
+def fmt_ci(est: float, low: float, high: float, digits: int = 2) -> str:
+    """'-0.66 [-1.61, 0.29]' with true minus signs."""
+    return f"{fmt_num(est, digits)} [{fmt_num(low, digits)}, {fmt_num(high, digits)}]"
+
+
+def heterogeneity_line(res) -> str:
+    """RevMan's heterogeneity line for a pooled result (Tau² shown for random effects only)."""
+    if res.k < 2:
+        return "Heterogeneity: not applicable (k = 1)"
+    tau = f"Tau² = {fmt_num(res.tau2)}; " if res.method != "FE" else ""
+    return (f"Heterogeneity: {tau}Chi² = {fmt_num(res.q)}, df = {res.q_df} ({fmt_p(res.q_pvalue)}); "
+            f"I² = {res.i2:.0f}%")
+
+
+def overall_effect_line(res) -> str:
+    """'Test for overall effect: Z = 2.60 (P = 0.009)'."""
+    return f"Test for overall effect: Z = {abs(res.statistic):.2f} ({fmt_p(res.pvalue)})"
+
+
+def subgroup_test_line(sub) -> str:
+    """'Test for subgroup differences: Chi² = 1.23, df = 1 (P = 0.27), I² = 18.7%'."""
+    if sub.df_between < 1:
+        return "Test for subgroup differences: not applicable (one subgroup)"
+    return (f"Test for subgroup differences: Chi² = {fmt_num(sub.q_between)}, df = {sub.df_between} "
+            f"({fmt_p(sub.p_between)}), I² = {sub.i2_between:.1f}%")
+
+
+def model_label(method: str) -> str:
+    return "Fixed effect (IV)" if method == "FE" else f"Random effects ({method})"
+
+
+def favours_labels(lower_is_better: bool, comparison: str) -> tuple[str, str]:
+    """(left label, right label) under the forest plot's axis.
+
+    Left of zero is a negative difference (MSC minus control, or after minus before).  For
+    outcomes where lower is better that favours MSC; for C-peptide it favours the comparator.
+    """
+    good, bad = (("Favours MSC", "Favours control") if comparison == "vs_control"
+                 else ("Favours after MSC", "Favours before MSC"))
+    return (good, bad) if lower_is_better else (bad, good)
