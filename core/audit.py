@@ -41,6 +41,7 @@ References
 """
 from __future__ import annotations
 
+import csv
 import io
 import math
 import re
@@ -591,14 +592,19 @@ def read_reported_csv(data: bytes) -> pd.DataFrame:
     if "\x00" in text:
         raise ValueError("The uploaded file contains binary data; upload a CSV text file.")
     try:
+        header = next(csv.reader(io.StringIO(text)), [])
+    except csv.Error as exc:
+        raise ValueError(f"The uploaded file could not be read as CSV: {exc}") from None
+    names = [h.strip().lower() for h in header]
+    dupes = sorted({c for c in names if c and names.count(c) > 1})
+    if dupes:
+        raise ValueError(f"The uploaded file has duplicate column(s): {', '.join(dupes)}.")
+    try:
         df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_values=[""],
                          skipinitialspace=True)
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise ValueError(f"The uploaded file could not be read as CSV: {str(exc).strip()}") from None
     df.columns = [str(c).strip().lower() for c in df.columns]
-    dupes = sorted({c for c in df.columns if list(df.columns).count(c) > 1})
-    if dupes:
-        raise ValueError(f"The uploaded file has duplicate column(s): {', '.join(dupes)}.")
     missing = [c for c in REQUIRED_COLUMNS if c not in df.columns]
     if missing:
         raise ValueError(
