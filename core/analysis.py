@@ -255,6 +255,9 @@ def analyse(dataset: Dataset, spec: AnalysisSpec) -> ForestAnalysis:
         label = dataset.study_label(sid)
         base = dict(study_id=sid, label=label, dm_type=st_row["dm_type"], design_class=st_row["design_class"],
                     id_confidence=st_row["id_confidence"], year=st_row["year_num"])
+        if spec.comparison == "vs_control" and st_row["design_class"] == "single_arm":
+            unavailable.append({**base, "reason": "single-arm study: no control group"})
+            continue
         if rows.empty:
             reason = _reason_from_gaps(dataset.gaps, sid, spec.outcome) or "no numbers extracted for this outcome"
             unavailable.append({**base, "reason": reason})
@@ -307,3 +310,74 @@ def analyse(dataset: Dataset, spec: AnalysisSpec) -> ForestAnalysis:
 def with_changes(spec: AnalysisSpec, **changes) -> AnalysisSpec:
     """A copy of ``spec`` with some choices changed (used by sensitivity variants)."""
     return replace(spec, **changes)
+
+
+# Agreement with a printed result: RevMan prints 2 decimals, so a recomputed value that
+# rounds to the printed one lies within 0.005 of it; 0.01 also absorbs the printed value's own
+# rounding (issue: "reproduced within rounding", +/-0.01 on the estimate and CI bounds).
+REPRODUCED_TOLERANCE = 0.01
+
+
+def pooled_for_population(a: ForestAnalysis, population: str) -> MetaResult | None:
+    """The recomputed pooled result that a reported row for ``population`` compares with."""
+    if a.pooled is None:
+        return None
+    if population == a.spec.population:
+        return a.pooled
+    if a.subgroups is not None and population in a.subgroups.subgroups:
+        return a.subgroups.subgroups[population]
+    return None
+
+
+def reported_vs_recomputed(a: ForestAnalysis) -> pd.DataFrame:
+    """Each reported result at the chosen time point next to the recomputed one.
+
+    Columns: result_id, locator, population, reported (text), recomputed (text), k,
+    diff_estimate, status ('reproduced within rounding' / 'differs' / 'cannot recompute' /
+    'different measure'), explanation.
+    """
+    from core import labels as lab
+
+    out = []
+    rep = a.reported[a.reported["same_timepoint"]] if not a.reported.empty else a.reported
+    for _, r in rep.iterrows():
+        est, lo, hi = (pd.to_numeric(r[c], errors="coerce") for c in ("estimate", "ci_low", "ci_high"))
+        res = pooled_for_population(a, r["population"])
+        row = {"result_id": r["result_id"], "locator": r["locator"], "population": r["population"],
+               "reported": f"{r['measure']} {lab.fmt_ci(est, lo, hi)}, P {r['pvalue']}", "recomputed": "",
+               "k": 0, "diff_estimate": float("nan")}
+        if r["measure"] != a.spec.measure:
+            row.update(status="different measure",
+                       explanation=f"The paper reports this as {r['measure']}; switch Measure to {r['measure']} "
+                                   "to compare.")
+        elif res is None:
+            row.update(status="cannot recompute",
+                       explanation="No study in this selection has usable numbers for this population.")
+        else:
+            diffs = [res.estimate - est, res.ci_low - lo, res.ci_high - hi]
+            ok = all(abs(d) <= REPRODUCED_TOLERANCE for d in diffs)
+            row.update(recomputed=f"{a.spec.measure} {lab.fmt_ci(res.estimate, res.ci_low, res.ci_high)}, "
+                                  f"{lab.fmt_p(res.pvalue)}",
+                       k=res.k, diff_estimate=diffs[0],
+                       status="reproduced within rounding" if ok else "differs",
+                       explanation="" if ok else _differs_reason(a, r, res))
+        out.append(row)
+    return pd.DataFrame(out, columns=["result_id", "locator", "population", "reported", "recomputed", "k",
+                                      "diff_estimate", "status", "explanation"])
+
+
+def _differs_reason(a: ForestAnalysis, reported: pd.Series, res: MetaResult) -> str:
+    refs = [x.strip() for x in str(reported.get("refs", "") or "").split(",") if x.strip()]
+    parts = []
+    if refs and res.k < len(refs):
+        parts.append(f"only {res.k} of the {len(refs)} studies the paper cites have usable numbers here")
+    elif not a.unavailable.empty:
+        missing = a.unavailable[a.unavailable["dm_type"] == reported["population"]] \
+            if reported["population"] in ("T1DM", "T2DM") else a.unavailable
+        if len(missing):
+            parts.append(f"{len(missing)} study(ies) in scope have no usable numbers")
+    if isinstance(reported.get("model"), str) and reported["model"]:
+        want = "FE" if reported["model"] == "fixed" else "random"
+        if (want == "FE") != (a.method == "FE"):
+            parts.append(f"the paper used a {reported['model']}-effect model")
+    return ("Likely because " + "; ".join(parts) + ".") if parts else "No visible reason."

@@ -57,7 +57,10 @@ class Dataset:
         if row.empty:
             return study_id
         r = row.iloc[0]
-        return f"{r['first_author']} {r['year']}".split(" (")[0] if pd.notna(r["year"]) else study_id
+        author = str(r["first_author"]).split(" (")[0].strip().split(" ")[0]   # surname, as RevMan labels
+        if not author or author.startswith("NR"):
+            return study_id
+        return f"{author} {r['year']}".strip()
 
 
 def _read_csv(path: Path) -> pd.DataFrame:

@@ -1,30 +1,88 @@
-"""Inverse-variance pooling: fixed effect and random effects.
+"""Inverse-variance pooling: fixed effect (common effect) and random effects.
 
-``meta_analysis(yi, vi, method=...)`` returns one frozen :class:`MetaResult` that carries its
-inputs, so forest plots, leave-one-out and export need nothing else (metafor's design).
+``meta_analysis(yi, vi, method=..., test=..., pi=...)`` returns one frozen :class:`MetaResult`
+that carries its inputs, so forest plots, leave-one-out, bias tests and export need nothing
+else (metafor's design: ``rma.uni`` keeps ``yi.f``, ``vi.f`` and ``slab``).
 """
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special
 
 from core import heterogeneity as het
 from core.errors import InsufficientStudiesError
 
-METHODS = ("FE", "DL")
+METHODS = ("FE", "DL", "REML", "PM", "ML", "HE", "SJ")
+METHOD_ALIASES = {"EE": "FE"}
+TESTS = ("z", "knha")
+PI_DISTS = ("norm", "t(k-1)", "t(k-2)")
+
+METHOD_LABELS = {
+    "FE": "Fixed-Effect Model (inverse variance)",
+    "DL": "DerSimonian-Laird",
+    "REML": "restricted maximum likelihood",
+    "PM": "Paule-Mandel",
+    "ML": "maximum likelihood",
+    "HE": "Hedges",
+    "SJ": "Sidik-Jonkman",
+}
+
+
+def _z_crit(level: float) -> float:
+    return float(special.ndtri(1 - (1 - level) / 2))
+
+
+def _t_crit(level: float, df: float) -> float:
+    if not df > 0:
+        return float("nan")
+    if np.isinf(df):
+        return _z_crit(level)
+    return float(special.stdtrit(df, 1 - (1 - level) / 2))
+
+
+def _two_sided_p(stat: float, df: float) -> float:
+    if np.isinf(df):
+        return float(2 * special.ndtr(-abs(stat)))
+    if not df > 0:
+        return float("nan")
+    return float(2 * special.stdtr(df, -abs(stat)))
+
+
+class ConfidenceInterval(NamedTuple):
+    """A two-sided interval ``(low, high)``; unpacking order is unambiguous."""
+
+    low: float
+    high: float
 
 
 @dataclass(frozen=True, slots=True)
 class MetaResult:
     """A pooled estimate with its heterogeneity statistics.
 
-    Attributes (arrays have shape (k,)): ``yi``, ``vi``, ``labels``, ``weights`` (percent,
-    summing to 100); scalars: ``k``, ``estimate``, ``se``, ``ci_low``, ``ci_high``,
-    ``statistic`` (z), ``pvalue``, ``tau2`` (>= 0), ``q``, ``q_df``, ``q_pvalue``, ``i2``
-    (percent, Q-based as RevMan 5), ``h2``, ``method``, ``level``.
+    Arrays have shape (k,): ``yi``, ``vi`` (inputs), ``labels``, ``weights`` (percent,
+    summing to 100; ``1/(vi + tau2)``).
+
+    Scalars:
+
+    - ``k``; ``method`` (tau^2 estimator code, "FE" for fixed effect); ``level``;
+    - ``estimate``, ``se``, ``ci_low``, ``ci_high``, ``statistic`` (z, or t for HKSJ),
+      ``pvalue``; ``test`` ("z" or "knha") and ``df`` (inf for z; k - 1 for HKSJ);
+    - ``tau2`` (>= 0), ``q``, ``q_df``, ``q_pvalue`` (Cochran's Q with 1/vi weights);
+    - ``i2`` (percent, **Q-based** as RevMan 5 and R meta print) and ``h2`` (Q/df);
+    - ``i2_tau`` and ``h2_tau``: the **tau^2-based** versions metafor and RevMan Web print
+      (``100 tau2 / (tau2 + s^2)``); equal to the Q-based ones for DL;
+    - ``pi_low``, ``pi_high``: prediction interval, ``pi_dist`` naming its distribution
+      ("norm", "t(k-1)" or "t(k-2)"); NaN when that distribution's df is < 1;
+    - ``knha_floor``: whether the HKSJ variance factor was floored at 1 (ad hoc);
+    - ``notes``: decisions taken for this input (e.g. HKSJ with k = 1 falls back to z).
+
+    ``tau2_confidence_interval(level)`` gives the Q-profile interval on demand (it needs
+    two root searches, so it is not computed at construction).
     """
 
     yi: np.ndarray
@@ -46,10 +104,61 @@ class MetaResult:
     i2: float
     h2: float
     weights: np.ndarray = field(repr=False)
+    test: str = "z"
+    df: float = float("inf")
+    knha_floor: bool = False
+    pi_low: float = float("nan")
+    pi_high: float = float("nan")
+    pi_dist: str = "norm"
+    i2_tau: float = float("nan")
+    h2_tau: float = float("nan")
+    notes: tuple = ()
+
+    @property
+    def tau(self) -> float:
+        """Square root of tau^2 (same units as ``yi``)."""
+        return float(np.sqrt(self.tau2))
+
+    @property
+    def is_random(self) -> bool:
+        return self.method != "FE"
+
+    def confidence_interval(self, level: float | None = None) -> ConfidenceInterval:
+        """Interval for the pooled estimate at ``level`` (default: the result's level)."""
+        level = self.level if level is None else _check_level(level)
+        crit = _t_crit(level, self.df)
+        return ConfidenceInterval(self.estimate - crit * self.se, self.estimate + crit * self.se)
+
+    def prediction_interval(self, level: float | None = None, dist: str | None = None) -> ConfidenceInterval:
+        """Prediction interval ``estimate +/- crit * sqrt(se^2 + tau2)``.
+
+        ``dist`` is "norm" (metafor's default with test="z"), "t(k-1)" (metafor with HKSJ)
+        or "t(k-2)" (Higgins, Thompson & Spiegelhalter 2009, eq. 12; Cochrane Handbook v6.4
+        section 10.10.4.3).  NaN when the t distribution would have df < 1.
+
+        References
+        ----------
+        Higgins, Thompson & Spiegelhalter (2009) J R Stat Soc A 172:137-159, section 3.2;
+        Riley, Higgins & Deeks (2011) BMJ 342:d549; metafor ``predict.rma``.
+        """
+        level = self.level if level is None else _check_level(level)
+        dist = self.pi_dist if dist is None else _check_option("dist", dist, PI_DISTS)
+        return _prediction_interval(self.estimate, self.se, self.tau2, self.k, level, dist)
+
+    def tau2_confidence_interval(self, level: float | None = None) -> het.Tau2ConfidenceInterval:
+        """Q-profile confidence interval for tau^2, tau, I^2 (tau^2-based) and H^2.
+
+        See :func:`core.heterogeneity.q_profile_interval` (Viechtbauer 2007).
+        """
+        level = self.level if level is None else _check_level(level)
+        return het.q_profile_interval(self.yi, self.vi, self.tau2, level=level)
 
     def to_frame(self) -> pd.DataFrame:
-        """Per-study table (label, yi, vi, weight %) plus one pooled row."""
-        crit = stats.norm.isf((1 - self.level) / 2)
+        """Per-study table (label, yi, vi, study CI, weight %) plus one pooled row.
+
+        Study CIs use the normal quantile at the result's level (as RevMan and metafor).
+        """
+        crit = _z_crit(self.level)
         se = np.sqrt(self.vi)
         rows = pd.DataFrame({"label": list(self.labels), "yi": self.yi, "vi": self.vi,
                              "ci_low": self.yi - crit * se, "ci_high": self.yi + crit * se,
@@ -60,30 +169,75 @@ class MetaResult:
         return pd.concat([rows, pooled], ignore_index=True)
 
     def summary(self) -> str:
-        """Text worded like metafor's ``print.rma``."""
-        model = "Fixed-Effect Model" if self.method == "FE" else f"Random-Effects Model ({self.method})"
-        pct = int(round(self.level * 100))
-        return (f"{model} (k = {self.k})\n\n"
-                f"tau^2 (estimated amount of total heterogeneity): {self.tau2:.4f}\n"
-                f"I^2 (total heterogeneity / total variability):   {self.i2:.2f}%\n"
-                f"H^2 (total variability / sampling variability):  {self.h2:.2f}\n\n"
-                f"Test for Heterogeneity:\nQ(df = {self.q_df}) = {self.q:.4f}, p-val = {self.q_pvalue:.4f}\n\n"
-                f"Model Results:\n\nestimate      se     zval    pval   ci.lb   ci.ub\n"
-                f"{self.estimate:8.4f} {self.se:7.4f} {self.statistic:8.4f} {self.pvalue:7.4f} "
-                f"{self.ci_low:7.4f} {self.ci_high:7.4f}   ({pct}% CI)\n")
+        """Text worded like metafor's ``print.rma.uni``."""
+        if self.method == "FE":
+            head = f"Fixed-Effect Model (k = {self.k})"
+        else:
+            head = f"Random-Effects Model (k = {self.k}; tau^2 estimator: {self.method})"
+        pct = f"{self.level * 100:g}"
+        lines = [head, ""]
+        if self.method != "FE":
+            lines += [f"tau^2 (estimated amount of total heterogeneity): {self.tau2:.4f}",
+                      f"tau (square root of estimated tau^2 value):      {self.tau:.4f}",
+                      f"I^2 (total heterogeneity / total variability):   {self.i2_tau:.2f}%  (tau^2-based)",
+                      f"I^2 (Q-based, as RevMan 5 / meta):               {self.i2:.2f}%",
+                      f"H^2 (total variability / sampling variability):  {self.h2_tau:.2f}"]
+        else:
+            lines += [f"I^2 (total heterogeneity / total variability):  {self.i2:.2f}%",
+                      f"H^2 (total variability / sampling variability): {self.h2:.2f}"]
+        qp = "NA" if not np.isfinite(self.q_pvalue) else _fmt_p(self.q_pvalue)
+        lines += ["", "Test for Heterogeneity:", f"Q(df = {self.q_df}) = {self.q:.4f}, p-val {qp}", ""]
+        stat = "zval" if self.test == "z" else "tval"
+        df = "" if self.test == "z" else f"  (df = {self.df:g}; Hartung-Knapp-Sidik-Jonkman" + \
+            (", ad hoc floor" if self.knha_floor else "") + ")"
+        lines += ["Model Results:" + df, "",
+                  f"estimate      se     {stat}    pval    ci.lb    ci.ub",
+                  f"{self.estimate:8.4f} {self.se:7.4f} {self.statistic:8.4f} {_fmt_p(self.pvalue, bare=True):>7} "
+                  f"{self.ci_low:8.4f} {self.ci_high:8.4f}   ({pct}% CI)"]
+        if self.method != "FE":
+            lines += ["", f"Prediction interval ({self.pi_dist}): [{self.pi_low:.4f}, {self.pi_high:.4f}]"]
+        lines += [f"Note: {n}" for n in self.notes]
+        return "\n".join(lines) + "\n"
+
+
+def _fmt_p(p: float, bare: bool = False) -> str:
+    if not np.isfinite(p):
+        return "NA"
+    if p < 1e-4:
+        return "<.0001"
+    return f"{p:.4f}" if bare else f"= {p:.4f}"
+
+
+def _check_level(level) -> float:
+    if isinstance(level, bool) or not isinstance(level, (int, float, np.floating)):
+        raise TypeError(f"`level` must be a number in (0, 1); got {type(level).__name__}")
+    if not 0 < level < 1:
+        raise ValueError(f"`level` must be in (0, 1); got {level!r}")
+    return float(level)
+
+
+def _check_option(name: str, value, options: tuple) -> str:
+    if value not in options:
+        raise ValueError(f"`{name}` must be one of {options}; got {value!r}")
+    return value
 
 
 def _validate(yi, vi, labels):
     yi = np.atleast_1d(np.asarray(yi, dtype=float))
     vi = np.atleast_1d(np.asarray(vi, dtype=float))
-    if yi.shape != vi.shape or yi.ndim != 1:
-        raise ValueError(f"`yi` and `vi` must be 1-d of equal length; got {yi.shape} and {vi.shape}")
+    if yi.ndim != 1 or vi.ndim != 1:
+        raise ValueError(f"`yi` and `vi` must be 1-d; got shapes {yi.shape} and {vi.shape}")
+    if yi.size != vi.size:
+        raise ValueError(f"`yi` has {yi.size} values but `vi` has {vi.size}")
     if yi.size == 0:
         raise InsufficientStudiesError(0)
-    if not (np.all(np.isfinite(yi)) and np.all(np.isfinite(vi))):
-        raise ValueError("`yi` and `vi` must be finite")
-    if np.any(vi <= 0):
-        raise ValueError(f"`vi` must be > 0; got {vi[vi <= 0][0]!r}")
+    for name, a in (("yi", yi), ("vi", vi)):
+        bad = np.flatnonzero(~np.isfinite(a))
+        if bad.size:
+            raise ValueError(f"`{name}` must be finite; got {a[bad[0]]!r} in study {bad[0] + 1}")
+    bad = np.flatnonzero(vi <= 0)
+    if bad.size:
+        raise ValueError(f"`vi` must be > 0; got {vi[bad[0]]!r} in study {bad[0] + 1}")
     if labels is None:
         labels = tuple(f"Study {i + 1}" for i in range(yi.size))
     else:
@@ -93,48 +247,131 @@ def _validate(yi, vi, labels):
     return yi, vi, labels
 
 
-def meta_analysis(yi, vi, *, method: str = "FE", level: float = 0.95, labels=None) -> MetaResult:
-    """Inverse-variance meta-analysis.
+def _prediction_interval(est: float, se: float, tau2: float, k: int, level: float, dist: str) -> ConfidenceInterval:
+    df = {"norm": float("inf"), "t(k-1)": k - 1, "t(k-2)": k - 2}[dist]
+    crit = _t_crit(level, df)
+    half = crit * np.sqrt(se**2 + tau2)
+    return ConfidenceInterval(float(est - half), float(est + half))
+
+
+def resolve_method(method: str) -> str:
+    """Map aliases ("EE" -> "FE") and check ``method`` against ``METHODS``."""
+    method = METHOD_ALIASES.get(method, method)
+    if method not in METHODS:
+        raise ValueError(f"`method` must be one of {METHODS} (or 'EE', an alias of 'FE'); got {method!r}")
+    return method
+
+
+def meta_analysis(yi, vi, *, method: str = "FE", level: float = 0.95, labels=None, test: str = "z",
+                  knha_floor: bool = False, pi: str | None = None) -> MetaResult:
+    """Inverse-variance meta-analysis (fixed effect or random effects).
 
     Parameters
     ----------
     yi, vi : array_like, shape (k,)
-        Effect sizes and their sampling variances (> 0).
-    method : {"FE", "DL"}
-        "FE": fixed effect, weights ``1/vi``.  "DL": random effects with the
-        DerSimonian-Laird tau^2, weights ``1/(vi + tau2)``.
+        Effect sizes and their sampling variances (> 0, finite).
+    method : {"FE", "DL", "REML", "PM", "ML", "HE", "SJ"}
+        "FE" (alias "EE"): fixed (common) effect, weights ``1/vi``.  Any other code is a
+        random-effects model with that tau^2 estimator (see :mod:`core.heterogeneity`),
+        weights ``1/(vi + tau2)``.
     level : float
-        Confidence level of the interval (normal quantile).
+        Confidence level for the interval of the estimate and the prediction interval.
+    labels : sequence of str, optional
+        Study labels (default "Study 1", ...).
+    test : {"z", "knha"}
+        "z": normal-theory Wald test and CI.  "knha": Hartung-Knapp-Sidik-Jonkman, t with
+        k - 1 df and ``se^2 = sum w (y - mu)^2 / ((k - 1) sum w)``.
+    knha_floor : bool
+        With test="knha", floor the HKSJ variance factor at 1 so that the interval is never
+        narrower than the z interval (Knapp & Hartung 2003 "ad hoc"; metafor test="adhoc").
+        Warns when given with test="z", where it has no effect.
+    pi : {"norm", "t(k-1)", "t(k-2)"}, optional
+        Prediction-interval distribution.  Default: "norm" with test="z" and "t(k-1)" with
+        test="knha", as metafor's ``predict.rma``.
+
+    Returns
+    -------
+    MetaResult
 
     Raises
     ------
     InsufficientStudiesError
-        When k = 0.  k = 1 is allowed: tau^2 = 0, Q = 0, I^2 = 0, as RevMan prints.
+        When k = 0.
+    ValueError, TypeError
+        For invalid inputs; the message names the argument, the rule and the value.
+
+    Notes
+    -----
+    k = 1 is allowed: tau^2 = 0, Q = 0, I^2 = 0, as RevMan prints.  With k = 1 and
+    test="knha" the HKSJ variance is 0/0, so the z test is used and ``notes`` says so.
+    ``i2`` is Q-based (RevMan 5, meta); ``i2_tau`` is tau^2-based (metafor, RevMan Web).
 
     References
     ----------
     RevMan 5 statistical methods (Deeks & Higgins 2010), sections 1.3 (inverse variance
-    fixed effect) and 1.4.3 (DerSimonian and Laird random effects); Borenstein et al. (2009)
-    Introduction to Meta-Analysis, chapters 11-12.
+    fixed effect) and 1.4.3 (DerSimonian-Laird random effects); Viechtbauer (2010) J Stat
+    Softw 36(3), sections 3.1-3.3; Hartung & Knapp (2001) Stat Med 20:3875-3889, eq. 7;
+    Sidik & Jonkman (2002) Stat Med 21:3153-3159; Knapp & Hartung (2003) Stat Med
+    22:2693-2710, section 3 (ad hoc variance floor); Higgins, Thompson & Spiegelhalter (2009)
+    J R Stat Soc A 172:137-159, section 3.2 (prediction interval).
     """
-    if method not in METHODS:
-        raise ValueError(f"`method` must be one of {METHODS}; got {method!r}")
-    if not 0 < level < 1:
-        raise ValueError(f"`level` must be in (0, 1); got {level!r}")
+    method = resolve_method(method)
+    _check_option("test", test, TESTS)
+    level = _check_level(level)
+    if not isinstance(knha_floor, (bool, np.bool_)):
+        raise TypeError(f"`knha_floor` must be True or False; got {knha_floor!r}")
+    if knha_floor and test != "knha":
+        warnings.warn("`knha_floor=True` has no effect with test='z'", UserWarning, stacklevel=2)
+    if pi is None:
+        pi = "t(k-1)" if test == "knha" else "norm"
+    _check_option("pi", pi, PI_DISTS)
     yi, vi, labels = _validate(yi, vi, labels)
+    return _fit(yi, vi, labels, method, level, test, bool(knha_floor), pi)
+
+
+def _fit(yi, vi, labels, method, level, test, knha_floor, pi) -> MetaResult:
+    """Pool already-validated arrays (used by the sensitivity and bias modules too)."""
     k = yi.size
-    q = het.cochran_q(yi, vi)
+    w0 = 1.0 / vi
+    sw0 = w0.sum()
+    mu0 = float(w0 @ yi / sw0)
+    q = float(w0 @ (yi - mu0) ** 2)
     q_df = k - 1
-    tau2 = het.tau2_dersimonian_laird(yi, vi) if method == "DL" else 0.0
-    w = 1.0 / (vi + tau2)
-    est = float(np.sum(w * yi) / np.sum(w))
-    se = float(np.sqrt(1.0 / np.sum(w)))
-    crit = float(stats.norm.isf((1 - level) / 2))
-    z = est / se
+    tau2 = het.estimate_tau2(yi, vi, method) if method != "FE" else 0.0
+    if tau2 == 0.0:
+        w, sw, est = w0, sw0, mu0
+    else:
+        w = 1.0 / (vi + tau2)
+        sw = w.sum()
+        est = float(w @ yi / sw)
+    se = float(np.sqrt(1.0 / sw))
+    notes = []
+    df = float("inf")
+    if test == "knha":
+        if k < 2:
+            test = "z"
+            notes.append("HKSJ needs k >= 2; the z test is used for k = 1.")
+        else:
+            df = float(k - 1)
+            factor = float(w @ (yi - est) ** 2) / df
+            if knha_floor:
+                factor = max(1.0, factor)
+            se = se * np.sqrt(factor)
+    crit = _t_crit(level, df)
+    stat = est / se if se > 0 else float("nan")
+    pi_low, pi_high = _prediction_interval(est, se, tau2, k, level, pi)
     return MetaResult(
         yi=yi, vi=vi, labels=labels, method=method, level=level, k=k,
         estimate=est, se=se, ci_low=est - crit * se, ci_high=est + crit * se,
-        statistic=float(z), pvalue=float(2 * stats.norm.sf(abs(z))), tau2=tau2,
-        q=q, q_df=q_df, q_pvalue=float(stats.chi2.sf(q, q_df)) if q_df > 0 else float("nan"),
-        i2=het.i2_from_q(q, q_df), h2=het.h2_from_q(q, q_df), weights=100 * w / np.sum(w),
+        statistic=float(stat), pvalue=_two_sided_p(stat, df), tau2=float(tau2),
+        q=q, q_df=q_df, q_pvalue=float(special.chdtrc(q_df, q)) if q_df > 0 else float("nan"),
+        i2=het.i2_from_q(q, q_df), h2=het.h2_from_q(q, q_df), weights=100 * w / sw,
+        test=test, df=df, knha_floor=knha_floor and test == "knha", pi_low=pi_low, pi_high=pi_high,
+        pi_dist=pi, i2_tau=het.i2_from_tau2(tau2, vi), h2_tau=het.h2_from_tau2(tau2, vi), notes=tuple(notes),
     )
+
+
+def refit(result: MetaResult, yi, vi, labels=None) -> MetaResult:
+    """Fit new data with the same method, level, test, floor and PI choice as ``result``."""
+    yi, vi, labels = _validate(yi, vi, labels)
+    return _fit(yi, vi, labels, result.method, result.level, result.test, result.knha_floor, result.pi_dist)

@@ -1,0 +1,77 @@
+"""MSC-DM Evidence Explorer: entry point.
+
+Draws the shared sidebar (every choice bound to the URL, so a view can be shared), then
+runs the selected page.  Run with ``streamlit run app.py``.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from ui import state as S
+from ui.data import current_dataset
+
+APP_DIR = Path(__file__).resolve().parent
+
+# (file, title, icon).  Pages are listed explicitly: with st.navigation, pages/ is not
+# auto-discovered.
+PAGES = (
+    ("pages/forest.py", "Forest plot", ":material/forest:"),
+    ("pages/sensitivity.py", "Sensitivity", ":material/tune:"),
+    ("pages/followup.py", "Follow-up", ":material/timeline:"),
+    ("pages/small_study.py", "Small-study effects", ":material/filter_alt:"),
+    ("pages/reproduce.py", "Check the paper", ":material/fact_check:"),
+    ("pages/studies.py", "Studies", ":material/table:"),
+    ("pages/events.py", "Events", ":material/event_note:"),
+    ("pages/flow.py", "Study flow", ":material/account_tree:"),
+    ("pages/your_data.py", "Your data", ":material/upload_file:"),
+)
+
+
+def sidebar(study_ids: list[str], study_labels: dict[str, str]) -> None:
+    """The shared choices.  Each widget's key is its URL query parameter."""
+    bind = "query-params"
+    sb = st.sidebar
+    sb.selectbox("Outcome", S.OUTCOME_OPTIONS, format_func=S.fmt("outcome"), key="outcome", bind=bind,
+                 help=S.HELP["outcome"])
+    sb.radio("Comparison", S.COMPARISON_OPTIONS, format_func=S.fmt("comparison"), key="comparison",
+             bind=bind, help=S.HELP["comparison"])
+    sb.radio("Population", S.POPULATION_OPTIONS, format_func=S.fmt("population"), key="population",
+             bind=bind, horizontal=True, help=S.HELP["population"])
+    sb.radio("Measure", S.MEASURE_OPTIONS, key="measure", bind=bind, horizontal=True, help=S.HELP["measure"])
+    sb.radio("Model", S.MODEL_OPTIONS, format_func=S.fmt("model"), key="model", bind=bind,
+             help=S.HELP["model"])
+    sb.selectbox("Time point", S.TIMEPOINT_OPTIONS, format_func=S.fmt("timepoint"), key="timepoint",
+                 bind=bind, help=S.HELP["timepoint"])
+    sb.radio("Studies", S.SET_OPTIONS, format_func=S.fmt("set"), key="set", bind=bind, help=S.HELP["set"])
+    with sb.expander("Model details and sensitivity"):
+        st.selectbox("τ² estimator (random effects)", S.TAU2_OPTIONS, format_func=S.fmt("tau2"), key="tau2",
+                     bind=bind, help=S.HELP["tau2"])
+        st.checkbox("Hartung–Knapp (HKSJ) CI", key="hksj", bind=bind, help=S.HELP["hksj"])
+        st.checkbox("Show prediction interval", key="pi", bind=bind, help=S.HELP["pi"])
+        st.radio("SMD variant", S.SMD_VARIANT_OPTIONS, format_func=S.fmt("smd"), key="smd",
+                 bind=bind, help=S.HELP["smd"])
+        st.slider("Pre-post correlation r", S.R_RANGE[0], S.R_RANGE[1], value=S.DEFAULTS["r"], step=0.05,
+                  key="r", bind=bind, help=S.HELP["r"])
+        st.radio("Designs", S.DESIGN_OPTIONS, format_func=S.fmt("design"), key="design", bind=bind,
+                 help=S.HELP["design"])
+        st.multiselect("Exclude studies", study_ids, format_func=lambda s: study_labels.get(s, s), key="exclude",
+                       bind=bind, help=S.HELP["exclude"])
+
+
+def run() -> None:
+    """Build the page navigation and the sidebar, then run the selected page."""
+    st.set_page_config(page_title="MSC-DM Evidence Explorer", page_icon=":material/biotech:", layout="wide")
+    dataset = current_dataset()
+    ids = dataset.studies["study_id"].tolist()
+    labels = {s: dataset.study_label(s) for s in ids}
+    st.session_state["_url_notices"] = S.validate_query_params(st.query_params, labels.values())
+    pages = [st.Page(path, title=title, icon=icon, default=(i == 0))
+             for i, (path, title, icon) in enumerate(PAGES) if (APP_DIR / path).exists()]
+    nav = st.navigation(pages)
+    sidebar(ids, labels)
+    nav.run()
+
+
+run()

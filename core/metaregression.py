@@ -1,0 +1,173 @@
+"""Weighted meta-regression (mixed-effects model) with a residual tau^2.
+
+Used by the mixed-effects subgroup analysis (one common tau^2, metafor ``mods = ~ group``)
+and by metafor's form of Egger's test (``regtest``: ``mods = ~ sei``).  k is small in both,
+so the k x k matrices of the textbook formulas are used directly.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import optimize, special
+
+from core.heterogeneity import TAU2_METHODS, TAU2_XTOL
+from core.errors import InsufficientStudiesError
+
+
+@dataclass(frozen=True, slots=True)
+class MetaRegressionResult:
+    """Mixed-effects meta-regression ``y = X beta + u + e``, ``u ~ N(0, tau2)``.
+
+    Arrays: ``yi``, ``vi`` (k,), ``X`` (k, p), ``beta``, ``se``, ``statistic``, ``pvalue``
+    (p,), ``vcov`` (p, p).  ``test`` is "z" or "knha" (t with ``df = k - p``, and the
+    moderator test an F on (m, k - p) df).  ``qe``/``qe_df``/``qe_pvalue``: test for residual
+    heterogeneity (weights 1/vi).  ``qm``/``qm_df``/``qm_pvalue``: omnibus test of all
+    coefficients except the intercept (chi-square, or F for knha).
+    """
+
+    yi: np.ndarray
+    vi: np.ndarray
+    X: np.ndarray
+    method: str
+    test: str
+    tau2: float
+    beta: np.ndarray
+    se: np.ndarray
+    vcov: np.ndarray
+    statistic: np.ndarray
+    pvalue: np.ndarray
+    df: float
+    qe: float
+    qe_df: int
+    qe_pvalue: float
+    qm: float
+    qm_df: int
+    qm_pvalue: float
+
+
+def _p_matrix(X, vi, tau2):
+    w = 1.0 / (vi + tau2)
+    wx = X * w[:, None]
+    xtwx_inv = np.linalg.inv(X.T @ wx)
+    return np.diag(w) - wx @ xtwx_inv @ wx.T, xtwx_inv, w
+
+
+def _solve(fun, start):
+    if fun(0.0) <= 0:
+        return 0.0
+    hi = max(start, 1e-8)
+    while fun(hi) > 0:
+        hi *= 2.0
+    return float(optimize.brentq(fun, 0.0, hi, xtol=TAU2_XTOL, rtol=4 * np.finfo(float).eps, maxiter=500))
+
+
+def residual_tau2(yi: np.ndarray, vi: np.ndarray, X: np.ndarray, method: str) -> float:
+    """Residual tau^2 of a meta-regression by ``method`` (one of ``TAU2_METHODS``), >= 0.
+
+    - DL: ``(Q_E - (k - p)) / tr(P_0)``; HE: ``(RSS_ols - tr((I - H) V)) / (k - p)``;
+    - SJ: ``tau0 * y' P(tau0) y / (k - p)`` from ``tau0 = RSS_ols / k``;
+    - PM: ``y' P y = k - p``; ML: ``y' P P y = tr(W)``; REML: ``y' P P y = tr(P)``.
+
+    References
+    ----------
+    Viechtbauer (2010) J Stat Softw 36(3), section 3.2 and appendix; Raudenbush (2009) in
+    Handbook of Research Synthesis, 2nd ed., ch. 16, eqs. 16.16-16.22; Sidik & Jonkman (2005)
+    J Biopharm Stat 15:823-838; Paule & Mandel (1982); Viechtbauer et al. (2015) Res Synth
+    Methods 6:322-332 (general PM/DL forms).
+    """
+    k, p = X.shape
+    if method in ("FE", "EE") or k - p < 1:
+        return 0.0
+    start = float(np.var(yi)) + float(np.mean(vi))
+    if method == "DL":
+        P, _, _ = _p_matrix(X, vi, 0.0)
+        return float(max(0.0, (yi @ P @ yi - (k - p)) / np.trace(P)))
+    if method in ("HE", "SJ"):
+        H = X @ np.linalg.pinv(X.T @ X) @ X.T
+        resid = yi - H @ yi
+        rss = float(resid @ resid)
+        if method == "HE":
+            return float(max(0.0, (rss - np.trace((np.eye(k) - H) * vi[None, :])) / (k - p)))
+        tau0 = rss / k
+        if tau0 <= 0:
+            return 0.0
+        P, _, _ = _p_matrix(X, vi, tau0)
+        return float(tau0 * (yi @ P @ yi) / (k - p))
+    if method == "PM":
+        return _solve(lambda t: float(yi @ _p_matrix(X, vi, t)[0] @ yi) - (k - p), start)
+    if method in ("ML", "REML"):
+        def score(t):
+            P, _, w = _p_matrix(X, vi, t)
+            py = P @ yi
+            return float(py @ py) - (float(np.trace(P)) if method == "REML" else float(w.sum()))
+        return _solve(score, start)
+    raise ValueError(f"`method` must be one of {TAU2_METHODS}; got {method!r}")
+
+
+def meta_regression(yi, vi, X, *, method: str = "REML", test: str = "z") -> MetaRegressionResult:
+    """Fit a mixed-effects meta-regression by weighted least squares.
+
+    Parameters
+    ----------
+    yi, vi : array_like, shape (k,)
+    X : array_like, shape (k, p)
+        Model matrix; the first column is the intercept.  Must have full column rank.
+    method : str
+        tau^2 estimator (``core.heterogeneity.TAU2_METHODS``); "FE" fits a fixed-effects
+        meta-regression.
+    test : {"z", "knha"}
+        "knha": Knapp-Hartung adjustment, ``vcov * y' P y / (k - p)`` and t / F tests.
+
+    References
+    ----------
+    Viechtbauer (2010) J Stat Softw 36(3), section 3.2; Knapp & Hartung (2003) Stat Med
+    22:2693-2710, eqs. 5-8.
+    """
+    yi = np.asarray(yi, float)
+    vi = np.asarray(vi, float)
+    X = np.asarray(X, float)
+    if X.ndim != 2 or X.shape[0] != yi.size:
+        raise ValueError(f"Number of rows in the model matrix ({X.shape[0] if X.ndim == 2 else X.shape}) "
+                         f"does not match the length of the outcome vector ({yi.size}).")
+    k, p = X.shape
+    if k == 0:
+        raise InsufficientStudiesError(0)
+    if np.linalg.matrix_rank(X) < p:
+        raise ValueError(f"`X` must have full column rank ({p}); got rank {np.linalg.matrix_rank(X)}")
+    if test not in ("z", "knha"):
+        raise ValueError(f"`test` must be one of ('z', 'knha'); got {test!r}")
+    method = "FE" if method == "EE" else method
+    if method not in TAU2_METHODS:
+        raise ValueError(f"`method` must be one of {TAU2_METHODS}; got {method!r}")
+    tau2 = residual_tau2(yi, vi, X, method)
+    P, vcov, w = _p_matrix(X, vi, tau2)
+    beta = vcov @ (X.T @ (w * yi))
+    P0, _, _ = _p_matrix(X, vi, 0.0)
+    qe = float(yi @ P0 @ yi)
+    qe_df = k - p
+    df = float("inf")
+    if test == "knha" and k > p:
+        vcov = vcov * float(yi @ P @ yi) / (k - p)
+        df = float(k - p)
+    se = np.sqrt(np.diag(vcov))
+    stat = beta / se
+    if np.isinf(df):
+        pval = 2 * special.ndtr(-np.abs(stat))
+    else:
+        pval = 2 * special.stdtr(df, -np.abs(stat))
+    m = p - 1
+    if m > 0:
+        b = beta[1:]
+        qm = float(b @ np.linalg.solve(vcov[1:, 1:], b))
+        if np.isinf(df):
+            qm_p = float(special.chdtrc(m, qm))
+        else:
+            qm = qm / m
+            qm_p = float(special.fdtrc(m, df, qm))
+    else:
+        qm, qm_p = float("nan"), float("nan")
+    return MetaRegressionResult(yi=yi, vi=vi, X=X, method=method, test=test, tau2=tau2, beta=beta, se=se,
+                                vcov=vcov, statistic=stat, pvalue=pval, df=df, qe=qe, qe_df=qe_df,
+                                qe_pvalue=float(special.chdtrc(qe_df, qe)) if qe_df > 0 else float("nan"),
+                                qm=qm, qm_df=m, qm_pvalue=qm_p)

@@ -1,0 +1,23 @@
+"""st.cache_data wrappers around core calls (caching lives here, never inside core)."""
+from __future__ import annotations
+
+import streamlit as st
+
+from core.analysis import AnalysisSpec, ForestAnalysis, analyse
+from core.dataset import Dataset
+from ui.data import current_dataset, dataset_key
+
+
+@st.cache_data(max_entries=1024, show_spinner=False)
+def _analysis(ds_key: str, spec_key: str, _dataset: Dataset, _spec: AnalysisSpec) -> ForestAnalysis:
+    return analyse(_dataset, _spec)
+
+
+def run_analysis(spec: AnalysisSpec, dataset: Dataset | None = None) -> ForestAnalysis:
+    """Cached :func:`core.analysis.analyse` on the session's dataset."""
+    ds = dataset or current_dataset()
+    key = st.session_state.get("_ds_key_cache")
+    if key is None or key[0] is not ds:
+        key = (ds, dataset_key(ds))
+        st.session_state["_ds_key_cache"] = key
+    return _analysis(key[1], repr(spec), ds, spec)

@@ -1,0 +1,47 @@
+"""Reusable page pieces: the page header (dataset banner, URL notices) and figure display."""
+from __future__ import annotations
+
+import streamlit as st
+
+from core.analysis import COMPARISON_LABELS, OUTCOME_LABELS, AnalysisSpec
+from core.labels import model_label
+from ui import state as S
+from ui.data import USER_DATASET_KEY, current_dataset
+from ui.state import spec_from_state
+
+# The modebar's own "Download plot as PNG" gives a 16:9 slide-sized image.
+SLIDE_PNG = {"format": "png", "width": 1920, "height": 1080, "scale": 2}
+
+
+def page_header(title: str, intro: str | None = None) -> AnalysisSpec:
+    """Title, dataset banner and URL notices; returns the shared choices as an AnalysisSpec."""
+    st.title(title)
+    ds = current_dataset()
+    spec = spec_from_state()
+    own = st.session_state.get(USER_DATASET_KEY) is not None
+    set_label = S.SET_LABELS[spec.study_set]
+    banner = f"Dataset: {ds.name} · {set_label}"
+    if own:
+        st.warning(banner + " · reset on the Your data page", icon=":material/dataset:")
+    else:
+        st.caption(banner)
+    for notice in st.session_state.get("_url_notices", []):
+        st.info(notice, icon=":material/link_off:")
+    if intro:
+        st.caption(intro)
+    return spec
+
+
+def settings_line(spec: AnalysisSpec, method: str | None = None) -> str:
+    """One line naming the view: outcome, comparison, population, measure, model."""
+    pop = "T1DM + T2DM" if spec.population == "all" else spec.population
+    tp = S.TIMEPOINT_LABELS[spec.timepoint].lower()
+    model = model_label(method) if method else S.MODEL_LABELS[spec.model]
+    return (f"{OUTCOME_LABELS[spec.outcome]} · {COMPARISON_LABELS[spec.comparison]} · {pop} · {tp} · "
+            f"{spec.measure} · {model}")
+
+
+def show_figure(fig, key: str, filename: str) -> None:
+    """Draw a figure exactly as exported (explicit template, no Streamlit theme)."""
+    st.plotly_chart(fig, key=key, theme=None, width="stretch",
+                    config={"displaylogo": False, "toImageButtonOptions": {**SLIDE_PNG, "filename": filename}})

@@ -1,0 +1,29 @@
+"""Which dataset the session uses (shipped, or the user's own), loaded once and cached."""
+from __future__ import annotations
+
+import hashlib
+
+import streamlit as st
+
+from core.dataset import DATA_DIR, Dataset, load_dataset
+
+USER_DATASET_KEY = "user_dataset"   # session_state slot for an uploaded/edited Dataset
+
+
+@st.cache_resource(show_spinner=False)
+def shipped_dataset() -> Dataset:
+    """The dataset in data/, validated once per process."""
+    return load_dataset(DATA_DIR)
+
+
+def current_dataset() -> Dataset:
+    """The user's own dataset when one is loaded, else the shipped one."""
+    return st.session_state.get(USER_DATASET_KEY) or shipped_dataset()
+
+
+def dataset_key(ds: Dataset) -> str:
+    """A content fingerprint used as the cache key of analyses on ``ds``."""
+    h = hashlib.sha1(ds.name.encode())
+    for df in (ds.studies, ds.outcomes, ds.reported, ds.gaps):
+        h.update(df.to_csv(index=False).encode())
+    return h.hexdigest()
