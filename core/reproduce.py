@@ -276,14 +276,29 @@ def spec_settings_for_row(row: pd.Series) -> dict:
                 population=str(row["population"]), measure=measure, model=model, timepoint=tp)
 
 
-def recomputer(dataset, analyse_fn=None) -> Callable[[pd.Series], Recomputed]:
-    """A callable ``row -> Recomputed`` that runs :func:`core.analysis.analyse` with the settings
-    the reported row describes (:func:`spec_settings_for_row`), other settings at their defaults.
+def spec_for_row(row: pd.Series, base=None):
+    """The :class:`core.analysis.AnalysisSpec` that reproduces a reported row.
+
+    Outcome, comparison, population, measure, model and time point come from the row; the
+    paper's own studies (``study_set="paper"``), all designs and no exclusions are used; the
+    remaining choices (pre-post r, SMD variant, tau² estimator, test) come from ``base``
+    (default: :class:`AnalysisSpec` defaults). Raises ``ValueError`` for unsupported settings.
+    """
+    from dataclasses import replace
+
+    from core.analysis import AnalysisSpec
+    return replace(base or AnalysisSpec(), **spec_settings_for_row(row), study_set="paper",
+                   design="all", excluded=())
+
+
+def recomputer(dataset, analyse_fn=None, base=None) -> Callable[[pd.Series], Recomputed]:
+    """A callable ``row -> Recomputed`` that runs :func:`core.analysis.analyse` (or
+    ``analyse_fn(dataset, spec)``, e.g. a cached wrapper) with :func:`spec_for_row`.
 
     ``k_cited`` counts the row's ``refs`` that map to studies of the dataset (``ref_no``); cited
     studies that could not contribute are listed with their reasons.
     """
-    from core.analysis import AnalysisSpec, analyse   # local: keeps this module light to import
+    from core.analysis import analyse   # local: keeps this module light to import
 
     run = analyse_fn or analyse
     studies = dataset.studies
@@ -295,7 +310,7 @@ def recomputer(dataset, analyse_fn=None) -> Callable[[pd.Series], Recomputed]:
 
     def rec(row: pd.Series) -> Recomputed:
         try:
-            spec = AnalysisSpec(**spec_settings_for_row(row))
+            spec = spec_for_row(row, base)
         except ValueError as exc:
             return Recomputed(None, None, None, missing=f"the row's settings are not supported ({exc})")
         a = run(dataset, spec)

@@ -343,3 +343,12 @@ def test_read_csv_accepts_bom_and_unicode_minus():
 def test_read_csv_errors(data, match):
     with pytest.raises(ValueError, match=match):
         read_reported_csv(data)
+
+
+def test_safe_csv_neutralises_formulas_but_not_numbers():
+    from core.audit import to_safe_csv
+    df = pd.DataFrame({"claim": ["=HYPERLINK(\"x\")", "+1+1", "@SUM(A1)", "fine", "-0.60"],
+                       "flags": [["p_mismatch"], [], [], ["a", "b"], []]})
+    text = to_safe_csv(df).decode()
+    assert "'=HYPERLINK" in text and "'+1+1" in text and "'@SUM(A1)" in text
+    assert "\n-0.60," in text and "a; b" in text
