@@ -1,0 +1,82 @@
+"""Completeness map figure: study × (outcome, time point) coloured by data status.
+
+``completeness_figure(table)`` takes :func:`core.completeness.completeness_table` output and draws
+a categorical heatmap (one colour per status, a legend built from invisible marker traces) whose
+hover text gives the detail: how a number was obtained, or why it is missing. No statistics.
+"""
+from __future__ import annotations
+
+import textwrap
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from core.completeness import OUTCOME_ORDER, STATUSES, TIME_BINS
+
+TEMPLATE = "plotly_white"
+STATUS_COLOURS = {"reported": "#2e7d32", "converted": "#f9a825", "not used": "#9e9e9e",
+                  "missing": "#f3d9d9"}
+OUTCOME_SHORT = {"hba1c": "HbA1c", "fbg": "FBG", "pbg": "PBG", "fcp": "F-CP", "insulin": "Insulin"}
+INFERRED_MARK = "\u2020"   # dagger: study identity inferred, not confirmed
+FONT = dict(family="Arial, Helvetica, sans-serif", size=12, color="#222222")
+
+
+def _wrap(text: str, width: int = 70) -> str:
+    return "<br>".join(textwrap.wrap(str(text), width)) or ""
+
+
+def completeness_figure(table: pd.DataFrame, *, title: str | None = None) -> go.Figure:
+    """Draw the completeness map.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Columns ``label``, ``id_confidence``, ``outcome``, ``time_bin``, ``status``, ``detail``
+        (as from :func:`core.completeness.completeness_table`).
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        One heatmap trace (``z`` = index into :data:`core.completeness.STATUSES`, ``customdata``
+        = hover detail) plus one legend-only scatter trace per status; studies whose identity is
+        inferred (``id_confidence`` != "high") carry a dagger in their label.
+    """
+    need = {"label", "id_confidence", "outcome", "time_bin", "status", "detail"}
+    missing = sorted(need - set(table.columns))
+    if missing:
+        raise ValueError(f"completeness table is missing column(s) {', '.join(missing)}")
+    t = table.copy()
+    t["y"] = [f"{lab} {INFERRED_MARK}" if str(conf) != "high" else str(lab)
+              for lab, conf in zip(t["label"], t["id_confidence"])]
+    t["x"] = [f"{OUTCOME_SHORT.get(o, o)} · {b}" for o, b in zip(t["outcome"], t["time_bin"])]
+    xs = [f"{OUTCOME_SHORT.get(o, o)} · {b}" for o in OUTCOME_ORDER for b in TIME_BINS
+          if f"{OUTCOME_SHORT.get(o, o)} · {b}" in set(t["x"])]
+    ys = list(dict.fromkeys(t["y"]))
+    code = {s: i for i, s in enumerate(STATUSES)}
+    z = [[None] * len(xs) for _ in ys]
+    hover = [[""] * len(xs) for _ in ys]
+    xi = {x: i for i, x in enumerate(xs)}
+    yi = {y: i for i, y in enumerate(ys)}
+    for r in t.itertuples():
+        z[yi[r.y]][xi[r.x]] = code[r.status]
+        hover[yi[r.y]][xi[r.x]] = (f"<b>{r.y}</b> · {r.x}<br>{r.status}<br>{_wrap(r.detail)}")
+    n = len(STATUSES)
+    scale = []
+    for i, s in enumerate(STATUSES):
+        scale += [[i / n, STATUS_COLOURS[s]], [(i + 1) / n, STATUS_COLOURS[s]]]
+    fig = go.Figure(go.Heatmap(
+        z=z, x=xs, y=ys, customdata=hover, hovertemplate="%{customdata}<extra></extra>",
+        colorscale=scale, zmin=-0.5, zmax=n - 0.5, showscale=False, xgap=2, ygap=2, name="status"))
+    for s in STATUSES:
+        fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=s, showlegend=True,
+                                 marker=dict(symbol="square", size=12, color=STATUS_COLOURS[s])))
+    fig.update_layout(
+        template=TEMPLATE, paper_bgcolor="white", plot_bgcolor="white", font=FONT,
+        title=dict(text=title or "Data completeness: study × outcome × time point", x=0.01),
+        height=max(320, 34 * len(ys) + 170), margin=dict(l=10, r=10, t=60, b=10),
+        legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1.0),
+        xaxis=dict(side="bottom", tickangle=-45, showgrid=False, categoryorder="array",
+                   categoryarray=xs),
+        yaxis=dict(autorange="reversed", showgrid=False, categoryorder="array", categoryarray=ys),
+    )
+    return fig
