@@ -234,10 +234,10 @@ def _validate(yi, vi, labels):
     for name, a in (("yi", yi), ("vi", vi)):
         bad = np.flatnonzero(~np.isfinite(a))
         if bad.size:
-            raise ValueError(f"`{name}` must be finite; got {a[bad[0]]!r} in study {bad[0] + 1}")
+            raise ValueError(f"`{name}` must be finite; got {float(a[bad[0]])!r} in study {bad[0] + 1}")
     bad = np.flatnonzero(vi <= 0)
     if bad.size:
-        raise ValueError(f"`vi` must be > 0; got {vi[bad[0]]!r} in study {bad[0] + 1}")
+        raise ValueError(f"`vi` must be > 0; got {float(vi[bad[0]])!r} in study {bad[0] + 1}")
     if labels is None:
         labels = tuple(f"Study {i + 1}" for i in range(yi.size))
     else:

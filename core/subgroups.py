@@ -1,14 +1,25 @@
-"""Subgroup analysis with a separate tau^2 per subgroup, and the test for subgroup differences."""
+"""Subgroup analyses and the test for subgroup differences.
+
+Two models, named as such:
+
+- :func:`subgroup_analysis`: a separate tau^2 in each subgroup, then a fixed-effect test
+  across the subgroup estimates (RevMan 5, R meta ``subgroup =``).
+- :func:`subgroup_analysis_common_tau2`: a mixed-effects model with one tau^2 shared by all
+  subgroups (metafor ``rma(yi, vi, mods = ~ group)``); the test for subgroup differences is
+  the omnibus moderator test QM.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 from scipy import stats
 
 from core import heterogeneity as het
 from core.errors import InsufficientStudiesError
-from core.pooling import MetaResult, meta_analysis
+from core.metaregression import MetaRegressionResult, meta_regression
+from core.pooling import MetaResult, _z_crit, _t_crit, meta_analysis, resolve_method
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,13 +42,23 @@ class SubgroupResult:
 
 
 def subgroup_analysis(yi, vi, groups, *, method: str = "FE", level: float = 0.95,
-                      labels=None) -> SubgroupResult:
+                      labels=None, test: str = "z", knha_floor: bool = False) -> SubgroupResult:
     """Pool within each subgroup (own tau^2 each) and test whether subgroups differ.
 
     The test treats the G subgroup estimates as a fixed-effect meta-analysis:
     ``Q_between = sum_j (theta_j - theta_bar)^2 / se_j^2`` on G - 1 df, which is what RevMan 5
     prints as "Test for subgroup differences" for both fixed- and random-effects models.
     The overall estimate pools all studies together, ignoring subgroups (RevMan's "Total").
+    ``method``, ``level``, ``test`` and ``knha_floor`` are passed to
+    :func:`core.pooling.meta_analysis` for every subgroup and the overall result; the test for
+    subgroup differences uses each subgroup's own standard error (so HKSJ-widened SEs when
+    test="knha", as R meta does).
+
+    Parameters
+    ----------
+    yi, vi : array_like, shape (k,)
+    groups : array_like, shape (k,)
+        Subgroup label of each study; subgroups keep their first-seen order.
 
     References
     ----------
@@ -47,7 +68,7 @@ def subgroup_analysis(yi, vi, groups, *, method: str = "FE", level: float = 0.95
     yi = np.atleast_1d(np.asarray(yi, dtype=float))
     vi = np.atleast_1d(np.asarray(vi, dtype=float))
     groups = np.asarray(groups, dtype=object)
-    if groups.shape != yi.shape:
+    if groups.ndim != 1 or groups.shape != yi.shape:
         raise ValueError(f"`groups` has {groups.size} entries but there are {yi.size} studies")
     if yi.size == 0:
         raise InsufficientStudiesError(0)
@@ -56,9 +77,9 @@ def subgroup_analysis(yi, vi, groups, *, method: str = "FE", level: float = 0.95
     subs = {}
     for g in order:
         m = groups == g
-        subs[g] = meta_analysis(yi[m], vi[m], method=method, level=level,
+        subs[g] = meta_analysis(yi[m], vi[m], method=method, level=level, test=test, knha_floor=knha_floor,
                                 labels=[lab for lab, keep in zip(labels, m) if keep])
-    overall = meta_analysis(yi, vi, method=method, level=level, labels=labels)
+    overall = meta_analysis(yi, vi, method=method, level=level, labels=labels, test=test, knha_floor=knha_floor)
     if len(order) < 2:
         return SubgroupResult(subs, overall, order, 0.0, 0, float("nan"), float("nan"))
     est = np.array([subs[g].estimate for g in order])
@@ -66,3 +87,101 @@ def subgroup_analysis(yi, vi, groups, *, method: str = "FE", level: float = 0.95
     qb = het.cochran_q(est, var)
     dfb = len(order) - 1
     return SubgroupResult(subs, overall, order, qb, dfb, float(stats.chi2.sf(qb, dfb)), het.i2_from_q(qb, dfb))
+
+
+@dataclass(frozen=True, slots=True)
+class CommonTau2SubgroupResult:
+    """Mixed-effects subgroup analysis with one tau^2 common to all subgroups.
+
+    Per-subgroup arrays (length G, in ``groups`` order): ``k``, ``estimate``, ``se``,
+    ``ci_low``, ``ci_high``.  ``tau2`` is the common residual tau^2.  The test for subgroup
+    differences is ``q_between`` (QM; chi-square on ``df_between = G - 1`` df, or F on
+    (G - 1, k - G) df when test="knha") with ``p_between``.  ``qe``/``qe_df``/``qe_pvalue``
+    test residual heterogeneity.  ``model`` holds the full meta-regression.
+    """
+
+    groups: tuple
+    k: np.ndarray
+    estimate: np.ndarray
+    se: np.ndarray
+    ci_low: np.ndarray
+    ci_high: np.ndarray
+    tau2: float
+    q_between: float
+    df_between: int
+    p_between: float
+    qe: float
+    qe_df: int
+    qe_pvalue: float
+    method: str
+    test: str
+    level: float
+    model: MetaRegressionResult
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per subgroup: k, estimate, se, CI, and the common tau^2."""
+        return pd.DataFrame({"group": list(self.groups), "k": self.k, "estimate": self.estimate, "se": self.se,
+                             "ci_low": self.ci_low, "ci_high": self.ci_high, "tau2": self.tau2})
+
+
+def subgroup_analysis_common_tau2(yi, vi, groups, *, method: str = "REML", level: float = 0.95,
+                                  test: str = "z") -> CommonTau2SubgroupResult:
+    """Mixed-effects subgroup analysis with a common tau^2 (metafor ``mods = ~ group``).
+
+    Fits ``y_i = beta_0 + sum_g beta_g [group_i = g] + u_i + e_i`` with a single
+    ``u_i ~ N(0, tau2)``; tau^2 is estimated from the residuals by ``method``.  The subgroup
+    estimates are the fitted group means (equal to ``mods = ~ group - 1``); the test for
+    subgroup differences is the omnibus test of the G - 1 group contrasts (QM).
+
+    Parameters
+    ----------
+    yi, vi, groups : array_like, shape (k,)
+    method : str
+        Residual tau^2 estimator (default "REML", metafor's default).
+    test : {"z", "knha"}
+        "knha": Knapp-Hartung t / F tests on k - G df.
+
+    Raises
+    ------
+    InsufficientStudiesError
+        When k = 0.
+    ValueError
+        When there is only one subgroup, or inputs are malformed.  k = G (no residual df) is
+        allowed and gives tau^2 = 0.
+
+    References
+    ----------
+    Viechtbauer (2010) J Stat Softw 36(3), section 3.2 ("mixed-effects model"); Borenstein
+    et al. (2009) Introduction to Meta-Analysis, ch. 19, "pooled estimate of tau^2";
+    Knapp & Hartung (2003) Stat Med 22:2693-2710.
+    """
+    method = resolve_method(method)
+    if not 0 < level < 1:
+        raise ValueError(f"`level` must be in (0, 1); got {level!r}")
+    yi = np.atleast_1d(np.asarray(yi, dtype=float))
+    vi = np.atleast_1d(np.asarray(vi, dtype=float))
+    groups = np.asarray(groups, dtype=object)
+    if yi.size == 0:
+        raise InsufficientStudiesError(0)
+    if groups.ndim != 1 or groups.shape != yi.shape or vi.shape != yi.shape:
+        raise ValueError(f"`yi`, `vi` and `groups` must have the same length; got {yi.size}, {vi.size} "
+                         f"and {groups.size}")
+    if np.any(~np.isfinite(yi)) or np.any(~np.isfinite(vi)) or np.any(vi <= 0):
+        raise ValueError("`yi` must be finite and `vi` finite and > 0")
+    order = tuple(dict.fromkeys(groups.tolist()))
+    if len(order) < 2:
+        raise ValueError(f"`groups` must contain at least 2 subgroups; got {len(order)}")
+    X = np.column_stack([np.ones(yi.size)] + [(groups == g).astype(float) for g in order[1:]])
+    model = meta_regression(yi, vi, X, method=method, test=test)
+    L = np.zeros((len(order), X.shape[1]))
+    L[:, 0] = 1.0
+    for j in range(1, len(order)):
+        L[j, j] = 1.0
+    est = L @ model.beta
+    se = np.sqrt(np.einsum("ij,jk,ik->i", L, model.vcov, L))
+    crit = _z_crit(level) if np.isinf(model.df) else _t_crit(level, model.df)
+    return CommonTau2SubgroupResult(
+        groups=order, k=np.array([int(np.sum(groups == g)) for g in order]), estimate=est, se=se,
+        ci_low=est - crit * se, ci_high=est + crit * se, tau2=model.tau2, q_between=model.qm,
+        df_between=model.qm_df, p_between=model.qm_pvalue, qe=model.qe, qe_df=model.qe_df,
+        qe_pvalue=model.qe_pvalue, method=method, test=test, level=level, model=model)
