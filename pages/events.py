@@ -1,0 +1,54 @@
+"""Events: insulin independence and > 50 % insulin reduction by diabetes type, with Wilson 95 % CIs,
+and the adverse events as the paper reports them."""
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from core.errors import DatasetError
+from core.events import proportions_table
+from core.figures_events import events_figure
+from core.paper_tables import EVENT_LABELS, refs_to_studies
+from ui.check import adverse_events, events_reported
+from ui.components import page_header, show_figure
+from ui.data import current_dataset
+
+page_header("Events", "Counts of patients, as the paper pools them (Results, 'Effects of stem cell therapy on insulin "
+                      "requirements'), with Wilson score 95% confidence intervals (Newcombe 1998, method 3).")
+ds = current_dataset()
+try:
+    ev = proportions_table(events_reported())
+    ae = adverse_events()
+except (DatasetError, ValueError) as exc:
+    st.error(f"The events tables could not be read: {exc}", icon=":material/error:")
+    st.stop()
+
+cols = st.columns(len(ev))
+for col, r in zip(cols, ev.itertuples()):
+    col.metric(f"{r.dm_type}: {EVENT_LABELS.get(r.event, r.event)}", f"{100 * r.proportion:.1f}%",
+               help=f"{r.count} of {r.n} patients; Wilson 95% CI {100 * r.ci_low:.1f}% to {100 * r.ci_high:.1f}%")
+
+show_figure(events_figure(ev), key="events_chart", filename="insulin_events")
+
+table = ev.assign(
+    Event=[EVENT_LABELS.get(e, e) for e in ev["event"]],
+    Proportion=[f"{100 * p:.1f}%" for p in ev["proportion"]],
+    **{"Wilson 95% CI": [f"{100 * lo:.1f}% to {100 * hi:.1f}%" for lo, hi in zip(ev["ci_low"], ev["ci_high"])]},
+    Studies=[refs_to_studies(r, ds.studies, ds.study_label) for r in ev["refs"]],
+)[["dm_type", "Event", "count", "n", "Proportion", "Wilson 95% CI", "Studies", "locator", "snippet"]]
+st.dataframe(table.rename(columns={"dm_type": "Type", "count": "Patients with event", "n": "Patients",
+                                   "locator": "Where in the paper", "snippet": "What the paper says"}),
+             hide_index=True, width="stretch", key="events_table")
+st.caption("The T1DM counts (3/15 and 8/12) come from one sentence that cites a single study [26]; the paper does not "
+           "say how the T2DM denominators (54 and 68) were formed from the cited studies. Percentages printed in the "
+           "paper (20%, 66.7%, 37%, 48.5%) match these counts.")
+
+st.subheader("Adverse events as reported")
+ae_table = ae.assign(Studies=[refs_to_studies(r, ds.studies, ds.study_label) for r in ae["studies_refs"]])
+ae_table["patients"] = [str(p) if p is not pd.NA else "not reported" for p in ae_table["patients"]]
+st.dataframe(ae_table[["event", "patients", "Studies", "locator", "snippet", "note"]]
+             .rename(columns={"event": "Event", "patients": "Patients", "locator": "Where in the paper",
+                              "snippet": "What the paper says", "note": "Note"}),
+             hide_index=True, width="stretch", key="adverse_table")
+st.caption("No denominators are reported for adverse events, so no proportions are given. Reference [20] is not "
+           "one of the included studies; the paper cites it in Methods for converting medians.")

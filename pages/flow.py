@@ -1,0 +1,31 @@
+"""Study flow: the paper's study-selection diagram (Fig. 1), from data/flow.csv."""
+from __future__ import annotations
+
+import streamlit as st
+
+from core.errors import DatasetError
+from core.figures_flow import flow_figure
+from ui.check import flow_table
+from ui.components import page_header, show_figure
+
+page_header("Study flow", "How Li et al. 2021 went from 2,270 search records to 10 included studies "
+                          "(their Fig. 1 and Results, 'Search results'), redrawn from the counts in data/flow.csv.")
+try:
+    flow = flow_table()
+    fig = flow_figure(flow)
+except (DatasetError, ValueError) as exc:
+    st.error(f"The flow table could not be drawn: {exc}", icon=":material/error:")
+    st.stop()
+
+counts = flow.set_index("stage")["count"]
+c1, c2, c3, c4 = st.columns(4)
+c1.metric("Records identified", f"{counts['records_identified']:,}")
+c2.metric("Full texts assessed", f"{counts['full_texts_assessed']:,}")
+c3.metric("Studies included", f"{counts['studies_included']:,}")
+c4.metric("Participants (T1DM · T2DM)", f"{counts['participants_t1dm']} · {counts['participants_t2dm']}")
+show_figure(fig, key="flow_chart", filename="study_flow")
+st.caption("The paper gives no reasons for the 30 full-text exclusions, and Fig. 1 itself is an image; every count "
+           "here is from the Results text, which matches the figure caption's stages.")
+st.dataframe(flow.rename(columns={"stage": "Stage", "count": "Count", "note": "What the paper says",
+                                  "locator": "Where in the paper"}),
+             hide_index=True, width="stretch", key="flow_table")

@@ -1,0 +1,152 @@
+"""Check the paper: every reported pooled result next to its recomputation, the audit of the
+paper's reported statistics, and the same audit for any uploaded table of reported results."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from core.audit import FLAGS, audit_reported, read_reported_csv, to_safe_csv
+from core.labels import fmt_ci
+from core.reproduce import STATUS_CANNOT, STATUS_DIFFERS, STATUS_REPRODUCED
+from ui.check import maybe_switch_to_forest, paper_audit, reproduction, request_open_in_forest
+from ui.components import page_header
+from ui.data import current_dataset
+
+TEMPLATE = Path(__file__).resolve().parents[1] / "data" / "templates" / "reported_results_template.csv"
+STATUS_ICON = {STATUS_REPRODUCED: "✅ reproduced within rounding", STATUS_DIFFERS: "⚠️ differs",
+               STATUS_CANNOT: "⛔ cannot recompute"}
+FLAG_TEXT = {
+    "ci_reversed": "CI bounds reversed", "estimate_outside_ci": "estimate outside its CI",
+    "ci_asymmetric": "CI not symmetric", "z_mismatch": "Z does not match the CI",
+    "p_mismatch": "P does not match the CI", "z_p_mismatch": "Z and P disagree",
+    "model_rule": "model contradicts the stated rule", "claim_vs_p": "claim contradicts P",
+    "claim_vs_ci": "claim contradicts the CI", "ratio_ci_nonpositive": "ratio CI ≤ 0",
+}
+assert set(FLAG_TEXT) == set(FLAGS)
+
+maybe_switch_to_forest()
+spec = page_header("Check the paper", "Each pooled result printed in Li et al. 2021 (abstract, Results for Figs. 2–9, "
+                                      "Tables 2–4), recomputed from the trial numbers in data/ with the paper's own "
+                                      "settings, and audited for internal consistency.")
+ds = current_dataset()
+
+# ------------------------------------------------------------------------------------------------
+st.header("Reported vs recomputed")
+try:
+    rep = reproduction(ds, spec)
+except ValueError as exc:
+    st.error(f"The reported-results table could not be checked: {exc}", icon=":material/error:")
+    st.stop()
+n = rep["status"].value_counts()
+c1, c2, c3 = st.columns(3)
+c1.metric("Reproduced within rounding", int(n.get(STATUS_REPRODUCED, 0)), help="±0.01 on the estimate and both CI "
+          "bounds (or the printed rounding, when the paper printed fewer decimals)")
+c2.metric("Differ", int(n.get(STATUS_DIFFERS, 0)))
+c3.metric("Cannot recompute", int(n.get(STATUS_CANNOT, 0)), help="The trial-level numbers are not available; the "
+          "explanation says which are missing and why.")
+st.caption(f"Outcome, comparison, population, measure, model and time point come from each reported row; the paper's "
+           f"studies only. Pre-post correlation r = {spec.r:g}, SMD: {spec.smd_variant}, τ²: {spec.tau2_method} "
+           "come from the sidebar (the paper does not report r).")
+
+reported = ds.reported.reset_index(drop=True)
+table = rep.assign(
+    Result=reported["result_id"], Where=reported["locator"],
+    Reported=[f"{e} [{lo}, {hi}]" for e, lo, hi in zip(reported["estimate"], reported["ci_low"], reported["ci_high"])],
+    Recomputed=[fmt_ci(e, lo, hi) if e == e else "—" for e, lo, hi in
+                zip(rep["recomputed_estimate"], rep["recomputed_ci_low"], rep["recomputed_ci_high"])],
+    Status=[STATUS_ICON[s] for s in rep["status"]],
+    k=[f"{u} of {c}" if c is not None and c == c else "" for u, c in zip(rep["k_used"], rep["k_cited"])],
+)[["Result", "Status", "Reported", "Recomputed", "diff_estimate", "diff_ci_low", "diff_ci_high", "k",
+   "explanation", "Where"]]
+
+
+def _open_selected():
+    sel = st.session_state["repro_table"].selection.rows
+    if sel:
+        request_open_in_forest(reported.iloc[sel[0]], spec)
+
+
+st.dataframe(
+    table, hide_index=True, width="stretch", key="repro_table", on_select=_open_selected,
+    selection_mode="single-row",
+    column_config={
+        "diff_estimate": st.column_config.NumberColumn("Δ estimate", format="%.2f",
+                                                       help="recomputed − reported"),
+        "diff_ci_low": st.column_config.NumberColumn("Δ lower", format="%.2f"),
+        "diff_ci_high": st.column_config.NumberColumn("Δ upper", format="%.2f"),
+        "k": st.column_config.TextColumn("Studies with numbers", help="k used of the studies the paper cites for the "
+                                         "result (or of the studies in scope when it cites none)"),
+        "explanation": st.column_config.TextColumn("Why", width="large"),
+    })
+st.caption("Select a row to open that analysis on the Forest plot page with the same settings.")
+
+
+def _open_chosen():
+    rid = st.session_state.get("repro_open")
+    if rid:
+        request_open_in_forest(reported[reported["result_id"] == rid].iloc[0], spec)
+
+
+c_sel, c_btn = st.columns([3, 1], vertical_alignment="bottom")
+c_sel.selectbox("Open a result in the Forest plot", reported["result_id"], key="repro_open",
+                format_func=lambda rid: f"{rid} ({reported.set_index('result_id').at[rid, 'locator']})")
+c_btn.button("Open in Forest plot", on_click=_open_chosen, key="repro_open_btn", icon=":material/forest:")
+
+differs = rep[rep["status"] == STATUS_DIFFERS]
+if not differs.empty:
+    with st.expander(f"Why each of the {len(differs)} 'differs' rows differs", expanded=False):
+        for r in differs.itertuples():
+            st.markdown(f"**{r.result_id}**")
+            st.text(r.explanation)
+
+# ------------------------------------------------------------------------------------------------
+st.header("Audit of the reported statistics")
+st.caption("Without any study data: SE, Z and P back-computed from each estimate and its 95% CI (Altman & Bland, BMJ "
+           "2011; Cochrane Handbook 6.5.2.2) and compared with the printed Z and P, allowing for printed rounding; "
+           "the estimate inside and centred in its CI; the fixed/random choice against the paper's rule (random iff "
+           "I² > 50% and P(Q) < 0.10); and 'significant / not significant' in the text against P and the CI.")
+try:
+    aud = paper_audit(ds)
+except ValueError as exc:
+    st.error(f"The audit could not run: {exc}", icon=":material/error:")
+    aud = None
+if aud is not None:
+    flagged = aud[aud["flags"].map(len) > 0]
+    a1, a2 = st.columns(2)
+    a1.metric("Reported results audited", len(aud))
+    a2.metric("With at least one inconsistency", len(flagged))
+    for r in flagged.itertuples():
+        with st.container(border=True):
+            st.markdown(f"**{r.result_id}** · {r.locator}")
+            st.caption(" · ".join(FLAG_TEXT[f] for f in r.flags))
+            st.text(r.explanation)
+    with st.expander("All audited rows"):
+        st.dataframe(aud[["result_id", "estimate", "ci_low", "ci_high", "z", "pvalue", "z_from_ci", "p_from_ci",
+                          "flags", "explanation"]],
+                     hide_index=True, width="stretch", key="audit_table",
+                     column_config={"z_from_ci": st.column_config.NumberColumn("Z from CI", format="%.2f"),
+                                    "p_from_ci": st.column_config.NumberColumn("P from CI", format="%.2g")})
+
+# ------------------------------------------------------------------------------------------------
+st.header("Audit a table from any paper")
+st.write("Upload a CSV of reported pooled results (one row per result) to run the same audit. Required columns: "
+         "estimate, ci_low, ci_high, pvalue (as printed, e.g. 0.003 or <0.00001). Optional: result_id, z, i2, "
+         "q_pvalue, model, claim, measure (MD, SMD, or OR/RR/HR on the log scale). Keep numbers as printed, with "
+         "their trailing zeros: tolerances follow the printed decimals.")
+st.download_button("Download the template", TEMPLATE.read_bytes(), file_name="reported_results_template.csv",
+                   mime="text/csv", key="template_download", icon=":material/download:")
+up = st.file_uploader("CSV of reported results", type=["csv"], key="audit_upload")
+if up is not None:
+    try:
+        user_table = read_reported_csv(up.getvalue())
+        user_audit = audit_reported(user_table)
+    except (ValueError, TypeError) as exc:
+        st.error(f"That file could not be audited. {exc}", icon=":material/error:")
+    else:
+        k = int((user_audit["flags"].map(len) > 0).sum())
+        st.success(f"Audited {len(user_audit)} rows: {k} with at least one inconsistency.", icon=":material/fact_check:")
+        show = user_audit.assign(flags=user_audit["flags"].map(lambda f: ", ".join(f)))
+        st.dataframe(show, hide_index=True, width="stretch", key="user_audit_table")
+        st.download_button("Download the audit (CSV)", to_safe_csv(user_audit), file_name="audit.csv",
+                           mime="text/csv", key="user_audit_download", icon=":material/download:")
