@@ -9,9 +9,9 @@ class InsufficientStudiesError(ValueError):
     and gives tau^2 = 0, Q = 0, I^2 = 0, as RevMan 5 does.
     """
 
-    def __init__(self, k: int, what: str = "studies"):
+    def __init__(self, k: int, what: str = "studies", message: str | None = None):
         self.k = k
-        super().__init__(f"No {what} left to pool (k = {k}).")
+        super().__init__(message or f"No {what} left to pool (k = {k}).")
 
 
 class DatasetError(ValueError):

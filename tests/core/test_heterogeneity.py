@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from core import heterogeneity as het
-from _reference_data import (BCG_VI, BCG_YI, RAUDENBUSH_VI, RAUDENBUSH_YI, V2005_1_VI, V2005_1_YI,
+from tests.core._reference_data import (BCG_VI, BCG_YI, RAUDENBUSH_VI, RAUDENBUSH_YI, V2005_1_VI, V2005_1_YI,
                              V2005_2_VI, V2005_2_YI)
 
 

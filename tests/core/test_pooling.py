@@ -11,7 +11,7 @@ from hypothesis import given, settings, strategies as st
 
 from core.errors import InsufficientStudiesError
 from core.pooling import METHODS, MetaResult, meta_analysis
-from _reference_data import BCG_VI, BCG_YI, NORMAND, RAUDENBUSH_VI, RAUDENBUSH_YI
+from tests.core._reference_data import BCG_VI, BCG_YI, NORMAND, RAUDENBUSH_VI, RAUDENBUSH_YI
 
 
 def test_bcg_reml_matches_metafor_print():
@@ -109,7 +109,7 @@ def test_matches_statsmodels_where_statsmodels_is_right():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")   # statsmodels warns about per-study t intervals it cannot form
         sm_t = combine_effects(BCG_YI, BCG_VI, method_re="chi2", use_t=True)
-    frame = sm_t.summary_frame()
+        frame = sm_t.summary_frame()
     assert (knha.ci_low, knha.ci_high) == pytest.approx(tuple(frame.loc["random effect wls", ["ci_low", "ci_upp"]]),
                                                         abs=1e-10)
 
