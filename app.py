@@ -10,6 +10,7 @@ from pathlib import Path
 import streamlit as st
 
 from ui import state as S
+from ui.components import SHELL_RAN_KEY
 from ui.data import current_dataset
 
 APP_DIR = Path(__file__).resolve().parent
@@ -52,6 +53,8 @@ def sidebar(study_ids: list[str], study_labels: dict[str, str]) -> None:
         st.checkbox("Show prediction interval", key="pi", bind=bind, help=S.HELP["pi"])
         st.radio("SMD variant", S.SMD_VARIANT_OPTIONS, format_func=S.fmt("smd"), key="smd",
                  bind=bind, help=S.HELP["smd"])
+        st.radio("Pre-post effect", S.PREPOST_OPTIONS, format_func=S.fmt("prepost"), key="prepost", bind=bind,
+                 help=S.HELP["prepost"])
         st.slider("Pre-post correlation r", S.R_RANGE[0], S.R_RANGE[1], value=S.DEFAULTS["r"], step=0.05,
                   key="r", bind=bind, help=S.HELP["r"])
         st.radio("Designs", S.DESIGN_OPTIONS, format_func=S.fmt("design"), key="design", bind=bind,
@@ -63,15 +66,15 @@ def sidebar(study_ids: list[str], study_labels: dict[str, str]) -> None:
 def run() -> None:
     """Build the page navigation and the sidebar, then run the selected page."""
     st.set_page_config(page_title="MSC-DM Evidence Explorer", page_icon=":material/biotech:", layout="wide")
+    st.session_state[SHELL_RAN_KEY] = True     # see ui.components.ensure_shell_ran
     dataset = current_dataset()
     ids = dataset.studies["study_id"].tolist()
     labels = {s: dataset.study_label(s) for s in ids}
     st.session_state["_url_notices"] = S.validate_query_params(st.query_params, labels.values())
     pages = [st.Page(path, title=title, icon=icon, default=(i == 0))
              for i, (path, title, icon) in enumerate(PAGES) if (APP_DIR / path).exists()]
-    nav = st.navigation(pages)
     sidebar(ids, labels)
-    nav.run()
+    st.navigation(pages).run()
 
 
 run()

@@ -26,6 +26,10 @@ MODELS = ("auto", "fixed", "random")
 TIMEPOINTS = ("end", "3", "6", "12")
 DESIGNS = ("all", "controlled", "rct")
 STUDY_SETS = ("paper", "all")
+# Pre-post effect: "change" = mean change with the SD of the change from the correlation
+# method (what the paper's Methods describe); "independent" = after vs before entered as two
+# independent groups (RevMan's two-arm data entry, which ignores the correlation).
+PREPOST_METHODS = ("change", "independent")
 # A study's time point matches a requested one when within this many months: the paper's
 # Tables 2-4 group follow-ups as 3/6/12 months, and trials report e.g. 24 weeks (5.5 months)
 # or 48 weeks (11.0 months).
@@ -61,12 +65,14 @@ class AnalysisSpec:
     design: str = "all"
     excluded: tuple = ()
     study_set: str = "paper"
+    prepost: str = "change"
     level: float = 0.95
 
     def __post_init__(self):
         for name, allowed in (("outcome", OUTCOMES), ("comparison", COMPARISONS), ("population", POPULATIONS),
                               ("measure", es.MEASURES), ("model", MODELS), ("timepoint", TIMEPOINTS),
-                              ("smd_variant", es.SMD_VARIANTS), ("design", DESIGNS), ("study_set", STUDY_SETS)):
+                              ("smd_variant", es.SMD_VARIANTS), ("design", DESIGNS), ("study_set", STUDY_SETS),
+                              ("prepost", PREPOST_METHODS)):
             if getattr(self, name) not in allowed:
                 raise ValueError(f"`{name}` must be one of {allowed}; got {getattr(self, name)!r}")
         if not 0 <= self.r < 1:
@@ -180,7 +186,7 @@ def _study_numbers(rows: pd.DataFrame, spec: AnalysisSpec):
 def _effects(num: pd.DataFrame, spec: AnalysisSpec) -> es.EffectSizes:
     a = (num["n1"], num["m1"], num["sd1"])
     b = (num["n2"], num["m2"], num["sd2"])
-    if spec.comparison == "vs_control":
+    if spec.comparison == "vs_control" or spec.prepost == "independent":
         if spec.measure == "MD":
             return es.mean_difference(*a, *b, level=spec.level)
         return es.standardized_mean_difference(*a, *b, variant=spec.smd_variant, level=spec.level)
@@ -298,7 +304,10 @@ def analyse(dataset: Dataset, spec: AnalysisSpec) -> ForestAnalysis:
     except InsufficientStudiesError as exc:   # unreachable with num non-empty; kept for safety of callers
         return ForestAnalysis(spec, num, None, None, method, reason, unit, unavailable_df, reported, str(exc))
     num["weight_pct"] = sub.overall.weights
-    if spec.comparison == "pre_post":
+    if spec.comparison == "pre_post" and spec.prepost == "independent":
+        notes.append("Pre-post effects treat after and before as two independent groups (RevMan two-arm entry); "
+                     "this ignores the within-patient correlation and overstates the variance.")
+    elif spec.comparison == "pre_post":
         notes.append(f"Pre-post SDs use the correlation method with r = {spec.r:g} (Cochrane Handbook 16.1.3.2); "
                      "the r the paper used is not reported.")
     if any(num["notes"].str.contains("used as SD")):

@@ -13,8 +13,29 @@ from ui.state import spec_from_state
 SLIDE_PNG = {"format": "png", "width": 1920, "height": 1080, "scale": 2}
 
 
+SHELL_RAN_KEY = "_shell_ran"
+
+
+def ensure_shell_ran() -> None:
+    """Rerun through app.py when Streamlit ran a page script on its own.
+
+    Streamlit decides per process whether ``pages/`` is a v1 multipage folder, and only
+    ``st.navigation`` (called in app.py) switches that off.  Until it has run once, a request
+    for a page URL (a shared deep link to a fresh server, or every rerun under AppTest, which
+    resets the flag) executes ``pages/<page>.py`` directly, without app.py's sidebar.  app.py
+    marks each run; a page that finds no mark switches v1 off and reruns, so the shared
+    sidebar and state always exist.
+    """
+    if not st.session_state.pop(SHELL_RAN_KEY, False):
+        from streamlit.runtime.pages_manager import PagesManager
+
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
 def page_header(title: str, intro: str | None = None) -> AnalysisSpec:
     """Title, dataset banner and URL notices; returns the shared choices as an AnalysisSpec."""
+    ensure_shell_ran()
     st.title(title)
     ds = current_dataset()
     spec = spec_from_state()

@@ -27,23 +27,27 @@ SMD_VARIANT_OPTIONS = ("revman5", "hedges_exact")
 SMD_VARIANT_LABELS = {"revman5": "RevMan 5 (approximate g)", "hedges_exact": "Exact Hedges' g (metafor)"}
 DESIGN_OPTIONS = ("all", "controlled", "rct")
 DESIGN_LABELS = {"all": "All designs", "controlled": "Controlled studies only", "rct": "RCTs only"}
+PREPOST_OPTIONS = ("change", "independent")
+PREPOST_LABELS = {"change": "Mean change (correlation method)", "independent": "After vs before as two groups"}
 SET_OPTIONS = ("paper", "all")
 SET_LABELS = {"paper": "The paper's 10 studies", "all": "Paper + newer trials"}
 
 # Widget key -> (AnalysisSpec field, default).  Keys are short because they appear in the URL.
 DEFAULTS = {"outcome": "hba1c", "comparison": "pre_post", "population": "all", "measure": "MD",
             "model": "auto", "tau2": "DL", "hksj": False, "timepoint": "end", "r": 0.5,
-            "smd": "revman5", "design": "all", "exclude": [], "set": "paper", "pi": False}
+            "smd": "revman5", "design": "all", "exclude": [], "set": "paper", "pi": False,
+            "prepost": "change"}
 OPTIONS = {"outcome": OUTCOME_OPTIONS, "comparison": COMPARISON_OPTIONS, "population": POPULATION_OPTIONS,
            "measure": MEASURE_OPTIONS, "model": MODEL_OPTIONS, "tau2": TAU2_OPTIONS,
            "timepoint": TIMEPOINT_OPTIONS, "smd": SMD_VARIANT_OPTIONS, "design": DESIGN_OPTIONS,
-           "set": SET_OPTIONS}
+           "set": SET_OPTIONS, "prepost": PREPOST_OPTIONS}
 R_RANGE = (0.0, 0.9)
 # Widget key -> {code: label}.  The sidebar shows labels, and Streamlit writes the *label* into
 # the URL (e.g. ?measure=SMD&comparison=MSC+vs+control+%28end+of+follow-up%29).
 LABELS = {"outcome": OUTCOME_LABELS, "comparison": COMPARISON_LABELS, "population": POPULATION_LABELS,
           "measure": {m: m for m in MEASURE_OPTIONS}, "model": MODEL_LABELS, "tau2": TAU2_LABELS,
-          "timepoint": TIMEPOINT_LABELS, "smd": SMD_VARIANT_LABELS, "design": DESIGN_LABELS, "set": SET_LABELS}
+          "timepoint": TIMEPOINT_LABELS, "smd": SMD_VARIANT_LABELS, "design": DESIGN_LABELS, "set": SET_LABELS,
+          "prepost": PREPOST_LABELS}
 
 
 def fmt(key: str):
@@ -88,6 +92,9 @@ HELP = {
     "design": "Keep only randomised trials, or only trials with a control arm.",
     "exclude": "Leave studies out of every analysis (sensitivity).",
     "set": "The paper's studies reproduce the paper; newer trials never enter the reproduction.",
+    "prepost": "How a pre-post effect is computed: the mean change with the SD of the change (the paper's "
+               "stated method, needs r), or after vs before entered as two independent groups, as RevMan's "
+               "two-arm data entry does (ignores r).",
     "pi": "Draw the 95% prediction interval for a new study's effect under the random-effects model.",
 }
 
@@ -140,14 +147,16 @@ def spec_from_state(state=None) -> AnalysisSpec:
                         measure=get("measure"), model=get("model"), tau2_method=get("tau2"),
                         test="knha" if get("hksj") else "z", timepoint=get("timepoint"), r=r,
                         smd_variant=get("smd"), design=get("design"),
-                        excluded=tuple(sorted(get("exclude") or ())), study_set=get("set"))
+                        excluded=tuple(sorted(get("exclude") or ())), study_set=get("set"),
+                        prepost=get("prepost"))
 
 
 SPEC_FIELDS = tuple(f.name for f in fields(AnalysisSpec))
 # AnalysisSpec field -> widget key, to open a page with given settings (st.switch_page).
 FIELD_TO_KEY = {"outcome": "outcome", "comparison": "comparison", "population": "population", "measure": "measure",
                 "model": "model", "tau2_method": "tau2", "timepoint": "timepoint", "r": "r",
-                "smd_variant": "smd", "design": "design", "study_set": "set"}
+                "smd_variant": "smd", "design": "design", "study_set": "set",
+                "prepost": "prepost"}
 
 
 def apply_settings(**settings) -> None:

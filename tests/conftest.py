@@ -1,0 +1,25 @@
+"""Suite-wide fixtures."""
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _apptest_uses_st_navigation(monkeypatch):
+    """Make AppTest treat app.py as an st.navigation app, as the real server does.
+
+    AppTest resets ``PagesManager.uses_pages_directory`` before every run, so with a ``pages/``
+    folder next to app.py each *rerun* executes the current page script alone (Streamlit's v1
+    multipage mode), dropping app.py's sidebar widgets and their values.  The real server
+    switches v1 off for good once app.py calls ``st.navigation``.  This patch does the same for
+    AppTest, before each run decides.
+    """
+    from streamlit.runtime import pages_manager
+
+    original = pages_manager.PagesManager.__init__
+
+    def init(self, *args, **kwargs):
+        pages_manager.PagesManager.uses_pages_directory = False
+        original(self, *args, **kwargs)
+
+    monkeypatch.setattr(pages_manager.PagesManager, "__init__", init)

@@ -1,0 +1,60 @@
+"""core.figures.forest_figure: asserts on fig.data and fig.layout, not on pixels."""
+from __future__ import annotations
+
+import pytest
+
+from core.analysis import AnalysisSpec, analyse
+from core.dataset import load_dataset
+from core.figures import forest_figure
+from tests.factories import heterogeneous_dataset
+
+
+@pytest.fixture(scope="module")
+def ds():
+    return load_dataset()
+
+
+def _texts(fig):
+    return [a.text for a in fig.layout.annotations]
+
+
+def test_subgroup_forest_has_squares_diamonds_and_lines():
+    a = analyse(heterogeneous_dataset(), AnalysisSpec(outcome="hba1c", comparison="vs_control", model="random"))
+    fig = forest_figure(a)
+    names = [t.name for t in fig.data]
+    assert names.count("Studies") == 1 and len(fig.data[names.index("Studies")].x) == 6
+    assert {"Diamond: T1DM", "Diamond: T2DM", "Diamond: Total"} <= set(names)
+    texts = _texts(fig)
+    assert any(t.startswith("Heterogeneity: Tau² = ") for t in texts)
+    assert any(t.startswith("Test for subgroup differences: Chi² = ") for t in texts)
+    assert any(t.startswith("Test for overall effect: Z = ") for t in texts)
+    # Squares are sized by weight: the heaviest study gets the largest marker.
+    sizes = fig.data[names.index("Studies")].marker.size
+    assert max(sizes) > min(sizes) or len(set(a.rows["weight_pct"].round(6))) == 1
+    assert fig.layout.meta["k"] == 6 and fig.layout.template.layout.paper_bgcolor is not None
+
+
+def test_favours_labels_follow_the_outcome(ds):
+    a = analyse(ds, AnalysisSpec(outcome="hba1c", comparison="vs_control"))
+    texts = _texts(forest_figure(a))
+    left = [x for x in fig_annotations(forest_figure(a)) if x.text in ("Favours MSC", "Favours control")]
+    assert {x.text: x.xanchor for x in left} == {"Favours MSC": "right", "Favours control": "left"}
+    assert "Cai 2016" in texts
+
+
+def fig_annotations(fig):
+    return list(fig.layout.annotations)
+
+
+def test_reported_diamond_is_drawn_hollow(ds):
+    a = analyse(ds, AnalysisSpec(outcome="hba1c", comparison="pre_post", measure="MD"))
+    fig = forest_figure(a)
+    rep = [t for t in fig.data if t.name == "Reported (paper)"]
+    assert rep and all(t.fill in (None, "none") for t in rep)
+    assert any("Paper reports (all, MD)" == t for t in _texts(fig))
+
+
+def test_empty_analysis_still_draws(ds):
+    a = analyse(ds, AnalysisSpec(outcome="fcp", comparison="vs_control"))
+    fig = forest_figure(a)
+    assert fig.layout.meta["k"] == 0 and not [t for t in fig.data if t.name == "Studies"]

@@ -1,0 +1,102 @@
+"""st.cache_data wrappers for the sensitivity, follow-up and small-study pages.
+
+Caching lives here, never in ``core``.  Keys are the dataset's content fingerprint and the
+spec's repr (both hashable); the objects themselves are passed unhashed (leading underscore).
+Statistics that another engineer is still writing (core.sensitivity, core.bias) are imported
+lazily: until they exist, :func:`available` says so and pages show a plain notice.
+"""
+from __future__ import annotations
+
+import importlib
+
+import numpy as np
+import streamlit as st
+
+from core.analysis import AnalysisSpec
+from core.dataset import Dataset
+from core.robustness import RobustnessResult, robustness
+from ui.data import current_dataset, dataset_key
+
+
+def _ds() -> tuple[Dataset, str]:
+    ds = current_dataset()
+    key = st.session_state.get("_ds_key_cache")
+    if key is None or key[0] is not ds:
+        key = (ds, dataset_key(ds))
+        st.session_state["_ds_key_cache"] = key
+    return ds, key[1]
+
+
+def available(module: str, *names: str) -> bool:
+    """Whether ``core.<module>`` exists and defines every one of ``names``."""
+    try:
+        mod = importlib.import_module(f"core.{module}")
+    except ImportError:
+        return False
+    return all(hasattr(mod, n) for n in names)
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def _robustness(ds_key: str, spec_key: str, _ds: Dataset, _spec: AnalysisSpec) -> RobustnessResult:
+    return robustness(_ds, _spec)
+
+
+def run_robustness(spec: AnalysisSpec) -> RobustnessResult:
+    """Cached :func:`core.robustness.robustness` on the session's dataset."""
+    ds, key = _ds()
+    return _robustness(key, repr(spec), ds, spec)
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def _trajectory(ds_key: str, spec_key: str, _ds: Dataset, _spec: AnalysisSpec):
+    from core.trajectory import trajectory
+    return trajectory(_ds, _spec)
+
+
+def run_trajectory(spec: AnalysisSpec):
+    """Cached :func:`core.trajectory.trajectory` on the session's dataset."""
+    ds, key = _ds()
+    return _trajectory(key, repr(spec), ds, spec)
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def _leave_one_out(ds_key: str, spec_key: str, _result):
+    from core.sensitivity import leave_one_out
+    return leave_one_out(_result)
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def _cumulative(ds_key: str, spec_key: str, _result, order: tuple):
+    from core.sensitivity import cumulative
+    return cumulative(_result, order=np.asarray(order, dtype=int))
+
+
+def run_leave_one_out(spec: AnalysisSpec, result):
+    """Cached ``core.sensitivity.leave_one_out`` of the main analysis's pooled result."""
+    return _leave_one_out(_ds()[1], repr(spec), result)
+
+
+def run_cumulative(spec: AnalysisSpec, result, order: tuple):
+    """Cached ``core.sensitivity.cumulative`` of the pooled result, in the given study order."""
+    return _cumulative(_ds()[1], repr(spec), result, tuple(int(i) for i in order))
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def _bias(ds_key: str, spec_key: str, _result) -> dict:
+    from core import bias
+    out = {}
+    for name in ("funnel_data", "egger_test", "begg_test", "trim_and_fill"):
+        try:
+            out[name] = getattr(bias, name)(_result)
+        except ValueError as exc:          # includes InsufficientStudiesError: shown as a message
+            out[name] = exc
+    return out
+
+
+def run_bias(spec: AnalysisSpec, result) -> dict:
+    """Cached funnel data, Egger, Begg and trim-and-fill of the pooled result.
+
+    Returns a dict name -> result, or -> the ValueError raised (e.g. too few studies), so
+    the page can show each message in place.
+    """
+    return _bias(_ds()[1], repr(spec), result)
