@@ -23,7 +23,8 @@ from core.subgroups import SubgroupResult, subgroup_analysis
 COMPARISONS = ("vs_control", "pre_post")
 POPULATIONS = ("all", "T1DM", "T2DM")
 MODELS = ("auto", "fixed", "random")
-TIMEPOINTS = ("end", "3", "6", "12")
+TIMEPOINTS = ("end", "3", "6", "12")   # the choices offered; any positive month count is accepted
+TESTS = ("z", "knha")
 DESIGNS = ("all", "controlled", "rct")
 STUDY_SETS = ("paper", "all")
 # Pre-post effect: "change" = mean change with the SD of the change from the correlation
@@ -69,14 +70,25 @@ class AnalysisSpec:
     level: float = 0.95
 
     def __post_init__(self):
+        if self.timepoint not in TIMEPOINTS and not _positive_number(self.timepoint):
+            raise ValueError(f"`timepoint` must be one of {TIMEPOINTS} or a positive number of months; "
+                             f"got {self.timepoint!r}")
         for name, allowed in (("outcome", OUTCOMES), ("comparison", COMPARISONS), ("population", POPULATIONS),
-                              ("measure", es.MEASURES), ("model", MODELS), ("timepoint", TIMEPOINTS),
+                              ("measure", es.MEASURES), ("model", MODELS), ("test", TESTS),
                               ("smd_variant", es.SMD_VARIANTS), ("design", DESIGNS), ("study_set", STUDY_SETS),
                               ("prepost", PREPOST_METHODS)):
             if getattr(self, name) not in allowed:
                 raise ValueError(f"`{name}` must be one of {allowed}; got {getattr(self, name)!r}")
         if not 0 <= self.r < 1:
             raise ValueError(f"`r` must be in [0, 1); got {self.r!r}")
+
+
+def _positive_number(text: str) -> bool:
+    try:
+        value = float(text)
+    except (TypeError, ValueError):
+        return False
+    return np.isfinite(value) and value > 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -300,7 +312,8 @@ def analyse(dataset: Dataset, spec: AnalysisSpec) -> ForestAnalysis:
     labels = num["label"].tolist()
     groups = num["dm_type"].to_numpy()
     try:
-        sub = subgroup_analysis(eff.yi, eff.vi, groups, method=method, level=spec.level, labels=labels)
+        sub = subgroup_analysis(eff.yi, eff.vi, groups, method=method, level=spec.level, labels=labels,
+                                test=spec.test)
     except InsufficientStudiesError as exc:   # unreachable with num non-empty; kept for safety of callers
         return ForestAnalysis(spec, num, None, None, method, reason, unit, unavailable_df, reported, str(exc))
     num["weight_pct"] = sub.overall.weights

@@ -38,10 +38,11 @@ def _diamond(est, low, high, y, half=0.38):
     return [low, est, high, est, low], [y, y + half, y, y - half, y]
 
 
-def forest_rows(a: ForestAnalysis) -> list[dict]:
+def forest_rows(a: ForestAnalysis, *, show_pi: bool = False) -> list[dict]:
     """The forest plot's rows, top to bottom, as plain dicts (kind, texts, marks).
 
-    Kinds: 'group' (subgroup heading), 'study', 'subtotal', 'text', 'total', 'reported'.
+    Kinds: 'group' (subgroup heading), 'study', 'subtotal', 'text', 'total', 'pi' (prediction
+    interval of the total), 'reported'.
     """
     rows: list[dict] = []
     spec = a.spec
@@ -78,6 +79,7 @@ def forest_rows(a: ForestAnalysis) -> list[dict]:
                      "n2": f"{int(a.rows['n2'].sum())}" if spec.comparison == "vs_control" else "",
                      "weight": "100.0%", "effect": lab.fmt_ci(res.estimate, res.ci_low, res.ci_high),
                      "est": res.estimate, "lo": res.ci_low, "hi": res.ci_high})
+        _add_pi(rows, res, show_pi)
         rows.append({"kind": "text", "study": lab.heterogeneity_line(res)})
         rows.append({"kind": "text", "study": lab.overall_effect_line(res)})
         rows.append({"kind": "text", "study": lab.subgroup_test_line(a.subgroups)})
@@ -89,6 +91,7 @@ def forest_rows(a: ForestAnalysis) -> list[dict]:
                      "n2": f"{int(a.rows['n2'].sum())}" if spec.comparison == "vs_control" else "",
                      "weight": "100.0%", "effect": lab.fmt_ci(res.estimate, res.ci_low, res.ci_high),
                      "est": res.estimate, "lo": res.ci_low, "hi": res.ci_high})
+        _add_pi(rows, res, show_pi)
         rows.append({"kind": "text", "study": lab.heterogeneity_line(res)})
         rows.append({"kind": "text", "study": lab.overall_effect_line(res)})
     rep = a.reported[a.reported["same_timepoint"]] if not a.reported.empty else a.reported
@@ -104,6 +107,16 @@ def forest_rows(a: ForestAnalysis) -> list[dict]:
     return rows
 
 
+def _add_pi(rows: list, res, show_pi: bool) -> None:
+    if not show_pi:
+        return
+    row = {"kind": "pi", "study": lab.prediction_interval_line(res)}
+    if res.method != "FE" and np.isfinite(res.pi_low):
+        row.update(lo=res.pi_low, hi=res.pi_high, est=res.estimate,
+                   effect=f"[{lab.fmt_num(res.pi_low)}, {lab.fmt_num(res.pi_high)}]")
+    rows.append(row)
+
+
 def _axis_range(rows) -> tuple[float, float]:
     vals = [v for r in rows for v in (r.get("lo"), r.get("hi"), r.get("est"), r.get("yi")) if v is not None
             and np.isfinite(v)]
@@ -113,14 +126,15 @@ def _axis_range(rows) -> tuple[float, float]:
     return -m, m
 
 
-def forest_figure(a: ForestAnalysis, *, title: str | None = None, font_size: int | None = None) -> go.Figure:
+def forest_figure(a: ForestAnalysis, *, title: str | None = None, font_size: int | None = None,
+                  show_pi: bool = False) -> go.Figure:
     """RevMan-style forest plot of one :class:`~core.analysis.ForestAnalysis`.
 
     Trace names are stable ('Studies', 'Diamond: T1DM', 'Diamond: Total', 'Reported (paper)')
     so tests can find them.  ``layout.meta`` carries k, the estimate and the model for tests.
     """
     spec = a.spec
-    rows = forest_rows(a)
+    rows = forest_rows(a, show_pi=show_pi)
     n = len(rows) + 2                      # two header rows
     ys = {i: n - 3 - i for i in range(len(rows))}
     xr = _axis_range(rows)
@@ -156,8 +170,8 @@ def forest_figure(a: ForestAnalysis, *, title: str | None = None, font_size: int
         if kind == "spacer":
             continue
         bold = kind in ("group", "subtotal", "total")
-        size = font["size"] - 1 if kind == "text" else None
-        text(COLS["study"] + (0.01 if kind == "text" else 0), y, r["study"], bold=bold, size=size,
+        size = font["size"] - 1 if kind in ("text", "pi") else None
+        text(COLS["study"] + (0.01 if kind in ("text", "pi") else 0), y, r["study"], bold=bold, size=size,
              colour=REPORTED_COLOUR if kind == "reported" else None)
         for key in ("m1", "sd1", "n1", "m2", "sd2", "n2", "weight"):
             if r.get(key):
@@ -175,6 +189,11 @@ def forest_figure(a: ForestAnalysis, *, title: str | None = None, font_size: int
                                      fillcolor=DIAMOND_COLOUR if kind == "total" else SUBTOTAL_COLOUR,
                                      line=dict(color=DIAMOND_COLOUR, width=1), hoverinfo="text",
                                      text=f"{r['study']}: {r['effect']}", showlegend=False))
+        elif kind == "pi" and "lo" in r:
+            fig.add_trace(go.Scatter(x=[r["lo"], r["hi"]], y=[y, y], mode="lines+markers", name="Prediction interval",
+                                     line=dict(color=DIAMOND_COLOUR, width=2), marker=dict(symbol="line-ns-open",
+                                                                                          size=10),
+                                     hoverinfo="text", text=r["study"], showlegend=False))
         elif kind == "reported":
             dx, dy = _diamond(r["est"], r["lo"], r["hi"], y)
             fig.add_trace(go.Scatter(x=dx, y=dy, mode="lines", name="Reported (paper)",

@@ -53,8 +53,22 @@ def heterogeneity_line(res) -> str:
 
 
 def overall_effect_line(res) -> str:
-    """'Test for overall effect: Z = 2.60 (P = 0.009)'."""
+    """'Test for overall effect: Z = 2.60 (P = 0.009)'; with HKSJ 't = 2.10, df = 4 (P = 0.10)'."""
+    if getattr(res, "test", "z") == "knha":
+        return f"Test for overall effect (HKSJ): t = {abs(res.statistic):.2f}, df = {res.df:.0f} ({fmt_p(res.pvalue)})"
     return f"Test for overall effect: Z = {abs(res.statistic):.2f} ({fmt_p(res.pvalue)})"
+
+
+def prediction_interval_line(res) -> str:
+    """'95% prediction interval [-2.10, 0.40] (t, k - 2 df)'; explains when it is undefined."""
+    import math as _m
+
+    if res.method == "FE":
+        return "Prediction interval: shown for random-effects models only"
+    if _m.isnan(res.pi_low):
+        return "Prediction interval: not defined for this k"
+    return (f"{int(round(res.level * 100))}% prediction interval [{fmt_num(res.pi_low)}, {fmt_num(res.pi_high)}] "
+            f"({res.pi_dist})")
 
 
 def subgroup_test_line(sub) -> str:

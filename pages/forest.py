@@ -26,7 +26,7 @@ else:
     c3.metric("P (overall effect)", fmt_p(res.pvalue).removeprefix("P ").removeprefix("= "))
     c4.metric("Studies · participants", f"{a.k} · {a.participants}",
               help="Participants: both arms for MSC vs control; the MSC arm for pre-post.")
-    show_figure(forest_figure(a), key="forest_chart",
+    show_figure(forest_figure(a, show_pi=st.session_state.get("pi", False)), key="forest_chart",
                 filename=f"forest_{spec.outcome}_{spec.comparison}_{spec.population}")
     for note in a.notes:
         st.caption(note)
