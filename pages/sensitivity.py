@@ -1,0 +1,162 @@
+"""Sensitivity: the main analysis next to a variant, a robustness summary over every single
+change, the pooled effect against r, leave-one-out and cumulative forests."""
+from __future__ import annotations
+
+from dataclasses import replace
+
+import streamlit as st
+
+from core.figures_sensitivity import cumulative_frame, interval_forest, loo_frame, r_curve_figure
+from core.labels import favours_labels, fmt_num
+from core.robustness import comparison_frame, comparison_table, describe_changes, variant_from_analysis
+from ui import state as S
+from ui.cache import run_analysis
+from ui.cache_sensitivity import available, run_cumulative, run_leave_one_out, run_robustness
+from ui.components import page_header, settings_line, show_figure
+from ui.data import current_dataset
+
+spec = page_header("Sensitivity", "How fragile is the result? Change one choice at a time and see whether the "
+                                  "pooled effect keeps its direction and its significance.")
+main = run_analysis(spec)
+st.markdown(f"**Main analysis (sidebar):** {settings_line(spec, main.method or None)}")
+if main.pooled is None:
+    st.warning(main.message + " Choose another outcome, comparison or time point in the sidebar.",
+               icon=":material/info:")
+    st.stop()
+
+ds = current_dataset()
+measure = spec.measure + (f" ({main.unit})" if spec.measure == "MD" and main.unit else "")
+favours = favours_labels(main.lower_is_better, spec.comparison)
+
+# ---------------------------------------------------------------- main vs variant
+st.header("Main analysis vs a variant")
+st.caption("The variant starts as the main analysis. Change any control here; the sidebar's main analysis "
+           "stays as it is.")
+HAS_PREPOST = hasattr(spec, "prepost") and hasattr(S, "PREPOST_OPTIONS")
+VARIANT_KEYS = {"sens_design": spec.design, "sens_r": spec.r, "sens_smd": spec.smd_variant,
+                "sens_model": spec.model, "sens_tau2": spec.tau2_method, "sens_hksj": spec.test == "knha",
+                "sens_pi": False} | ({"sens_prepost": spec.prepost} if HAS_PREPOST else {})
+STUDY_KEYS = {f"sens_x_{sid}": sid for sid in main.rows["study_id"]}
+
+
+def _reset_variant() -> None:
+    for key, value in VARIANT_KEYS.items():
+        st.session_state[key] = value
+    for key in STUDY_KEYS:
+        st.session_state[key] = False
+
+
+for key, value in VARIANT_KEYS.items():
+    st.session_state.setdefault(key, value)
+
+c1, c2, c3 = st.columns(3)
+with c1:
+    st.markdown("**Leave out**")
+    for key, sid in STUDY_KEYS.items():
+        st.checkbox(ds.study_label(sid), key=key)
+    if spec.excluded:
+        st.caption(f"Already excluded in the sidebar: {', '.join(ds.study_label(s) for s in spec.excluded)}.")
+    st.radio("Designs", S.DESIGN_OPTIONS, format_func=S.fmt("design"), key="sens_design")
+with c2:
+    pre_post = spec.comparison == "pre_post"
+    if HAS_PREPOST:
+        st.radio("Pre-post effect", S.PREPOST_OPTIONS, format_func=S.fmt("prepost"), key="sens_prepost",
+                 disabled=not pre_post, help=S.HELP["prepost"] if pre_post else "Applies to pre-post comparisons only.")
+    st.slider("Pre-post correlation r", S.R_RANGE[0], S.R_RANGE[1], step=0.05, key="sens_r",
+              disabled=not pre_post,
+              help=S.HELP["r"] if pre_post else "Only pre-post comparisons use r (choose it in the sidebar).")
+    st.radio("SMD variant", S.SMD_VARIANT_OPTIONS, format_func=S.fmt("smd"), key="sens_smd",
+             disabled=spec.measure != "SMD",
+             help=S.HELP["smd"] if spec.measure == "SMD" else "Applies to SMD only (choose Measure in the sidebar).")
+with c3:
+    st.radio("Model", S.MODEL_OPTIONS, format_func=S.fmt("model"), key="sens_model", help=S.HELP["model"])
+    st.selectbox("τ² estimator (random effects)", S.TAU2_OPTIONS, format_func=S.fmt("tau2"), key="sens_tau2",
+                 help=S.HELP["tau2"])
+    st.checkbox("Hartung–Knapp (HKSJ) CI", key="sens_hksj", help=S.HELP["hksj"])
+    st.checkbox("Show prediction intervals", key="sens_pi", help=S.HELP["pi"])
+    st.button("Reset variant to the main analysis", on_click=_reset_variant, key="sens_reset")
+
+left_out = tuple(sid for key, sid in STUDY_KEYS.items() if st.session_state.get(key))
+vspec = replace(spec, excluded=tuple(sorted({*spec.excluded, *left_out})), design=st.session_state["sens_design"],
+                r=float(st.session_state["sens_r"]) if pre_post else spec.r,
+                smd_variant=st.session_state["sens_smd"], model=st.session_state["sens_model"],
+                tau2_method=st.session_state["sens_tau2"], test="knha" if st.session_state["sens_hksj"] else "z",
+                **({"prepost": st.session_state["sens_prepost"]} if HAS_PREPOST and pre_post else {}))
+variant = run_analysis(vspec)
+changes = describe_changes(spec, vspec, ds.study_label)
+show_pi = bool(st.session_state["sens_pi"])
+if changes:
+    st.markdown("**What changed:** " + "; ".join(changes))
+else:
+    st.caption("The variant is identical to the main analysis: change a control above.")
+if variant.pooled is None:
+    st.warning(f"The variant cannot be pooled: {variant.message}", icon=":material/warning:")
+elif variant.k < main.k:
+    st.caption(f"The variant pools {variant.k} of the main analysis's {main.k} studies.")
+vm, vv = variant_from_analysis(main), variant_from_analysis(variant, "variant", "variant")
+fig = interval_forest(comparison_frame(vm, vv, bool(changes)), title="Main analysis and variant",
+                      x_title=measure, favours=favours, show_pi=show_pi)
+show_figure(fig, key="sens_compare_chart", filename="sensitivity_variant")
+if show_pi:
+    st.caption("Grey bars: 95% prediction interval for a new study's effect (random effects only; with k < 3 it "
+               "is very uncertain).")
+table = comparison_table(main, variant)
+st.dataframe(table.style.apply(lambda r: ["font-weight: bold; color: #d35400" if r["changed"] else ""] * len(r),
+                               axis=1),
+             hide_index=True, width="stretch", key="sens_compare_table",
+             column_config={"quantity": "", "main": "Main analysis", "variant": "Variant",
+                            "changed": st.column_config.CheckboxColumn("Changed")})
+
+# ---------------------------------------------------------------- robustness summary
+st.header("Robustness summary")
+rob = run_robustness(spec)
+m1, m2, m3 = st.columns(3)
+m1.metric("Direction holds", f"{rob.n_same_direction} of {rob.n_pooled}",
+          help="Variants whose pooled estimate has the same sign as the main analysis's.")
+m2.metric("Significant (P < 0.05)", f"{rob.n_significant} of {rob.n_pooled}")
+m3.metric(f"Range of estimates ({spec.measure})", f"{fmt_num(rob.estimate_min)} to {fmt_num(rob.estimate_max)}")
+st.markdown(rob.headline(spec.measure))
+st.info(rob.sentence, icon=":material/insights:")
+for note in rob.skipped:
+    st.caption(f"Not varied — {note}")
+if main.k < 3:
+    st.caption(f"With k = {main.k}, leaving one study out leaves {main.k - 1}: every such variant rests on very "
+               "few trials.")
+show_figure(interval_forest(rob.plot_frame(), title="Every single change to the main analysis", x_title=measure,
+                            favours=favours, reference=rob.base.estimate, show_pi=show_pi),
+            key="sens_robustness_chart", filename="sensitivity_robustness")
+with st.expander("All variants as a table"):
+    st.dataframe(rob.to_frame().drop(columns=["shift"]), hide_index=True, width="stretch", key="sens_rob_table")
+
+# ---------------------------------------------------------------- r curve
+st.header("Pooled effect against the pre-post correlation r")
+if spec.comparison != "pre_post":
+    st.write("Between-arm comparisons do not use r. Choose *MSC after vs before treatment* in the sidebar to "
+             "see how the imputed correlation moves the result.")
+else:
+    show_figure(r_curve_figure(rob.r_frame(), title=f"{settings_line(spec)}: estimate by r", y_title=measure,
+                               main_r=spec.r),
+                key="sens_r_chart", filename="sensitivity_r")
+    st.caption("The paper does not report the r it used to impute the SD of the change (Cochrane Handbook "
+               "16.1.3.2). Main analysis: r = " + f"{spec.r:g} (diamond).")
+
+# ---------------------------------------------------------------- LOO and cumulative
+st.header("Leave-one-out and cumulative meta-analysis")
+if not available("sensitivity", "leave_one_out", "cumulative"):
+    st.info("Leave-one-out and cumulative forests are not available yet (core.sensitivity is being written).",
+            icon=":material/hourglass:")
+elif main.k < 2:
+    st.write(f"Only {main.k} study contributes, so there is nothing to leave out or accumulate.")
+else:
+    st.caption(f"These refits keep the main analysis's model ({main.method}) for every subset; the robustness "
+               "variants above re-apply the model rule to each subset, so with few studies the two can differ.")
+    loo = run_leave_one_out(spec, main.pooled)
+    show_figure(interval_forest(loo_frame(loo, main.pooled), title="Leave one study out", x_title=measure, favours=favours,
+                                reference=main.pooled.estimate),
+                key="sens_loo_chart", filename="sensitivity_loo")
+    order = tuple(main.rows.sort_values(["year", "label"], kind="stable").index)
+    cum = run_cumulative(spec, main.pooled, order)
+    years = {r.label: int(r.year) for r in main.rows.itertuples() if r.year == r.year}
+    show_figure(interval_forest(cumulative_frame(cum, years=years), title="Cumulative meta-analysis by year", x_title=measure,
+                                favours=favours, reference=main.pooled.estimate),
+                key="sens_cum_chart", filename="sensitivity_cumulative")
