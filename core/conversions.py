@@ -90,6 +90,76 @@ def sd_from_range(low, high, n) -> np.ndarray:
     return (np.asarray(high, float) - np.asarray(low, float)) / xi
 
 
+def mean_from_median_range_hozo(low, median, high, n) -> np.ndarray:
+    """Hozo et al.'s mean from median and range: ``(a + 2m + b)/4 + (a - 2m + b)/(4n)``.
+
+    Kept for comparison with older reviews; Luo et al. (2018) is more accurate and is the
+    default (:func:`mean_from_median_range`).
+
+    References
+    ----------
+    Hozo SP, Djulbegovic B, Hozo I (2005) BMC Med Res Methodol 5:13, eq. (4).
+    """
+    a, m, b = (np.asarray(x, float) for x in (low, median, high))
+    n = np.asarray(n, float)
+    return (a + 2 * m + b) / 4 + (a - 2 * m + b) / (4 * n)
+
+
+def sd_from_range_hozo(low, median, high) -> np.ndarray:
+    """Hozo et al.'s SD from median and range: ``sqrt(((a - 2m + b)^2 / 4 + (b - a)^2) / 12)``.
+
+    References
+    ----------
+    Hozo, Djulbegovic & Hozo (2005) BMC Med Res Methodol 5:13, eq. (16).  Wan et al. (2014)
+    show it is biased for n > 15; :func:`sd_from_range` (Wan) is the default.
+    """
+    a, m, b = (np.asarray(x, float) for x in (low, median, high))
+    return np.sqrt(((a - 2 * m + b) ** 2 / 4 + (b - a) ** 2) / 12)
+
+
+def mean_from_five_numbers(low, q1, median, q3, high, n) -> np.ndarray:
+    """Mean from the five-number summary (scenario S2 / C2).
+
+    ``mean = w (a + b)/2 + (0.7 - 0.72 n^-0.55)(q1 + q3)/2 + (0.3 + 0.72 n^-0.55 - w) m`` with
+    ``w = 2.2 / (2.2 + n^0.75)``.
+
+    References
+    ----------
+    Luo D, Wan X, Liu J, Tong T (2018) Stat Methods Med Res 27:1785-1805, eq. (11).
+    """
+    a, p1, m, p3, b = (np.asarray(x, float) for x in (low, q1, median, q3, high))
+    n = np.asarray(n, float)
+    w = 2.2 / (2.2 + n**0.75)
+    c = 0.72 / n**0.55
+    return w * (a + b) / 2 + (0.7 - c) * (p1 + p3) / 2 + (0.3 + c - w) * m
+
+
+def sd_from_five_numbers_wan(low, q1, q3, high, n) -> np.ndarray:
+    """Wan et al.'s SD from the five-number summary: ``(b - a)/(2 xi(n)) + (q3 - q1)/(2 eta(n))``.
+
+    References
+    ----------
+    Wan X, Wang W, Liu J, Tong T (2014) BMC Med Res Methodol 14:135, eq. (12) (scenario C2).
+    """
+    return 0.5 * sd_from_range(low, high, n) + 0.5 * sd_from_iqr(q1, q3, n)
+
+
+def sd_from_five_numbers_shi(low, q1, q3, high, n) -> np.ndarray:
+    """Shi et al.'s optimally weighted SD from the five-number summary.
+
+    ``SD = w (b - a)/xi(n) + (1 - w)(q3 - q1)/eta(n)`` with ``w = 1 / (1 + 0.07 n^0.6)``; with
+    only a range or only an IQR it reduces to Wan et al. (2014).
+
+    References
+    ----------
+    Shi J, Luo D, Weng H, Zeng XT, Lin L, Chu H, Tong T (2020) Res Synth Methods 11:641-654,
+    section 3 (scenario S2).
+    """
+    n = np.asarray(n, float)
+    w = 1 / (1 + 0.07 * n**0.6)
+    return w * sd_from_range(low, high, n) + (1 - w) * sd_from_iqr(q1, q3, n)
+
+
 # dispersion_type -> how the SD is obtained.  "sd?" is a "±" printed without saying SD or SE:
 # it is used as an SD and flagged in the page.
 DISPERSION_TYPES = ("sd", "sd?", "se", "ci95", "median_iqr", "median_range")

@@ -65,7 +65,7 @@ def _arrays(names, values):
             raise ValueError(f"`{name}` must be >= 1; got {a.tolist()}")
         if name.startswith("sd") and np.any(a <= 0):
             bad = int(np.flatnonzero(a <= 0)[0])
-            raise ValueError(f"`{name}` must be > 0; got {a[bad]!r} in study {bad}")
+            raise ValueError(f"`{name}` must be > 0; got {float(a[bad])!r} in study {bad + 1}")
     return arrs
 
 
