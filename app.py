@@ -12,6 +12,7 @@ import streamlit as st
 from ui import state as S
 from ui.components import SHELL_RAN_KEY
 from ui.data import current_dataset
+from ui.share import copy_link_control
 
 APP_DIR = Path(__file__).resolve().parent
 
@@ -74,7 +75,9 @@ def run() -> None:
     pages = [st.Page(path, title=title, icon=icon, default=(i == 0))
              for i, (path, title, icon) in enumerate(PAGES) if (APP_DIR / path).exists()]
     sidebar(ids, labels)
-    st.navigation(pages).run()
+    nav = st.navigation(pages)
+    copy_link_control(page=nav)
+    nav.run()
 
 
 run()

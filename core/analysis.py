@@ -384,8 +384,8 @@ def reported_vs_recomputed(a: ForestAnalysis) -> pd.DataFrame:
                        status="reproduced within rounding" if ok else "differs",
                        explanation="" if ok else _differs_reason(a, r, res))
         out.append(row)
-    return pd.DataFrame(out, columns=["result_id", "locator", "population", "reported", "recomputed", "k",
-                                      "diff_estimate", "status", "explanation"])
+    return pd.DataFrame(out, columns=["result_id", "population", "reported", "recomputed", "status", "explanation",
+                                      "k", "diff_estimate", "locator"])
 
 
 def _differs_reason(a: ForestAnalysis, reported: pd.Series, res: MetaResult) -> str:

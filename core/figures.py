@@ -22,10 +22,11 @@ DIAMOND_COLOUR = "#111111"
 SUBTOTAL_COLOUR = "#4a4a4a"
 REPORTED_COLOUR = "#c0392b"
 ROW_HEIGHT = 22
-PLOT_DOMAIN = (0.70, 0.98)
-# x positions (paper coordinates) of the text columns, left to right.
-COLS = {"study": 0.0, "m1": 0.25, "sd1": 0.30, "n1": 0.345, "m2": 0.40, "sd2": 0.45, "n2": 0.495,
-        "weight": 0.555, "effect": 0.62}
+PLOT_DOMAIN = (0.735, 0.99)
+# x positions (paper coordinates) of the text columns, left to right (numeric columns are
+# right-aligned at x + 0.04).
+COLS = {"study": 0.0, "m1": 0.22, "sd1": 0.27, "n1": 0.315, "m2": 0.37, "sd2": 0.42, "n2": 0.465,
+        "weight": 0.52, "effect": 0.575}
 
 
 def _row_texts(r, digits=2):
@@ -95,6 +96,8 @@ def forest_rows(a: ForestAnalysis, *, show_pi: bool = False) -> list[dict]:
         rows.append({"kind": "text", "study": lab.heterogeneity_line(res)})
         rows.append({"kind": "text", "study": lab.overall_effect_line(res)})
     rep = a.reported[a.reported["same_timepoint"]] if not a.reported.empty else a.reported
+    # The abstract repeats some Results numbers: draw each distinct reported result once.
+    rep = rep.drop_duplicates(subset=["population", "measure", "estimate", "ci_low", "ci_high"])
     for _, r in rep.iterrows():
         try:
             est, lo, hi = float(r["estimate"]), float(r["ci_low"]), float(r["ci_high"])
