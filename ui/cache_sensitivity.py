@@ -100,3 +100,15 @@ def run_bias(spec: AnalysisSpec, result) -> dict:
     the page can show each message in place.
     """
     return _bias(_ds()[1], repr(spec), result)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _followup_tables(ds_key: str, spec_key: str, _ds: Dataset, _spec: AnalysisSpec):
+    from core.trajectory import followup_tables
+    return followup_tables(_ds, _spec)
+
+
+def run_followup_tables(spec: AnalysisSpec):
+    """Cached :func:`core.trajectory.followup_tables` (the paper's Tables 2-4 recomputed)."""
+    ds, key = _ds()
+    return _followup_tables(key, repr(spec), ds, spec)

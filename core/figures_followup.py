@@ -1,0 +1,88 @@
+"""Plotly builder for the follow-up page: pooled effect and CI against months, one line per
+population, with k printed at each point.  Pure: it draws a TrajectoryResult."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from core.labels import fmt_ci
+
+TEMPLATE = "plotly_white"
+FONT = dict(family="Arial, Helvetica, sans-serif", size=12, color="#222222")
+COLOURS = {"T1DM": "#1f77b4", "T2DM": "#d35400", "all": "#111111"}
+NAMES = {"T1DM": "T1DM", "T2DM": "T2DM", "all": "T1DM + T2DM"}
+# Horizontal offsets (months) so that the three populations' CIs at one time point don't overlap.
+DODGE = {"T1DM": -0.45, "T2DM": 0.45, "all": 0.0}
+END_GAP = 4.0   # "end of follow-up" is drawn this many months right of the last dated point
+
+
+def end_position(points: pd.DataFrame) -> float:
+    """x position of the "end of follow-up" column."""
+    months = points["months"].dropna()
+    return float((months.max() if not months.empty else 12.0) + END_GAP)
+
+
+def trajectory_figure(result, *, title: str, y_title: str, font_size: int | None = None) -> go.Figure:
+    """Pooled estimate (with CI whiskers) by time point, one line per population.
+
+    ``result`` is a :class:`core.trajectory.TrajectoryResult`.  Rows without a pooled
+    estimate leave a gap.  Each marker's ``customdata`` is [population, timepoint code], so a
+    click can open that forest plot.  ``layout.meta`` = {"points": [[population, timepoint,
+    k, estimate], ...]} for the pooled points.
+    """
+    pts = result.points
+    font = dict(FONT, size=font_size or FONT["size"])
+    x_end = end_position(pts)
+    fig = go.Figure()
+    meta = []
+    for pop in ("T1DM", "T2DM", "all"):
+        d = pts[pts["population"] == pop]
+        if d.empty or not np.isfinite(d["estimate"]).any():
+            continue
+        for part, is_end in ((d[d["timepoint"] != "end"], False), (d[d["timepoint"] == "end"], True)):
+            if part.empty or not np.isfinite(part["estimate"]).any():
+                continue
+            x = (np.full(len(part), x_end) if is_end else part["months"].to_numpy(dtype=float)) + DODGE[pop]
+            est = part["estimate"].to_numpy(dtype=float)
+            hover = [(f"{NAMES[pop]}, {'end of follow-up' if tp == 'end' else f'{tp} months'}<br>"
+                      f"{fmt_ci(e, lo, hi)} · k = {k}<br>{s}<br><i>click to open the forest plot</i>")
+                     if np.isfinite(e) else ""
+                     for tp, e, lo, hi, k, s in zip(part["timepoint"], est, part["ci_low"], part["ci_high"],
+                                                    part["k"], part["studies"])]
+            # End of follow-up mixes each trial's last time, so it is not joined to the dated points.
+            fig.add_trace(go.Scatter(
+                x=x, y=est, mode="markers" if is_end else "lines+markers", name=NAMES[pop], legendgroup=pop,
+                showlegend=not is_end or not np.isfinite(d.loc[d["timepoint"] != "end", "estimate"]).any(),
+                connectgaps=False, line=dict(color=COLOURS[pop], width=2, dash="dot" if pop == "all" else "solid"),
+                marker=dict(size=9, color=COLOURS[pop], symbol="diamond" if pop == "all" else "circle"),
+                error_y=dict(type="data", symmetric=False, array=(part["ci_high"] - part["estimate"]).to_numpy(),
+                             arrayminus=(part["estimate"] - part["ci_low"]).to_numpy(), color=COLOURS[pop],
+                             thickness=1.3, width=4),
+                customdata=np.c_[part["population"], part["timepoint"]], hovertext=hover, hoverinfo="text"))
+            # k above each whisker.
+            ok = np.isfinite(est)
+            fig.add_trace(go.Scatter(
+                x=x[ok], y=part["ci_high"].to_numpy(dtype=float)[ok], mode="text", legendgroup=pop,
+                showlegend=False, hoverinfo="skip", name=f"k: {NAMES[pop]}",
+                text=[f"k={int(k)}" for k in part["k"].to_numpy()[ok]], textposition="top center",
+                textfont=dict(font, size=font["size"] - 2, color=COLOURS[pop])))
+        meta += [[pop, tp, int(k), round(float(e), 6)] for tp, k, e in zip(d["timepoint"], d["k"], d["estimate"])
+                 if np.isfinite(e)]
+    months = sorted(set(pts["months"].dropna()))
+    fig.add_hline(y=0, line=dict(color="#444", width=1))
+    fig.add_vline(x=x_end - END_GAP / 2, line=dict(color="#bbbbbb", width=1, dash="dash"))
+    fig.update_layout(
+        template=TEMPLATE, paper_bgcolor="white", plot_bgcolor="white", font=font, height=440,
+        title=dict(text=title, x=0.0, xanchor="left", font=dict(font, size=font["size"] + 3)),
+        margin=dict(l=60, r=16, t=64, b=56), clickmode="event+select", dragmode=False,
+        legend=dict(orientation="h", yanchor="bottom", y=1.0, x=1.0, xanchor="right"),
+        xaxis=dict(title=dict(text="Months after MSC transplantation", font=font),
+                   tickvals=[*months, x_end], ticktext=[*(f"{m:g}" for m in months), "End of<br>follow-up"],
+                   range=[min(months + [3.0]) - 1.5, x_end + 1.5], zeroline=False, showline=True, linecolor="#444", ticks="outside",
+                   showgrid=False),
+        yaxis=dict(title=dict(text=y_title, font=font), showline=True, linecolor="#444", ticks="outside",
+                   zeroline=False),
+        meta={"points": meta},
+    )
+    return fig

@@ -1,0 +1,112 @@
+"""Follow-up: the pooled effect by time point (3, 6, 12 months, other times in the data, end of
+follow-up) for T1DM, T2DM and both; the paper's Tables 2-4 recomputed.  Click a point to open
+that forest plot."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from core.analysis import COMPARISON_LABELS, OUTCOME_LABELS
+from core.figures_followup import trajectory_figure
+from core.labels import fmt_ci, fmt_p
+from core.trajectory import POPULATION_LABELS
+from ui import state as S
+from ui.cache_sensitivity import run_followup_tables, run_trajectory
+from ui.components import SLIDE_PNG, page_header
+
+GOTO_KEY = "_followup_open_forest"
+
+
+def _tp_label(tp: str) -> str:
+    return "end of follow-up" if tp == "end" else f"{tp} months"
+
+
+def _open_forest(population: str, timepoint: str) -> None:
+    """Callback: set the shared choices, then (in the script body) switch to the forest plot."""
+    if timepoint not in S.TIMEPOINT_OPTIONS:
+        st.session_state[GOTO_KEY] = ("blocked", timepoint)
+        return
+    S.apply_settings(population=population, timepoint=timepoint)
+    st.session_state[GOTO_KEY] = ("go", timepoint)
+
+
+def _on_chart_select() -> None:
+    points = (st.session_state.get("followup_chart") or {}).get("selection", {}).get("points", [])
+    if points and points[0].get("customdata"):
+        pop, tp = points[0]["customdata"][:2]
+        _open_forest(pop, tp)
+
+
+def _on_button() -> None:
+    choice = st.session_state.get("followup_pick")
+    if choice:
+        pop, tp = choice.split("|", 1)
+        _open_forest(pop, tp)
+
+
+spec = page_header("Follow-up", "The pooled effect at each follow-up time, for T1DM, T2DM and both together. "
+                                "Click a point (or pick it below) to open that forest plot.")
+goto = st.session_state.pop(GOTO_KEY, None)
+if goto and goto[0] == "go":
+    # query_params={}: Streamlit's default (clear the URL) raises while params are bound to widgets;
+    # the bound sidebar widgets write the (new) choices back to the URL on the next run.
+    st.switch_page("pages/forest.py", query_params={})
+if goto and goto[0] == "blocked":
+    st.info(f"The forest plot's time point choice offers 3, 6, 12 months and end of follow-up; "
+            f"{goto[1]} months is shown here only.", icon=":material/info:")
+st.markdown(f"**{OUTCOME_LABELS[spec.outcome]} · {COMPARISON_LABELS[spec.comparison]} · {spec.measure} · "
+            f"{S.MODEL_LABELS[spec.model]}** (population and time point vary here)")
+
+traj = run_trajectory(spec)
+pooled = traj.pooled_points()
+unit = ""
+if pooled.empty:
+    st.warning("No time point has usable numbers for this outcome and comparison in the current selection. "
+               "Try another outcome or comparison, or include the newer trials (Studies in the sidebar).",
+               icon=":material/info:")
+else:
+    y_title = f"{'Mean difference' if spec.measure == 'MD' else 'Std. mean difference'}"
+    fig = trajectory_figure(traj, title=f"{OUTCOME_LABELS[spec.outcome]}: pooled effect by follow-up time",
+                            y_title=y_title)
+    st.plotly_chart(fig, key="followup_chart", theme=None, width="stretch", on_select=_on_chart_select,
+                    selection_mode="points",
+                    config={"displaylogo": False,
+                            "toImageButtonOptions": {**SLIDE_PNG, "filename": f"followup_{spec.outcome}"}})
+    st.caption("Whiskers: 95% CI. k = number of trials pooled at that point; a missing point means no trial "
+               "reported that time. 3/6/12 months match a trial's reported time within ±1 month. With k = 1 the "
+               "'pooled' effect is that one trial's.")
+    options = [f"{r.population}|{r.timepoint}" for r in pooled.itertuples()]
+    c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
+    c1.selectbox("Open the forest plot for", options, key="followup_pick",
+                 format_func=lambda o: f"{POPULATION_LABELS[o.split('|')[0]]}, {_tp_label(o.split('|')[1])}")
+    c2.button("Open forest plot", key="followup_open", on_click=_on_button)
+
+for note in traj.unanalysable:
+    st.caption(f"Not analysed — {note}.")
+
+st.subheader("By time point")
+table = pd.DataFrame({
+    "Population": [POPULATION_LABELS[p] for p in traj.points["population"]],
+    "Time point": [_tp_label(t) for t in traj.points["timepoint"]],
+    "k": traj.points["k"],
+    f"{spec.measure} [95% CI]": [fmt_ci(e, lo, hi) if np.isfinite(e) else "—"
+                                 for e, lo, hi in zip(traj.points["estimate"], traj.points["ci_low"],
+                                                      traj.points["ci_high"])],
+    "P": [fmt_p(p) if np.isfinite(p) else "—" for p in traj.points["pvalue"]],
+    "Studies, or why nothing is pooled": [s or m for s, m in zip(traj.points["studies"], traj.points["message"])],
+})
+st.dataframe(table, hide_index=True, width="stretch", key="followup_table")
+
+st.subheader("The paper's Tables 2–4, recomputed")
+st.caption("T2DM, MSC after vs before treatment, at 3, 6 and 12 months (Li et al. 2021, Tables 2–4). Each row is "
+           "re-run on the paper's studies with the row's own measure and model; r, the SMD variant, τ² estimator "
+           "and CI method come from the sidebar.")
+tables = run_followup_tables(spec)
+if tables.empty:
+    st.write("The dataset holds no time-point table from the paper.")
+else:
+    st.dataframe(tables.drop(columns=["result_id"]).rename(columns={
+        "locator": "Where in the paper", "outcome": "Outcome", "timepoint": "Months", "reported": "Paper reports",
+        "recomputed": "Recomputed", "status": "Status", "explanation": "Why"}),
+        hide_index=True, width="stretch", key="followup_tables")
