@@ -26,13 +26,15 @@ def events_figure(table: pd.DataFrame, *, title: str | None = None) -> go.Figure
     fig = go.Figure()
     for dm, g in table.groupby("dm_type", sort=True):
         y = [f"{dm}: {EVENT_LABELS.get(e, e)}" for e in g["event"]]
-        p = 100 * g["proportion"].astype(float)
+        p = (100 * g["proportion"].astype(float)).tolist()
+        hi = (100 * g["ci_high"].astype(float)).tolist()
+        lo = (100 * g["ci_low"].astype(float)).tolist()
         fig.add_trace(go.Scatter(
             x=p, y=y, mode="markers+text", name=str(dm),
             marker=dict(size=11, color=COLOURS.get(str(dm), "#444444"), symbol="square"),
-            error_x=dict(type="data", symmetric=False, array=100 * g["ci_high"].astype(float) - p,
-                         arrayminus=p - 100 * g["ci_low"].astype(float), thickness=2, width=6),
-            text=[f"{c}/{n}" for c, n in zip(g["count"], g["n"])], textposition="top center",
+            error_x=dict(type="data", symmetric=False, array=[h - v for h, v in zip(hi, p)],
+                         arrayminus=[v - lw for v, lw in zip(p, lo)], thickness=2, width=6),
+            text=[f"{c}/{n}" for c, n in zip(g["count"], g["n"])], textposition="top center", cliponaxis=False,
             hovertemplate="%{y}<br>%{x:.1f}% (%{text})<extra></extra>"))
     fig.update_layout(
         template=TEMPLATE, paper_bgcolor="white", plot_bgcolor="white", font=FONT,

@@ -21,6 +21,10 @@ EVENT_LABELS = {"insulin_discontinued": "Insulin discontinued",
                 "insulin_reduction_gt50pct": "Insulin dose reduced by > 50%"}
 
 
+EVENT_SHORT = {"insulin_discontinued": "insulin stopped", "insulin_independence": "insulin-free",
+               "insulin_reduction_gt50pct": "dose cut > 50%"}
+
+
 def _read(name: str, columns, data_dir: Path | str | None) -> pd.DataFrame:
     path = Path(data_dir or DATA_DIR) / name
     df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")

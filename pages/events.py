@@ -8,7 +8,7 @@ import streamlit as st
 from core.errors import DatasetError
 from core.events import proportions_table
 from core.figures_events import events_figure
-from core.paper_tables import EVENT_LABELS, refs_to_studies
+from core.paper_tables import EVENT_LABELS, EVENT_SHORT, refs_to_studies
 from ui.check import adverse_events, events_reported
 from ui.components import page_header, show_figure
 from ui.data import current_dataset
@@ -25,8 +25,8 @@ except (DatasetError, ValueError) as exc:
 
 cols = st.columns(len(ev))
 for col, r in zip(cols, ev.itertuples()):
-    col.metric(f"{r.dm_type}: {EVENT_LABELS.get(r.event, r.event)}", f"{100 * r.proportion:.1f}%",
-               help=f"{r.count} of {r.n} patients; Wilson 95% CI {100 * r.ci_low:.1f}% to {100 * r.ci_high:.1f}%")
+    col.metric(f"{r.dm_type}: {EVENT_SHORT.get(r.event, r.event)}", f"{100 * r.proportion:.1f}%",
+               help=f"{EVENT_LABELS.get(r.event, r.event)}: {r.count} of {r.n} patients; Wilson 95% CI {100 * r.ci_low:.1f}% to {100 * r.ci_high:.1f}%")
 
 show_figure(events_figure(ev), key="events_chart", filename="insulin_events")
 

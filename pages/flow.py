@@ -24,8 +24,8 @@ c2.metric("Full texts assessed", f"{counts['full_texts_assessed']:,}")
 c3.metric("Studies included", f"{counts['studies_included']:,}")
 c4.metric("Participants (T1DM · T2DM)", f"{counts['participants_t1dm']} · {counts['participants_t2dm']}")
 show_figure(fig, key="flow_chart", filename="study_flow")
-st.caption("The paper gives no reasons for the 30 full-text exclusions, and Fig. 1 itself is an image; every count "
-           "here is from the Results text, which matches the figure caption's stages.")
+st.caption("The paper gives no reasons for the 30 full-text exclusions. Fig. 1 itself is an image that is not in our "
+           "text copy of the paper; every count here is from the Results ('Search results') and the Abstract.")
 st.dataframe(flow.rename(columns={"stage": "Stage", "count": "Count", "note": "What the paper says",
                                   "locator": "Where in the paper"}),
              hide_index=True, width="stretch", key="flow_table")

@@ -14,8 +14,8 @@ from ui.components import page_header
 from ui.data import current_dataset
 
 TEMPLATE = Path(__file__).resolve().parents[1] / "data" / "templates" / "reported_results_template.csv"
-STATUS_ICON = {STATUS_REPRODUCED: "✅ reproduced within rounding", STATUS_DIFFERS: "⚠️ differs",
-               STATUS_CANNOT: "⛔ cannot recompute"}
+STATUS_ICON = {STATUS_REPRODUCED: "reproduced within rounding", STATUS_DIFFERS: "differs",
+               STATUS_CANNOT: "cannot recompute"}
 FLAG_TEXT = {
     "ci_reversed": "CI bounds reversed", "estimate_outside_ci": "estimate outside its CI",
     "ci_asymmetric": "CI not symmetric", "z_mismatch": "Z does not match the CI",

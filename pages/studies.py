@@ -47,8 +47,9 @@ event = st.dataframe(
                              f"from indirect evidence, marked {INFERRED_MARK}"),
         "Ref. in paper": st.column_config.TextColumn("Ref. in paper", help="Reference number in Li et al. 2021"),
     })
-st.caption(f"{INFERRED_MARK} identity as one of the paper's references is inferred, not confirmed. "
-           "Select a row for its sources and extraction notes.")
+st.caption(f"{INFERRED_MARK} identity as one of the paper's references is inferred, not confirmed. Studies with "
+           "identity 'low' are alternative candidates for a reference the paper does not let us pin down, so the "
+           "count can exceed the paper's 10. Select a row for its sources and extraction notes.")
 
 sel = event.selection.rows if event is not None and hasattr(event, "selection") else []
 choice = st.selectbox("Show the sources of", studies["study_id"], index=int(sel[0]) if sel else None,

@@ -79,4 +79,6 @@ def request_open_in_forest(row: pd.Series, base: AnalysisSpec) -> None:
 
 def maybe_switch_to_forest() -> None:
     if st.session_state.pop(_GOTO, False):
-        st.switch_page(FOREST_PAGE)
+        # query_params={} replaces the URL's parameters without clear(), which Streamlit refuses
+        # while they are bound to the sidebar widgets; the widgets then write their new values back.
+        st.switch_page(FOREST_PAGE, query_params={})
