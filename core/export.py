@@ -405,8 +405,9 @@ def neutralise_frame(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def to_csv_bytes(df: pd.DataFrame) -> bytes:
-    """UTF-8 CSV (with BOM, so Excel reads it as UTF-8) with formula-like text neutralised."""
-    return neutralise_frame(df).to_csv(index=False, lineterminator="\n").encode("utf-8-sig")
+    """UTF-8 CSV (with BOM, so Excel reads it as UTF-8; RFC 4180 CRLF rows, so a CR or LF inside a
+    cell is quoted) with formula-like text neutralised."""
+    return neutralise_frame(df).to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
 
 
 def to_xlsx_bytes(df: pd.DataFrame, sheet_name: str = "data") -> bytes:
@@ -431,6 +432,11 @@ def to_xlsx_bytes(df: pd.DataFrame, sheet_name: str = "data") -> bytes:
 SCRIPT_STUDY_COLUMNS = ("study_id", "set", "first_author", "year", "dm_type", "design_class", "id_confidence")
 SCRIPT_OUTCOME_COLUMNS = ("study_id", "set", "arm", "outcome", "timepoint_months", "timepoint_label", "n", "mean",
                           "dispersion_type", "disp1", "disp2", "unit", "use")
+
+
+def _comment(text) -> str:
+    """Text safe inside a one-line script comment: no line breaks or other control characters."""
+    return "".join(ch if ch.isprintable() else " " for ch in str(text))
 
 
 def _spec_repr(spec: AnalysisSpec) -> str:
@@ -471,18 +477,16 @@ def python_script(dataset: Dataset, spec: AnalysisSpec) -> str:
     the project's root folder (the one holding ``core/``) or set ``MSC_DM_ROOT``.
     """
     studies_csv, outcomes_csv = _script_tables(dataset, spec)
-    header = "\n".join(f"#   {line}" for line in settings_lines(spec))
-    name = dataset.name.replace("\n", " ")
+    header = "\n".join(f"#   {_comment(line)}" for line in settings_lines(spec))
     return f'''#!/usr/bin/env python3
 """Recompute one MSC-DM Evidence Explorer view with the project's `core` library.
-
-Generated {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC from: {name!r}
-Settings:
-{header}
 
 Run from the project's root folder (the one that holds core/), or set MSC_DM_ROOT to it:
     python reproduce_view.py
 """
+# Generated {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC from: {_comment(dataset.name)}
+# Settings:
+{header}
 import io
 import json
 import os
@@ -574,9 +578,9 @@ def r_script(dataset: Dataset, spec: AnalysisSpec) -> str:
     a = analyse(dataset, spec)
     lines = [
         "# Recompute one MSC-DM Evidence Explorer view with metafor.",
-        f"# Generated {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC from: {dataset.name}".replace("\n", " "),
+        f"# Generated {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC from: {_comment(dataset.name)}",
         "# Settings:",
-        *[f"#   {line}" for line in settings_lines(spec, a)],
+        *[f"#   {_comment(line)}" for line in settings_lines(spec, a)],
         "# Requires R >= 4.0 and metafor >= 3.0:  install.packages(\"metafor\")",
         "",
         "library(metafor)",
@@ -636,7 +640,7 @@ def r_script(dataset: Dataset, spec: AnalysisSpec) -> str:
     level = _r_num(spec.level * 100)
     lines += [
         "",
-        f'method <- "{R_METHODS[a.method]}"   # {a.model_reason}',
+        f'method <- "{R_METHODS[a.method]}"   # {_comment(a.model_reason)}',
         f'fit <- function(d) rma(yi, vi, data = d, method = method, test = "{test}", level = {level}, '
         "slab = study)",
         "res <- fit(dat)",

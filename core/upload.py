@@ -85,20 +85,27 @@ def _decode(raw: bytes, filename: str) -> str:
 
 
 def _read_csv_text(text: str, filename: str) -> pd.DataFrame:
+    """Parse CSV text with the csv module (every cell a string) and check the row lengths.
+
+    pandas would silently turn extra leading fields into an index when every row is longer
+    than the header, shifting every value into the wrong column; here a row with more fields
+    than the header is an error, and a shorter row is padded with empty cells.
+    """
     try:
-        header = next(csv.reader(io.StringIO(text)), [])
+        rows = list(csv.reader(io.StringIO(text, newline=""), strict=True))
     except csv.Error as exc:
-        _fail([f"{filename}: could not be read as CSV ({exc})"])
-    if not [h for h in header if h.strip()]:
+        _fail([f"{filename}: could not be read as CSV ({exc}); check the quotes"])
+    rows = [r for r in rows if any(c.strip() for c in r)]            # skip blank lines
+    if not rows or not [h for h in rows[0] if h.strip()]:
         _fail([f"{filename}: the first line is empty; expected a header line with the column names"])
-    try:
-        df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=False,
-                         skip_blank_lines=True)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, csv.Error) as exc:
-        msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        _fail([f"{filename}: could not be read as CSV ({msg}); check quotes and that every row has as many "
-               "fields as the header"])
-    return df
+    header, body = rows[0], rows[1:]
+    long_rows = [i + 2 for i, r in enumerate(body) if len(r) > len(header) and any(c.strip() for c in r[len(header):])]
+    if long_rows:
+        shown = ", ".join(map(str, long_rows[:10])) + (" ..." if len(long_rows) > 10 else "")
+        _fail([f"outcomes row {shown}: more fields than the header's {len(header)}; check for an unquoted "
+               "comma inside a value, e.g. write \"Results, Table 2\" in quotes"])
+    body = [r[:len(header)] + [""] * (len(header) - len(r)) for r in body]
+    return pd.DataFrame(body, columns=header, dtype=object)
 
 
 def _read_xlsx(raw: bytes, filename: str) -> dict[str, pd.DataFrame]:

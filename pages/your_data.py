@@ -1,0 +1,129 @@
+"""Your data: upload a CSV/XLSX of outcome rows, or edit the shipped ones; every page then uses it.
+
+The user's table lives in the editor until it validates; a validation error never discards it.
+Everything the user typed is shown as data (editor, tables, plain text), never as HTML.
+"""
+from __future__ import annotations
+
+import streamlit as st
+
+from core import upload as up
+from core.errors import DatasetError
+from ui.components import page_header
+from ui.data import USER_DATASET_KEY, current_dataset, shipped_dataset
+from ui.export import dataset_downloads
+
+VERSION = "yd_editor_version"   # bumped to load a new table into the editor
+BASE = "yd_base"                # the table the current editor widget was created with
+EDITED = "yd_edited"            # the editor's latest content (survives leaving the page)
+STUDIES = "yd_studies"          # studies sheet of an XLSX upload, if any
+PROBLEMS = "yd_problems"        # problems of the last failed check (list of str)
+NOTICE = "yd_notice"            # (kind, text) shown once after a rerun
+UPLOAD_ID = "yd_upload_id"      # file_id of the last processed upload
+FIRST_COLUMNS = ["study_id", "arm", "outcome", "timepoint_months", "timepoint_label", "n", "mean",
+                 "dispersion_type", "disp1", "disp2", "unit", "use"]
+
+page_header("Your data", "Upload your own outcome rows (CSV or XLSX in the documented format) or edit the shipped "
+                         "ones; every page then recomputes on your data. Reset returns to the shipped data.")
+state = st.session_state
+state.setdefault(VERSION, 0)
+
+
+def load_into_editor(df, studies=None) -> None:
+    state[EDITED] = df.reset_index(drop=True)
+    state[STUDIES] = studies
+    state[VERSION] += 1
+
+
+def try_apply(df, *, kind: str) -> bool:
+    """Validate the table; on success make it the session's dataset. Returns success."""
+    try:
+        n = len(df)
+        ds = up.build_dataset(df, shipped_dataset(), studies=state.get(STUDIES),
+                              name=f"your {kind} ({n} outcome row{'s' if n != 1 else ''})")
+    except DatasetError as exc:
+        state[PROBLEMS] = exc.problems
+        return False
+    state[USER_DATASET_KEY] = ds
+    state[PROBLEMS] = []
+    state[NOTICE] = ("success", f"Every page now uses {ds.name}.")
+    return True
+
+
+notice = state.pop(NOTICE, None)
+if notice:
+    getattr(st, notice[0])(notice[1], icon=":material/check_circle:")
+
+with st.expander("Format, template and data dictionary", icon=":material/description:"):
+    st.markdown("One row per **study, arm, outcome and time point**, as in `data/outcomes.csv`. Required "
+                f"columns: {', '.join(f'`{c}`' for c in up.REQUIRED_OUTCOME_COLUMNS)}. An .xlsx may add a "
+                "`studies` sheet to define new studies. Limits: "
+                f"{up.MAX_UPLOAD_BYTES // 1_000_000} MB, {up.MAX_UPLOAD_ROWS:,} rows.")
+    c = st.container(horizontal=True)
+    c.download_button("Template (CSV)", data=up.template_bytes(), file_name="outcomes_template.csv",
+                      mime="text/csv", key="yd_template", on_click="ignore", icon=":material/download:")
+    c.download_button("Data dictionary (Markdown)", data=up.dictionary_text(), file_name="DATA_DICTIONARY.md",
+                      mime="text/markdown", key="yd_dictionary", on_click="ignore", icon=":material/download:")
+    st.markdown(up.dictionary_text())     # our own text, not user input
+
+uploaded = st.file_uploader("Upload a CSV or XLSX", type=["csv", "xlsx"], key="yd_upload", max_upload_size=3,
+                            help="UTF-8 CSV or an Excel workbook (sheet 'outcomes', optional sheet 'studies').")
+if uploaded is not None and state.get(UPLOAD_ID) != uploaded.file_id:
+    state[UPLOAD_ID] = uploaded.file_id
+    kind = "XLSX upload" if uploaded.name.lower().endswith(".xlsx") else "CSV upload"
+    try:
+        tables = up.read_upload(uploaded.getvalue(), uploaded.name)
+    except DatasetError as exc:
+        state[PROBLEMS] = exc.problems         # the file itself is unreadable; the editor keeps its table
+    else:
+        load_into_editor(tables.outcomes, tables.studies)
+        if tables.ignored_columns:
+            st.info("Ignored column(s) that are not part of the format: " + ", ".join(tables.ignored_columns))
+        if try_apply(tables.outcomes, kind=kind):
+            st.rerun()
+
+problems = state.get(PROBLEMS) or []
+if problems:
+    st.error(f"{len(problems)} problem(s) found, so the data in use did not change. Your table is kept in the "
+             "editor below: fix it there and press **Use this table**.", icon=":material/error:")
+    st.dataframe(up.problems_table(problems), hide_index=True, width="stretch", key="yd_problems_table",
+                 column_config={"problem": st.column_config.TextColumn("problem (value and what was expected)",
+                                                                       width="large")})
+
+own = state.get(USER_DATASET_KEY) is not None
+st.subheader("Outcome rows" + (" (your data)" if own else " (shipped data)"))
+editor_key = f"yd_editor_{state[VERSION]}"
+if editor_key not in state or BASE not in state:
+    if EDITED not in state:
+        state[EDITED] = up.editable_outcomes(current_dataset())
+    state[BASE] = state[EDITED]
+base = state[BASE]
+order = [c for c in FIRST_COLUMNS if c in base.columns] + [c for c in base.columns if c not in FIRST_COLUMNS]
+edited = st.data_editor(base, key=editor_key, num_rows="dynamic", hide_index=True, width="stretch",
+                        column_order=order,
+                        column_config={c: st.column_config.TextColumn(c) for c in base.columns})
+state[EDITED] = edited
+if state.get(STUDIES) is not None:
+    with st.expander(f"Studies sheet from your upload ({len(state[STUDIES])} rows)"):
+        st.dataframe(state[STUDIES], hide_index=True, width="stretch", key="yd_studies_table")
+
+actions = st.container(horizontal=True)
+use = actions.button("Use this table", type="primary", key="yd_apply", icon=":material/check:",
+                     help="Check every row and, if all is well, make every page use this table")
+reset = actions.button("Reset to shipped data", key="yd_reset", icon=":material/restart_alt:", disabled=not own,
+                       help="Forget your data; every page returns to the shipped dataset")
+if use:
+    if try_apply(edited, kind="edited data"):
+        load_into_editor(edited, state.get(STUDIES))
+    st.rerun()
+if reset:
+    state.pop(USER_DATASET_KEY, None)
+    state[PROBLEMS] = []
+    load_into_editor(up.editable_outcomes(shipped_dataset()))
+    state[NOTICE] = ("info", "Back to the shipped dataset on every page.")
+    st.rerun()
+
+st.subheader("Download")
+st.caption("The table in the editor (including edits not yet in use), in the upload format. Text that a "
+           "spreadsheet would run as a formula is prefixed with an apostrophe.")
+dataset_downloads(edited, key="yd_download")

@@ -1,0 +1,175 @@
+"""Download buttons: every figure as a slide (PNG/SVG/PDF), and the current analysis as tables,
+scripts, a slide deck and a zip of figures.
+
+Rendering happens only when a button is clicked (``data=callable``, ``on_click="ignore"``, so a
+click neither reruns the page nor renders anything in advance), in one persistent kaleido
+browser per process (:func:`core.export.ensure_export_browser`).  Rendered files are kept in a
+small in-process LRU cache keyed by the figure's JSON, so a second click is instant.
+
+``figure_downloads(fig, name, caption=None)`` is designed to be called from
+``ui.components.show_figure`` for every figure; it also records the figure for the page's deck.
+"""
+from __future__ import annotations
+
+import functools
+import json
+from datetime import datetime, timezone
+
+import plotly.graph_objects as go
+import streamlit as st
+
+from core import export as ex
+from core.analysis import ForestAnalysis
+from ui.data import current_dataset
+
+_FIG_REGISTRY = "_export_figures"      # session_state: {"page": hash, "figs": {key: (title, fig, caption)}}
+LABELS = {"png": "PNG", "svg": "SVG", "pdf": "PDF"}
+
+
+@functools.lru_cache(maxsize=48)
+def _render_json(fig_json: str, fmt: str) -> bytes:
+    return ex.render(go.Figure(json.loads(fig_json)), fmt)
+
+
+def render_slide(fig: go.Figure, caption: str, fmt: str) -> bytes:
+    """The slide version of ``fig`` (with ``caption``) as PNG/SVG/PDF bytes, cached by content."""
+    slide = ex.slide_figure(fig, caption)
+    return _render_json(slide.to_json(), fmt)
+
+
+def view_caption(spec=None) -> str:
+    """The caption of the current view (the shared sidebar choices on the session's dataset)."""
+    from ui.cache import run_analysis
+    from ui.state import spec_from_state
+
+    spec = spec or spec_from_state()
+    ds = current_dataset()
+    return ex.slide_caption(run_analysis(spec), dataset_name=ds.name)
+
+
+def _page_id() -> str:
+    try:
+        from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+        ctx = get_script_run_ctx()
+        return ctx.page_script_hash if ctx is not None else ""
+    except Exception:  # pragma: no cover - outside a script run
+        return ""
+
+
+def _register(key: str, title: str, fig: go.Figure, caption: str) -> None:
+    reg = st.session_state.get(_FIG_REGISTRY)
+    page = _page_id()
+    if not isinstance(reg, dict) or reg.get("page") != page:
+        reg = {"page": page, "figs": {}}
+    reg["figs"][key] = (title, fig, caption)
+    st.session_state[_FIG_REGISTRY] = reg
+
+
+def page_figures() -> list[tuple[str, go.Figure, str]]:
+    """Figures shown with :func:`figure_downloads` on the current page: (title, figure, caption)."""
+    reg = st.session_state.get(_FIG_REGISTRY)
+    if not isinstance(reg, dict) or reg.get("page") != _page_id():
+        return []
+    return list(reg["figs"].values())
+
+
+def _figure_title(fig: go.Figure, name: str) -> str:
+    t = fig.layout.title.text if fig.layout.title is not None else None
+    return str(t) if t else name.replace("_", " ")
+
+
+def figure_downloads(fig: go.Figure, name: str, caption: str | None = None, *, key: str | None = None) -> None:
+    """PNG / SVG / PDF download buttons for ``fig`` as a 16:9 slide (1920 x 1080, PNG at 2x).
+
+    Parameters
+    ----------
+    fig : plotly.graph_objects.Figure
+        The figure as drawn on screen.
+    name : str
+        File stem (sanitised) and, unless ``key`` is given, the widget key stem.  Call once per
+        figure per page with distinct names.
+    caption : str, optional
+        Text under the plot; default: the current view's caption (outcome, population,
+        comparison, measure, model, tau^2 method, k, participants, data source).
+    key : str, optional
+        Widget key stem when ``name`` is not unique on the page.
+    """
+    key = key or ex.safe_filename(name)
+    if caption is None:
+        try:
+            caption = view_caption()
+        except Exception as exc:   # a figure must never lose its buttons over a caption
+            caption = f"MSC-DM Evidence Explorer. ({type(exc).__name__} while describing the view.)"
+    _register(key, _figure_title(fig, name), fig, caption)
+    row = st.container(horizontal=True, gap="small", key=f"dlrow_{key}")
+    for fmt in ("png", "svg", "pdf"):
+        row.download_button(
+            LABELS[fmt], data=functools.partial(render_slide, fig, caption, fmt),
+            file_name=ex.safe_filename(name, fmt), mime=ex.FORMATS[fmt], key=f"dl_{key}_{fmt}",
+            on_click="ignore", type="tertiary", icon=":material/download:",
+            help=f"Download as a 16:9 slide ({'3840 × 2160 px' if fmt == 'png' else '1920 × 1080'}) with a "
+                 "caption naming the settings and the data source")
+
+
+def _deck(figs, lines) -> bytes:
+    return ex.deck_pptx([(t, ex.slide_figure(f, c)) for t, f, c in figs], lines)
+
+
+def _zip(figs) -> bytes:
+    return ex.figures_zip([(t, ex.slide_figure(f, c)) for t, f, c in figs])
+
+
+def analysis_downloads(a: ForestAnalysis, figures: list | None = None, *, key: str = "analysis") -> None:
+    """Downloads for the current analysis: table (CSV, XLSX), reproduce scripts (Python, R), slide
+    deck (.pptx) and a zip of the figures.
+
+    ``figures`` is a list of (title, figure) or (title, figure, caption); default: the figures
+    this page showed with :func:`figure_downloads` so far in this run.
+    """
+    ds = current_dataset()
+    spec = a.spec
+    stem = ex.safe_filename(f"{spec.outcome}_{spec.comparison}_{spec.population}_{spec.measure}")
+    caption = ex.slide_caption(a, dataset_name=ds.name)
+    figs = page_figures() if figures is None else [
+        (f[0], f[1], f[2] if len(f) > 2 else caption) for f in figures]
+    lines = ex.settings_lines(spec, a) + [f"Data: {ds.name}; {ex.DATA_SOURCE}"]
+    table = ex.analysis_table(a)
+    row = st.container(horizontal=True, gap="small", key=f"dlrow_{key}")
+    row.download_button("Table (CSV)", data=functools.partial(ex.to_csv_bytes, table), file_name=f"{stem}.csv",
+                        mime="text/csv", key=f"{key}_csv", on_click="ignore", icon=":material/table:",
+                        help="Per-study effects and weights, subgroup and overall pooled rows (full precision)")
+    row.download_button("Table (XLSX)", data=functools.partial(ex.to_xlsx_bytes, table, "analysis"),
+                        file_name=f"{stem}.xlsx", key=f"{key}_xlsx", on_click="ignore", icon=":material/table:",
+                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    row.download_button("Python script", data=functools.partial(ex.python_script, ds, spec),
+                        file_name=f"reproduce_{stem}.py", mime="text/x-python", key=f"{key}_py", on_click="ignore",
+                        icon=":material/code:", help="Recomputes this view with the project's core library "
+                                                     "(data inline); run it from the project folder")
+    row.download_button("R script (metafor)", data=functools.partial(ex.r_script, ds, spec),
+                        file_name=f"reproduce_{stem}.R", mime="text/plain", key=f"{key}_r", on_click="ignore",
+                        icon=":material/code:", help="Recomputes this view with metafor's escalc + rma (data inline)")
+    row.download_button(f"Slide deck (.pptx, {len(figs) + 1} slides)", data=functools.partial(_deck, figs, lines),
+                        file_name=f"{stem}.pptx", key=f"{key}_pptx", on_click="ignore", icon=":material/slideshow:",
+                        mime="application/vnd.openxmlformats-officedocument.presentationml.presentation",
+                        disabled=not figs, help="A title slide with the settings, then one slide per figure")
+    row.download_button(f"All figures (.zip, {len(figs)} × PNG/SVG/PDF)", data=functools.partial(_zip, figs),
+                        file_name=f"{stem}_figures.zip", mime="application/zip", key=f"{key}_zip",
+                        on_click="ignore", icon=":material/folder_zip:", disabled=not figs)
+
+
+def dataset_downloads(table, *, key: str = "dataset") -> None:
+    """Outcome rows in the upload format (a DataFrame) as CSV and XLSX, formula-like text neutralised.
+
+    Pass ``core.upload.editable_outcomes(dataset)`` for a Dataset, or the editor's content.
+    """
+    stamp = f"{datetime.now(timezone.utc):%Y%m%d}"
+    row = st.container(horizontal=True, gap="small", key=f"dlrow_{key}")
+    row.download_button("Dataset (CSV)", data=functools.partial(ex.to_csv_bytes, table),
+                        file_name=f"outcomes_{stamp}.csv", mime="text/csv", key=f"{key}_csv", on_click="ignore",
+                        icon=":material/download:")
+    row.download_button("Dataset (XLSX)", data=functools.partial(ex.to_xlsx_bytes, table, "outcomes"),
+                        file_name=f"outcomes_{stamp}.xlsx", key=f"{key}_xlsx", on_click="ignore",
+                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                        icon=":material/download:")
+
