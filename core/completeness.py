@@ -97,13 +97,17 @@ def completeness_table(dataset, *, study_set: str = "paper") -> pd.DataFrame:
     out = dataset.outcomes.copy()
     out["time_bin"] = out["timepoint_months"].map(time_bin)
     gaps = dataset.gaps
+    by_cell = {key: grp for key, grp in out.groupby(["study_id", "outcome"], sort=False)}
+    gap_cells = ({key: grp for key, grp in gaps.groupby(["study_id", "outcome"], sort=False)}
+                 if not gaps.empty else {})
+    empty_o, empty_g = out.iloc[0:0], gaps.iloc[0:0]
     rows = []
-    for _, st in studies.iterrows():
+    for st in studies.to_dict("records"):
         sid = st["study_id"]
         label = dataset.study_label(sid)
         for outcome in OUTCOME_ORDER:
-            o = out[(out["study_id"] == sid) & (out["outcome"] == outcome)]
-            g = gaps[(gaps["study_id"] == sid) & (gaps["outcome"] == outcome)] if not gaps.empty else gaps
+            o = by_cell.get((sid, outcome), empty_o)
+            g = gap_cells.get((sid, outcome), empty_g)
             bins = list(TIME_BINS[:-1]) + (["other"] if (o["time_bin"] == "other").any() else [])
             for b in bins:
                 cell = o[o["time_bin"] == b]
