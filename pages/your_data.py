@@ -20,6 +20,7 @@ STUDIES = "yd_studies"          # studies sheet of an XLSX upload, if any
 PROBLEMS = "yd_problems"        # problems of the last failed check (list of str)
 NOTICE = "yd_notice"            # (kind, text) shown once after a rerun
 UPLOAD_ID = "yd_upload_id"      # file_id of the last processed upload
+SOURCE = "yd_source"            # our words for what the editor holds (never the raw file name)
 FIRST_COLUMNS = ["study_id", "arm", "outcome", "timepoint_months", "timepoint_label", "n", "mean",
                  "dispersion_type", "disp1", "disp2", "unit", "use"]
 
@@ -29,8 +30,9 @@ state = st.session_state
 state.setdefault(VERSION, 0)
 
 
-def load_into_editor(df, studies=None) -> None:
+def load_into_editor(df, studies=None, source: str = "your edits") -> None:
     state[EDITED] = df.reset_index(drop=True)
+    state[SOURCE] = source
     state[STUDIES] = studies
     state[VERSION] += 1
 
@@ -76,7 +78,7 @@ if uploaded is not None and state.get(UPLOAD_ID) != uploaded.file_id:
     except DatasetError as exc:
         state[PROBLEMS] = exc.problems         # the file itself is unreadable; the editor keeps its table
     else:
-        load_into_editor(tables.outcomes, tables.studies)
+        load_into_editor(tables.outcomes, tables.studies, source=f"your {kind}")
         if tables.ignored_columns:
             st.info("Ignored column(s) that are not part of the format: " + ", ".join(tables.ignored_columns))
         if try_apply(tables.outcomes, kind=kind):
@@ -91,7 +93,10 @@ if problems:
                                                                        width="large")})
 
 own = state.get(USER_DATASET_KEY) is not None
-st.subheader("Outcome rows" + (" (your data)" if own else " (shipped data)"))
+st.subheader("Outcome rows")
+in_use = state[USER_DATASET_KEY].name if own else "the shipped data"
+st.caption(f"The editor holds {state.get(SOURCE, 'the data in use')}; every page uses {in_use}. Edit cells, add or "
+           "delete rows, then press Use this table. Numbers are typed as text and checked when you press it.")
 editor_key = f"yd_editor_{state[VERSION]}"
 if editor_key not in state or BASE not in state:
     if EDITED not in state:
@@ -114,12 +119,12 @@ reset = actions.button("Reset to shipped data", key="yd_reset", icon=":material/
                        help="Forget your data; every page returns to the shipped dataset")
 if use:
     if try_apply(edited, kind="edited data"):
-        load_into_editor(edited, state.get(STUDIES))
+        load_into_editor(edited, state.get(STUDIES), source="your edited data")
     st.rerun()
 if reset:
     state.pop(USER_DATASET_KEY, None)
     state[PROBLEMS] = []
-    load_into_editor(up.editable_outcomes(shipped_dataset()))
+    load_into_editor(up.editable_outcomes(shipped_dataset()), source="the shipped data")
     state[NOTICE] = ("info", "Back to the shipped dataset on every page.")
     st.rerun()
 
