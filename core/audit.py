@@ -652,3 +652,97 @@ def to_safe_csv(df: pd.DataFrame) -> bytes:
         out[col] = out[col].map(neutralise_cell)
     out.columns = [neutralise_cell(str(c)) for c in out.columns]
     return out.to_csv(index=False).encode("utf-8")
+
+
+# ---------------------------------------------------------------------------------------------
+# Claims that compare two reported results (subgroups)
+# ---------------------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class EstimateComparison:
+    """Difference ``a - b`` between two independent estimates, from their 95 % CIs.
+
+    ``se`` = sqrt(SE_a² + SE_b²) with each SE = CI width / (2 × 1.959964); ``z`` = diff / se;
+    ``pvalue`` two-sided normal. Each SE is on the scale of the estimates (difference measures).
+    """
+
+    diff: float
+    se: float
+    z: float
+    pvalue: float
+
+    def confidence_interval(self, level: float = 0.95) -> tuple[float, float]:
+        zc = float(stats.norm.ppf(1 - (1 - level) / 2))
+        return (self.diff - zc * self.se, self.diff + zc * self.se)
+
+
+def compare_estimates(a: tuple[float, float, float], b: tuple[float, float, float]) -> EstimateComparison:
+    """Test the difference between two independent estimates given as (estimate, ci_low, ci_high).
+
+    References
+    ----------
+    .. [1] Altman DG, Bland JM. Interaction revisited: the difference between two estimates.
+       BMJ 2003;326:219 (SE of the difference = sqrt(SE1² + SE2²); z = d / SE(d)).
+    .. [2] Cochrane Handbook v6.4, section 6.5.2.2 (SE from a 95 % CI).
+    """
+    for name, v in (("a", a), ("b", b)):
+        if len(v) != 3 or not all(isinstance(x, (int, float)) and math.isfinite(x) for x in v):
+            raise ValueError(f"`{name}` must be (estimate, ci_low, ci_high) finite numbers; got {v!r}")
+        if v[1] > v[2]:
+            raise ValueError(f"`{name}`: ci_low {v[1]} is above ci_high {v[2]}")
+    se_a = (a[2] - a[1]) / (2 * Z_CRIT[0])
+    se_b = (b[2] - b[1]) / (2 * Z_CRIT[0])
+    diff = a[0] - b[0]
+    se = math.hypot(se_a, se_b)
+    z = diff / se if se > 0 else math.inf
+    return EstimateComparison(diff, se, z, _p_two_sided(z))
+
+
+COMPARISON_CLAIM_KINDS = ("a_differs_significantly", "a_larger_effect")
+
+
+def audit_comparison_claims(claims: pd.DataFrame, reported: pd.DataFrame, *, alpha: float = 0.05) -> pd.DataFrame:
+    """Check claims that one reported result differs from, or exceeds, another.
+
+    ``claims`` has columns ``claim_id``, ``result_a``, ``result_b`` (``result_id`` values of
+    ``reported``), ``kind`` (``"a_differs_significantly"``: the text says A and B differ
+    significantly; ``"a_larger_effect"``: the text says A's effect is more pronounced, i.e. larger
+    in absolute size) and optional ``claim``, ``locator``. Returns the claims with ``diff``,
+    ``se``, ``z``, ``pvalue``, ``consistent`` (bool) and ``explanation``.
+    """
+    need = ("claim_id", "result_a", "result_b", "kind")
+    missing = [c for c in need if c not in claims.columns]
+    if missing:
+        raise ValueError(f"claims table is missing column(s) {', '.join(missing)}")
+    rep = reported.set_index("result_id")
+    rows = []
+    for i, c in enumerate(claims.to_dict("records")):
+        if c["kind"] not in COMPARISON_CLAIM_KINDS:
+            raise ValueError(f"`kind` in row {i + 1} must be one of {', '.join(COMPARISON_CLAIM_KINDS)}; "
+                             f"got {c['kind']!r}")
+        vals = {}
+        for side in ("result_a", "result_b"):
+            rid = c[side]
+            if rid not in rep.index:
+                raise ValueError(f"`{side}` in row {i + 1} names {rid!r}, which is not a reported result_id")
+            r = rep.loc[rid]
+            vals[side] = tuple(parse_number(r[k], what=f"`{k}` of {rid}").value
+                               for k in ("estimate", "ci_low", "ci_high"))
+        cmp = compare_estimates(vals["result_a"], vals["result_b"])
+        a_e, b_e = vals["result_a"][0], vals["result_b"][0]
+        ptxt = _fmt_p(cmp.pvalue)
+        if c["kind"] == "a_differs_significantly":
+            ok = cmp.pvalue < alpha
+            expl = (f"{c['result_a']} ({a_e:g}) minus {c['result_b']} ({b_e:g}) = {cmp.diff:.2f} "
+                    f"(SE {cmp.se:.3f}), z = {cmp.z:.2f}, P = {ptxt}: "
+                    + ("the difference is significant, as claimed." if ok else
+                       f"the subgroups do not differ significantly (P >= {alpha:g}), contrary to the claim."))
+        else:
+            larger = abs(a_e) > abs(b_e)
+            ok = larger
+            expl = (f"|{a_e:g}| vs |{b_e:g}|: " + (
+                f"{c['result_a']} is larger, as claimed" if larger else
+                f"{c['result_a']} is not larger than {c['result_b']}, contrary to the claim")
+                + f"; the difference {cmp.diff:.2f} has P = {ptxt}.")
+        rows.append({**c, "diff": cmp.diff, "se": cmp.se, "z": cmp.z, "pvalue": cmp.pvalue,
+                     "consistent": ok, "explanation": expl})
+    return pd.DataFrame(rows)

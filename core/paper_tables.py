@@ -16,6 +16,7 @@ DATA_DIR = Path(__file__).resolve().parents[1] / "data"
 FLOW_COLUMNS = ("stage", "count", "note", "locator")
 EVENTS_COLUMNS = ("dm_type", "event", "count", "n", "refs", "locator", "snippet")
 ADVERSE_COLUMNS = ("event", "patients", "studies_refs", "locator", "snippet")
+CLAIM_COLUMNS = ("claim_id", "locator", "claim", "result_a", "result_b", "kind")
 EVENT_LABELS = {"insulin_discontinued": "Insulin discontinued",
                 "insulin_independence": "Insulin independence",
                 "insulin_reduction_gt50pct": "Insulin dose reduced by > 50%"}
@@ -80,6 +81,12 @@ def load_adverse_events(data_dir=None) -> pd.DataFrame:
     counts blank when the paper gives none)."""
     return _whole_numbers(_read("adverse_events_reported.csv", ADVERSE_COLUMNS, data_dir), ["patients"],
                           "adverse_events_reported.csv", allow_blank=("patients",))
+
+
+def load_comparison_claims(data_dir=None) -> pd.DataFrame:
+    """``data/comparison_claims.csv``: sentences of the paper that compare two reported results
+    (subgroups), with the two ``result_id`` values and the kind of claim."""
+    return _read("comparison_claims.csv", CLAIM_COLUMNS, data_dir)
 
 
 def refs_to_studies(refs: str, studies: pd.DataFrame, label=None) -> str:

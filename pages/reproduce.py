@@ -9,7 +9,8 @@ import streamlit as st
 from core.audit import FLAGS, audit_reported, read_reported_csv, to_safe_csv
 from core.labels import fmt_ci
 from core.reproduce import STATUS_CANNOT, STATUS_DIFFERS, STATUS_REPRODUCED
-from ui.check import maybe_switch_to_forest, paper_audit, reproduction, request_open_in_forest
+from ui.check import (comparison_claims, maybe_switch_to_forest, paper_audit, reproduction,
+                      request_open_in_forest)
 from ui.components import page_header
 from ui.data import current_dataset
 
@@ -127,6 +128,24 @@ if aud is not None:
                      hide_index=True, width="stretch", key="audit_table",
                      column_config={"z_from_ci": st.column_config.NumberColumn("Z from CI", format="%.2f"),
                                     "p_from_ci": st.column_config.NumberColumn("P from CI", format="%.2g")})
+
+    st.subheader("Claims that compare two results")
+    st.caption("Where the text says one subgroup's effect differs from, or exceeds, another's, the two printed "
+               "results are compared directly: difference, SE = √(SE₁² + SE₂²), z and P (Altman & Bland, BMJ 2003).")
+    try:
+        claims = comparison_claims(ds)
+    except (ValueError, KeyError) as exc:
+        st.warning(f"The comparison claims could not be checked: {exc}", icon=":material/warning:")
+    else:
+        a3, a4 = st.columns(2)
+        a3.metric("Comparison claims checked", len(claims))
+        a4.metric("Not supported by the printed numbers", int((~claims["consistent"].astype(bool)).sum()))
+        for r in claims.itertuples():
+            with st.container(border=True):
+                st.markdown(f"**{r.claim_id}** · {r.locator} · "
+                            + ("consistent" if r.consistent else "not supported"))
+                st.caption(f"“{r.claim}”")
+                st.text(r.explanation)
 
 # ------------------------------------------------------------------------------------------------
 st.header("Audit a table from any paper")

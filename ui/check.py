@@ -7,7 +7,7 @@ import streamlit as st
 
 from core import paper_tables
 from core.analysis import AnalysisSpec
-from core.audit import audit_reported
+from core.audit import audit_comparison_claims, audit_reported
 from core.completeness import completeness_table
 from core.dataset import Dataset
 from core.reproduce import classify_reproduction, recomputer, spec_for_row
@@ -32,6 +32,16 @@ def events_reported() -> pd.DataFrame:
 @st.cache_data(show_spinner=False)
 def adverse_events() -> pd.DataFrame:
     return paper_tables.load_adverse_events()
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _claims(ds_key: str, _reported: pd.DataFrame) -> pd.DataFrame:
+    return audit_comparison_claims(paper_tables.load_comparison_claims(), _reported)
+
+
+def comparison_claims(ds: Dataset) -> pd.DataFrame:
+    """Cached :func:`core.audit.audit_comparison_claims` of the paper's subgroup claims."""
+    return _claims(dataset_key(ds), ds.reported)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)

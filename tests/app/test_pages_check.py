@@ -50,7 +50,11 @@ def test_reproduce_page_statuses_match_core_and_audit_finds_five_rows():
     # the paper's own audit: 26 reported rows, 5 with an inconsistency (see tests/core/test_audit.py)
     assert m["Reported results audited"] == "26"
     assert m["With at least one inconsistency"] == "5"
+    # Li 2021 subgroup claims (data/comparison_claims.csv): 3 checked, 2 not supported
+    assert m["Comparison claims checked"] == "3"
+    assert m["Not supported by the printed numbers"] == "2"
     texts = " ".join(t.value for t in at.text)
+    assert "z = 1.08, P = 0.2783" in texts
     assert "The printed P = 0.02, but the estimate and CI give P = 0.0020" in texts       # Fig. 5
     assert "The printed lower CI bound 2.27 is above the upper bound -0.32" in texts    # Table 2, 6 months
     assert "The estimate -2.8 lies outside its own 95% CI (-1.02, 0.47)" in texts       # Table 3, 6 months

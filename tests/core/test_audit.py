@@ -352,3 +352,35 @@ def test_safe_csv_neutralises_formulas_but_not_numbers():
     text = to_safe_csv(df).decode()
     assert "'=HYPERLINK" in text and "'+1+1" in text and "'@SUM(A1)" in text
     assert "\n-0.60," in text and "a; b" in text
+
+
+# --- claims comparing two results -------------------------------------------------------------
+def test_compare_estimates_constructed():
+    from core.audit import compare_estimates
+    zc = stats.norm.ppf(0.975)
+    # SE_a = 1 and SE_b = 1 by construction: SE(diff) = sqrt(2) (Altman & Bland BMJ 2003;326:219)
+    c = compare_estimates((3.0, 3.0 - zc, 3.0 + zc), (1.0, 1.0 - zc, 1.0 + zc))
+    assert c.diff == pytest.approx(2.0)
+    assert c.se == pytest.approx(math.sqrt(2), rel=1e-12)
+    assert c.z == pytest.approx(2 / math.sqrt(2))
+    assert c.pvalue == pytest.approx(2 * stats.norm.sf(math.sqrt(2)))
+    lo, hi = c.confidence_interval()
+    assert (hi - lo) == pytest.approx(2 * zc * math.sqrt(2))
+    with pytest.raises(ValueError, match="`b`: ci_low 2.0 is above ci_high 1.0"):
+        compare_estimates((1.0, 0.0, 2.0), (1.0, 2.0, 1.0))
+
+
+def test_paper_comparison_claims():
+    from core.audit import audit_comparison_claims
+    rep = read_reported_csv((ROOT / "data" / "reported_results.csv").read_bytes())
+    claims = pd.read_csv(ROOT / "data" / "comparison_claims.csv", dtype=str)
+    out = audit_comparison_claims(claims, rep).set_index("claim_id")
+    # Li 2021 Fig. 6: T2DM PBG -0.80 (-1.34, -0.27) vs T1DM -1.27 (-1.93, -0.61): called
+    # "significantly smaller", but z = 0.47 / sqrt(0.2730^2 + 0.3367^2) = 1.08, P = 0.28.
+    assert not out.at["pbg_t2_smaller_than_t1", "consistent"]
+    assert out.at["pbg_t2_smaller_than_t1", "pvalue"] == pytest.approx(0.278, abs=0.002)
+    # Discussion: FBG decrease "more pronounced" in T1DM, but Fig. 5 gives T1DM -0.88 vs T2DM -0.94.
+    assert not out.at["fbg_t1_more_pronounced", "consistent"]
+    assert out.at["pbg_t1_more_pronounced", "consistent"]
+    with pytest.raises(ValueError, match="not a reported result_id"):
+        audit_comparison_claims(claims.assign(result_b="nope"), rep)

@@ -63,3 +63,16 @@ def test_events_figure_points_and_whiskers():
     assert fig.layout.paper_bgcolor == "white" and tuple(fig.layout.xaxis.range) == (0, 100)
     with pytest.raises(ValueError, match="missing column\\(s\\) ci_high"):
         events_figure(tab.drop(columns="ci_high"))
+
+
+def test_comparison_claims_reference_reported_rows():
+    from core.paper_tables import load_comparison_claims
+    claims = load_comparison_claims()
+    rep = pd.read_csv(ROOT / "data" / "reported_results.csv", dtype=str)
+    assert set(claims["result_a"]) | set(claims["result_b"]) <= set(rep["result_id"])
+    paper = (ROOT.parent / "shared" / "seed" / "li2021_msc_diabetes_meta_analysis.txt")
+    if paper.exists():
+        import re
+        text = " ".join(re.sub(r"-\n(?=[a-z])", "", paper.read_text()).split())
+        for claim in claims["claim"]:
+            assert claim in text, claim
