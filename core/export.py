@@ -217,9 +217,10 @@ def ensure_export_browser() -> None:
         _server_started = True
 
 
-def render(fig: go.Figure, fmt: str, *, width: int | None = None, height: int | None = None,
+def render(fig: go.Figure | dict, fmt: str, *, width: int | None = None, height: int | None = None,
            scale: float | None = None) -> bytes:
-    """PNG / SVG / PDF bytes of ``fig`` (size from its layout unless given; PNG at 2x).
+    """PNG / SVG / PDF bytes of ``fig`` (a Figure or its dict; size from its layout unless given;
+    PNG at 2x).  Calls are serialised: kaleido's sync server has a single task queue.
 
     Raises
     ------
@@ -231,12 +232,13 @@ def render(fig: go.Figure, fmt: str, *, width: int | None = None, height: int | 
     fmt = str(fmt).lower()
     if fmt not in FORMATS:
         raise ValueError(f"`fmt` must be one of {tuple(FORMATS)}; got {fmt!r}")
-    width = width or fig.layout.width or SLIDE_WIDTH
-    height = height or fig.layout.height or SLIDE_HEIGHT
+    layout = fig.get("layout", {}) if isinstance(fig, dict) else fig.layout
+    width = width or (layout["width"] if "width" in layout else None) or SLIDE_WIDTH
+    height = height or (layout["height"] if "height" in layout else None) or SLIDE_HEIGHT
     scale = scale or (PNG_SCALE if fmt == "png" else 1)
     ensure_export_browser()
     with _RENDER_LOCK:
-        return pio.to_image(fig, format=fmt, width=int(width), height=int(height), scale=scale)
+        return pio.to_image(fig, format=fmt, width=int(width), height=int(height), scale=scale, validate=False)
 
 
 def safe_filename(name: str, ext: str = "") -> str:

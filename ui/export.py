@@ -12,7 +12,9 @@ small in-process LRU cache keyed by the figure's JSON, so a second click is inst
 from __future__ import annotations
 
 import functools
-import json
+import hashlib
+import threading
+from collections import OrderedDict
 from datetime import datetime, timezone
 
 import plotly.graph_objects as go
@@ -26,15 +28,28 @@ _FIG_REGISTRY = "_export_figures"      # session_state: {"page": hash, "figs": {
 LABELS = {"png": "PNG", "svg": "SVG", "pdf": "PDF"}
 
 
-@functools.lru_cache(maxsize=48)
-def _render_json(fig_json: str, fmt: str) -> bytes:
-    return ex.render(go.Figure(json.loads(fig_json)), fmt)
+_CACHE: OrderedDict[str, bytes] = OrderedDict()
+_CACHE_LOCK = threading.Lock()
+CACHE_ENTRIES = 48                       # ~0.6 MB per slide PNG
 
 
 def render_slide(fig: go.Figure, caption: str, fmt: str) -> bytes:
-    """The slide version of ``fig`` (with ``caption``) as PNG/SVG/PDF bytes, cached by content."""
-    slide = ex.slide_figure(fig, caption)
-    return _render_json(slide.to_json(), fmt)
+    """The slide version of ``fig`` (with ``caption``) as PNG/SVG/PDF bytes.
+
+    Cached in-process by content (figure JSON, caption, format), so a repeated click, or the
+    same figure in the deck and the zip, is not rendered again.
+    """
+    key = hashlib.sha1("\0".join((fig.to_json(), caption, fmt)).encode()).hexdigest()
+    with _CACHE_LOCK:
+        if key in _CACHE:
+            _CACHE.move_to_end(key)
+            return _CACHE[key]
+    data = ex.render(ex.slide_figure(fig, caption), fmt)
+    with _CACHE_LOCK:
+        _CACHE[key] = data
+        while len(_CACHE) > CACHE_ENTRIES:
+            _CACHE.popitem(last=False)
+    return data
 
 
 def view_caption(spec=None) -> str:
