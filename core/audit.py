@@ -403,6 +403,8 @@ def _parse_row(table: pd.DataFrame, i: int) -> _Row:
         vals[col] = v
     p = parse_pvalue(table["pvalue"].iloc[i], what=f"`pvalue` in {label}")
     z = parse_number(_get(table, "z", i), what=f"`z` in {label}")
+    if z is not None and z.value < 0:   # some papers print a signed Z; the test uses |Z|
+        z = Printed(z.text, -z.value, -z.high, -z.low)
     i2 = parse_number(_get(table, "i2", i), what=f"`i2` in {label}")
     if i2 is not None and not 0 <= i2.value <= 100:
         raise ValueError(f"`i2` in {label} must be a percentage between 0 and 100; got {i2.text!r}")

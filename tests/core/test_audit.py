@@ -153,6 +153,10 @@ def test_z_mismatch():
     assert "Z = 3.25" in out["explanation"].iloc[0]
 
 
+def test_signed_z_is_compared_by_absolute_value():
+    assert flags_of(z="-3.25") == []
+
+
 def test_p_mismatch_li2021_fig5():
     # Li 2021 Fig. 5 text: SMD -0.94 (-1.53 to -0.34), P = 0.02; the CI implies P = 0.002.
     out = audit_reported(one(estimate="-0.94", ci_low="-1.53", ci_high="-0.34", pvalue="0.02"))
