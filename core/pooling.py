@@ -6,8 +6,10 @@ else (metafor's design: ``rma.uni`` keeps ``yi.f``, ``vi.f`` and ``slab``).
 """
 from __future__ import annotations
 
+import math
 import warnings
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import NamedTuple
 
 import numpy as np
@@ -18,6 +20,8 @@ from core import heterogeneity as het
 from core.errors import InsufficientStudiesError
 
 METHODS = ("FE", "DL", "REML", "PM", "ML", "HE", "SJ")
+# Up to this k, FE and DL are computed with Python floats (faster than numpy for tiny arrays).
+_SMALL_K = 48
 METHOD_ALIASES = {"EE": "FE"}
 TESTS = ("z", "knha")
 PI_DISTS = ("norm", "t(k-1)", "t(k-2)")
@@ -33,24 +37,33 @@ METHOD_LABELS = {
 }
 
 
+@lru_cache(maxsize=256)
 def _z_crit(level: float) -> float:
     return float(special.ndtri(1 - (1 - level) / 2))
 
 
+@lru_cache(maxsize=1024)
 def _t_crit(level: float, df: float) -> float:
     if not df > 0:
         return float("nan")
-    if np.isinf(df):
+    if math.isinf(df):
         return _z_crit(level)
     return float(special.stdtrit(df, 1 - (1 - level) / 2))
 
 
 def _two_sided_p(stat: float, df: float) -> float:
-    if np.isinf(df):
-        return float(2 * special.ndtr(-abs(stat)))
+    if math.isnan(stat):
+        return float("nan")
+    if math.isinf(df):
+        return math.erfc(abs(stat) / math.sqrt(2.0))     # = 2 Phi(-|z|)
     if not df > 0:
         return float("nan")
     return float(2 * special.stdtr(df, -abs(stat)))
+
+
+@lru_cache(maxsize=64)
+def _default_labels(k: int) -> tuple:
+    return tuple(f"Study {i + 1}" for i in range(k))
 
 
 class ConfidenceInterval(NamedTuple):
@@ -223,23 +236,29 @@ def _check_option(name: str, value, options: tuple) -> str:
 
 
 def _validate(yi, vi, labels):
-    yi = np.atleast_1d(np.asarray(yi, dtype=float))
-    vi = np.atleast_1d(np.asarray(vi, dtype=float))
+    yi = np.asarray(yi, dtype=float)
+    vi = np.asarray(vi, dtype=float)
+    if yi.ndim == 0:
+        yi = yi.reshape(1)
+    if vi.ndim == 0:
+        vi = vi.reshape(1)
     if yi.ndim != 1 or vi.ndim != 1:
         raise ValueError(f"`yi` and `vi` must be 1-d; got shapes {yi.shape} and {vi.shape}")
     if yi.size != vi.size:
         raise ValueError(f"`yi` has {yi.size} values but `vi` has {vi.size}")
     if yi.size == 0:
         raise InsufficientStudiesError(0)
-    for name, a in (("yi", yi), ("vi", vi)):
-        bad = np.flatnonzero(~np.isfinite(a))
+    if not (math.isfinite(yi.sum()) and math.isfinite(vi.sum()) and vi.min() > 0):   # fast path
+        for name, a in (("yi", yi), ("vi", vi)):
+            bad = np.flatnonzero(~np.isfinite(a))
+            if bad.size:
+                raise ValueError(f"`{name}` must be finite; got {float(a[bad[0]])!r} in study {bad[0] + 1}")
+        bad = np.flatnonzero(vi <= 0)
         if bad.size:
-            raise ValueError(f"`{name}` must be finite; got {float(a[bad[0]])!r} in study {bad[0] + 1}")
-    bad = np.flatnonzero(vi <= 0)
-    if bad.size:
-        raise ValueError(f"`vi` must be > 0; got {float(vi[bad[0]])!r} in study {bad[0] + 1}")
+            raise ValueError(f"`vi` must be > 0; got {float(vi[bad[0]])!r} in study {bad[0] + 1}")
+        raise ValueError("`yi` and `vi` sums overflow; rescale the effects")   # pragma: no cover
     if labels is None:
-        labels = tuple(f"Study {i + 1}" for i in range(yi.size))
+        labels = _default_labels(yi.size)
     else:
         labels = tuple(labels)
         if len(labels) != yi.size:
@@ -250,8 +269,8 @@ def _validate(yi, vi, labels):
 def _prediction_interval(est: float, se: float, tau2: float, k: int, level: float, dist: str) -> ConfidenceInterval:
     df = {"norm": float("inf"), "t(k-1)": k - 1, "t(k-2)": k - 2}[dist]
     crit = _t_crit(level, df)
-    half = crit * np.sqrt(se**2 + tau2)
-    return ConfidenceInterval(float(est - half), float(est + half))
+    half = crit * math.sqrt(se * se + tau2)
+    return ConfidenceInterval(est - half, est + half)
 
 
 def resolve_method(method: str) -> str:
@@ -330,44 +349,84 @@ def meta_analysis(yi, vi, *, method: str = "FE", level: float = 0.95, labels=Non
 
 
 def _fit(yi, vi, labels, method, level, test, knha_floor, pi) -> MetaResult:
-    """Pool already-validated arrays (used by the sensitivity and bias modules too)."""
+    """Pool already-validated arrays (used by the subgroup, sensitivity and bias modules too).
+
+    FE and DL are computed inline from the four sums (no repeated passes); the other tau^2
+    estimators go through :func:`core.heterogeneity.estimate_tau2`.
+    """
     k = yi.size
-    w0 = 1.0 / vi
-    sw0 = w0.sum()
-    mu0 = float(w0 @ yi / sw0)
-    q = float(w0 @ (yi - mu0) ** 2)
     q_df = k - 1
-    tau2 = het.estimate_tau2(yi, vi, method) if method != "FE" else 0.0
-    if tau2 == 0.0:
-        w, sw, est = w0, sw0, mu0
+    if k <= _SMALL_K and method in ("FE", "DL"):
+        # Small k: plain Python floats beat numpy's per-call overhead (same formulas).
+        yl, vl = yi.tolist(), vi.tolist()
+        w0l = [1.0 / v for v in vl]
+        sw0 = sum(w0l)
+        sw0_2 = sum(x * x for x in w0l)
+        mu0 = sum(a * b for a, b in zip(w0l, yl)) / sw0
+        q = sum(a * (b - mu0) ** 2 for a, b in zip(w0l, yl))
+        tau2 = max(0.0, (q - q_df) / (sw0 - sw0_2 / sw0)) if method == "DL" and k > 1 else 0.0
+        if tau2 == 0.0:
+            wl, sw, est = w0l, sw0, mu0
+        else:
+            wl = [1.0 / (v + tau2) for v in vl]
+            sw = sum(wl)
+            est = sum(a * b for a, b in zip(wl, yl)) / sw
+        w = np.array(wl)
+        knha_ss = (lambda: sum(a * (b - est) ** 2 for a, b in zip(wl, yl)))
     else:
-        w = 1.0 / (vi + tau2)
-        sw = w.sum()
-        est = float(w @ yi / sw)
-    se = float(np.sqrt(1.0 / sw))
-    notes = []
-    df = float("inf")
+        w0 = 1.0 / vi
+        sw0 = float(w0.sum())
+        sw0_2 = float(w0 @ w0)
+        mu0 = float(w0 @ yi) / sw0
+        d0 = yi - mu0
+        q = float(w0 @ (d0 * d0))
+        if method == "FE" or k < 2:
+            tau2 = 0.0
+        elif method == "DL":
+            tau2 = max(0.0, (q - q_df) / (sw0 - sw0_2 / sw0))
+        else:
+            tau2 = het.estimate_tau2(yi, vi, method)
+        if tau2 == 0.0:
+            w, sw, est = w0, sw0, mu0
+        else:
+            w = 1.0 / (vi + tau2)
+            sw = float(w.sum())
+            est = float(w @ yi) / sw
+
+        def knha_ss():
+            d = yi - est
+            return float(w @ (d * d))
+    se = math.sqrt(1.0 / sw)
+    notes = ()
+    df = math.inf
     if test == "knha":
         if k < 2:
             test = "z"
-            notes.append("HKSJ needs k >= 2; the z test is used for k = 1.")
+            notes = ("HKSJ needs k >= 2; the z test is used for k = 1.",)
         else:
-            df = float(k - 1)
-            factor = float(w @ (yi - est) ** 2) / df
+            df = float(q_df)
+            factor = knha_ss() / df
             if knha_floor:
                 factor = max(1.0, factor)
-            se = se * np.sqrt(factor)
+            se = se * math.sqrt(factor)
     crit = _t_crit(level, df)
-    stat = est / se if se > 0 else float("nan")
+    stat = est / se if se > 0 else math.nan
     pi_low, pi_high = _prediction_interval(est, se, tau2, k, level, pi)
+    # tau^2-based I^2 and H^2 with s^2 = (k-1) sum w / ((sum w)^2 - sum w^2) (Higgins & Thompson 2002, eq. 9)
+    if k >= 2:
+        s2 = q_df * sw0 / (sw0 * sw0 - sw0_2)
+        i2_tau = 100.0 * tau2 / (tau2 + s2) if tau2 > 0 else 0.0
+        h2_tau = (tau2 + s2) / s2
+    else:
+        i2_tau, h2_tau = 0.0, 1.0
     return MetaResult(
         yi=yi, vi=vi, labels=labels, method=method, level=level, k=k,
         estimate=est, se=se, ci_low=est - crit * se, ci_high=est + crit * se,
-        statistic=float(stat), pvalue=_two_sided_p(stat, df), tau2=float(tau2),
-        q=q, q_df=q_df, q_pvalue=float(special.chdtrc(q_df, q)) if q_df > 0 else float("nan"),
-        i2=het.i2_from_q(q, q_df), h2=het.h2_from_q(q, q_df), weights=100 * w / sw,
+        statistic=stat, pvalue=_two_sided_p(stat, df), tau2=float(tau2),
+        q=q, q_df=q_df, q_pvalue=float(special.chdtrc(q_df, q)) if q_df > 0 else math.nan,
+        i2=het.i2_from_q(q, q_df), h2=het.h2_from_q(q, q_df), weights=(100.0 / sw) * w,
         test=test, df=df, knha_floor=knha_floor and test == "knha", pi_low=pi_low, pi_high=pi_high,
-        pi_dist=pi, i2_tau=het.i2_from_tau2(tau2, vi), h2_tau=het.h2_from_tau2(tau2, vi), notes=tuple(notes),
+        pi_dist=pi, i2_tau=i2_tau, h2_tau=h2_tau, notes=notes,
     )
 
 

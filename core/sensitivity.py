@@ -109,7 +109,12 @@ def _cheb_nodes(a: float, b: float, vmin: float) -> np.ndarray | None:
 
 
 def _barycentric(nodes: np.ndarray, values: np.ndarray, t: np.ndarray) -> np.ndarray:
-    """Interpolate ``values`` (m, n, g) known at ``nodes`` (m,) at ``t`` (n,), column by column."""
+    """Interpolate ``values`` (G, m, n) known at ``nodes`` (m,) at ``t`` (n,); returns (n, G).
+
+    Column n of ``values[g]`` holds the function for refit n; the barycentric weights of
+    Chebyshev points of the second kind are (-1)^j, halved at both ends (Berrut & Trefethen
+    2004, SIAM Rev 46:501-517, eq. 5.2).
+    """
     m = nodes.size
     bw = (-1.0) ** np.arange(m)
     bw[0] *= 0.5
@@ -118,11 +123,14 @@ def _barycentric(nodes: np.ndarray, values: np.ndarray, t: np.ndarray) -> np.nda
     exact = diff == 0
     diff[exact] = 1.0
     kern = bw[:, None] / diff                          # (m, n)
-    out = np.einsum("mn,mng->ng", kern, values) / kern.sum(axis=0)[:, None]
+    den = kern.sum(axis=0)
+    out = np.empty((t.size, values.shape[0]))
+    for g in range(values.shape[0]):
+        out[:, g] = np.einsum("mn,mn->n", kern, values[g]) / den
     hit_n = np.flatnonzero(exact.any(axis=0))
     if hit_n.size:
         node_of = exact[:, hit_n].argmax(axis=0)
-        out[hit_n] = values[node_of, hit_n]
+        out[hit_n] = values[:, node_of, hit_n].T
     return out
 
 
@@ -144,10 +152,14 @@ def _weighted_sums(vi: np.ndarray, g: np.ndarray, t: np.ndarray, prefix: bool) -
         t_nodes = np.exp(nodes) - vmin
         inv = 1.0 / (vi[None, :] + t_nodes[:, None])   # (m, k)
         if prefix:
-            vals = np.cumsum(inv[:, :, None] * g[None, :, :], axis=1)   # (m, k, G)
+            vals = np.empty((g.shape[1], nodes.size, k))                           # (G, m, k)
+            tmp = np.empty_like(inv)
+            for j in range(g.shape[1]):
+                np.multiply(inv, g[:, j], out=tmp)
+                np.cumsum(tmp, axis=1, out=vals[j])
         else:
-            vals = np.broadcast_to((inv @ g)[:, None, :], (nodes.size, t.size, g.shape[1]))
-        return _barycentric(nodes, np.ascontiguousarray(vals), np.log(t + vmin)), True
+            vals = np.broadcast_to((inv @ g).T[:, :, None], (g.shape[1], nodes.size, t.size))
+        return _barycentric(nodes, vals, np.log(t + vmin)), True
     out = np.empty((t.size, g.shape[1]))                 # exact, blocked O(k^2)
     for s in range(0, t.size, 512):
         inv = 1.0 / (vi[None, :] + t[s:s + 512, None])
@@ -323,7 +335,7 @@ def cumulative(result: MetaResult, order=None) -> SensitivitySeries:
             raise ValueError(f"`order` has {keys.size} entries but there are {k} studies")
         perm = np.argsort(keys, kind="stable")
     yi, vi = res.yi[perm], res.vi[perm]
-    labels = tuple(res.labels[i] for i in perm)
+    labels = res.labels if order is None else tuple(map(res.labels.__getitem__, perm.tolist()))
     if res.method in VECTORISED_METHODS:
         out, _ = _cumulative_vectorised(yi, vi, res)
         _finish_pvalues(out, res, out["q_df"])

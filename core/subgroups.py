@@ -12,14 +12,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import math
+
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special
 
 from core import heterogeneity as het
 from core.errors import InsufficientStudiesError
 from core.metaregression import MetaRegressionResult, meta_regression
-from core.pooling import MetaResult, _z_crit, _t_crit, meta_analysis, resolve_method
+from core.pooling import MetaResult, _fit, _t_crit, _z_crit, meta_analysis, resolve_method
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,28 +67,30 @@ def subgroup_analysis(yi, vi, groups, *, method: str = "FE", level: float = 0.95
     RevMan 5 statistical methods (Deeks & Higgins 2010), section 1.6 "Subgroup analyses";
     Borenstein & Higgins (2013) Prev Sci 14:134-143.
     """
-    yi = np.atleast_1d(np.asarray(yi, dtype=float))
-    vi = np.atleast_1d(np.asarray(vi, dtype=float))
     groups = np.asarray(groups, dtype=object)
-    if groups.ndim != 1 or groups.shape != yi.shape:
-        raise ValueError(f"`groups` has {groups.size} entries but there are {yi.size} studies")
-    if yi.size == 0:
-        raise InsufficientStudiesError(0)
-    labels = tuple(labels) if labels is not None else tuple(f"Study {i + 1}" for i in range(yi.size))
-    order = tuple(dict.fromkeys(groups.tolist()))
-    subs = {}
-    for g in order:
-        m = groups == g
-        subs[g] = meta_analysis(yi[m], vi[m], method=method, level=level, test=test, knha_floor=knha_floor,
-                                labels=[lab for lab, keep in zip(labels, m) if keep])
+    n_y = np.size(yi)
+    if groups.ndim != 1 or groups.size != n_y:
+        raise ValueError(f"`groups` has {groups.size} entries but there are {n_y} studies")
+    # validate once (same rules and messages as meta_analysis), then fit the validated arrays
     overall = meta_analysis(yi, vi, method=method, level=level, labels=labels, test=test, knha_floor=knha_floor)
-    if len(order) < 2:
-        return SubgroupResult(subs, overall, order, 0.0, 0, float("nan"), float("nan"))
+    yi, vi, labels = overall.yi, overall.vi, overall.labels
+    args = (overall.method, overall.level, test, overall.knha_floor, overall.pi_dist)
+    glist = groups.tolist()
+    order = tuple(dict.fromkeys(glist))
+    subs = {}
+    if len(order) == 1:
+        subs[order[0]] = overall
+        return SubgroupResult(subs, overall, order, 0.0, 0, math.nan, math.nan)
+    for g in order:
+        idx = [i for i, x in enumerate(glist) if x == g]
+        subs[g] = _fit(yi[idx], vi[idx], tuple(labels[i] for i in idx), *args)
     est = np.array([subs[g].estimate for g in order])
-    var = np.array([subs[g].se ** 2 for g in order])
-    qb = het.cochran_q(est, var)
+    w = np.array([1.0 / subs[g].se ** 2 for g in order])
+    mu = float(w @ est) / float(w.sum())
+    d = est - mu
+    qb = float(w @ (d * d))
     dfb = len(order) - 1
-    return SubgroupResult(subs, overall, order, qb, dfb, float(stats.chi2.sf(qb, dfb)), het.i2_from_q(qb, dfb))
+    return SubgroupResult(subs, overall, order, qb, dfb, float(special.chdtrc(dfb, qb)), het.i2_from_q(qb, dfb))
 
 
 @dataclass(frozen=True, slots=True)

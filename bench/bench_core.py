@@ -1,0 +1,129 @@
+"""Benchmark of the statistics core.  Prints figures; asserts nothing.
+
+Run from the repository root::
+
+    .venv/bin/python bench/bench_core.py
+
+It reports, from one run on the same inputs:
+
+1. one full analysis at k = 10 with two subgroups (FE and DL, each subgroup + overall + test
+   for subgroup differences) against statsmodels ``combine_effects`` doing the same three
+   poolings, as a ratio (goal: >= 10x faster);
+2. leave-one-out and cumulative meta-analysis (DL) at k = 10, 100, 1,000 and 10,000
+   (goal: k = 10,000 in <= 10 ms, linear growth);
+3. the dashboard's whole grid: ``core.analysis.analyse`` for every outcome x comparison x
+   population x model x time point (goal <= 50 ms), with the share spent in the statistics
+   core (``subgroup_analysis`` on the same inputs).
+
+Timings are the best of several repeats (``time.perf_counter``), after one warm-up call.
+The machine's load average is printed first, because other processes inflate every figure.
+"""
+from __future__ import annotations
+
+import itertools
+import os
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from core import analysis as an  # noqa: E402
+from core.dataset import OUTCOMES, load_dataset  # noqa: E402
+from core.pooling import meta_analysis  # noqa: E402
+from core.sensitivity import cumulative, leave_one_out  # noqa: E402
+from core.subgroups import subgroup_analysis  # noqa: E402
+
+
+def best_of(fn, repeats: int = 7, number: int = 1) -> float:
+    """Best wall time of ``number`` calls, in seconds per call."""
+    fn()
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        for _ in range(number):
+            fn()
+        times.append((time.perf_counter() - t0) / number)
+    return min(times)
+
+
+def bench_full_analysis() -> None:
+    rng = np.random.default_rng(2021)
+    k = 10
+    yi = rng.normal(-0.5, 0.4, k)
+    vi = rng.uniform(0.02, 0.3, k)
+    groups = np.array(["T1DM"] * 5 + ["T2DM"] * 5)
+    from statsmodels.stats.meta_analysis import combine_effects
+
+    def ours():
+        subgroup_analysis(yi, vi, groups, method="DL")
+
+    def theirs():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            for m in (groups == "T1DM", groups == "T2DM", slice(None)):
+                combine_effects(yi[m], vi[m], method_re="chi2")
+
+    t_ours, t_sm = best_of(ours, number=200), best_of(theirs, number=50)
+    print("1. One full analysis, k = 10, two subgroups (DL): 2 subgroup fits + overall + subgroup test")
+    print(f"   core.subgroups.subgroup_analysis : {t_ours * 1e6:8.1f} us")
+    print(f"   statsmodels combine_effects x 3  : {t_sm * 1e6:8.1f} us   (pooling only, no subgroup test)")
+    print(f"   ratio                            : {t_sm / t_ours:8.1f} x faster")
+    t_fe = best_of(lambda: meta_analysis(yi, vi), number=500)
+    t_reml = best_of(lambda: meta_analysis(yi, vi, method="REML"), number=200)
+    print(f"   (single meta_analysis k = 10: FE {t_fe * 1e6:.1f} us, REML {t_reml * 1e6:.1f} us)")
+
+
+def bench_sensitivity() -> None:
+    print("\n2. Leave-one-out and cumulative (DL, vectorised), best of 7")
+    print(f"   {'k':>7} {'leave-one-out':>15} {'cumulative':>12}   {'LOO per study':>14}")
+    rng = np.random.default_rng(7)
+    for k in (10, 100, 1_000, 10_000):
+        yi = rng.normal(0.3, 0.3, k)
+        vi = rng.uniform(0.01, 0.2, k)
+        res = meta_analysis(yi, vi, method="DL")
+        t_l = best_of(lambda: leave_one_out(res))
+        t_c = best_of(lambda: cumulative(res))
+        print(f"   {k:>7} {t_l * 1e3:12.3f} ms {t_c * 1e3:9.3f} ms   {t_l / k * 1e6:11.3f} us")
+
+
+def bench_grid() -> None:
+    dataset = load_dataset()   # loaded once, outside the timing
+    specs = [an.AnalysisSpec(outcome=o, comparison=c, population=p, model=m, timepoint=t)
+             for o, c, p, m, t in itertools.product(OUTCOMES, an.COMPARISONS, an.POPULATIONS, an.MODELS,
+                                                    an.TIMEPOINTS)]
+    results = [an.analyse(dataset, s) for s in specs]
+    inputs = [(r.rows["yi"].to_numpy(), r.rows["vi"].to_numpy(), r.rows["dm_type"].to_numpy(), r.method)
+              for r in results if r.pooled is not None]
+
+    def grid():
+        for s in specs:
+            an.analyse(dataset, s)
+
+    def stats_only():
+        for yi, vi, g, method in inputs:
+            subgroup_analysis(yi, vi, g, method=method)
+
+    t_grid = best_of(grid, repeats=3)
+    t_stats = best_of(stats_only, repeats=7)
+    print(f"\n3. Dashboard grid: {len(specs)} analyses ({len(OUTCOMES)} outcomes x {len(an.COMPARISONS)} comparisons"
+          f" x {len(an.POPULATIONS)} populations x {len(an.MODELS)} models x {len(an.TIMEPOINTS)} time points),"
+          f" {len(inputs)} with a pooled result")
+    print(f"   core.analysis.analyse, whole grid       : {t_grid * 1e3:9.1f} ms  ({t_grid / len(specs) * 1e3:.2f} ms each)")
+    print(f"   statistics core only (subgroup_analysis): {t_stats * 1e3:9.1f} ms  ({len(inputs)} pooled analyses)")
+
+
+def main() -> None:
+    load = os.getloadavg() if hasattr(os, "getloadavg") else (float("nan"),) * 3
+    print(f"Python {sys.version.split()[0]}, numpy {np.__version__}, {os.cpu_count()} CPUs, "
+          f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}\n")
+    bench_full_analysis()
+    bench_sensitivity()
+    bench_grid()
+
+
+if __name__ == "__main__":
+    main()
