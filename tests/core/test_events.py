@@ -101,7 +101,7 @@ def test_events_reported_csv_matches_paper():
 
 def _dehyphen(raw: str) -> str:
     import re
-    s = re.sub(r"-\n(?=[a-z])", "", raw)
+    s = re.sub(r"(?<=[a-z])-\n(?=[a-z])", "", raw)
     return " ".join(s.split())
 
 

@@ -73,6 +73,6 @@ def test_comparison_claims_reference_reported_rows():
     paper = (ROOT.parent / "shared" / "seed" / "li2021_msc_diabetes_meta_analysis.txt")
     if paper.exists():
         import re
-        text = " ".join(re.sub(r"-\n(?=[a-z])", "", paper.read_text()).split())
+        text = " ".join(re.sub(r"(?<=[a-z])-\n(?=[a-z])", "", paper.read_text()).split())
         for claim in claims["claim"]:
             assert claim in text, claim
