@@ -40,7 +40,7 @@ SLIDE_FONT = dict(family="Arial, Helvetica, sans-serif", color="#222222")
 SLIDE_MIN_FONT = 22                # body text size the preset aims for (px at 1920 wide)
 CAPTION_FONT_SIZE = 22
 CAPTION_COLOUR = "#333333"
-CAPTION_CHARS_PER_LINE = 150       # about 0.5 em per character at 22 px over 1750 px
+CAPTION_CHARS_PER_LINE = 165       # about 0.48 em per character at 22 px over 1750 px
 MAX_FONT_FACTOR = 2.2
 PLOTLY_DEFAULT_HEIGHT = 450        # plotly.js default when layout.height is unset
 PLOTLY_DEFAULT_FONT = 12
@@ -194,14 +194,17 @@ def _scale_trace(tr, factor: float) -> None:
 _SERVER_LOCK = threading.Lock()
 _RENDER_LOCK = threading.Lock()   # kaleido's sync server has one task/return queue: serialise calls
 _server_started = False
+NO_NETWORK_PROXY = "127.0.0.1:9"   # discard port on loopback: nothing listens, nothing leaves the machine
 
 
 def ensure_export_browser() -> None:
     """Start kaleido's sync server (one headless Chromium) once per process.
 
     ``pio.defaults.headers = None`` stops plotly passing kopts that the server would ignore
-    (with a warning); ``mathjax=False`` stops the CDN look-up (no network is needed).  The
-    server is stopped by kaleido's own atexit hook.  See /work/shared/TOOLCHAIN.md section 3.
+    (with a warning); ``mathjax=False`` stops the CDN look-up (no network is needed); a dead
+    loopback proxy (``--proxy-server=127.0.0.1:9``) stops Chromium's own DNS look-ups
+    (found by the issue-8 no-network test; rendering needs no network).  The server is
+    stopped by kaleido's own atexit hook.  See /work/shared/TOOLCHAIN.md section 3.
     """
     global _server_started
     if _server_started:
@@ -213,7 +216,7 @@ def ensure_export_browser() -> None:
         import plotly.io as pio
 
         pio.defaults.headers = None
-        kaleido.start_sync_server(mathjax=False, silence_warnings=True)
+        kaleido.start_sync_server(mathjax=False, silence_warnings=True, proxy_server=NO_NETWORK_PROXY)
         _server_started = True
 
 
@@ -465,7 +468,7 @@ def settings_lines(spec: AnalysisSpec, a: ForestAnalysis | None = None) -> list[
     if spec.comparison == "pre_post":
         lines.append(f"Pre-post correlation r = {spec.r:g}")
     if a is not None:
-        lines.append(f"k = {a.k} studies, {a.participants} participants")
+        lines.append(f"k = {a.k} {'study' if a.k == 1 else 'studies'}, {a.participants} participants")
     return lines
 
 

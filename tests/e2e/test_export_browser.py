@@ -16,10 +16,10 @@ from core.dataset import DATA_DIR
 from tests.e2e.conftest import CHART, no_exception_shown, screenshot, wait_app_idle
 
 
-def download(page, button_text: str, timeout: int = 60_000) -> bytes:
-    """Click a download button (exact label) and return the downloaded file's bytes."""
+def download(page, button_text: str, timeout: int = 60_000, exact: bool = True) -> bytes:
+    """Click a download button (by its label) and return the downloaded file's bytes."""
     with page.expect_download(timeout=timeout) as info:
-        page.get_by_role("button", name=button_text, exact=True).first.click()
+        page.get_by_role("button", name=button_text, exact=exact).first.click()
     return Path(info.value.path()).read_bytes()
 
 
@@ -36,8 +36,7 @@ def test_forest_figure_and_view_downloads(page, streamlit_server, page_errors):
     assert svg.tag.endswith("svg") and svg.get("width") == "1920" and svg.get("height") == "1080"
     assert download(page, "PDF").startswith(b"%PDF")
 
-    deck_label = page.get_by_role("button", name="Slide deck").first.inner_text().strip()
-    deck = Presentation(io.BytesIO(download(page, deck_label)))
+    deck = Presentation(io.BytesIO(download(page, "Slide deck", exact=False)))
     n_figs = page.locator(CHART).count()
     assert len(deck.slides) == 1 + n_figs
     title = " ".join(sh.text_frame.text for sh in deck.slides[0].shapes if sh.has_text_frame)
@@ -49,8 +48,7 @@ def test_forest_figure_and_view_downloads(page, streamlit_server, page_errors):
     script = download(page, "Python script").decode()
     assert "outcome='hba1c'" in script and "comparison='vs_control'" in script
     assert b"library(metafor)" in download(page, "R script (metafor)")
-    zlabel = page.get_by_role("button", name="All figures").first.inner_text().strip()
-    names = zipfile.ZipFile(io.BytesIO(download(page, zlabel, timeout=90_000))).namelist()
+    names = zipfile.ZipFile(io.BytesIO(download(page, "All figures", timeout=90_000, exact=False))).namelist()
     assert len(names) == 3 * n_figs and {n.rsplit(".", 1)[1] for n in names} == {"png", "svg", "pdf"}
     assert no_exception_shown(page) and not page_errors
 
