@@ -419,9 +419,14 @@ def to_xlsx_bytes(df: pd.DataFrame, sheet_name: str = "data") -> bytes:
     """An .xlsx workbook (one sheet) with formula-like text neutralised; numbers stay numeric.
 
     openpyxl stores any string beginning with '=' as a formula, so neutralising matters here
-    as much as in CSV.
+    as much as in CSV.  C0 control characters, which XLSX cannot hold, become U+FFFD.
     """
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
     out = neutralise_frame(df)
+    for col in out.columns:        # control characters XLSX cannot store -> U+FFFD (visible, not dropped)
+        if out[col].dtype == object:
+            out[col] = out[col].map(lambda v: ILLEGAL_CHARACTERS_RE.sub("\ufffd", v) if isinstance(v, str) else v)
     for col in out.columns:        # pandas nullable ints / NA -> plain objects openpyxl understands
         if isinstance(out[col].dtype, pd.api.types.CategoricalDtype) or str(out[col].dtype) in ("Int64", "Float64"):
             out[col] = out[col].astype(object).where(out[col].notna(), None)

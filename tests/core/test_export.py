@@ -163,6 +163,12 @@ def test_xlsx_neutralises_formulas_keeps_numbers_numeric():
     assert all(isinstance(c.value, (int, float)) for c in nums)
 
 
+def test_xlsx_survives_control_characters():
+    df = pd.DataFrame({"note": ["a\x00b\x0bc", "=x\x1f"], "v": [1.0, -2.0]})
+    ws = openpyxl.load_workbook(io.BytesIO(ex.to_xlsx_bytes(df))).active
+    assert ws["A2"].value == "a\ufffdb\ufffdc" and ws["A3"].value == "'=x\ufffd" and ws["B3"].value == -2.0
+
+
 def test_neutralise_cell_rules():
     assert ex.neutralise_cell(-3.2) == -3.2
     assert ex.neutralise_cell(None) is None
