@@ -1,0 +1,45 @@
+"""ui.export's buttons in a minimal script (AppTest): the figure buttons and the view downloads
+exist with the right file names, nothing is rendered until a click, and the deck counts the
+figures the page showed.  (AppTest does not call ``data=callable``; browser tests download.)"""
+from __future__ import annotations
+
+from streamlit.testing.v1 import AppTest
+
+
+def _script():
+    import streamlit as st
+
+    from core.analysis import AnalysisSpec
+    from core.figures import forest_figure
+    from ui.cache import run_analysis
+    from ui.export import analysis_downloads, figure_downloads, page_figures
+
+    a = run_analysis(AnalysisSpec(outcome="hba1c", comparison="vs_control", study_set="all"))
+    fig = forest_figure(a)
+    st.plotly_chart(fig, key="f1", theme=None)
+    figure_downloads(fig, "forest_hba1c", caption="my caption")
+    figure_downloads(fig, "forest copy/2", caption="second")
+    st.write(f"registered {len(page_figures())}")
+    analysis_downloads(a)
+
+
+def test_buttons_names_and_deck_count():
+    import core.export as ex
+
+    calls = []
+    original = ex.render
+    ex.render = lambda *a, **k: calls.append(a) or original(*a, **k)
+    try:
+        at = AppTest.from_function(_script, default_timeout=60).run()
+    finally:
+        ex.render = original
+    assert not at.exception
+    buttons = {b.key: b for b in at.get("download_button")}
+    for fmt in ("png", "svg", "pdf"):
+        assert f"dl_forest_hba1c_{fmt}" in buttons and f"dl_forest_copy_2_{fmt}" in buttons
+    labels = [b.proto.label for b in buttons.values()]
+    assert {"PNG", "SVG", "PDF", "Table (CSV)", "Table (XLSX)", "Python script", "R script (metafor)"} <= set(labels)
+    assert "Slide deck (.pptx, 3 slides)" in labels                 # title slide + the 2 figures shown
+    assert "All figures (.zip, 2 × PNG/SVG/PDF)" in labels
+    assert at.markdown[0].value == "registered 2"
+    assert calls == []                                             # nothing rendered before a click
