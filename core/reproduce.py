@@ -61,6 +61,7 @@ class Recomputed:
     missing: str | None = None
     unavailable: str | None = None
     k_basis: str = "cited"
+    inferred: str | None = None
 
     @property
     def available(self) -> bool:
@@ -111,7 +112,7 @@ def _from_frame(recomputed: pd.DataFrame) -> Callable[[pd.Series], Recomputed | 
         txt = lambda c: (None if get(c, rid) is None or pd.isna(get(c, rid)) else str(get(c, rid)))  # noqa: E731
         return Recomputed(_num(get("estimate", rid)), _num(get("ci_low", rid)), _num(get("ci_high", rid)),
                           _opt_int(get("k_used", rid)), _opt_int(get("k_cited", rid)), txt("model"),
-                          txt("missing"), txt("unavailable"), txt("k_basis") or "cited")
+                          txt("missing"), txt("unavailable"), txt("k_basis") or "cited", txt("inferred"))
     return look
 
 
@@ -223,6 +224,14 @@ def _classify_row(row: pd.Series, rec: Recomputed | None, flags: list[str], audi
     our_model = _model_family(rec.model)
     if paper_model and our_model and paper_model != our_model:
         reasons.append(f"paper's model differs (paper: {paper_model} effect; recomputed: {our_model} effect)")
+    w_rep, w_got = rep["ci_high"] - rep["ci_low"], got["ci_high"] - got["ci_low"]
+    if not ok["estimate"] and not ci_flags and abs(w_got - w_rep) <= tol["ci_low"] + tol["ci_high"]:
+        reasons.append(f"the CI has the printed width ({w_got:.2f} vs {w_rep:.2f}), so the precision, i.e. the "
+                       "studies and sample sizes, probably match while the effect does not (different means or SDs "
+                       "extracted, or another time point)")
+    if rec.inferred:
+        reasons.append(f"the identity of {rec.inferred} as the paper's cited study is inferred, not confirmed, so "
+                       "the paper may have pooled a different study")
     if ok["estimate"] and not (ok["ci_low"] and ok["ci_high"]) and not ci_flags:
         reasons.append("the estimate is reproduced but the CI is not, which points to a different variance "
                        "(model, tau² estimator, or the pre-post correlation)")
@@ -322,12 +331,19 @@ def recomputer(dataset, analyse_fn=None, base=None) -> Callable[[pd.Series], Rec
             unavailable = unavailable[unavailable["study_id"].isin(cited)]
         else:
             k_cited, basis = a.k + len(unavailable), "in scope"
-        unl = "; ".join(f"{r['label']}: {r['reason']}" for _, r in unavailable.iterrows()) or None
+        # short form: "Bhansali 2017 (not reachable)"; the full reasons are on the Studies page
+        unl = ", ".join(f"{r['label']} ({str(r['reason']).split(':')[0].strip()})"
+                        for _, r in unavailable.iterrows()) or None
         if a.pooled is None:
             return Recomputed(None, None, None, k_used=0, k_cited=k_cited, model=None,
-                              missing=(a.message or "nothing to pool") + (f" ({unl})" if unl else ""),
+                              missing=(a.message or "nothing to pool").rstrip(".")
+                              + (f". Without usable numbers: {unl}" if unl else ""),
                               unavailable=unl, k_basis=basis)
         ci = (a.pooled.ci_low, a.pooled.ci_high)
+        inferred = None
+        if "id_confidence" in a.rows.columns:
+            inf = a.rows[a.rows["id_confidence"].astype(str) != "high"]
+            inferred = ", ".join(f"{lab} ({conf})" for lab, conf in zip(inf["label"], inf["id_confidence"])) or None
         return Recomputed(float(a.pooled.estimate), float(ci[0]), float(ci[1]), k_used=a.k,
-                          k_cited=k_cited, model=a.method, unavailable=unl, k_basis=basis)
+                          k_cited=k_cited, model=a.method, unavailable=unl, k_basis=basis, inferred=inferred)
     return rec

@@ -80,7 +80,8 @@ st.dataframe(
                                          "result (or of the studies in scope when it cites none)"),
         "explanation": st.column_config.TextColumn("Why", width="large"),
     })
-st.caption("Select a row to open that analysis on the Forest plot page with the same settings.")
+st.caption("Select a row to open that analysis on the Forest plot page with the same settings. The full reason "
+           "why each study lacks numbers is on the Studies page (completeness map) and the Forest plot page.")
 
 
 def _open_chosen():

@@ -93,8 +93,20 @@ def test_differs_opposite_sign():
     assert "opposite sign" in r["explanation"]
 
 
+def test_differs_inferred_identity():
+    r = classify(rec=rec_frame(estimate=-0.9, ci_low=-1.5, ci_high=-0.3, k_used=2, k_cited=2,
+                               inferred="Chen 2016 (medium)"))
+    assert "identity of Chen 2016 (medium) as the paper's cited study is inferred" in r["explanation"]
+
+
+def test_differs_same_width_shifted():
+    # printed -1.51 (-2.42, -0.60), width 1.82; recomputed shifted by +0.5 with the same width
+    r = classify(rec=rec_frame(estimate=-1.01, ci_low=-1.92, ci_high=-0.10))
+    assert "the CI has the printed width (1.82 vs 1.82)" in r["explanation"]
+
+
 def test_differs_without_visible_reason():
-    r = classify(rec=rec_frame(estimate=-0.9, ci_low=-1.5, ci_high=-0.3, k_used=2, k_cited=2))
+    r = classify(rec=rec_frame(estimate=-0.9, ci_low=-1.5, ci_high=-0.2, k_used=2, k_cited=2))
     assert r["explanation"].endswith("No reason is visible from the data.")
 
 
