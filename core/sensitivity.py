@@ -209,19 +209,25 @@ def _series_from_sums(res: MetaResult, idx_sets_size: np.ndarray, sw, sw2, swy, 
                 tau2=tau2, q=q, q_df=q_df, q_pvalue=q_p, i2=i2, i2_tau=i2_tau, h2=h2), interpolated
 
 
+def _g_columns(y: np.ndarray, test: str) -> np.ndarray:
+    """Columns g of F_g: 1 and y always; y^2 only for the HKSJ variance factor."""
+    cols = [np.ones_like(y), y] + ([y * y] if test == "knha" else [])
+    return np.column_stack(cols)
+
+
 def _loo_vectorised(res: MetaResult):
     yi, vi = res.yi, res.vi
     centre = float(np.mean(yi))
     y = yi - centre                                         # shift-invariant; improves cancellation
     w = 1.0 / vi
     sw, sw2, swy, swy2 = (np.sum(a) - a for a in (w, w**2, w * y, w * y**2))
-    g = np.column_stack([np.ones_like(y), y, y**2])
+    g = _g_columns(y, res.test)
 
     def t_sums(tau2):
         tot, interp = _weighted_sums(vi, g, tau2, prefix=False)
         own = g / (vi + tau2)[:, None]
         s = tot - own
-        return s[:, 0], s[:, 1], s[:, 2], interp
+        return s[:, 0], s[:, 1], (s[:, 2] if s.shape[1] > 2 else None), interp
 
     out, interp = _series_from_sums(res, np.full(yi.size, yi.size - 1), sw, sw2, swy, swy2, t_sums)
     _shift(out, centre)
@@ -233,11 +239,11 @@ def _cumulative_vectorised(yi, vi, res: MetaResult):
     y = yi - centre
     w = 1.0 / vi
     sw, sw2, swy, swy2 = (np.cumsum(a) for a in (w, w**2, w * y, w * y**2))
-    g = np.column_stack([np.ones_like(y), y, y**2])
+    g = _g_columns(y, res.test)
 
     def t_sums(tau2):
         s, interp = _weighted_sums(vi, g, tau2, prefix=True)
-        return s[:, 0], s[:, 1], s[:, 2], interp
+        return s[:, 0], s[:, 1], (s[:, 2] if s.shape[1] > 2 else None), interp
 
     out, interp = _series_from_sums(res, np.arange(1, yi.size + 1), sw, sw2, swy, swy2, t_sums)
     _shift(out, centre)
