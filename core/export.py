@@ -113,79 +113,75 @@ def slide_figure(fig: go.Figure, caption: str, *, width: int = SLIDE_WIDTH, heig
     plotly.graph_objects.Figure
         ``layout.meta["slide_caption"]`` holds the caption text.
     """
-    out = go.Figure(fig)                                     # deep copy
-    lay = out.layout
-    base_font = lay.font.size or PLOTLY_DEFAULT_FONT
-    orig_h = lay.height or PLOTLY_DEFAULT_HEIGHT
+    d = fig.to_dict()                                        # a deep copy; the input is not touched
+    lay = d.setdefault("layout", {})
+    lay.pop("template", None)
+    base_font = lay.get("font", {}).get("size") or PLOTLY_DEFAULT_FONT
+    orig_h = lay.get("height") or PLOTLY_DEFAULT_HEIGHT
     lines = _wrap_caption(caption)
     cap_px = int(len(lines) * CAPTION_FONT_SIZE * 1.35) + 24
-    m = lay.margin
-    orig_t, orig_b = (m.t if m.t is not None else 80), (m.b if m.b is not None else 80)
+    m = lay.get("margin", {})
+    orig_b = m.get("b", 80)
     fit = (height - cap_px) / orig_h                         # the whole original figure must fit
     factor = max(1.0, min(SLIDE_MIN_FONT / base_font, fit, MAX_FONT_FACTOR))
 
-    def font(f, default=base_font):
-        return dict(size=_scaled(f.size if f is not None else None, factor, default))
+    def scale_font(obj: dict, key: str = "font", default: float = base_font) -> None:
+        f = obj.setdefault(key, {})
+        f["size"] = _scaled(f.get("size"), factor, default)
 
-    out.update_layout(
-        template=SLIDE_TEMPLATE, paper_bgcolor="white", plot_bgcolor="white", width=width, height=height,
-        autosize=False,
-        font=dict(SLIDE_FONT, family=lay.font.family or SLIDE_FONT["family"],
-                  color=lay.font.color or SLIDE_FONT["color"], size=_scaled(base_font, factor, base_font)),
-        margin=dict(l=_scaled(m.l if m.l is not None else 80, factor, 80),
-                    r=_scaled(m.r if m.r is not None else 80, factor, 80),
-                    t=_scaled(orig_t, factor, 80), b=int(orig_b * factor) + cap_px),
-    )
-    if lay.title is not None and lay.title.text:
-        out.layout.title.font.size = _scaled(lay.title.font.size, factor, base_font * 1.2)
-        if (lay.title.x or 0) <= 0.05:        # a left title lines up with the plot and the caption
-            out.layout.title.update(x=0, xref="paper", xanchor="left")
-    out.layout.legend.font.size = _scaled(lay.legend.font.size, factor, base_font)
-    for name in [k for k in out.layout.to_plotly_json() if re.fullmatch(r"[xy]axis\d*", k)]:
-        ax = out.layout[name]
-        ax.tickfont.size = _scaled(fig.layout[name].tickfont.size, factor, base_font)
-        if ax.title is not None:
-            ax.title.font.size = _scaled(fig.layout[name].title.font.size, factor, base_font)
-    anns = []
-    for a in fig.layout.annotations:
-        d = a.to_plotly_json()
-        d["font"] = {**d.get("font", {}), **font(a.font)}
+    font = lay.get("font", {})
+    lay.update(paper_bgcolor="white", plot_bgcolor="white", width=width, height=height, autosize=False,
+               font=dict(font, family=font.get("family") or SLIDE_FONT["family"],
+                         color=font.get("color") or SLIDE_FONT["color"], size=_scaled(base_font, factor, base_font)),
+               margin=dict(m, l=_scaled(m.get("l", 80), factor, 80), r=_scaled(m.get("r", 80), factor, 80),
+                           t=_scaled(m.get("t", 80), factor, 80), b=int(orig_b * factor) + cap_px))
+    title = lay.get("title")
+    if isinstance(title, dict) and title.get("text"):
+        scale_font(title, default=base_font * 1.2)
+        if (title.get("x") or 0) <= 0.05:        # a left title lines up with the plot and the caption
+            title.update(x=0, xref="paper", xanchor="left")
+    scale_font(lay.setdefault("legend", {}))
+    for name in [k for k in lay if re.fullmatch(r"[xy]axis\d*", k)]:
+        ax = lay[name]
+        scale_font(ax, "tickfont")
+        if isinstance(ax.get("title"), dict) and ax["title"].get("text"):
+            scale_font(ax["title"])
+    anns = lay.get("annotations", [])
+    for a in anns:
+        scale_font(a)
         for key in ("yshift", "xshift"):
-            if d.get(key):
-                d[key] = d[key] * factor
-        anns.append(d)
+            if a.get(key):
+                a[key] = a[key] * factor
     anns.append(dict(text="<br>".join(html.escape(line, quote=False) for line in lines), xref="paper",
                      yref="paper", x=0, y=0, xanchor="left", yanchor="top", align="left", showarrow=False,
                      yshift=-int(orig_b * factor) - 8, name="slide_caption",
                      font=dict(SLIDE_FONT, size=CAPTION_FONT_SIZE, color=CAPTION_COLOUR)))
-    out.layout.annotations = anns
-    for tr in out.data:
+    lay["annotations"] = anns
+    for tr in d.get("data", []):
         _scale_trace(tr, factor)
-    meta = lay.meta if isinstance(lay.meta, dict) else ({"meta": lay.meta} if lay.meta is not None else {})
-    out.layout.meta = {**meta, "slide_caption": caption, "slide_font_factor": round(factor, 4)}
+    meta = lay.get("meta")
+    meta = meta if isinstance(meta, dict) else ({"meta": meta} if meta is not None else {})
+    lay["meta"] = {**meta, "slide_caption": caption, "slide_font_factor": round(factor, 4)}
+    out = go.Figure(d)
+    out.update_layout(template=SLIDE_TEMPLATE)
     return out
 
 
-def _scale_trace(tr, factor: float) -> None:
-    """Enlarge a trace's markers, lines and text by ``factor`` (in place)."""
-    for attr in ("marker", "textfont", "line"):
-        if not hasattr(tr, attr):
+def _scale_trace(tr: dict, factor: float) -> None:
+    """Enlarge a trace's markers, lines, text and error bars by ``factor`` (in place, dict form)."""
+    for attr, key in (("marker", "size"), ("textfont", "size"), ("line", "width")):
+        obj = tr.get(attr)
+        if not isinstance(obj, dict) or obj.get(key) is None:
             continue
-        obj = getattr(tr, attr)
-        try:
-            key = "width" if attr == "line" else "size"
-            val = obj[key]
-            if val is None:
-                continue
-            if isinstance(val, (int, float)):
-                obj[key] = val * factor
-            else:
-                obj[key] = [v * factor for v in val]
-        except (KeyError, ValueError, TypeError):
-            continue
-    ex = getattr(tr, "error_x", None)
-    if ex is not None and ex.thickness:
-        ex.thickness = ex.thickness * factor
+        val = obj[key]
+        if isinstance(val, (int, float)):
+            obj[key] = val * factor
+        elif isinstance(val, (list, tuple, np.ndarray)):
+            obj[key] = [v * factor for v in val]
+    for bar in ("error_x", "error_y"):
+        ex_ = tr.get(bar)
+        if isinstance(ex_, dict) and ex_.get("thickness"):
+            ex_["thickness"] = ex_["thickness"] * factor
 
 
 # --------------------------------------------------------------------------------------------
