@@ -428,9 +428,3 @@ def _fit(yi, vi, labels, method, level, test, knha_floor, pi) -> MetaResult:
         test=test, df=df, knha_floor=knha_floor and test == "knha", pi_low=pi_low, pi_high=pi_high,
         pi_dist=pi, i2_tau=i2_tau, h2_tau=h2_tau, notes=notes,
     )
-
-
-def refit(result: MetaResult, yi, vi, labels=None) -> MetaResult:
-    """Fit new data with the same method, level, test, floor and PI choice as ``result``."""
-    yi, vi, labels = _validate(yi, vi, labels)
-    return _fit(yi, vi, labels, result.method, result.level, result.test, result.knha_floor, result.pi_dist)

@@ -208,3 +208,27 @@ def test_re_ci_need_not_contain_fe_ci():
     fe, re = meta_analysis(yi, vi), meta_analysis(yi, vi, method="DL")
     assert re.tau2 > 0 and re.ci_high - re.ci_low > fe.ci_high - fe.ci_low
     assert not (re.ci_low <= fe.ci_low and fe.ci_high <= re.ci_high)
+
+
+@pytest.mark.parametrize("method", ["FE", "DL"])
+@pytest.mark.parametrize("test", ["z", "knha"])
+def test_small_k_float_path_equals_numpy_path(method, test, monkeypatch):
+    # FE/DL use Python floats for k <= _SMALL_K and numpy above; both must give the same result.
+    import core.pooling as pooling
+    fast = meta_analysis(BCG_YI, BCG_VI, method=method, test=test)
+    monkeypatch.setattr(pooling, "_SMALL_K", 0)
+    slow = meta_analysis(BCG_YI, BCG_VI, method=method, test=test)
+    for f in ("estimate", "se", "tau2", "q", "i2", "i2_tau", "pvalue", "pi_low", "ci_high"):
+        assert getattr(fast, f) == pytest.approx(getattr(slow, f), rel=1e-12, abs=1e-14), f
+    np.testing.assert_allclose(fast.weights, slow.weights, rtol=1e-12)
+
+
+def test_large_k_matches_statsmodels():
+    rng = np.random.default_rng(3)
+    yi, vi = rng.normal(0.2, 0.4, 80), rng.uniform(0.01, 0.3, 80)
+    from statsmodels.stats.meta_analysis import combine_effects
+    sm = combine_effects(yi, vi, method_re="chi2")
+    assert sm.tau2 > 0        # statsmodels leaves DL unfloored; here it is positive, so comparable
+    dl = meta_analysis(yi, vi, method="DL")
+    assert dl.estimate == pytest.approx(sm.mean_effect_re, abs=1e-10) and dl.tau2 == pytest.approx(sm.tau2, abs=1e-10)
+    assert meta_analysis(yi, vi).estimate == pytest.approx(sm.mean_effect_fe, abs=1e-10)
