@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import io
 import xml.etree.ElementTree as ET
-import zipfile
 from pathlib import Path
 
 from PIL import Image
@@ -48,8 +47,8 @@ def test_forest_figure_and_view_downloads(page, streamlit_server, page_errors):
     script = download(page, "Python script").decode()
     assert "outcome='hba1c'" in script and "comparison='vs_control'" in script
     assert b"library(metafor)" in download(page, "R script (metafor)")
-    names = zipfile.ZipFile(io.BytesIO(download(page, "All figures", timeout=90_000, exact=False))).namelist()
-    assert len(names) == 3 * n_figs and {n.rsplit(".", 1)[1] for n in names} == {"png", "svg", "pdf"}
+    # (the zip of figures is checked in tests/core/test_export.py; here it would re-render every format)
+    assert page.get_by_role("button", name=f"All figures (.zip, {n_figs} × PNG/SVG/PDF)").count() == 1
     assert no_exception_shown(page) and not page_errors
 
 
