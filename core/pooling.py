@@ -267,7 +267,7 @@ def _validate(yi, vi, labels):
 
 
 def _prediction_interval(est: float, se: float, tau2: float, k: int, level: float, dist: str) -> ConfidenceInterval:
-    df = {"norm": float("inf"), "t(k-1)": k - 1, "t(k-2)": k - 2}[dist]
+    df = math.inf if dist == "norm" else float(k - 1 if dist == "t(k-1)" else k - 2)
     crit = _t_crit(level, df)
     half = crit * math.sqrt(se * se + tau2)
     return ConfidenceInterval(est - half, est + half)
@@ -371,7 +371,7 @@ def _fit(yi, vi, labels, method, level, test, knha_floor, pi) -> MetaResult:
             wl = [1.0 / (v + tau2) for v in vl]
             sw = sum(wl)
             est = sum(a * b for a, b in zip(wl, yl)) / sw
-        w = np.array(wl)
+        w = np.array(wl)     # weights (percent) below: one numpy op
         knha_ss = (lambda: sum(a * (b - est) ** 2 for a, b in zip(wl, yl)))
     else:
         w0 = 1.0 / vi
