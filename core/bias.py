@@ -306,8 +306,8 @@ def trim_and_fill(result: MetaResult, *, side: str | None = None, maxiter: int =
     while k0 != k0_prev:
         k0_prev = k0
         it += 1
-        if it > maxiter:
-            raise RuntimeError(f"trim-and-fill did not converge in {maxiter} iterations")
+        if it > maxiter:   # ValueError so that pages show it as a message (as metafor stops)
+            raise ValueError(f"trim-and-fill did not converge in {maxiter} iterations (last k0 = {k0})")
         est = fit(ys[: k - k0], vs[: k - k0]).estimate
         dev = ys - est
         ranks = stats.rankdata(np.abs(dev), method="ordinal")

@@ -102,3 +102,10 @@ def test_validation():
         bias.funnel_data(full, contour_levels=(95,))
     with pytest.raises(TypeError, match=r"`result` must be a MetaResult"):
         bias.begg_test("x")
+
+
+def test_trim_and_fill_maxiter_is_a_value_error():
+    y, v = _symmetric()
+    keep = ~np.isin(np.arange(15), [10, 12, 14])
+    with pytest.raises(ValueError, match=r"did not converge in 1 iterations"):
+        bias.trim_and_fill(meta_analysis(y[keep], v[keep]), maxiter=1)
