@@ -49,63 +49,74 @@ def _reset_variant() -> None:
 for key, value in VARIANT_KEYS.items():
     st.session_state.setdefault(key, value)
 
-c1, c2, c3 = st.columns(3)
-with c1:
-    st.markdown("**Leave out**")
-    for key, sid in STUDY_KEYS.items():
-        st.checkbox(ds.study_label(sid), key=key)
-    if spec.excluded:
-        st.caption(f"Already excluded in the sidebar: {', '.join(ds.study_label(s) for s in spec.excluded)}.")
-    st.radio("Designs", S.DESIGN_OPTIONS, format_func=S.fmt("design"), key="sens_design")
-with c2:
-    pre_post = spec.comparison == "pre_post"
-    if HAS_PREPOST:
-        st.radio("Pre-post effect", S.PREPOST_OPTIONS, format_func=S.fmt("prepost"), key="sens_prepost",
-                 disabled=not pre_post, help=S.HELP["prepost"] if pre_post else "Applies to pre-post comparisons only.")
-    st.slider("Pre-post correlation r", S.R_RANGE[0], S.R_RANGE[1], step=0.05, key="sens_r",
-              disabled=not pre_post,
-              help=S.HELP["r"] if pre_post else "Only pre-post comparisons use r (choose it in the sidebar).")
-    st.radio("SMD variant", S.SMD_VARIANT_OPTIONS, format_func=S.fmt("smd"), key="sens_smd",
-             disabled=spec.measure != "SMD",
-             help=S.HELP["smd"] if spec.measure == "SMD" else "Applies to SMD only (choose Measure in the sidebar).")
-with c3:
-    st.radio("Model", S.MODEL_OPTIONS, format_func=S.fmt("model"), key="sens_model", help=S.HELP["model"])
-    st.selectbox("τ² estimator (random effects)", S.TAU2_OPTIONS, format_func=S.fmt("tau2"), key="sens_tau2",
-                 help=S.HELP["tau2"])
-    st.checkbox("Hartung–Knapp (HKSJ) CI", key="sens_hksj", help=S.HELP["hksj"])
-    st.checkbox("Show prediction intervals", key="sens_pi", help=S.HELP["pi"])
-    st.button("Reset variant to the main analysis", on_click=_reset_variant, key="sens_reset")
 
-left_out = tuple(sid for key, sid in STUDY_KEYS.items() if st.session_state.get(key))
-vspec = replace(spec, excluded=tuple(sorted({*spec.excluded, *left_out})), design=st.session_state["sens_design"],
-                r=float(st.session_state["sens_r"]) if pre_post else spec.r,
-                smd_variant=st.session_state["sens_smd"], model=st.session_state["sens_model"],
-                tau2_method=st.session_state["sens_tau2"], test="knha" if st.session_state["sens_hksj"] else "z",
-                **({"prepost": st.session_state["sens_prepost"]} if HAS_PREPOST and pre_post else {}))
-variant = run_analysis(vspec)
-changes = describe_changes(spec, vspec, ds.study_label)
-show_pi = bool(st.session_state["sens_pi"])
-if changes:
-    st.markdown("**What changed:** " + "; ".join(changes))
-else:
-    st.caption("The variant is identical to the main analysis: change a control above.")
-if variant.pooled is None:
-    st.warning(f"The variant cannot be pooled: {variant.message}", icon=":material/warning:")
-elif variant.k < main.k:
-    st.caption(f"The variant pools {variant.k} of the main analysis's {main.k} studies.")
-vm, vv = variant_from_analysis(main), variant_from_analysis(variant, "variant", "variant")
-fig = interval_forest(comparison_frame(vm, vv, bool(changes)), title="Main analysis and variant",
-                      x_title=measure, favours=favours, show_pi=show_pi)
-show_figure(fig, key="sens_compare_chart", filename="sensitivity_variant")
-if show_pi:
-    st.caption("Grey bars: 95% prediction interval for a new study's effect (random effects only; with k < 3 it "
-               "is very uncertain).")
-table = comparison_table(main, variant)
-st.dataframe(table.style.apply(lambda r: ["font-weight: bold; color: #d35400" if r["changed"] else ""] * len(r),
-                               axis=1),
-             hide_index=True, width="stretch", key="sens_compare_table",
-             column_config={"quantity": "", "main": "Main analysis", "variant": "Variant",
-                            "changed": st.column_config.CheckboxColumn("Changed")})
+@st.fragment
+def variant_section() -> None:
+    """The variant's controls, figure and table.  A fragment: changing a control here reruns only
+    this section (the main analysis, robustness summary and other figures stay as drawn)."""
+    c1, c2, c3 = st.columns(3)
+    with c1:
+        st.markdown("**Leave out**")
+        for key, sid in STUDY_KEYS.items():
+            st.checkbox(ds.study_label(sid), key=key)
+        if spec.excluded:
+            st.caption("Already excluded in the sidebar: "
+                       f"{', '.join(ds.study_label(s) for s in spec.excluded)}.")
+        st.radio("Designs", S.DESIGN_OPTIONS, format_func=S.fmt("design"), key="sens_design")
+    with c2:
+        pre_post = spec.comparison == "pre_post"
+        if HAS_PREPOST:
+            st.radio("Pre-post effect", S.PREPOST_OPTIONS, format_func=S.fmt("prepost"), key="sens_prepost",
+                     disabled=not pre_post,
+                     help=S.HELP["prepost"] if pre_post else "Applies to pre-post comparisons only.")
+        st.slider("Pre-post correlation r", S.R_RANGE[0], S.R_RANGE[1], step=0.05, key="sens_r",
+                  disabled=not pre_post,
+                  help=S.HELP["r"] if pre_post else "Only pre-post comparisons use r (choose it in the sidebar).")
+        st.radio("SMD variant", S.SMD_VARIANT_OPTIONS, format_func=S.fmt("smd"), key="sens_smd",
+                 disabled=spec.measure != "SMD",
+                 help=S.HELP["smd"] if spec.measure == "SMD"
+                 else "Applies to SMD only (choose Measure in the sidebar).")
+    with c3:
+        st.radio("Model", S.MODEL_OPTIONS, format_func=S.fmt("model"), key="sens_model", help=S.HELP["model"])
+        st.selectbox("τ² estimator (random effects)", S.TAU2_OPTIONS, format_func=S.fmt("tau2"), key="sens_tau2",
+                     help=S.HELP["tau2"])
+        st.checkbox("Hartung–Knapp (HKSJ) CI", key="sens_hksj", help=S.HELP["hksj"])
+        st.checkbox("Show prediction intervals", key="sens_pi", help=S.HELP["pi"])
+        st.button("Reset variant to the main analysis", on_click=_reset_variant, key="sens_reset")
+
+    left_out = tuple(sid for key, sid in STUDY_KEYS.items() if st.session_state.get(key))
+    vspec = replace(spec, excluded=tuple(sorted({*spec.excluded, *left_out})), design=st.session_state["sens_design"],
+                    r=float(st.session_state["sens_r"]) if pre_post else spec.r,
+                    smd_variant=st.session_state["sens_smd"], model=st.session_state["sens_model"],
+                    tau2_method=st.session_state["sens_tau2"], test="knha" if st.session_state["sens_hksj"] else "z",
+                    **({"prepost": st.session_state["sens_prepost"]} if HAS_PREPOST and pre_post else {}))
+    variant = run_analysis(vspec)
+    changes = describe_changes(spec, vspec, ds.study_label)
+    show_pi = bool(st.session_state["sens_pi"])
+    if changes:
+        st.markdown("**What changed:** " + "; ".join(changes))
+    else:
+        st.caption("The variant is identical to the main analysis: change a control above.")
+    if variant.pooled is None:
+        st.warning(f"The variant cannot be pooled: {variant.message}", icon=":material/warning:")
+    elif variant.k < main.k:
+        st.caption(f"The variant pools {variant.k} of the main analysis's {main.k} studies.")
+    vm, vv = variant_from_analysis(main), variant_from_analysis(variant, "variant", "variant")
+    fig = interval_forest(comparison_frame(vm, vv, bool(changes)), title="Main analysis and variant",
+                          x_title=measure, favours=favours, show_pi=show_pi)
+    show_figure(fig, key="sens_compare_chart", filename="sensitivity_variant")
+    if show_pi:
+        st.caption("Grey bars: 95% prediction interval for a new study's effect (random effects only; with k < 3 it "
+                   "is very uncertain).")
+    table = comparison_table(main, variant)
+    st.dataframe(table.style.apply(lambda r: ["font-weight: bold; color: #d35400" if r["changed"] else ""] * len(r),
+                                   axis=1),
+                 hide_index=True, width="stretch", key="sens_compare_table",
+                 column_config={"quantity": "", "main": "Main analysis", "variant": "Variant",
+                                "changed": st.column_config.CheckboxColumn("Changed")})
+
+
+variant_section()
 
 # ---------------------------------------------------------------- robustness summary
 st.header("Robustness summary")
@@ -123,7 +134,7 @@ if main.k < 3:
     st.caption(f"With k = {main.k}, leaving one study out leaves {main.k - 1}: every such variant rests on very "
                "few trials.")
 show_figure(interval_forest(rob.plot_frame(), title="Every single change to the main analysis", x_title=measure,
-                            favours=favours, reference=rob.base.estimate, show_pi=show_pi),
+                            favours=favours, reference=rob.base.estimate, show_pi=bool(st.session_state.get("pi"))),
             key="sens_robustness_chart", filename="sensitivity_robustness")
 with st.expander("All variants as a table"):
     st.dataframe(rob.to_frame().drop(columns=["shift"]), hide_index=True, width="stretch", key="sens_rob_table")
@@ -151,12 +162,14 @@ else:
     st.caption(f"These refits keep the main analysis's model ({main.method}) for every subset; the robustness "
                "variants above re-apply the model rule to each subset, so with few studies the two can differ.")
     loo = run_leave_one_out(spec, main.pooled)
-    show_figure(interval_forest(loo_frame(loo, main.pooled), title="Leave one study out", x_title=measure, favours=favours,
+    show_figure(interval_forest(loo_frame(loo, main.pooled), title="Leave one study out", x_title=measure,
+                                favours=favours,
                                 reference=main.pooled.estimate),
                 key="sens_loo_chart", filename="sensitivity_loo")
     order = tuple(main.rows.sort_values(["year", "label"], kind="stable").index)
     cum = run_cumulative(spec, main.pooled, order)
     years = {r.label: int(r.year) for r in main.rows.itertuples() if r.year == r.year}
-    show_figure(interval_forest(cumulative_frame(cum, years=years), title="Cumulative meta-analysis by year", x_title=measure,
+    show_figure(interval_forest(cumulative_frame(cum, years=years), title="Cumulative meta-analysis by year",
+                                x_title=measure,
                                 favours=favours, reference=main.pooled.estimate),
                 key="sens_cum_chart", filename="sensitivity_cumulative")
