@@ -66,7 +66,9 @@ def sidebar(study_ids: list[str], study_labels: dict[str, str]) -> None:
 
 def run() -> None:
     """Build the page navigation and the sidebar, then run the selected page."""
-    st.set_page_config(page_title="MSC-DM Evidence Explorer", page_icon=":material/biotech:", layout="wide")
+    # An emoji icon renders locally; a :material/...: page icon makes the browser fetch a favicon
+    # from fonts.gstatic.com (caught by tests/e2e/test_no_network.py).
+    st.set_page_config(page_title="MSC-DM Evidence Explorer", page_icon="🧬", layout="wide")
     st.session_state[SHELL_RAN_KEY] = True     # see ui.components.ensure_shell_ran
     dataset = current_dataset()
     ids = dataset.studies["study_id"].tolist()

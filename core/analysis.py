@@ -267,10 +267,12 @@ def analyse(dataset: Dataset, spec: AnalysisSpec) -> ForestAnalysis:
     out = dataset.outcomes
     out = out[(out["outcome"] == spec.outcome) & (out["use"] == "yes")]
     numbers, unavailable = [], []
+    label_of = dataset.study_labels()
+    by_study = dict(tuple(out.groupby("study_id")))
     for _, st_row in scope.iterrows():
         sid = st_row["study_id"]
-        rows = out[out["study_id"] == sid]
-        label = dataset.study_label(sid)
+        rows = by_study.get(sid, out.iloc[0:0])
+        label = label_of[sid]
         base = dict(study_id=sid, label=label, dm_type=st_row["dm_type"], design_class=st_row["design_class"],
                     id_confidence=st_row["id_confidence"], year=st_row["year_num"])
         if spec.comparison == "vs_control" and st_row["design_class"] == "single_arm":

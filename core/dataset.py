@@ -53,14 +53,16 @@ class Dataset:
     name: str = "shipped dataset (Li et al. 2021 + extraction)"
 
     def study_label(self, study_id: str) -> str:
-        row = self.studies.loc[self.studies["study_id"] == study_id]
-        if row.empty:
-            return study_id
-        r = row.iloc[0]
-        author = str(r["first_author"]).split(" (")[0].strip().split(" ")[0]   # surname, as RevMan labels
-        if not author or author.startswith("NR"):
-            return study_id
-        return f"{author} {r['year']}".strip()
+        """'Surname Year', as RevMan labels studies; the id when the author is not reported."""
+        return self.study_labels().get(study_id, study_id)
+
+    def study_labels(self) -> dict[str, str]:
+        """study_id -> label for every study (one pass over the table)."""
+        out = {}
+        for sid, author, year in zip(self.studies["study_id"], self.studies["first_author"], self.studies["year"]):
+            surname = str(author).split(" (")[0].strip().split(" ")[0]
+            out[sid] = sid if not surname or surname.startswith("NR") else f"{surname} {year}".strip()
+        return out
 
 
 def _read_csv(path: Path) -> pd.DataFrame:

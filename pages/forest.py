@@ -7,6 +7,7 @@ from core.figures import forest_figure
 from core.labels import fmt_ci, fmt_num, fmt_p
 from core.analysis import reported_vs_recomputed
 from ui.cache import run_analysis
+from ui.export import analysis_downloads
 from ui.components import page_header, settings_line, show_figure
 
 spec = page_header("Forest plot", "Every choice in the sidebar recomputes the pooled effect from the trial-level "
@@ -30,6 +31,8 @@ else:
                 filename=f"forest_{spec.outcome}_{spec.comparison}_{spec.population}")
     for note in a.notes:
         st.caption(note)
+    st.subheader("Download this view")
+    analysis_downloads(a)
     if (a.rows["id_confidence"] != "high").any():
         st.caption("† The study's identity as one of the paper's references is inferred, not confirmed "
                    "(see the Studies page).")

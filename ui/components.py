@@ -28,8 +28,15 @@ def ensure_shell_ran() -> None:
     """
     if not st.session_state.pop(SHELL_RAN_KEY, False):
         from streamlit.runtime.pages_manager import PagesManager
+        from streamlit.runtime.scriptrunner import get_script_run_ctx
 
         PagesManager.uses_pages_directory = False
+        ctx = get_script_run_ctx()
+        page = ctx.pages_manager.get_pages().get(ctx.page_script_hash) if ctx else None
+        params = {k: st.query_params.get_all(k) for k in st.query_params}
+        if page and page.get("script_path"):
+            # Re-enter the same page through app.py, keeping the link's settings.
+            st.switch_page(page["script_path"], query_params=params)
         st.rerun()
 
 
@@ -62,7 +69,16 @@ def settings_line(spec: AnalysisSpec, method: str | None = None) -> str:
             f"{spec.measure} · {model}")
 
 
-def show_figure(fig, key: str, filename: str) -> None:
-    """Draw a figure exactly as exported (explicit template, no Streamlit theme)."""
+def show_figure(fig, key: str, filename: str, caption: str | None = None) -> None:
+    """Draw a figure exactly as exported (explicit template, no Streamlit theme), with PNG/SVG/PDF
+    slide downloads under it.
+
+    ``caption`` is printed under the exported slide; None uses the current view's caption
+    (outcome, population, comparison, measure, model, τ² method, k, participants, data source),
+    so pass your own for figures that are not about the current analysis.
+    """
+    from ui.export import figure_downloads
+
     st.plotly_chart(fig, key=key, theme=None, width="stretch",
                     config={"displaylogo": False, "toImageButtonOptions": {**SLIDE_PNG, "filename": filename}})
+    figure_downloads(fig, filename, caption, key=key)

@@ -162,8 +162,10 @@ FIELD_TO_KEY = {"outcome": "outcome", "comparison": "comparison", "population": 
 def apply_settings(**settings) -> None:
     """Set shared choices (widget keys or AnalysisSpec field names) before switching page.
 
-    Use before ``st.switch_page``: the widgets in app.py pick the values up on the next run,
-    and the URL follows.
+    Call it in a widget callback (``on_click``), i.e. before app.py draws the sidebar widgets,
+    then ``st.switch_page(page, query_params={})``: with bound widgets, switch_page without
+    ``query_params`` raises "Cannot clear query parameters"; ``{}`` lets the bound widgets write
+    their new values back into the URL.
     """
     for name, value in settings.items():
         key = FIELD_TO_KEY.get(name, name)

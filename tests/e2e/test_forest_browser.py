@@ -26,3 +26,40 @@ def test_forest_redraws_when_comparison_changes(page, streamlit_server, page_err
     assert no_exception_shown(page)
     assert not page_errors
     screenshot(page, "forest_vs_control")
+
+
+def test_deep_link_on_a_fresh_server_keeps_the_sidebar(page, tmp_path):
+    """The first request a new server gets is a page URL with settings: app.py must still run
+    (shared sidebar bound to the URL), not the page script alone (Streamlit's v1 pages/ mode)."""
+    from tests.e2e.conftest import start_server, stop_server
+
+    proc, base = start_server(tmp_path / "fresh.log")
+    try:
+        page.goto(f"{base}/?measure=SMD&comparison=MSC+vs+control+%28end+of+follow-up%29")
+        page.locator(f"{CHART} .scatterlayer .trace").first.wait_for(timeout=60_000)
+        wait_app_idle(page)
+        meta = chart_meta(page)
+        assert meta["measure"] == "SMD" and meta["studies"] == ["Cai 2016", "Chen 2016"]
+        sidebar = page.get_by_test_id("stSidebar")
+        assert sidebar.get_by_role("radio", name="SMD").is_checked()
+        assert no_exception_shown(page)
+    finally:
+        stop_server(proc)
+
+
+def test_fresh_server_first_request_to_a_subpage(page, tmp_path):
+    from tests.e2e.conftest import start_server, stop_server
+
+    proc, base = start_server(tmp_path / "fresh2.log")
+    try:
+        page.goto(f"{base}/studies?outcome=Fasting+blood+glucose+%28FBG%29")
+        page.get_by_role("heading", name="Studies").first.wait_for(timeout=60_000)
+        wait_app_idle(page)
+        sidebar = page.get_by_test_id("stSidebar")
+        # The shared widgets are there (app.py ran) and hold the URL's value.
+        sidebar.get_by_text("Outcome", exact=True).wait_for(timeout=10_000)
+        assert "Fasting blood glucose (FBG)" in sidebar.inner_text()
+        assert no_exception_shown(page)
+        screenshot(page, "fresh_deep_link_studies")
+    finally:
+        stop_server(proc)
