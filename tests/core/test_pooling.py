@@ -232,3 +232,16 @@ def test_large_k_matches_statsmodels():
     dl = meta_analysis(yi, vi, method="DL")
     assert dl.estimate == pytest.approx(sm.mean_effect_re, abs=1e-10) and dl.tau2 == pytest.approx(sm.tau2, abs=1e-10)
     assert meta_analysis(yi, vi).estimate == pytest.approx(sm.mean_effect_fe, abs=1e-10)
+
+
+def test_statsmodels_wls_interval_uses_normal_quantile_by_default():
+    # statsmodels 0.15 "random effect wls" (its HKSJ) with the default use_t=False keeps the
+    # HKSJ standard error but a normal quantile; HKSJ (Hartung & Knapp 2001; metafor
+    # test="knha") uses t with k - 1 df, so the intervals differ while the SEs agree.
+    from statsmodels.stats.meta_analysis import combine_effects
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        row = combine_effects(BCG_YI, BCG_VI, method_re="chi2").summary_frame().loc["random effect wls"]
+    ours = meta_analysis(BCG_YI, BCG_VI, method="DL", test="knha")
+    assert ours.se == pytest.approx(row["sd_eff"], abs=1e-10)
+    assert ours.ci_low < row["ci_low"] - 0.03 and ours.df == 12
