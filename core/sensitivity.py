@@ -338,16 +338,24 @@ def leave_one_out(result: MetaResult) -> SensitivitySeries:
                              test=res.test, level=res.level, vectorised=vec, **out)
 
 
-def cumulative(result: MetaResult, order=None) -> SensitivitySeries:
+def cumulative(result: MetaResult, order=None, *, by=None) -> SensitivitySeries:
     """Cumulative meta-analysis: pool the first 1, 2, ..., k studies (metafor ``cumul``).
 
     Parameters
     ----------
     result : MetaResult
-    order : array_like, shape (k,), optional
-        Sort keys (e.g. publication years): studies are added in ascending key order, ties
-        keeping their order in ``result``.  Default: the order of ``result`` (the app passes
-        years, so the default there is chronological).
+    order : array_like of int, shape (k,), optional
+        The positions (0-based, in ``result``) of the studies in the order they are added:
+        a permutation of ``0..k-1``, like R's ``order(year)``.
+    by : array_like, shape (k,), optional
+        Sort keys instead (e.g. publication years, as metafor 4's ``cumul(res, order=year)``):
+        studies are added in ascending key order, ties keeping their order in ``result``.
+        Give ``order`` or ``by``, not both.  Default: the order of ``result``.
+
+    Raises
+    ------
+    ValueError
+        If ``order`` is not a permutation of ``0..k-1``, or a length differs from k.
 
     References
     ----------
@@ -356,15 +364,25 @@ def cumulative(result: MetaResult, order=None) -> SensitivitySeries:
     """
     res = _check_result(result)
     k = res.k
-    if order is None:
-        perm = np.arange(k)
-    else:
-        keys = np.asarray(order)
+    if order is not None and by is not None:
+        raise ValueError("give `order` (a permutation) or `by` (sort keys), not both")
+    if by is not None:
+        keys = np.asarray(by)
         if keys.ndim != 1 or keys.size != k:
-            raise ValueError(f"`order` has {keys.size} entries but there are {k} studies")
+            raise ValueError(f"`by` has {keys.size} entries but there are {k} studies")
         perm = np.argsort(keys, kind="stable")
+    elif order is not None:
+        perm = np.asarray(order)
+        if perm.ndim != 1 or perm.size != k:
+            raise ValueError(f"`order` has {perm.size} entries but there are {k} studies")
+        if not np.issubdtype(perm.dtype, np.integer) or not np.array_equal(np.sort(perm), np.arange(k)):
+            raise ValueError("`order` must be a permutation of 0..k-1 (study positions); "
+                             f"got {perm.tolist()[:10]}{'...' if k > 10 else ''}. To sort by a variable such "
+                             "as year, use `by=`.")
+    else:
+        perm = np.arange(k)
     yi, vi = res.yi[perm], res.vi[perm]
-    labels = res.labels if order is None else tuple(map(res.labels.__getitem__, perm.tolist()))
+    labels = res.labels if order is None and by is None else tuple(map(res.labels.__getitem__, perm.tolist()))
     if res.method in VECTORISED_METHODS:
         out, _ = _cumulative_vectorised(yi, vi, res)
         _finish_pvalues(out, res, out["q_df"])

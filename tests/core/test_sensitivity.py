@@ -38,7 +38,7 @@ def test_cumulative_by_year_matches_metafor(reml):
     # test_misc_cumul.r: cumul(res, order=year)$estimate
     expected = [-0.889311, -1.325003, -0.97208, -1.001094, -1.101424, -0.973464, -0.901251, -0.788566, -0.865607,
                 -0.785211, -0.708206, -0.794768, -0.714532]
-    cum = sens.cumulative(reml, order=BCG_YEAR)
+    cum = sens.cumulative(reml, by=BCG_YEAR)
     assert cum.estimate == pytest.approx(expected, abs=1e-5)
     assert cum.labels[0] == "Trial 1" and cum.labels[1] == "Trial 2" and cum.labels[2] == "Trial 6"  # 1948, 1949, 1953
     assert len(cum.to_frame()) == 13
@@ -71,7 +71,7 @@ def test_baujat_matches_definition(reml):
 @pytest.mark.parametrize("test", ["z", "knha"])
 def test_vectorised_equals_separate_fits(method, test):
     r = meta_analysis(BCG_YI, BCG_VI, method=method, test=test, knha_floor=test == "knha")
-    loo, cum = sens.leave_one_out(r), sens.cumulative(r, order=BCG_YEAR)
+    loo, cum = sens.leave_one_out(r), sens.cumulative(r, by=BCG_YEAR)
     assert loo.vectorised and cum.vectorised
     ref_l = sens._looped(r, [np.delete(np.arange(13), i) for i in range(13)])
     perm = np.argsort(BCG_YEAR, kind="stable")
@@ -105,6 +105,13 @@ def test_edge_cases_and_validation():
     r = meta_analysis(BCG_YI, BCG_VI, method="DL")
     with pytest.raises(ValueError, match=r"`order` has 3 entries but there are 13 studies"):
         sens.cumulative(r, order=[1, 2, 3])
+    with pytest.raises(ValueError, match=r"`order` must be a permutation of 0..k-1.*use `by=`"):
+        sens.cumulative(r, order=BCG_YEAR.astype(int))
+    with pytest.raises(ValueError, match=r"not both"):
+        sens.cumulative(r, order=np.arange(13), by=BCG_YEAR)
+    perm = np.argsort(BCG_YEAR, kind="stable")      # R's order(year)
+    a, b = sens.cumulative(r, order=perm), sens.cumulative(r, by=BCG_YEAR)
+    assert a.labels == b.labels and np.allclose(a.estimate, b.estimate, atol=0)
     assert sens.cumulative(r).estimate[-1] == pytest.approx(r.estimate, abs=1e-12)
 
 
