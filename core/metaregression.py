@@ -57,8 +57,12 @@ def _solve(fun, start):
     if fun(0.0) <= 0:
         return 0.0
     hi = max(start, 1e-8)
-    while fun(hi) > 0:
+    for _ in range(200):
+        if fun(hi) <= 0:
+            break
         hi *= 2.0
+    else:  # pragma: no cover - every score here is negative for large tau^2
+        raise RuntimeError("could not bracket the tau^2 root")
     return float(optimize.brentq(fun, 0.0, hi, xtol=TAU2_XTOL, rtol=4 * np.finfo(float).eps, maxiter=500))
 
 
