@@ -20,6 +20,7 @@ STUDIES = "yd_studies"          # studies sheet of an XLSX upload, if any
 PROBLEMS = "yd_problems"        # problems of the last failed check (list of str)
 NOTICE = "yd_notice"            # (kind, text) shown once after a rerun
 UPLOAD_ID = "yd_upload_id"      # file_id of the last processed upload
+IGNORED = "yd_ignored"          # columns of the last upload that are not part of the format
 SOURCE = "yd_source"            # our words for what the editor holds (never the raw file name)
 FIRST_COLUMNS = ["study_id", "arm", "outcome", "timepoint_months", "timepoint_label", "n", "mean",
                  "dispersion_type", "disp1", "disp2", "unit", "use"]
@@ -79,10 +80,13 @@ if uploaded is not None and state.get(UPLOAD_ID) != uploaded.file_id:
         state[PROBLEMS] = exc.problems         # the file itself is unreadable; the editor keeps its table
     else:
         load_into_editor(tables.outcomes, tables.studies, source=f"your {kind}")
-        if tables.ignored_columns:
-            st.info("Ignored column(s) that are not part of the format: " + ", ".join(tables.ignored_columns))
+        state[IGNORED] = tables.ignored_columns
         if try_apply(tables.outcomes, kind=kind):
             st.rerun()
+
+if state.get(IGNORED):      # user-typed names: shown as plain text, never as Markdown
+    st.info("Your upload has columns that are not part of the format; they were ignored:", icon=":material/info:")
+    st.text(", ".join(state[IGNORED]))
 
 problems = state.get(PROBLEMS) or []
 if problems:
@@ -124,6 +128,7 @@ if use:
 if reset:
     state.pop(USER_DATASET_KEY, None)
     state[PROBLEMS] = []
+    state[IGNORED] = ()
     load_into_editor(up.editable_outcomes(shipped_dataset()), source="the shipped data")
     state[NOTICE] = ("info", "Back to the shipped dataset on every page.")
     st.rerun()

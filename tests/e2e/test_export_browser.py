@@ -75,12 +75,16 @@ def test_upload_errors_kept_then_valid_upload_used_everywhere(page, streamlit_se
     screenshot(page, "your_data_errors")
 
     good = tmp_path / "good.csv"
-    good.write_text("\n".join(shipped).replace("hba1c,12,12 months,21,7.5", "hba1c,12,12 months,21,7.0", 1) + "\n",
+    evil = "![x](http://example.invalid/t.png)"          # a user-typed column name that Markdown would render
+    lines = [shipped[0] + "," + evil] + [line + "," for line in shipped[1:]]
+    good.write_text("\n".join(lines).replace("hba1c,12,12 months,21,7.5", "hba1c,12,12 months,21,7.0", 1) + "\n",
                     encoding="utf-8")
     uploader.set_input_files(str(good))
     page.get_by_text("Every page now uses your CSV upload (48 outcome rows).").wait_for(timeout=30_000)
     wait_app_idle(page)
     assert page.get_by_text("Dataset: your CSV upload (48 outcome rows)", exact=False).count() >= 1
+    assert page.get_by_text(evil, exact=True).count() == 1             # shown as plain text ...
+    assert page.locator('img[src*="example.invalid"]').count() == 0   # ... never rendered as an image
     screenshot(page, "your_data_used")
     data = download(page, "Dataset (CSV)")
     rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
