@@ -42,6 +42,38 @@ def summary(name: str, ts: list[float]) -> str:
             f"(n = {len(q)})")
 
 
+def phases(slide, repeat: int) -> None:
+    """Where a warm PNG's time goes: kaleido's JS render in the tab vs the tab reload that kaleido
+    1.5 awaits after every render (instrumented here only, by wrapping the two private methods)."""
+    from kaleido._kaleido_tab._tab import _KaleidoTab
+
+    spent = {"calc": [], "reload": []}
+    calc, reload = _KaleidoTab._calc_fig, _KaleidoTab.reload
+
+    async def timed_calc(self, *a, **k):
+        t0 = time.perf_counter()
+        try:
+            return await calc(self, *a, **k)
+        finally:
+            spent["calc"].append(time.perf_counter() - t0)
+
+    async def timed_reload(self):
+        t0 = time.perf_counter()
+        try:
+            return await reload(self)
+        finally:
+            spent["reload"].append(time.perf_counter() - t0)
+
+    _KaleidoTab._calc_fig, _KaleidoTab.reload = timed_calc, timed_reload
+    try:
+        total = timed(lambda: ex.render(slide, "png"), repeat)
+    finally:
+        _KaleidoTab._calc_fig, _KaleidoTab.reload = calc, reload
+    print(f"{'warm PNG phases (median)':<34} total {statistics.median(total):.3f} s = JS render + transfer "
+          f"{statistics.median(spent['calc']):.3f} s + tab reload {statistics.median(spent['reload']):.3f} s "
+          "+ Python side")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--repeat", type=int, default=15)
@@ -78,6 +110,7 @@ def main() -> None:
 
     cached()
     print(summary("in-app re-download (cached bytes)", timed(cached, args.repeat)))
+    phases(slide, max(5, args.repeat // 2))
     # Calibration: TOOLCHAIN.md section 3 measured 0.14-0.16 s for this 600 x 400 line chart on an idle machine.
     import plotly.graph_objects as go
     ref = go.Figure(go.Scatter(x=[1, 2, 3], y=[1, 3, 2]))

@@ -59,7 +59,9 @@ def slide_caption(a: ForestAnalysis, data_source: str = DATA_SOURCE, *, dataset_
     tp = "end of follow-up" if spec.timepoint == "end" else f"{spec.timepoint} months"
     unit = f" ({a.unit})" if spec.measure == "MD" and a.unit else ""
     measure = {"MD": "mean difference", "SMD": "standardised mean difference (Hedges' g)"}[spec.measure]
-    if spec.comparison == "pre_post":
+    if spec.comparison == "pre_post" and spec.prepost == "independent":
+        measure += ", after vs baseline as independent groups"
+    elif spec.comparison == "pre_post":
         measure = ("mean change from baseline" if spec.measure == "MD"
                    else "standardised mean change (raw-score)") + f", r = {spec.r:g}"
     method = a.method or ""
@@ -466,7 +468,9 @@ def settings_lines(spec: AnalysisSpec, a: ForestAnalysis | None = None) -> list[
              f"Model: {spec.model}" + (f" -> {a.method}" if a is not None and a.method else "")
              + f"; tau² estimator: {spec.tau2_method}; CI test: {spec.test}",
              f"Designs: {spec.design}; study set: {spec.study_set}; excluded: {', '.join(spec.excluded) or 'none'}"]
-    if spec.comparison == "pre_post":
+    if spec.comparison == "pre_post" and spec.prepost == "independent":
+        lines.append("Pre-post analysed as independent groups (no correlation used)")
+    elif spec.comparison == "pre_post":
         lines.append(f"Pre-post correlation r = {spec.r:g}")
     if a is not None:
         lines.append(f"k = {a.k} {'study' if a.k == 1 else 'studies'}, {a.participants} participants")
@@ -613,10 +617,14 @@ def r_script(dataset: Dataset, spec: AnalysisSpec) -> str:
         "  stringsAsFactors = FALSE)",
         "",
     ]
-    if spec.comparison == "vs_control" and spec.measure == "MD":
+    two_groups = spec.comparison == "vs_control" or spec.prepost == "independent"
+    if two_groups and spec.comparison == "pre_post":
+        lines += ["# Pre-post analysed as two independent groups (after vs baseline), as the app's option does:",
+                  "# no pre-post correlation is used."]
+    if two_groups and spec.measure == "MD":
         lines += ['dat <- escalc(measure = "MD", m1i = m1, sd1i = sd1, n1i = n1, m2i = m2, sd2i = sd2, n2i = n2, '
                   'data = dat)']
-    elif spec.comparison == "vs_control":
+    elif two_groups:
         lines += ['dat <- escalc(measure = "SMD", m1i = m1, sd1i = sd1, n1i = n1, m2i = m2, sd2i = sd2, n2i = n2, '
                   'data = dat)']
         if spec.smd_variant == "revman5":

@@ -246,6 +246,9 @@ def test_r_script_uses_metafor_with_matching_settings():
     assert 'escalc(measure = "MD"' in vs and 'method <- "FE"' in vs
     smd = ex.r_script(DS, replace(SPEC_VS, measure="SMD"))
     assert 'escalc(measure = "SMD"' in smd and "3.94" in smd          # RevMan 5 variant applied
+    indep = ex.r_script(DS, replace(SPEC_PP_RE, prepost="independent"))
+    assert 'escalc(measure = "MD"' in indep and "ri = " not in indep and "independent groups" in indep
+    assert "independent groups" in ex.slide_caption(analyse(DS, replace(SPEC_PP_RE, prepost="independent")))
     smcr = ex.r_script(DS, replace(SPEC_PP_RE, measure="SMD"))
     assert 'escalc(measure = "SMCR"' in smcr and "sd1i = sd2" in smcr   # standardised by the baseline SD
 
