@@ -58,7 +58,11 @@ def test_fresh_server_first_request_to_a_subpage(page, tmp_path):
         sidebar = page.get_by_test_id("stSidebar")
         # The shared widgets are there (app.py ran) and hold the URL's value.
         sidebar.get_by_text("Outcome", exact=True).wait_for(timeout=10_000)
-        assert "Fasting blood glucose (FBG)" in sidebar.inner_text()
+        outcome = sidebar.get_by_role("combobox", name="Outcome")
+        page.wait_for_function("() => [...document.querySelectorAll('[data-testid=stSidebar] input')]"
+                               ".some(i => i.value === 'Fasting blood glucose (FBG)')", timeout=15_000)
+        assert outcome.count() == 1
+        assert page.url.endswith("/studies?outcome=Fasting+blood+glucose+%28FBG%29")
         assert no_exception_shown(page)
         screenshot(page, "fresh_deep_link_studies")
     finally:
