@@ -12,7 +12,7 @@ from core.figures_followup import trajectory_figure
 from core.labels import fmt_ci, fmt_p
 from core.trajectory import POPULATION_LABELS
 from ui import state as S
-from ui.cache_sensitivity import run_followup_tables, run_trajectory
+from ui.cache_sensitivity import cached_figure, run_followup_tables, run_trajectory
 from ui.components import SLIDE_PNG, page_header
 
 GOTO_KEY = "_followup_open_forest"
@@ -67,8 +67,8 @@ if pooled.empty:
                icon=":material/info:")
 else:
     y_title = f"{'Mean difference' if spec.measure == 'MD' else 'Std. mean difference'}"
-    fig = trajectory_figure(traj, title=f"{OUTCOME_LABELS[spec.outcome]}: pooled effect by follow-up time",
-                            y_title=y_title)
+    fig = cached_figure("trajectory", repr(spec), lambda: trajectory_figure(
+        traj, title=f"{OUTCOME_LABELS[spec.outcome]}: pooled effect by follow-up time", y_title=y_title))
     st.plotly_chart(fig, key="followup_chart", theme=None, width="stretch", on_select=_on_chart_select,
                     selection_mode="points",
                     config={"displaylogo": False,

@@ -11,7 +11,7 @@ from core.labels import favours_labels, fmt_num
 from core.robustness import comparison_frame, comparison_table, describe_changes, variant_from_analysis
 from ui import state as S
 from ui.cache import run_analysis
-from ui.cache_sensitivity import available, run_cumulative, run_leave_one_out, run_robustness
+from ui.cache_sensitivity import available, cached_figure, run_cumulative, run_leave_one_out, run_robustness
 from ui.components import page_header, settings_line, show_figure
 from ui.data import current_dataset
 
@@ -102,8 +102,9 @@ def variant_section() -> None:
     elif variant.k < main.k:
         st.caption(f"The variant pools {variant.k} of the main analysis's {main.k} studies.")
     vm, vv = variant_from_analysis(main), variant_from_analysis(variant, "variant", "variant")
-    fig = interval_forest(comparison_frame(vm, vv, bool(changes)), title="Main analysis and variant",
-                          x_title=measure, favours=favours, show_pi=show_pi)
+    fig = cached_figure("compare", repr((spec, vspec, show_pi)), lambda: interval_forest(
+        comparison_frame(vm, vv, bool(changes)), title="Main analysis and variant", x_title=measure,
+        favours=favours, show_pi=show_pi))
     show_figure(fig, key="sens_compare_chart", filename="sensitivity_variant")
     if show_pi:
         st.caption("Grey bars: 95% prediction interval for a new study's effect (random effects only; with k < 3 it "
@@ -133,8 +134,10 @@ for note in rob.skipped:
 if main.k < 3:
     st.caption(f"With k = {main.k}, leaving one study out leaves {main.k - 1}: every such variant rests on very "
                "few trials.")
-show_figure(interval_forest(rob.plot_frame(), title="Every single change to the main analysis", x_title=measure,
-                            favours=favours, reference=rob.base.estimate, show_pi=bool(st.session_state.get("pi"))),
+pi = bool(st.session_state.get("pi"))
+show_figure(cached_figure("robustness", repr((spec, pi)), lambda: interval_forest(
+    rob.plot_frame(), title="Every single change to the main analysis", x_title=measure, favours=favours,
+    reference=rob.base.estimate, show_pi=pi)),
             key="sens_robustness_chart", filename="sensitivity_robustness")
 with st.expander("All variants as a table"):
     st.dataframe(rob.to_frame().drop(columns=["shift"]), hide_index=True, width="stretch", key="sens_rob_table")
@@ -145,8 +148,8 @@ if spec.comparison != "pre_post":
     st.write("Between-arm comparisons do not use r. Choose *MSC after vs before treatment* in the sidebar to "
              "see how the imputed correlation moves the result.")
 else:
-    show_figure(r_curve_figure(rob.r_frame(), title=f"{settings_line(spec)}: estimate by r", y_title=measure,
-                               main_r=spec.r),
+    show_figure(cached_figure("r_curve", repr(spec), lambda: r_curve_figure(
+        rob.r_frame(), title=f"{settings_line(spec)}: estimate by r", y_title=measure, main_r=spec.r)),
                 key="sens_r_chart", filename="sensitivity_r")
     st.caption("The paper does not report the r it used to impute the SD of the change (Cochrane Handbook "
                "16.1.3.2). Main analysis: r = " + f"{spec.r:g} (diamond).")
@@ -162,14 +165,14 @@ else:
     st.caption(f"These refits keep the main analysis's model ({main.method}) for every subset; the robustness "
                "variants above re-apply the model rule to each subset, so with few studies the two can differ.")
     loo = run_leave_one_out(spec, main.pooled)
-    show_figure(interval_forest(loo_frame(loo, main.pooled), title="Leave one study out", x_title=measure,
-                                favours=favours,
-                                reference=main.pooled.estimate),
+    show_figure(cached_figure("loo", repr(spec), lambda: interval_forest(
+        loo_frame(loo, main.pooled), title="Leave one study out", x_title=measure, favours=favours,
+        reference=main.pooled.estimate)),
                 key="sens_loo_chart", filename="sensitivity_loo")
     order = tuple(main.rows.sort_values(["year", "label"], kind="stable").index)
     cum = run_cumulative(spec, main.pooled, order)
     years = {r.label: int(r.year) for r in main.rows.itertuples() if r.year == r.year}
-    show_figure(interval_forest(cumulative_frame(cum, years=years), title="Cumulative meta-analysis by year",
-                                x_title=measure,
-                                favours=favours, reference=main.pooled.estimate),
+    show_figure(cached_figure("cumulative", repr(spec), lambda: interval_forest(
+        cumulative_frame(cum, years=years), title="Cumulative meta-analysis by year", x_title=measure,
+        favours=favours, reference=main.pooled.estimate)),
                 key="sens_cum_chart", filename="sensitivity_cumulative")

@@ -7,7 +7,7 @@ from core.bias import MIN_K_FOR_TESTS
 from core.figures_funnel import funnel_figure
 from core.labels import fmt_ci, fmt_num, fmt_p
 from ui.cache import run_analysis
-from ui.cache_sensitivity import run_bias
+from ui.cache_sensitivity import cached_figure, run_bias
 from ui.components import page_header, settings_line, show_figure
 
 CAUTION = (
@@ -36,8 +36,8 @@ tf_ok = not isinstance(tf, Exception)
 if isinstance(fd, Exception):
     st.warning(f"The funnel plot cannot be drawn: {fd}", icon=":material/warning:")
 else:
-    show_figure(funnel_figure(fd, tf if tf_ok else None, title=f"Contour-enhanced funnel plot (k = {res.k})",
-                              x_title=measure),
+    show_figure(cached_figure("funnel", repr(spec), lambda: funnel_figure(
+        fd, tf if tf_ok else None, title=f"Contour-enhanced funnel plot (k = {res.k})", x_title=measure)),
                 key="funnel_chart", filename=f"funnel_{spec.outcome}_{spec.comparison}")
     st.caption("Shading: the P value a study placed there would have (white: P > 0.10; darker: smaller P). "
                "Dashed: pseudo 95% confidence limits around the pooled estimate (solid line). "

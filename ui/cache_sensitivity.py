@@ -112,3 +112,19 @@ def run_followup_tables(spec: AnalysisSpec):
     """Cached :func:`core.trajectory.followup_tables` (the paper's Tables 2-4 recomputed)."""
     ds, key = _ds()
     return _followup_tables(key, repr(spec), ds, spec)
+
+
+@st.cache_resource(max_entries=256, show_spinner=False)
+def _figure(kind: str, ds_key: str, key: str, _build):
+    return _build()
+
+
+def cached_figure(kind: str, key: str, build):
+    """The figure ``build()`` returns, built once per (dataset, ``kind``, ``key``).
+
+    ``key`` must name everything the figure depends on (e.g. ``repr(spec)`` plus display
+    options).  st.cache_resource hands back the same object without a pickle round-trip
+    (unpickling a plotly Figure re-validates it, which costs as much as building it); the
+    figure is never mutated after it is built, so sharing it is safe.
+    """
+    return _figure(kind, _ds()[1], key, build)
