@@ -109,10 +109,13 @@ def test_deck_has_title_slide_plus_one_per_figure(a_vs, slide):
     assert "second figure" in prs.slides[2].notes_slide.notes_text_frame.text
 
 
-def test_figures_zip_holds_each_format(slide):
-    data = ex.figures_zip([("forest plot/1", slide), ("forest plot/1", slide)], formats=("svg", "pdf"))
-    names = zipfile.ZipFile(io.BytesIO(data)).namelist()
-    assert names == ["forest_plot_1.svg", "forest_plot_1.pdf", "forest_plot_1_.svg", "forest_plot_1_.pdf"]
+def test_figures_zip_holds_each_format():
+    small = go.Figure(go.Bar(x=["a"], y=[1]), layout=dict(width=400, height=300))
+    data = ex.figures_zip([("forest plot/1", small), ("forest plot/1", small)], formats=("svg", "pdf"))
+    zf = zipfile.ZipFile(io.BytesIO(data))
+    assert zf.namelist() == ["forest_plot_1.svg", "forest_plot_1.pdf", "forest_plot_1_.svg", "forest_plot_1_.pdf"]
+    assert zf.read("forest_plot_1_.pdf").startswith(b"%PDF")
+    assert ET.fromstring(zf.read("forest_plot_1.svg")).get("width") == "400"
 
 
 # ---------------------------------------------------------------------------------------- tables
