@@ -117,7 +117,8 @@ def figure_downloads(fig: go.Figure, name: str, caption: str | None = None, *, k
         except Exception as exc:   # a figure must never lose its buttons over a caption
             caption = f"MSC-DM Evidence Explorer. ({type(exc).__name__} while describing the view.)"
     _register(key, _figure_title(fig, name), fig, caption)
-    row = st.container(horizontal=True, gap="small", key=f"dlrow_{key}")
+    row = st.container(horizontal=True, gap="small", key=f"dlrow_{key}", vertical_alignment="center")
+    row.caption("Slide 16:9 with caption:", width="content")
     for fmt in ("png", "svg", "pdf"):
         row.download_button(
             LABELS[fmt], data=functools.partial(render_slide, fig, caption, fmt),
