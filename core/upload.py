@@ -252,6 +252,10 @@ def build_dataset(outcomes: pd.DataFrame, base: Dataset, *, studies: pd.DataFram
             problems += exc.problems
     raw = outcomes.fillna("").astype(str).reset_index(drop=True)
     raw = raw[[c for c in raw.columns if c in OUTCOME_COLUMNS]]
+    while len(raw) and not any(v.strip() for v in raw.iloc[-1]):    # rows added in an editor and left empty
+        raw = raw.iloc[:-1]
+    if len(raw) == 0:
+        raise DatasetError(["outcomes: the table has no rows; add at least one outcome row"], "your data")
     try:
         typed = validate_outcomes(raw, st_table["study_id"])
     except DatasetError as exc:
@@ -283,7 +287,8 @@ def problems_table(problems) -> pd.DataFrame:
     """Split problem messages into (table, row, column, problem) for display as a table.
 
     ``row`` is the line number in the file (the header is line 1), so it matches what a
-    spreadsheet shows.  Messages without a row keep row and column empty.
+    spreadsheet shows.  Messages without a row keep row and column empty and come first; the
+    others are sorted by row (stable, so one row's problems keep their order).
     """
     out = []
     for p in problems:
@@ -293,7 +298,9 @@ def problems_table(problems) -> pd.DataFrame:
                         "problem": p[m.end():]})
         else:
             out.append({"table": "", "row": "", "column": "", "problem": p})
-    return pd.DataFrame(out, columns=["table", "row", "column", "problem"])
+    table = pd.DataFrame(out, columns=["table", "row", "column", "problem"])
+    first_row = table["row"].map(lambda r: int(r.split(",")[0]) if r else -1)   # file-level problems first
+    return table.iloc[first_row.argsort(kind="stable")].reset_index(drop=True)
 
 
 def template_bytes() -> bytes:

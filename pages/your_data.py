@@ -5,6 +5,7 @@ Everything the user typed is shown as data (editor, tables, plain text), never a
 """
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from core import upload as up
@@ -31,8 +32,15 @@ state = st.session_state
 state.setdefault(VERSION, 0)
 
 
+def numbered(df: pd.DataFrame) -> pd.DataFrame:
+    """Label rows 2, 3, ... as a spreadsheet does (header = row 1), so problem rows match the editor."""
+    out = df.reset_index(drop=True)
+    out.index = pd.RangeIndex(2, len(out) + 2, name="row")
+    return out
+
+
 def load_into_editor(df, studies=None, source: str = "your edits") -> None:
-    state[EDITED] = df.reset_index(drop=True)
+    state[EDITED] = numbered(df)
     state[SOURCE] = source
     state[STUDIES] = studies
     state[VERSION] += 1
@@ -104,11 +112,11 @@ st.caption(f"The editor holds {state.get(SOURCE, 'the data in use')}; every page
 editor_key = f"yd_editor_{state[VERSION]}"
 if editor_key not in state or BASE not in state:
     if EDITED not in state:
-        state[EDITED] = up.editable_outcomes(current_dataset())
-    state[BASE] = state[EDITED]
+        state[EDITED] = numbered(up.editable_outcomes(current_dataset()))
+    state[BASE] = numbered(state[EDITED])
 base = state[BASE]
 order = [c for c in FIRST_COLUMNS if c in base.columns] + [c for c in base.columns if c not in FIRST_COLUMNS]
-edited = st.data_editor(base, key=editor_key, num_rows="dynamic", hide_index=True, width="stretch",
+edited = st.data_editor(base, key=editor_key, num_rows="dynamic", hide_index=False, width="stretch",
                         column_order=order,
                         column_config={c: st.column_config.TextColumn(c) for c in base.columns})
 state[EDITED] = edited
@@ -124,6 +132,8 @@ reset = actions.button("Reset to shipped data", key="yd_reset", icon=":material/
 if use:
     if try_apply(edited, kind="edited data"):
         load_into_editor(edited, state.get(STUDIES), source="your edited data")
+    else:       # renumber rows (after added/deleted rows) so the problems' row numbers match the editor
+        load_into_editor(edited, state.get(STUDIES), source=state.get(SOURCE, "your edits"))
     st.rerun()
 if reset:
     state.pop(USER_DATASET_KEY, None)
@@ -136,4 +146,4 @@ if reset:
 st.subheader("Download")
 st.caption("The table in the editor (including edits not yet in use), in the upload format. Text that a "
            "spreadsheet would run as a formula is prefixed with an apostrophe.")
-dataset_downloads(edited, key="yd_download")
+dataset_downloads(edited.reset_index(drop=True), key="yd_download")

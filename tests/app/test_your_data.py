@@ -46,7 +46,8 @@ def load_table(at, df):
 def editor_table(at):
     tables = [d.value for d in at.dataframe if "study_id" in d.value.columns and "dispersion_type" in d.value.columns]
     assert len(tables) == 1
-    return tables[0]
+    assert list(tables[0].index[:2]) == [2, 3]               # rows labelled as in a spreadsheet (header = 1)
+    return tables[0].reset_index(drop=True)
 
 
 def banner(at) -> str:

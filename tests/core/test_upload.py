@@ -160,6 +160,15 @@ def test_every_problem_is_listed_together_with_row_column_value():
     assert any("New study needs" in p or "a new study needs a row in a `studies` sheet" in p for p in probs)
 
 
+def test_editor_table_without_rows_is_refused_and_blank_rows_are_dropped():
+    empty = up.editable_outcomes(BASE).iloc[0:0]
+    with pytest.raises(DatasetError, match="the table has no rows"):
+        up.build_dataset(empty, BASE)
+    table = up.editable_outcomes(BASE)
+    table.loc[len(table)] = [None] * table.shape[1]          # a row added in the editor and left empty
+    assert len(up.build_dataset(table, BASE).outcomes) == len(BASE.outcomes)
+
+
 def test_type_check_on_data():
     with pytest.raises(TypeError, match="`data` must be bytes; got str"):
         up.read_upload("study_id", "x.csv")
@@ -232,7 +241,7 @@ def test_formula_like_text_is_accepted_then_neutralised_on_export():
 def test_problems_table_splits_location():
     t = up.problems_table(["outcomes row 7, column `n`: '0' must be > 0", "mine.csv: the file is empty",
                            "outcomes rows 2, 3: X appears 2 times"])
-    assert t.iloc[0].to_dict() == {"table": "outcomes", "row": "7", "column": "n", "problem": "'0' must be > 0"}
-    assert t.iloc[1]["row"] == "" and t.iloc[1]["problem"] == "mine.csv: the file is empty"
-    assert t.iloc[2]["row"] == "2, 3"
+    assert t.iloc[0]["row"] == "" and t.iloc[0]["problem"] == "mine.csv: the file is empty"
+    assert t.iloc[1]["row"] == "2, 3"
+    assert t.iloc[2].to_dict() == {"table": "outcomes", "row": "7", "column": "n", "problem": "'0' must be > 0"}
     assert isinstance(t, pd.DataFrame)
