@@ -413,12 +413,7 @@ def to_csv_bytes(df: pd.DataFrame) -> bytes:
     return neutralise_frame(df).to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
 
 
-def to_xlsx_bytes(df: pd.DataFrame, sheet_name: str = "data") -> bytes:
-    """An .xlsx workbook (one sheet) with formula-like text neutralised; numbers stay numeric.
-
-    openpyxl stores any string beginning with '=' as a formula, so neutralising matters here
-    as much as in CSV.  C0 control characters, which XLSX cannot hold, become U+FFFD.
-    """
+def _xlsx_ready(df: pd.DataFrame) -> pd.DataFrame:
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
     out = neutralise_frame(df)
@@ -428,10 +423,25 @@ def to_xlsx_bytes(df: pd.DataFrame, sheet_name: str = "data") -> bytes:
     for col in out.columns:        # pandas nullable ints / NA -> plain objects openpyxl understands
         if isinstance(out[col].dtype, pd.api.types.CategoricalDtype) or str(out[col].dtype) in ("Int64", "Float64"):
             out[col] = out[col].astype(object).where(out[col].notna(), None)
+    return out
+
+
+def to_xlsx_sheets(sheets: dict) -> bytes:
+    """An .xlsx workbook with one sheet per (name, DataFrame), each as :func:`to_xlsx_bytes` writes it."""
     buf = io.BytesIO()
     with pd.ExcelWriter(buf, engine="openpyxl") as xw:
-        out.to_excel(xw, index=False, sheet_name=safe_filename(sheet_name)[:31])
+        for name, df in sheets.items():
+            _xlsx_ready(df).to_excel(xw, index=False, sheet_name=safe_filename(name)[:31])
     return buf.getvalue()
+
+
+def to_xlsx_bytes(df: pd.DataFrame, sheet_name: str = "data") -> bytes:
+    """An .xlsx workbook (one sheet) with formula-like text neutralised; numbers stay numeric.
+
+    openpyxl stores any string beginning with '=' as a formula, so neutralising matters here
+    as much as in CSV.  C0 control characters, which XLSX cannot hold, become U+FFFD.
+    """
+    return to_xlsx_sheets({sheet_name: df})
 
 
 # --------------------------------------------------------------------------------------------

@@ -146,4 +146,4 @@ if reset:
 st.subheader("Download")
 st.caption("The table in the editor (including edits not yet in use), in the upload format. Text that a "
            "spreadsheet would run as a formula is prefixed with an apostrophe.")
-dataset_downloads(edited.reset_index(drop=True), key="yd_download")
+dataset_downloads(edited.reset_index(drop=True), studies=state.get(STUDIES), key="yd_download")

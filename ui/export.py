@@ -174,18 +174,21 @@ def analysis_downloads(a: ForestAnalysis, figures: list | None = None, *, key: s
                         on_click="ignore", icon=":material/folder_zip:", disabled=not figs)
 
 
-def dataset_downloads(table, *, key: str = "dataset") -> None:
+def dataset_downloads(table, *, studies=None, key: str = "dataset") -> None:
     """Outcome rows in the upload format (a DataFrame) as CSV and XLSX, formula-like text neutralised.
 
-    Pass ``core.upload.editable_outcomes(dataset)`` for a Dataset, or the editor's content.
+    Pass ``core.upload.editable_outcomes(dataset)`` for a Dataset, or the editor's content.  With
+    ``studies`` (the studies sheet of an upload) the XLSX has an ``outcomes`` and a ``studies``
+    sheet, so it uploads again as it is; the CSV holds the outcome rows only.
     """
     stamp = f"{datetime.now(timezone.utc):%Y%m%d}"
+    sheets = {"outcomes": table} if studies is None else {"outcomes": table, "studies": studies}
     row = st.container(horizontal=True, gap="small", key=f"dlrow_{key}")
     row.download_button("Dataset (CSV)", data=functools.partial(ex.to_csv_bytes, table),
                         file_name=f"outcomes_{stamp}.csv", mime="text/csv", key=f"{key}_csv", on_click="ignore",
                         icon=":material/download:")
-    row.download_button("Dataset (XLSX)", data=functools.partial(ex.to_xlsx_bytes, table, "outcomes"),
+    row.download_button("Dataset (XLSX)" + ("" if studies is None else ", with the studies sheet"),
+                        data=functools.partial(ex.to_xlsx_sheets, sheets),
                         file_name=f"outcomes_{stamp}.xlsx", key=f"{key}_xlsx", on_click="ignore",
                         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                         icon=":material/download:")
-

@@ -210,6 +210,9 @@ def test_xlsx_with_studies_sheet_adds_a_study():
                     ["New2024", "paper", "T2DM", "single_arm", "Newman A", 2024]]})
     ds = up.parse_upload(data, "mine.xlsx", BASE)
     assert ds.name == "your XLSX upload (2 outcome rows)"
+    tables = up.read_upload(data, "mine.xlsx")
+    again = ex.to_xlsx_sheets({"outcomes": tables.outcomes, "studies": tables.studies})   # the page's download
+    assert len(up.parse_upload(again, "again.xlsx", BASE).outcomes) == 2
     a = analyse(ds, AnalysisSpec(outcome="hba1c", comparison="pre_post", population="T2DM"))
     assert a.rows["label"].tolist() == ["Newman 2024"]
     assert a.pooled.estimate == pytest.approx(-1.0)          # 7.0 - 8.0
