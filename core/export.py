@@ -248,8 +248,12 @@ def safe_filename(name: str, ext: str = "") -> str:
     return f"{stem[:80]}.{ext}" if ext else stem[:80]
 
 
-def figures_zip(figures, formats=("png", "svg", "pdf")) -> bytes:
-    """A zip with every figure in every format: ``figures`` is a list of (name, figure)."""
+def figures_zip(figures, formats=("png", "svg", "pdf"), *, renderer=None) -> bytes:
+    """A zip with every figure in every format: ``figures`` is a list of (name, figure).
+
+    ``renderer(fig, fmt) -> bytes`` defaults to :func:`render` (the app passes a cached one).
+    """
+    renderer = renderer or render
     buf = io.BytesIO()
     used: set[str] = set()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
@@ -259,11 +263,11 @@ def figures_zip(figures, formats=("png", "svg", "pdf")) -> bytes:
                 stem += "_"
             used.add(stem)
             for fmt in formats:
-                zf.writestr(f"{stem}.{fmt}", render(fig, fmt))
+                zf.writestr(f"{stem}.{fmt}", renderer(fig, fmt))
     return buf.getvalue()
 
 
-def deck_pptx(figures, settings_summary, *, title: str = "MSC-DM Evidence Explorer") -> bytes:
+def deck_pptx(figures, settings_summary, *, title: str = "MSC-DM Evidence Explorer", renderer=None) -> bytes:
     """A 16:9 PowerPoint deck: a title slide summarising the settings, then one slide per figure.
 
     Parameters
@@ -274,6 +278,8 @@ def deck_pptx(figures, settings_summary, *, title: str = "MSC-DM Evidence Explor
         slide's speaker notes as well.
     settings_summary : str or list of str
         Lines shown on the title slide.
+    renderer : callable, optional
+        ``renderer(fig, "png") -> bytes``; default :func:`render` (the app passes a cached one).
 
     Returns
     -------
@@ -303,7 +309,7 @@ def deck_pptx(figures, settings_summary, *, title: str = "MSC-DM Evidence Explor
     blank = prs.slide_layouts[6]
     for name, fig in figures:
         slide = prs.slides.add_slide(blank)
-        png = render(fig, "png")
+        png = (renderer or render)(fig, "png")
         w, h = fig.layout.width or SLIDE_WIDTH, fig.layout.height or SLIDE_HEIGHT
         sw, sh = prs.slide_width, prs.slide_height
         k = min(sw / w, sh / h)

@@ -33,6 +33,19 @@ _CACHE_LOCK = threading.Lock()
 CACHE_ENTRIES = 48                       # ~0.6 MB per slide PNG
 
 
+def _cached(key: str, produce) -> bytes:
+    with _CACHE_LOCK:
+        if key in _CACHE:
+            _CACHE.move_to_end(key)
+            return _CACHE[key]
+    data = produce()
+    with _CACHE_LOCK:
+        _CACHE[key] = data
+        while len(_CACHE) > CACHE_ENTRIES:
+            _CACHE.popitem(last=False)
+    return data
+
+
 def render_slide(fig: go.Figure, caption: str, fmt: str) -> bytes:
     """The slide version of ``fig`` (with ``caption``) as PNG/SVG/PDF bytes.
 
@@ -40,16 +53,7 @@ def render_slide(fig: go.Figure, caption: str, fmt: str) -> bytes:
     same figure in the deck and the zip, is not rendered again.
     """
     key = hashlib.sha1("\0".join((fig.to_json(), caption, fmt)).encode()).hexdigest()
-    with _CACHE_LOCK:
-        if key in _CACHE:
-            _CACHE.move_to_end(key)
-            return _CACHE[key]
-    data = ex.render(ex.slide_figure(fig, caption), fmt)
-    with _CACHE_LOCK:
-        _CACHE[key] = data
-        while len(_CACHE) > CACHE_ENTRIES:
-            _CACHE.popitem(last=False)
-    return data
+    return _cached(key, lambda: ex.render(ex.slide_figure(fig, caption), fmt))
 
 
 def view_caption(spec=None) -> str:
@@ -128,12 +132,21 @@ def figure_downloads(fig: go.Figure, name: str, caption: str | None = None, *, k
                  "caption naming the settings and the data source")
 
 
+def _slides(figs):
+    """(title, slide figure) pairs and a renderer that reuses the cached slide renders."""
+    slides = [(t, ex.slide_figure(f, c)) for t, f, c in figs]
+    source = {id(sf): (f, c) for (_, sf), (_, f, c) in zip(slides, figs)}
+    return slides, lambda sf, fmt: render_slide(*source[id(sf)], fmt)
+
+
 def _deck(figs, lines) -> bytes:
-    return ex.deck_pptx([(t, ex.slide_figure(f, c)) for t, f, c in figs], lines)
+    slides, renderer = _slides(figs)
+    return ex.deck_pptx(slides, lines, renderer=renderer)
 
 
 def _zip(figs) -> bytes:
-    return ex.figures_zip([(t, ex.slide_figure(f, c)) for t, f, c in figs])
+    slides, renderer = _slides(figs)
+    return ex.figures_zip(slides, renderer=renderer)
 
 
 def analysis_downloads(a: ForestAnalysis, figures: list | None = None, *, key: str = "analysis") -> None:

@@ -43,3 +43,32 @@ def test_buttons_names_and_deck_count():
     assert "All figures (.zip, 2 × PNG/SVG/PDF)" in labels
     assert at.markdown[0].value == "registered 2"
     assert calls == []                                             # nothing rendered before a click
+
+
+def test_deck_and_zip_reuse_cached_slide_renders():
+    import io
+    import zipfile
+
+    from pptx import Presentation
+
+    import core.export as ex
+    import plotly.graph_objects as go
+    from ui import export as uex
+
+    fig = go.Figure(go.Bar(x=["a", "b"], y=[1, 2]))
+    figs = [("Bars", fig, "cap one"), ("Bars", fig, "cap two")]
+    calls = []
+    original = ex.render
+    ex.render = lambda *a, **k: calls.append(a[1]) or original(*a, **k)
+    try:
+        png = uex.render_slide(fig, "cap one", "png")
+        deck = uex._deck(figs, ["line"])
+        assert calls == ["png", "png"]                 # the second figure only: the first came from the cache
+        names = zipfile.ZipFile(io.BytesIO(uex._zip(figs))).namelist()
+        assert len(calls) == 2 + 4                     # zip: the two PNGs are cached, SVG and PDF are new
+    finally:
+        ex.render = original
+    prs = Presentation(io.BytesIO(deck))
+    assert len(prs.slides) == 3
+    assert prs.slides[1].shapes[0].image.blob == png
+    assert names == ["Bars.png", "Bars.svg", "Bars.pdf", "Bars_.png", "Bars_.svg", "Bars_.pdf"]
