@@ -22,7 +22,7 @@ import streamlit as st
 
 from core import export as ex
 from core.analysis import ForestAnalysis
-from ui.data import current_dataset
+from ui.data import USER_DATASET_KEY, current_dataset
 
 _FIG_REGISTRY = "_export_figures"      # session_state: {"page": hash, "figs": {key: (title, fig, caption)}}
 LABELS = {"png": "PNG", "svg": "SVG", "pdf": "PDF"}
@@ -56,6 +56,13 @@ def render_slide(fig: go.Figure, caption: str, fmt: str) -> bytes:
     return _cached(key, lambda: ex.render(ex.slide_figure(fig, caption), fmt))
 
 
+def data_source(ds) -> str:
+    """Where the numbers come from, for captions: the shipped extraction, or the user's own data."""
+    if st.session_state.get(USER_DATASET_KEY) is not None:
+        return f"{ds.name}, supplied in this session (not the shipped extraction of Li et al. 2021)"
+    return f"{ds.name}; {ex.DATA_SOURCE}"
+
+
 def view_caption(spec=None) -> str:
     """The caption of the current view (the shared sidebar choices on the session's dataset)."""
     from ui.cache import run_analysis
@@ -63,7 +70,7 @@ def view_caption(spec=None) -> str:
 
     spec = spec or spec_from_state()
     ds = current_dataset()
-    return ex.slide_caption(run_analysis(spec), dataset_name=ds.name)
+    return ex.slide_caption(run_analysis(spec), data_source(ds))
 
 
 def _page_id() -> str:
@@ -159,10 +166,10 @@ def analysis_downloads(a: ForestAnalysis, figures: list | None = None, *, key: s
     ds = current_dataset()
     spec = a.spec
     stem = ex.safe_filename(f"{spec.outcome}_{spec.comparison}_{spec.population}_{spec.measure}")
-    caption = ex.slide_caption(a, dataset_name=ds.name)
+    caption = ex.slide_caption(a, data_source(ds))
     figs = page_figures() if figures is None else [
         (f[0], f[1], f[2] if len(f) > 2 else caption) for f in figures]
-    lines = ex.settings_lines(spec, a) + [f"Data: {ds.name}; {ex.DATA_SOURCE}"]
+    lines = ex.settings_lines(spec, a) + [f"Data: {data_source(ds)}"]
     table = ex.analysis_table(a)
     row = st.container(horizontal=True, gap="small", key=f"dlrow_{key}")
     row.download_button("Table (CSV)", data=functools.partial(ex.to_csv_bytes, table), file_name=f"{stem}.csv",

@@ -72,3 +72,25 @@ def test_deck_and_zip_reuse_cached_slide_renders():
     assert len(prs.slides) == 3
     assert prs.slides[1].shapes[0].image.blob == png
     assert names == ["Bars.png", "Bars.svg", "Bars.pdf", "Bars_.png", "Bars_.svg", "Bars_.pdf"]
+
+
+def _caption_script():
+    import streamlit as st
+
+    from ui.export import view_caption
+
+    st.text(view_caption())
+
+
+def test_caption_names_the_users_data_when_in_use():
+    from dataclasses import replace
+
+    from core.dataset import load_dataset
+    from ui.data import USER_DATASET_KEY
+
+    at = AppTest.from_function(_caption_script, default_timeout=60).run()
+    assert "Data: shipped dataset (Li et al. 2021 + extraction); Li et al. 2021, Stem Cell Res Ther" in at.text[0].value
+    at.session_state[USER_DATASET_KEY] = replace(load_dataset(), name="your CSV upload (48 outcome rows)")
+    at.run()
+    assert ("Data: your CSV upload (48 outcome rows), supplied in this session (not the shipped extraction of "
+            "Li et al. 2021).") in at.text[0].value
