@@ -353,10 +353,10 @@ async def _session(browser, base_url: str, seconds: float, idx: int, seed: int, 
     return stats
 
 
-async def _run_sessions(base_url, sessions, seconds, seed, think, counter, stagger):
+async def _run_sessions(base_url, sessions, seconds, seed, think, counter, stagger, load_concurrency):
     from playwright.async_api import async_playwright
 
-    loading = asyncio.Semaphore(LOAD_CONCURRENCY)
+    loading = asyncio.Semaphore(load_concurrency)
     has_sens_file = (APP_DIR / "pages" / "sensitivity.py").exists()
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS + GUARD_ARGS)
@@ -425,7 +425,8 @@ def _slope(samples, warmup_frac: float):
 
 
 def run_load(sessions: int = 3, seconds: float = 15.0, *, think: tuple = (1.0, 3.0), seed: int = 1,
-             stagger: float = 0.25, warmup_frac: float = 0.3, log_path: Path | None = None) -> LoadResult:
+             stagger: float = 0.25, warmup_frac: float = 0.3, log_path: Path | None = None,
+             load_concurrency: int = LOAD_CONCURRENCY) -> LoadResult:
     """Start a server on loopback, run the sessions, stop everything; return the figures."""
     if not 1 <= sessions <= MAX_SESSIONS:
         raise ValueError(f"sessions must be 1..{MAX_SESSIONS}; got {sessions}")
@@ -440,12 +441,13 @@ def run_load(sessions: int = 3, seconds: float = 15.0, *, think: tuple = (1.0, 3
     sampler = RssSampler(proc.pid, lambda: counter[0])
     sampler.start()
     cpu0 = cpu_seconds(proc.pid)
-    hard_limit = seconds + LOAD_TIMEOUT_S * (1 + sessions / LOAD_CONCURRENCY) + stagger * sessions + 60
+    hard_limit = seconds + LOAD_TIMEOUT_S * (1 + sessions / load_concurrency) + stagger * sessions + 60
     try:
         # asyncio in a fresh thread: safe even when the caller (pytest-playwright) owns a loop.
         with concurrent.futures.ThreadPoolExecutor(1) as ex:
             fut = ex.submit(asyncio.run, asyncio.wait_for(
-                _run_sessions(url, sessions, seconds, seed, think, counter, stagger), timeout=hard_limit))
+                _run_sessions(url, sessions, seconds, seed, think, counter, stagger, load_concurrency),
+                timeout=hard_limit))
             stats = fut.result(timeout=hard_limit + 30)
     finally:
         cpu1 = cpu_seconds(proc.pid)
@@ -518,9 +520,12 @@ def main(argv=None) -> int:
     ap.add_argument("--think-min", type=float, default=1.0, help="shortest pause between clicks (s)")
     ap.add_argument("--think-max", type=float, default=3.0, help="longest pause between clicks (s)")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--load-concurrency", type=int, default=LOAD_CONCURRENCY,
+                    help="how many sessions may open the app at the same time (ramp-up)")
     ap.add_argument("--json", type=Path, help="also write the figures (and RSS samples) as JSON here")
     args = ap.parse_args(argv)
-    r = run_load(args.sessions, args.seconds, think=(args.think_min, args.think_max), seed=args.seed)
+    r = run_load(args.sessions, args.seconds, think=(args.think_min, args.think_max), seed=args.seed,
+                 load_concurrency=args.load_concurrency)
     print(report(r))
     if args.json:
         args.json.write_text(json.dumps(asdict(r), indent=1, default=str))
