@@ -58,6 +58,12 @@ def main(out_path: str) -> int:
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     result: dict = {"interfaces": subprocess.run(["ip", "-o", "link"], capture_output=True, text=True).stdout}
 
+    # 2. A figure export through kaleido's Chromium (what the download buttons run), under strace;
+    #    started now so that it runs while the browser session below does.
+    kaleido_trace = work / "kaleido.strace"
+    kaleido = subprocess.Popen(STRACE + ["-o", str(kaleido_trace), sys.executable, "-c", KALEIDO_SNIPPET],
+                               cwd=APP_DIR, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+
     # 1. The server (and everything it starts) under strace; a browser session over every page.
     port = free_port()
     server_trace, server_log = work / "server.strace", work / "server.log"
@@ -68,7 +74,7 @@ def main(out_path: str) -> int:
                       "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
             cwd=APP_DIR, stdout=fh, stderr=subprocess.STDOUT, start_new_session=True, env=env)
     base = f"http://127.0.0.1:{port}"
-    requests, page_errors, visited, exceptions = [], [], [], []
+    requests, page_errors, visited, exceptions, timings = [], [], [], [], []
     try:
         wait_healthy(base, proc, timeout=60)
         from playwright.sync_api import sync_playwright
@@ -78,6 +84,7 @@ def main(out_path: str) -> int:
             page = browser.new_page(viewport={"width": 1400, "height": 900})
             page.on("request", lambda r: requests.append(r.url))
             page.on("pageerror", lambda e: page_errors.append(str(e)))
+            t0 = time.monotonic()
             page.goto(base, timeout=60_000)
             page.wait_for_function(IDLE_JS, timeout=60_000)
             page.locator('[data-testid="stPlotlyChart"]').first.wait_for(timeout=60_000)
@@ -88,13 +95,14 @@ def main(out_path: str) -> int:
                 page.wait_for_timeout(300)
                 page.wait_for_function(IDLE_JS, timeout=60_000)
                 visited.append(name)
+                timings.append(round(time.monotonic() - t0, 1))
                 if page.locator('[data-testid="stException"]').count():
                     exceptions.append(name)
             browser.close()
     finally:
         stop_server(proc)
         time.sleep(0.5)
-    result.update(pages=visited, page_errors=page_errors, exceptions=exceptions,
+    result.update(pages=visited, page_timings=timings, page_errors=page_errors, exceptions=exceptions,
                   outbound_requests=sorted({u for u in requests
                                             if not u.startswith(("http://127.0.0.1", "ws://127.0.0.1", "data:",
                                                                  "blob:", "about:"))}),
@@ -103,12 +111,10 @@ def main(out_path: str) -> int:
                   server_connects=sum(1 for _ in server_trace.read_text(errors="replace").splitlines()),
                   server_log_tracebacks=server_log.read_text(errors="replace").count("Traceback"))
 
-    # 2. A figure export through kaleido's Chromium (what the download buttons run), under strace.
-    kaleido_trace = work / "kaleido.strace"
-    k = subprocess.run(STRACE + ["-o", str(kaleido_trace), sys.executable, "-c", KALEIDO_SNIPPET],
-                       cwd=APP_DIR, capture_output=True, text=True, timeout=90, env=env)
-    result.update(kaleido_stdout=k.stdout.strip()[-200:], kaleido_rc=k.returncode,
-                  kaleido_stderr=k.stderr.strip()[-500:], kaleido_non_loopback=non_loopback(kaleido_trace),
+    # 2. The figure export (started first, in parallel): its outcome.
+    k_out, k_err = kaleido.communicate(timeout=120)
+    result.update(kaleido_stdout=k_out.strip()[-200:], kaleido_rc=kaleido.returncode,
+                  kaleido_stderr=k_err.strip()[-500:], kaleido_non_loopback=non_loopback(kaleido_trace),
                   kaleido_ipv6_probe=len(non_loopback(kaleido_trace, probes=True)))
     out.write_text(json.dumps(result, indent=1))
     return 0
