@@ -10,7 +10,6 @@ from pathlib import Path
 import streamlit as st
 
 from ui import state as S
-from ui.components import SHELL_RAN_KEY
 from ui.data import current_dataset
 from ui.share import copy_link_control
 
@@ -69,7 +68,6 @@ def run() -> None:
     # An emoji icon renders locally; a :material/...: page icon makes the browser fetch a favicon
     # from fonts.gstatic.com (caught by tests/e2e/test_no_network.py).
     st.set_page_config(page_title="MSC-DM Evidence Explorer", page_icon="🧬", layout="wide")
-    st.session_state[SHELL_RAN_KEY] = True     # see ui.components.ensure_shell_ran
     dataset = current_dataset()
     ids = dataset.studies["study_id"].tolist()
     labels = {s: dataset.study_label(s) for s in ids}

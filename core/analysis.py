@@ -209,6 +209,29 @@ def _effects(num: pd.DataFrame, spec: AnalysisSpec) -> es.EffectSizes:
                                        level=spec.level)
 
 
+def _computable(num: pd.DataFrame, spec: AnalysisSpec) -> tuple[pd.DataFrame, list[dict]]:
+    """Split studies into those whose effect can be computed and those that cannot, with the
+    reason (e.g. an SMD needs n1 + n2 >= 3; an SD of 0 gives no variance).  The effect-size
+    functions validate; one failing study must not stop the others."""
+    try:
+        _effects(num, spec)
+        return num, []
+    except (ValueError, ZeroDivisionError, FloatingPointError):
+        pass
+    keep, refused = [], []
+    for i in range(len(num)):
+        try:
+            eff = _effects(num.iloc[[i]], spec)
+            if not (np.isfinite(eff.yi).all() and np.isfinite(eff.vi).all() and (eff.vi > 0).all()):
+                raise ValueError("the effect or its variance is not a finite positive number")
+            keep.append(i)
+        except (ValueError, ZeroDivisionError, FloatingPointError) as exc:
+            r = num.iloc[i]
+            refused.append({k: r[k] for k in ("study_id", "label", "dm_type", "design_class", "id_confidence",
+                                              "year")} | {"reason": f"effect cannot be computed: {exc}"})
+    return num.iloc[keep].reset_index(drop=True), refused
+
+
 def _reason_from_gaps(gaps: pd.DataFrame, study_id: str, outcome: str) -> str | None:
     if gaps.empty:
         return None
@@ -307,6 +330,14 @@ def analyse(dataset: Dataset, spec: AnalysisSpec) -> ForestAnalysis:
                "can be recomputed.")
         return ForestAnalysis(spec, num, None, None, "", "", unit, unavailable_df, reported, msg, tuple(notes))
     num = num.sort_values(["dm_type", "year", "label"], kind="stable").reset_index(drop=True)
+    num, refused = _computable(num, spec)
+    if refused:
+        unavailable_df = pd.concat([unavailable_df, pd.DataFrame(refused, columns=unavailable_df.columns)],
+                                   ignore_index=True)
+    if num.empty:
+        return ForestAnalysis(spec, num, None, None, "", "", unit, unavailable_df, reported,
+                              "No study in the current selection has numbers from which this effect can be "
+                              "computed.", tuple(notes))
     eff = _effects(num, spec)
     num["yi"], num["vi"] = eff.yi, eff.vi
     num["ci_low"], num["ci_high"] = eff.ci_low, eff.ci_high
@@ -405,3 +436,10 @@ def _differs_reason(a: ForestAnalysis, reported: pd.Series, res: MetaResult) -> 
         if (want == "FE") != (a.method == "FE"):
             parts.append(f"the paper used a {reported['model']}-effect model")
     return ("Likely because " + "; ".join(parts) + ".") if parts else "No visible reason."
+
+
+def empty_analysis(dataset: Dataset, spec: AnalysisSpec, message: str) -> ForestAnalysis:
+    """A result with nothing pooled and ``message`` saying why (for pages to show instead of a traceback)."""
+    cols = ["study_id", "label", "dm_type", "design_class", "id_confidence", "year", "reason"]
+    return ForestAnalysis(spec, pd.DataFrame(), None, None, "", "", "", pd.DataFrame(columns=cols),
+                          reported_for(dataset, spec), message)

@@ -3,14 +3,19 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.analysis import AnalysisSpec, ForestAnalysis, analyse
+from core.analysis import AnalysisSpec, ForestAnalysis, analyse, empty_analysis
 from core.dataset import Dataset
 from ui.data import current_dataset, dataset_key
 
 
 @st.cache_data(max_entries=1024, show_spinner=False)
 def _analysis(ds_key: str, spec_key: str, _dataset: Dataset, _spec: AnalysisSpec) -> ForestAnalysis:
-    return analyse(_dataset, _spec)
+    try:
+        return analyse(_dataset, _spec)
+    except (ValueError, ArithmeticError) as exc:
+        # analyse() lists unusable studies itself; this is the last guard so that a page shows a
+        # sentence, never a traceback, if a dataset reaches a case the core does not expect.
+        return empty_analysis(_dataset, _spec, f"This analysis could not be computed: {exc}")
 
 
 def run_analysis(spec: AnalysisSpec, dataset: Dataset | None = None) -> ForestAnalysis:

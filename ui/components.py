@@ -1,6 +1,8 @@
 """Reusable page pieces: the page header (dataset banner, URL notices) and figure display."""
 from __future__ import annotations
 
+import re
+
 import streamlit as st
 
 from core.analysis import COMPARISON_LABELS, OUTCOME_LABELS, AnalysisSpec
@@ -13,31 +15,35 @@ from ui.state import spec_from_state
 SLIDE_PNG = {"format": "png", "width": 1920, "height": 1080, "scale": 2}
 
 
-SHELL_RAN_KEY = "_shell_ran"
+_MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$])")
+
+
+def escape_markdown(text: str) -> str:
+    """Backslash-escape Markdown so text from a URL or a file shows literally (no links, no HTML)."""
+    return _MARKDOWN_SPECIALS.sub(r"\\\1", str(text))
 
 
 def ensure_shell_ran() -> None:
-    """Rerun through app.py when Streamlit ran a page script on its own.
+    """Re-enter the page through app.py when Streamlit ran the page script on its own.
 
     Streamlit decides per process whether ``pages/`` is a v1 multipage folder, and only
-    ``st.navigation`` (called in app.py) switches that off.  Until it has run once, a request
-    for a page URL (a shared deep link to a fresh server, or every rerun under AppTest, which
-    resets the flag) executes ``pages/<page>.py`` directly, without app.py's sidebar.  app.py
-    marks each run; a page that finds no mark switches v1 off and reruns, so the shared
-    sidebar and state always exist.
+    ``st.navigation`` (called in app.py) switches that off.  Until app.py has run once in the
+    process, a request for a page URL (a shared deep link to a freshly started server) executes
+    ``pages/<page>.py`` directly, without app.py's sidebar.  Such a run switches v1 off and
+    re-enters the same page with the link's query parameters (none is bound to a widget yet,
+    since app.py has not drawn any), so the shared sidebar and the link's settings apply.
     """
-    if not st.session_state.pop(SHELL_RAN_KEY, False):
-        from streamlit.runtime.pages_manager import PagesManager
-        from streamlit.runtime.scriptrunner import get_script_run_ctx
+    from streamlit.runtime.pages_manager import PagesManager
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-        PagesManager.uses_pages_directory = False
-        ctx = get_script_run_ctx()
-        page = ctx.pages_manager.get_pages().get(ctx.page_script_hash) if ctx else None
-        params = {k: st.query_params.get_all(k) for k in st.query_params}
-        if page and page.get("script_path"):
-            # Re-enter the same page through app.py, keeping the link's settings.
-            st.switch_page(page["script_path"], query_params=params)
-        st.rerun()
+    if not PagesManager.uses_pages_directory:
+        return
+    PagesManager.uses_pages_directory = False
+    ctx = get_script_run_ctx()
+    page = ctx.pages_manager.get_pages().get(ctx.page_script_hash) if ctx else None
+    if page and page.get("script_path"):
+        st.switch_page(page["script_path"], query_params={k: st.query_params.get_all(k) for k in st.query_params})
+    st.rerun()
 
 
 def page_header(title: str, intro: str | None = None) -> AnalysisSpec:
@@ -54,7 +60,7 @@ def page_header(title: str, intro: str | None = None) -> AnalysisSpec:
     else:
         st.caption(banner)
     for notice in st.session_state.get("_url_notices", []):
-        st.info(notice, icon=":material/link_off:")
+        st.info(escape_markdown(notice), icon=":material/link_off:")
     if intro:
         st.caption(intro)
     return spec

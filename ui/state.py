@@ -99,6 +99,10 @@ HELP = {
 }
 
 
+# Query parameters Streamlit itself understands (embedding options): never reported as unknown.
+IGNORED_PARAMS = ("embed", "embed_options")
+
+
 def validate_query_params(params: dict, study_ids) -> list[str]:
     """Check URL values before widgets read them; return a notice for each invalid one.
 
@@ -107,7 +111,11 @@ def validate_query_params(params: dict, study_ids) -> list[str]:
     """
     notices = []
     for key, raw in params.items():
-        if key in LABELS and raw not in LABELS[key].values():
+        if key not in DEFAULTS and key.lower() not in IGNORED_PARAMS:
+            notices.append(f"URL parameter {key[:40]!r} is not a setting of this app; it was ignored.")
+        elif key in ("hksj", "pi") and raw not in ("true", "false"):
+            notices.append(f"URL value for '{key}' was not recognised; using the default (off).")
+        elif key in LABELS and raw not in LABELS[key].values():
             notices.append(f"URL value for '{key}' was not recognised; using the default "
                            f"({LABELS[key][DEFAULTS[key]]}).")
         elif key == "r":
