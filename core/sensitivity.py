@@ -27,7 +27,6 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
-from core import heterogeneity as het
 from core.errors import InsufficientStudiesError
 from core.pooling import MetaResult, _fit, _t_crit, _two_sided_p
 
