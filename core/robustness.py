@@ -290,12 +290,14 @@ def robustness(dataset: Dataset, spec: AnalysisSpec) -> RobustnessResult:
     sig = sum(1 for v in pooled if v.significant)
     ests = [base.estimate] + [v.estimate for v in pooled]
     top = max(pooled, key=lambda v: abs(v.estimate - base.estimate)) if pooled else None
+    ties = [v.label for v in pooled if top is not None and v is not top and np.isclose(v.estimate, top.estimate,
+                                                                                      rtol=0, atol=1e-9)]
     return RobustnessResult(base, variants, len(variants), len(pooled), same, sig, float(min(ests)),
-                            float(max(ests)), top, _sentence(base, top, len(variants) - len(pooled)),
+                            float(max(ests)), top, _sentence(base, top, len(variants) - len(pooled), ties),
                             tuple(skipped))
 
 
-def _sentence(base: Variant, top: Variant | None, n_unpooled: int) -> str:
+def _sentence(base: Variant, top: Variant | None, n_unpooled: int, ties=()) -> str:
     tail = (f" {n_unpooled} variant(s) left too few studies to pool and are not counted."
             if n_unpooled else "")
     if top is None:
@@ -313,7 +315,7 @@ def _sentence(base: Variant, top: Variant | None, n_unpooled: int) -> str:
     return (f"The single choice that moves the estimate most is {top.label}: "
             f"{fmt_num(base.estimate)} becomes {fmt_num(top.estimate)} "
             f"[{fmt_num(top.ci_low)}, {fmt_num(top.ci_high)}] (a shift of {fmt_num(shift)})"
-            f"{flips}{sig}." + tail)
+            f"{flips}{sig}" + (f"; tied with {' and '.join(ties)}" if ties else "") + "." + tail)
 
 
 # Spec fields a user can vary on the sensitivity page, with how to name them.

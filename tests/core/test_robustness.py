@@ -268,3 +268,13 @@ def test_result_is_frozen(rob_het):
     with pytest.raises(AttributeError):
         rob.n_pooled = 0
     assert set(FAMILIES) >= {v.family for v in rob.variants}
+
+
+def test_sentence_names_ties(shipped):
+    # SMD, paper + newer trials: leaving out Lian 2022 (single-arm) equals keeping controlled
+    # studies only and RCTs only, since Cai 2016 and Zang 2022 are both RCTs (data/studies.csv).
+    rob = robustness(shipped, AnalysisSpec(study_set="all", measure="SMD"))
+    top = rob.most_influential
+    tied = [v for v in rob.variants if v.pooled and v is not top and v.estimate == pytest.approx(top.estimate)]
+    assert tied and all(v.label in rob.sentence for v in tied)
+    assert "tied with" in rob.sentence
