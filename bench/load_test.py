@@ -53,6 +53,7 @@ GUARD_ARGS = ["--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1"]
 CHART = '[data-testid="stPlotlyChart"] .js-plotly-plot'
 MAX_SESSIONS = 40
 LOAD_CONCURRENCY = 2
+WARMUP_FRAC = 0.25
 LOAD_TIMEOUT_S = 120
 MAX_SECONDS = 600
 LOG_ERROR_PATTERNS = ("Traceback", "Uncaught app execution")
@@ -210,7 +211,7 @@ def cpu_seconds(pid: int) -> float:
 
 
 class RssSampler(threading.Thread):
-    """Samples (elapsed s, interactions so far, RSS kB) every ``interval`` seconds."""
+    """Samples (elapsed s, interactions so far, RSS kB, server CPU s) every ``interval`` seconds."""
 
     def __init__(self, pid: int, counter, interval: float = 0.5):
         super().__init__(daemon=True)
@@ -222,7 +223,8 @@ class RssSampler(threading.Thread):
 
     def run(self):
         while not self._halt.is_set():
-            self.samples.append((time.monotonic() - self.t0, self.counter(), tree_rss_kb(self.pid)))
+            self.samples.append((time.monotonic() - self.t0, self.counter(), tree_rss_kb(self.pid),
+                                 cpu_seconds(self.pid)))
             server = tree_pids(self.pid)
             for p in tree_pids(os.getpid()) - server - {os.getpid()}:   # Playwright driver + Chromium
                 c = cpu_seconds(p)
@@ -233,7 +235,8 @@ class RssSampler(threading.Thread):
     def stop(self):
         self._halt.set()
         self.join(timeout=5)
-        self.samples.append((time.monotonic() - self.t0, self.counter(), tree_rss_kb(self.pid)))
+        self.samples.append((time.monotonic() - self.t0, self.counter(), tree_rss_kb(self.pid),
+                             cpu_seconds(self.pid)))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -284,8 +287,22 @@ async def _choose_and_click(page, rng: random.Random, has_sensitivity: bool) -> 
     return f"checkbox:{c['text']}", True
 
 
+class _Start:
+    """All sessions open the app first; clicking starts for everyone at once when the last is ready."""
+
+    def __init__(self, sessions: int):
+        self.left, self.event, self.t = sessions, asyncio.Event(), None
+
+    def ready(self) -> None:
+        self.left -= 1
+        if self.left == 0:
+            self.t = time.monotonic()
+            self.event.set()
+
+
 async def _session(browser, base_url: str, seconds: float, idx: int, seed: int, think: tuple[float, float],
-                   counter: list, stagger: float, has_sens_file: bool, loading: asyncio.Semaphore) -> SessionStats:
+                   counter: list, stagger: float, has_sens_file: bool, loading: asyncio.Semaphore,
+                   start: _Start) -> SessionStats:
     stats = SessionStats()
     rng = random.Random(seed * 1000 + idx)
     await asyncio.sleep(stagger * idx)
@@ -298,9 +315,10 @@ async def _session(browser, base_url: str, seconds: float, idx: int, seed: int, 
             if m.type == "error" and "ERR_NAME_NOT_RESOLVED" not in m.text else None)
     page.on("request", lambda r: None if r.url.startswith(("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:"))
             else stats.outbound.add(r.url[:200]))
+    clicking = False
     try:
-        # Ramp-up: at most LOAD_CONCURRENCY sessions open the app at once (the first load parses the
-        # plotly.js bundle, seconds of CPU per browser context); the others keep clicking meanwhile.
+        # Ramp-up: at most `load_concurrency` sessions open the app at once (a first load parses the
+        # plotly.js bundle: seconds of CPU per browser context); then all click together.
         async with loading:
             t = time.monotonic()
             await page.goto(base_url, wait_until="domcontentloaded", timeout=LOAD_TIMEOUT_S * 1000)
@@ -311,7 +329,10 @@ async def _session(browser, base_url: str, seconds: float, idx: int, seed: int, 
         await sidebar.get_by_text("Model details and sensitivity").click()   # expander: no rerun
         has_sens = has_sens_file and await page.get_by_test_id("stSidebarNav").get_by_role(
             "link", name="Sensitivity").count() > 0
-        deadline = time.monotonic() + seconds
+        start.ready()
+        clicking = True
+        await start.event.wait()
+        deadline = start.t + seconds
         while time.monotonic() < deadline:
             await asyncio.sleep(rng.uniform(*think))
             if time.monotonic() >= deadline:
@@ -349,6 +370,8 @@ async def _session(browser, base_url: str, seconds: float, idx: int, seed: int, 
     except Exception as exc:
         stats.errors.append(f"session {idx}: {type(exc).__name__}: {str(exc)[:300]}")
     finally:
+        if not clicking:
+            start.ready()          # a session that failed to open must not hold the others back
         await ctx.close()
     return stats
 
@@ -357,12 +380,13 @@ async def _run_sessions(base_url, sessions, seconds, seed, think, counter, stagg
     from playwright.async_api import async_playwright
 
     loading = asyncio.Semaphore(load_concurrency)
+    start = _Start(sessions)
     has_sens_file = (APP_DIR / "pages" / "sensitivity.py").exists()
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS + GUARD_ARGS)
         try:
             return await asyncio.gather(*(_session(browser, base_url, seconds, i, seed, think, counter, stagger,
-                                                   has_sens_file, loading) for i in range(sessions)))
+                                                   has_sens_file, loading, start) for i in range(sessions)))
         finally:
             await browser.close()
 
@@ -387,6 +411,7 @@ class LoadResult:
     rss_mb: dict                # start, after warm-up, end, max
     rss_slope_kb_per_interaction: float
     server_cpu_s: float
+    server_cpu_ms_per_interaction: float   # after warm-up (slope of server CPU against interactions)
     client_cpu_s: float         # CPU of the load generator (Playwright driver + Chromium), same machine
     wall_s: float
     pages: list
@@ -411,23 +436,29 @@ def _server_log_errors(log_path: Path) -> list[str]:
     return out
 
 
-def _slope(samples, warmup_frac: float):
-    """Least-squares slope of RSS (kB) against interactions, after the warm-up fraction of time."""
-    if len(samples) < 3:
-        return float("nan"), samples[0] if samples else (0, 0, 0)
-    t_end = samples[-1][0]
-    after = [s for s in samples if s[0] >= warmup_frac * t_end]
+def _after_warmup(samples, warmup_frac: float):
+    """Samples of the clicking phase (from the first interaction on) minus its first ``warmup_frac``."""
+    clicking = [s for s in samples if s[1] > 0]
+    if len(clicking) < 3:
+        return clicking
+    t0, t1 = clicking[0][0], clicking[-1][0]
+    return [s for s in clicking if s[0] >= t0 + warmup_frac * (t1 - t0)]
+
+
+def _slope(after, column: int) -> float:
+    """Least-squares slope of a sampled column against the interaction count."""
     x = np.array([s[1] for s in after], float)
-    y = np.array([s[2] for s in after], float)
+    y = np.array([s[column] for s in after], float)
     if len(after) < 3 or np.ptp(x) == 0:
-        return float("nan"), after[0] if after else samples[-1]
-    return float(np.polyfit(x, y, 1)[0]), after[0]
+        return float("nan")
+    return float(np.polyfit(x, y, 1)[0])
 
 
 def run_load(sessions: int = 3, seconds: float = 15.0, *, think: tuple = (1.0, 3.0), seed: int = 1,
-             stagger: float = 0.25, warmup_frac: float = 0.3, log_path: Path | None = None,
+             stagger: float = 0.25, warmup_frac: float = None, log_path: Path | None = None,
              load_concurrency: int = LOAD_CONCURRENCY) -> LoadResult:
     """Start a server on loopback, run the sessions, stop everything; return the figures."""
+    warmup_frac = WARMUP_FRAC if warmup_frac is None else warmup_frac
     if not 1 <= sessions <= MAX_SESSIONS:
         raise ValueError(f"sessions must be 1..{MAX_SESSIONS}; got {sessions}")
     if not 1 <= seconds <= MAX_SECONDS:
@@ -459,7 +490,10 @@ def run_load(sessions: int = 3, seconds: float = 15.0, *, think: tuple = (1.0, 3
         for kind, ms in s.latencies_ms:
             kinds.setdefault(kind, []).append(ms)
     samples = sampler.samples
-    slope, warm = _slope(samples, warmup_frac)
+    after = _after_warmup(samples, warmup_frac)
+    warm = after[0] if after else samples[-1]
+    slope = _slope(after, 2)
+    cpu_per = 1000 * _slope(after, 3)          # server CPU ms per interaction, steady state
     rss = [s[2] for s in samples]
     loads = [s.load_s for s in stats if np.isfinite(s.load_s)]
     return LoadResult(
@@ -475,16 +509,16 @@ def run_load(sessions: int = 3, seconds: float = 15.0, *, think: tuple = (1.0, 3
         load_s={"p50": _pct(loads, 50), "max": max(loads, default=float("nan")), "n": len(loads)},
         rss_mb={"start": rss[0] / 1024 if rss else float("nan"), "after_warmup": warm[2] / 1024,
                 "end": rss[-1] / 1024 if rss else float("nan"), "max": max(rss, default=0) / 1024},
-        rss_slope_kb_per_interaction=slope, server_cpu_s=cpu1 - cpu0,
+        rss_slope_kb_per_interaction=slope, server_cpu_s=cpu1 - cpu0, server_cpu_ms_per_interaction=cpu_per,
         client_cpu_s=sum(sampler.client_cpu.values()), wall_s=time.monotonic() - t_wall,
         pages=sorted(set().union(*(s.pages for s in stats))) if stats else [], rss_samples=samples)
 
 
 def report(r: LoadResult) -> str:
     lines = [
-        f"sessions: {r.sessions} concurrent Chromium contexts, {r.seconds:g} s of clicking each, think time "
+        f"sessions: {r.sessions} concurrent Chromium contexts, all clicking together for {r.seconds:g} s, think time "
         f"{r.think_s[0]:g}-{r.think_s[1]:g} s; pages exercised: {', '.join(r.pages) or 'none'}",
-        f"interactions completed: {r.interactions} ({r.interactions / r.seconds:.1f}/s)",
+        f"interactions completed: {r.interactions} ({r.interactions / r.seconds:.1f}/s while all clicked)",
         f"errors: {r.error_count} (page: {len(r.errors)}, server log: {len(r.server_log_errors)}); clicks that "
         f"started no rerun (not timed, not errors): {len(r.noop_clicks)}",
         f"latency click -> redrawn (ms): p50 {r.latency_ms['p50']:.0f}, p95 {r.latency_ms['p95']:.0f}, "
@@ -496,10 +530,12 @@ def report(r: LoadResult) -> str:
         f"first page load (s): p50 {r.load_s['p50']:.1f}, max {r.load_s['max']:.1f}",
         f"server RSS (MB, server + children): start {r.rss_mb['start']:.0f}, after warm-up "
         f"{r.rss_mb['after_warmup']:.0f}, end {r.rss_mb['end']:.0f}, max {r.rss_mb['max']:.0f}",
-        f"RSS slope after warm-up: {r.rss_slope_kb_per_interaction:+.1f} kB per interaction",
-        f"server CPU: {r.server_cpu_s:.1f} s over the run = {1000 * r.server_cpu_s / max(r.interactions, 1):.0f} ms "
-        f"per interaction (incl. first loads); load generator (Chromium) CPU: {r.client_cpu_s:.0f} s; wall time "
-        f"{r.wall_s:.0f} s; cores: {os.cpu_count()}",
+        f"RSS slope after warm-up: {r.rss_slope_kb_per_interaction:+.1f} kB per interaction "
+        f"(warm-up: the loads and the first {100 * WARMUP_FRAC:.0f}% of the clicking time)",
+        f"server CPU after warm-up: {r.server_cpu_ms_per_interaction:.0f} ms per interaction; whole run "
+        f"{r.server_cpu_s:.1f} s (incl. {r.sessions} first loads); load generator (Chromium) CPU: "
+        f"{r.client_cpu_s:.0f} s; wall time {r.wall_s:.0f} s; cores: {os.cpu_count()}; load average at the end: "
+        f"{os.getloadavg()[0]:.1f}",
     ]
     if r.errors or r.server_log_errors:
         lines.append("first errors:")
