@@ -236,3 +236,13 @@ def test_small_study_k_at_least_10_has_no_caution():
     assert not any("13.3.5.4" in w.value for w in at.warning)
     a = analyse(ds, VS)
     assert metric(at, "Egger P") == fmt_p(egger_test(a.pooled).pvalue).removeprefix("P ").removeprefix("= ")
+
+
+def test_copy_link_url_keeps_every_value():
+    from ui.share import current_url
+
+    url = current_url("http://127.0.0.1:8501/old?x=1", "sensitivity",
+                      {"exclude": ["Cai 2016", "Hu 2013"], "set": ["Paper + newer trials"], "r": ["0.8"]})
+    assert url == ("http://127.0.0.1:8501/sensitivity?exclude=Cai+2016&exclude=Hu+2013&"
+                   "set=Paper+%2B+newer+trials&r=0.8")
+    assert current_url(None, "", {}) == "http://localhost:8501/"

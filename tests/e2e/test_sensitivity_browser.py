@@ -92,3 +92,21 @@ def test_invalid_url_values_fall_back_with_a_notice(page, streamlit_server, page
     assert no_exception_shown(page)
     assert not page_errors
     screenshot(page, "sensitivity_invalid_url")
+
+
+def test_clicking_a_follow_up_point_opens_its_forest_plot(page, streamlit_server, page_errors):
+    open_view(page, streamlit_server, "followup", url_params(study_set="all"))
+    # The T2DM line's markers: [3 months, 12 months]; the first is Lian 2022 at 3 months.
+    trace = page.evaluate(f"() => document.querySelector('{CHART}').data"
+                          ".findIndex(t => t.name === 'T2DM' && t.mode === 'lines+markers')")
+    assert trace >= 0
+    page.locator(f"{CHART} .scatterlayer .trace").nth(trace).locator(".points path").first.click(force=True)
+    page.get_by_role("heading", name="Forest plot").wait_for(timeout=30_000)
+    page.wait_for_function(f"() => document.querySelector('{CHART}') && "
+                           f"document.querySelector('{CHART}').layout.meta.population === 'T2DM'", timeout=30_000)
+    wait_app_idle(page)
+    meta = chart_meta(page, 0)
+    assert meta["studies"] == ["Lian 2022"]
+    assert "population=T2DM" in page.url and "timepoint=3+months" in page.url
+    assert no_exception_shown(page)
+    assert not page_errors
