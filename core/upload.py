@@ -23,7 +23,7 @@ import csv
 import io
 import re
 import zipfile
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -229,12 +229,13 @@ def read_upload(data: bytes, filename: str) -> UploadTables:
 
 
 def build_dataset(outcomes: pd.DataFrame, base: Dataset, *, studies: pd.DataFrame | None = None,
-                  name: str | None = None) -> Dataset:
+                  name: str | None = None, kind: str = "data") -> Dataset:
     """Validate a user's outcome table (and optional studies table) and make a Dataset.
 
     The user's studies (if given) are added to ``base``'s studies (a study_id in both is taken
     from the user's table); events, gaps and the paper's reported results are kept from
-    ``base``.  ``name`` is the banner text; by default "your data (N outcome rows)".
+    ``base``.  ``name`` is the banner text; by default "your <kind> (N outcome rows)", N counted
+    after dropping empty rows at the end of the table.
 
     Raises
     ------
@@ -266,17 +267,18 @@ def build_dataset(outcomes: pd.DataFrame, base: Dataset, *, studies: pd.DataFram
                             f"data dictionary); known study ids: {', '.join(st_table['study_id'])}")
     if problems:
         raise DatasetError(problems, "your data")
-    label = name or f"your data ({len(typed)} outcome row{'s' if len(typed) != 1 else ''})"
-    return replace(base, studies=st_table, outcomes=typed, name=label)
+    label = name or f"your {kind} ({len(typed)} outcome row{'s' if len(typed) != 1 else ''})"
+    # A new Dataset, not dataclasses.replace(base, ...): the Dataset may carry cached derived data,
+    # which must be rebuilt from the new tables.
+    return Dataset(studies=st_table, outcomes=typed, events=base.events, gaps=base.gaps, reported=base.reported,
+                   name=label)
 
 
 def parse_upload(data: bytes, filename: str, base: Dataset, *, name: str | None = None) -> Dataset:
     """:func:`read_upload` then :func:`build_dataset`: an uploaded file to a validated Dataset."""
     tables = read_upload(data, filename)
     kind = "CSV" if str(filename).lower().endswith(".csv") else "XLSX"
-    n = len(tables.outcomes)
-    return build_dataset(tables.outcomes, base, studies=tables.studies,
-                         name=name or f"your {kind} upload ({n} outcome row{'s' if n != 1 else ''})")
+    return build_dataset(tables.outcomes, base, studies=tables.studies, name=name, kind=f"{kind} upload")
 
 
 _WHERE = re.compile(r"^(?P<table>outcomes|studies)(?: rows? (?P<row>[\d, ]+))?(?:, column `(?P<col>[^`]+)`)?: ")

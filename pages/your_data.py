@@ -19,6 +19,7 @@ BASE = "yd_base"                # the table the current editor widget was create
 EDITED = "yd_edited"            # the editor's latest content (survives leaving the page)
 STUDIES = "yd_studies"          # studies sheet of an XLSX upload, if any
 PROBLEMS = "yd_problems"        # problems of the last failed check (list of str)
+PROBLEM_KIND = "yd_problem_kind"  # "file" (unreadable upload) or "table" (rows failed validation)
 NOTICE = "yd_notice"            # (kind, text) shown once after a rerun
 UPLOAD_ID = "yd_upload_id"      # file_id of the last processed upload
 IGNORED = "yd_ignored"          # columns of the last upload that are not part of the format
@@ -49,11 +50,9 @@ def load_into_editor(df, studies=None, source: str = "your edits") -> None:
 def try_apply(df, *, kind: str) -> bool:
     """Validate the table; on success make it the session's dataset. Returns success."""
     try:
-        n = len(df)
-        ds = up.build_dataset(df, shipped_dataset(), studies=state.get(STUDIES),
-                              name=f"your {kind} ({n} outcome row{'s' if n != 1 else ''})")
+        ds = up.build_dataset(df, shipped_dataset(), studies=state.get(STUDIES), kind=kind)
     except DatasetError as exc:
-        state[PROBLEMS] = exc.problems
+        state[PROBLEMS], state[PROBLEM_KIND] = exc.problems, "table"
         return False
     state[USER_DATASET_KEY] = ds
     state[PROBLEMS] = []
@@ -85,7 +84,7 @@ if uploaded is not None and state.get(UPLOAD_ID) != uploaded.file_id:
     try:
         tables = up.read_upload(uploaded.getvalue(), uploaded.name)
     except DatasetError as exc:
-        state[PROBLEMS] = exc.problems         # the file itself is unreadable; the editor keeps its table
+        state[PROBLEMS], state[PROBLEM_KIND] = exc.problems, "file"   # unreadable file: the editor is unchanged
     else:
         load_into_editor(tables.outcomes, tables.studies, source=f"your {kind}")
         state[IGNORED] = tables.ignored_columns
@@ -97,9 +96,13 @@ if state.get(IGNORED):      # user-typed names: shown as plain text, never as Ma
     st.text(", ".join(state[IGNORED]))
 
 problems = state.get(PROBLEMS) or []
-if problems:
+if problems and state.get(PROBLEM_KIND) == "file":
+    st.error("The uploaded file could not be read, so nothing changed (neither the editor nor the data in use). "
+             "Fix the file and upload it again, or start from the template.", icon=":material/error:")
+elif problems:
     st.error(f"{len(problems)} problem(s) found, so the data in use did not change. Your table is kept in the "
              "editor below: fix it there and press **Use this table**.", icon=":material/error:")
+if problems:
     st.dataframe(up.problems_table(problems), hide_index=True, width="stretch", key="yd_problems_table",
                  column_config={"problem": st.column_config.TextColumn("problem (value and what was expected)",
                                                                        width="large")})
@@ -127,8 +130,9 @@ if state.get(STUDIES) is not None:
 actions = st.container(horizontal=True)
 use = actions.button("Use this table", type="primary", key="yd_apply", icon=":material/check:",
                      help="Check every row and, if all is well, make every page use this table")
-reset = actions.button("Reset to shipped data", key="yd_reset", icon=":material/restart_alt:", disabled=not own,
-                       help="Forget your data; every page returns to the shipped dataset")
+reset = actions.button("Reset to shipped data", key="yd_reset", icon=":material/restart_alt:",
+                       help="Forget your data and your edits; the editor and every page return to the shipped "
+                            "dataset")
 if use:
     if try_apply(edited, kind="edited data"):
         load_into_editor(edited, state.get(STUDIES), source="your edited data")

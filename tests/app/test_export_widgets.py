@@ -83,14 +83,14 @@ def _caption_script():
 
 
 def test_caption_names_the_users_data_when_in_use():
-    from dataclasses import replace
-
-    from core.dataset import load_dataset
+    from core.dataset import Dataset, load_dataset
     from ui.data import USER_DATASET_KEY
 
     at = AppTest.from_function(_caption_script, default_timeout=60).run()
     assert "Data: shipped dataset (Li et al. 2021 + extraction); Li et al. 2021, Stem Cell Res Ther" in at.text[0].value
-    at.session_state[USER_DATASET_KEY] = replace(load_dataset(), name="your CSV upload (48 outcome rows)")
+    ds = load_dataset()
+    at.session_state[USER_DATASET_KEY] = Dataset(ds.studies, ds.outcomes, ds.events, ds.gaps, ds.reported,
+                                                 name="your CSV upload (48 outcome rows)")
     at.run()
     assert ("Data: your CSV upload (48 outcome rows), supplied in this session (not the shipped extraction of "
             "Li et al. 2021).") in at.text[0].value

@@ -23,7 +23,7 @@ from pptx.util import Inches
 
 from core import export as ex
 from core.analysis import AnalysisSpec, analyse
-from core.dataset import load_dataset
+from core.dataset import Dataset, load_dataset
 from core.figures import forest_figure
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -32,6 +32,13 @@ DS = load_dataset()
 SPEC_VS = AnalysisSpec(outcome="hba1c", comparison="vs_control", study_set="all")
 SPEC_PP_RE = AnalysisSpec(outcome="hba1c", comparison="pre_post", study_set="all", model="random",
                           tau2_method="REML")
+
+
+def with_tables(ds, **changes):
+    """A new Dataset with some tables changed (not dataclasses.replace, which would also copy any
+    cached derived data of ``ds``)."""
+    parts = {k: getattr(ds, k) for k in ("studies", "outcomes", "events", "gaps", "reported", "name")}
+    return Dataset(**{**parts, **changes})
 
 
 @pytest.fixture(scope="module")
@@ -229,7 +236,7 @@ def test_python_script_reproduces_core(tmp_path):
 def test_python_script_data_cannot_break_out_of_literals(tmp_path):
     studies = DS.studies.copy()
     studies.loc[studies["study_id"] == "Cai2016", "first_author"] = 'O\'Brien """); import os; os.system("x") #\\'
-    ds = replace(DS, studies=studies, name='evil """ name\n import os')
+    ds = with_tables(DS, studies=studies, name='evil """ name\n import os')
     out = _result(_start_script(ex.python_script(ds, SPEC_VS), tmp_path / "evil.py"))
     assert any(s["label"].startswith("O'Brien") for s in out["studies"])
 
@@ -260,7 +267,7 @@ def test_r_strings_are_escaped():
     assert ex._r_str('a"b\\c\nd') == '"a\\"b\\\\c\\nd"'
     studies = DS.studies.copy()
     studies.loc[studies["study_id"] == "Cai2016", "first_author"] = 'Q"uote'
-    code = ex.r_script(replace(DS, studies=studies), SPEC_VS)
+    code = ex.r_script(with_tables(DS, studies=studies), SPEC_VS)
     assert '"Q\\"uote 2016"' in code
 
 
