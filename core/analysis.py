@@ -16,7 +16,6 @@ import pandas as pd
 from core import effect_sizes as es
 from core.conversions import canonical_unit, to_mean_sd
 from core.dataset import OUTCOMES, Dataset
-from core.errors import InsufficientStudiesError
 from core.pooling import MetaResult, meta_analysis
 from core.subgroups import SubgroupResult, subgroup_analysis
 
@@ -130,56 +129,51 @@ class ForestAnalysis:
         return LOWER_IS_BETTER[self.spec.outcome]
 
 
-def _post_row(rows: pd.DataFrame, timepoint: str, *, baseline_ok=False) -> pd.Series | None:
-    """Pick the post-baseline row for a time point ('end' = latest reported)."""
-    post = rows if baseline_ok else rows[(rows["timepoint_num"] > 0) | rows["timepoint_num"].isna()]
-    if post.empty:
+def _post_row(rows, timepoint: str):
+    """Pick the post-baseline row for a time point ('end' = latest reported; a row whose time is
+    not reported counts only when no dated one exists)."""
+    post = [r for r in rows if r["t"] is None or r["t"] > 0]
+    if not post:
         return None
     if timepoint == "end":
-        dated = post[post["timepoint_num"].notna()]
-        return (dated.sort_values("timepoint_num").iloc[-1] if not dated.empty else post.iloc[0])
+        dated = [r for r in post if r["t"] is not None]
+        return max(dated, key=lambda r: r["t"]) if dated else post[0]
     target = float(timepoint)
-    dated = post[post["timepoint_num"].notna()].copy()
-    dated["gap"] = (dated["timepoint_num"] - target).abs()
-    dated = dated[dated["gap"] <= TIMEPOINT_TOLERANCE_MONTHS]
-    return dated.sort_values("gap").iloc[0] if not dated.empty else None
+    near = [r for r in post if r["t"] is not None and abs(r["t"] - target) <= TIMEPOINT_TOLERANCE_MONTHS]
+    return min(near, key=lambda r: abs(r["t"] - target)) if near else None
 
 
-def _times(rows: pd.DataFrame) -> str:
-    t = sorted({float(x) for x in rows["timepoint_num"].dropna() if x > 0})
+def _times(rows) -> str:
+    t = sorted({r["t"] for r in rows if r["t"] is not None and r["t"] > 0})
     return ", ".join(f"{x:g}" for x in t) if t else "none"
 
 
-def _arm_stats(row: pd.Series) -> tuple[float, float, float, str, str]:
-    mean, sd, note = to_mean_sd(row["mean_num"], row["dispersion_type"], row["disp1_num"], row["disp2_num"],
-                                row["n_num"])
-    return float(row["n_num"]), mean, sd, row["unit"], note
+def _arm_stats(row: dict) -> tuple[float, float, float, str, str]:
+    mean, sd, note = to_mean_sd(row["mean"], row["dtype"], row["d1"], row["d2"], row["n"])
+    return row["n"], mean, sd, row["unit"], note
 
 
-def _study_numbers(rows: pd.DataFrame, spec: AnalysisSpec):
+def _study_numbers(rows, spec: AnalysisSpec):
     """Return (numbers dict, None) or (None, reason) for one study's rows of one outcome."""
     when = "at end of follow-up" if spec.timepoint == "end" else f"at {spec.timepoint} months"
+    msc = [r for r in rows if r["arm"] == "msc"]
     if spec.comparison == "vs_control":
-        msc, ctl = rows[rows["arm"] == "msc"], rows[rows["arm"] == "control"]
-        if ctl.empty:
+        ctl = [r for r in rows if r["arm"] == "control"]
+        if not ctl:
             return None, "no control-arm numbers for this outcome"
-        common = set(msc["timepoint_num"].dropna()) & set(ctl["timepoint_num"].dropna())
-        both = msc[msc["timepoint_num"].isin(common)]
-        post = _post_row(both, spec.timepoint)
+        common = {r["t"] for r in msc if r["t"] is not None} & {r["t"] for r in ctl if r["t"] is not None}
+        post = _post_row([r for r in msc if r["t"] in common], spec.timepoint)
         if post is None:
             return None, f"no value for both arms {when} (time points with data: {_times(rows)} months)"
-        t = post["timepoint_num"]
-        a = msc[msc["timepoint_num"] == t].iloc[0]
-        b = ctl[ctl["timepoint_num"] == t].iloc[0]
+        a, b = post, next(r for r in ctl if r["t"] == post["t"])
     else:
-        msc = rows[rows["arm"] == "msc"]
-        base = msc[msc["timepoint_num"] == 0]
-        if base.empty:
+        base = [r for r in msc if r["t"] == 0]
+        if not base:
             return None, "no baseline value in the MSC arm"
         post = _post_row(msc, spec.timepoint)
         if post is None:
             return None, f"no MSC-arm value {when} (time points with data: {_times(msc)} months)"
-        a, b = post, base.iloc[0]
+        a, b = post, base[0]
     n1, m1, sd1, u1, note1 = _arm_stats(a)
     n2, m2, sd2, u2, note2 = _arm_stats(b)
     cu1, f1 = canonical_unit(u1)
@@ -189,70 +183,76 @@ def _study_numbers(rows: pd.DataFrame, spec: AnalysisSpec):
     notes = "; ".join(dict.fromkeys(x for x in (note1, note2) if x))
     if u1 != cu1:
         notes = "; ".join(x for x in (notes, f"converted {u1} to {cu1}") if x)
-    tp = a["timepoint_num"]
     return dict(n1=n1, m1=m1 * f1, sd1=sd1 * f1, n2=n2, m2=m2 * f2, sd2=sd2 * f2, unit=cu1,
-                timepoint=tp, timepoint_label=a["timepoint_label"], notes=notes,
-                source_url=a["source_url"]), None
+                timepoint=a["t"] if a["t"] is not None else float("nan"), timepoint_label=a["label"],
+                notes=notes, source_url=a["url"]), None
 
 
-def _effects(num: pd.DataFrame, spec: AnalysisSpec) -> es.EffectSizes:
-    a = (num["n1"], num["m1"], num["sd1"])
-    b = (num["n2"], num["m2"], num["sd2"])
+ARM_FIELDS = ("n1", "m1", "sd1", "n2", "m2", "sd2")
+
+
+def _effects(arr: dict, spec: AnalysisSpec) -> es.EffectSizes:
+    """Effects from arrays n1, m1, sd1 (group 1: MSC, or after) and n2, m2, sd2 (control, or before)."""
+    a = (arr["n1"], arr["m1"], arr["sd1"])
+    b = (arr["n2"], arr["m2"], arr["sd2"])
     if spec.comparison == "vs_control" or spec.prepost == "independent":
         if spec.measure == "MD":
             return es.mean_difference(*a, *b, level=spec.level)
         return es.standardized_mean_difference(*a, *b, variant=spec.smd_variant, level=spec.level)
     # pre-post: group 1 = after, group 2 = baseline, same patients; correlation r.
     if spec.measure == "MD":
-        return es.mean_change(num["n1"], num["m2"], num["sd2"], num["m1"], num["sd1"], r=spec.r, level=spec.level)
-    return es.standardized_mean_change(num["n1"], num["m2"], num["sd2"], num["m1"], num["sd1"], r=spec.r,
+        return es.mean_change(arr["n1"], arr["m2"], arr["sd2"], arr["m1"], arr["sd1"], r=spec.r, level=spec.level)
+    return es.standardized_mean_change(arr["n1"], arr["m2"], arr["sd2"], arr["m1"], arr["sd1"], r=spec.r,
                                        level=spec.level)
 
 
-def _computable(num: pd.DataFrame, spec: AnalysisSpec) -> tuple[pd.DataFrame, list[dict]]:
+def _computable(numbers: list[dict], spec: AnalysisSpec):
     """Split studies into those whose effect can be computed and those that cannot, with the
     reason (e.g. an SMD needs n1 + n2 >= 3; an SD of 0 gives no variance).  The effect-size
-    functions validate; one failing study must not stop the others."""
+    functions validate; one failing study must not stop the others.  Returns (kept, effects,
+    refused)."""
+    def arrays(recs):
+        return {f: np.array([r[f] for r in recs], dtype=float) for f in ARM_FIELDS}
+
+    def ok(eff):
+        return np.isfinite(eff.yi).all() and np.isfinite(eff.vi).all() and (eff.vi > 0).all()
+
     try:
-        _effects(num, spec)
-        return num, []
+        eff = _effects(arrays(numbers), spec)
+        if ok(eff):
+            return numbers, eff, []
     except (ValueError, ZeroDivisionError, FloatingPointError):
         pass
-    keep, refused = [], []
-    for i in range(len(num)):
+    kept, refused = [], []
+    for r in numbers:
         try:
-            eff = _effects(num.iloc[[i]], spec)
-            if not (np.isfinite(eff.yi).all() and np.isfinite(eff.vi).all() and (eff.vi > 0).all()):
+            if not ok(_effects(arrays([r]), spec)):
                 raise ValueError("the effect or its variance is not a finite positive number")
-            keep.append(i)
+            kept.append(r)
         except (ValueError, ZeroDivisionError, FloatingPointError) as exc:
-            r = num.iloc[i]
-            refused.append({k: r[k] for k in ("study_id", "label", "dm_type", "design_class", "id_confidence",
-                                              "year")} | {"reason": f"effect cannot be computed: {exc}"})
-    return num.iloc[keep].reset_index(drop=True), refused
+            refused.append({k: r[k] for k in UNAVAILABLE_COLUMNS[:-1]} | {"reason": f"effect cannot be computed: {exc}"})
+    return kept, (_effects(arrays(kept), spec) if kept else None), refused
 
 
-def _reason_from_gaps(gaps: pd.DataFrame, study_id: str, outcome: str) -> str | None:
-    if gaps.empty:
-        return None
-    g = gaps[(gaps["study_id"] == study_id) & (gaps["outcome"] == outcome)]
-    if g.empty:
-        return None
-    r = g.iloc[0]
-    return f"{r['status'].replace('_', ' ')}: {r['reason']}"
+UNAVAILABLE_COLUMNS = ("study_id", "label", "dm_type", "design_class", "id_confidence", "year", "reason")
+
+
+def _in_scope(s: dict, spec: AnalysisSpec) -> bool:
+    if spec.study_set == "paper" and s["set"] != "paper":
+        return False
+    if spec.population != "all" and s["dm_type"] != spec.population:
+        return False
+    if spec.design == "rct" and s["design_class"] != "rct":
+        return False
+    if spec.design == "controlled" and s["design_class"] not in ("rct", "controlled"):
+        return False
+    return s["study_id"] not in spec.excluded
 
 
 def studies_in_scope(dataset: Dataset, spec: AnalysisSpec) -> pd.DataFrame:
-    """Studies that the set, population, design and exclusion choices keep."""
-    s = dataset.studies
-    s = s[s["set"] == "paper"] if spec.study_set == "paper" else s
-    if spec.population != "all":
-        s = s[s["dm_type"] == spec.population]
-    if spec.design == "rct":
-        s = s[s["design_class"] == "rct"]
-    elif spec.design == "controlled":
-        s = s[s["design_class"].isin(("rct", "controlled"))]
-    return s[~s["study_id"].isin(spec.excluded)]
+    """Studies that the set, population, design and exclusion choices keep (rows of the studies table)."""
+    keep = {s["study_id"] for s in dataset.index().studies if _in_scope(s, spec)}
+    return dataset.studies[dataset.studies["study_id"].isin(keep)]
 
 
 def choose_model(spec: AnalysisSpec, yi, vi) -> tuple[str, str]:
@@ -275,80 +275,63 @@ def reported_for(dataset: Dataset, spec: AnalysisSpec) -> pd.DataFrame:
     Rows at every time point are returned; ``same_timepoint`` marks those at the chosen one,
     so a page can point to the time point at which the paper reports a result.
     """
-    rep = dataset.reported
-    keep = (rep["outcome"] == spec.outcome) & (rep["comparison"] == spec.comparison)
-    if spec.population != "all":
-        keep &= rep["population"] == spec.population
-    rep = rep[keep].reset_index(drop=True).copy()
-    rep["same_timepoint"] = rep["timepoint"] == spec.timepoint
-    return rep
+    recs = [dict(r, same_timepoint=r["timepoint"] == spec.timepoint) for r in dataset.index().reported
+            if r["outcome"] == spec.outcome and r["comparison"] == spec.comparison
+            and (spec.population == "all" or r["population"] == spec.population)]
+    return pd.DataFrame(recs, columns=list(dataset.reported.columns) + ["same_timepoint"])
 
 
 def analyse(dataset: Dataset, spec: AnalysisSpec) -> ForestAnalysis:
     """Run the analysis the choices in ``spec`` describe (see module docstring)."""
-    scope = studies_in_scope(dataset, spec)
-    out = dataset.outcomes
-    out = out[(out["outcome"] == spec.outcome) & (out["use"] == "yes")]
+    ix = dataset.index()
+    rows_of = ix.rows.get(spec.outcome, {})
     numbers, unavailable = [], []
-    label_of = dataset.study_labels()
-    by_study = dict(tuple(out.groupby("study_id")))
-    for _, st_row in scope.iterrows():
-        sid = st_row["study_id"]
-        rows = by_study.get(sid, out.iloc[0:0])
-        label = label_of[sid]
-        base = dict(study_id=sid, label=label, dm_type=st_row["dm_type"], design_class=st_row["design_class"],
-                    id_confidence=st_row["id_confidence"], year=st_row["year_num"])
-        if spec.comparison == "vs_control" and st_row["design_class"] == "single_arm":
+    for s in ix.studies:
+        if not _in_scope(s, spec):
+            continue
+        base = {k: s[k] for k in UNAVAILABLE_COLUMNS[:-1]}
+        rows = rows_of.get(s["study_id"], ())
+        if spec.comparison == "vs_control" and s["design_class"] == "single_arm":
             unavailable.append({**base, "reason": "single-arm study: no control group"})
-            continue
-        if rows.empty:
-            reason = _reason_from_gaps(dataset.gaps, sid, spec.outcome) or "no numbers extracted for this outcome"
-            unavailable.append({**base, "reason": reason})
-            continue
-        nums, reason = _study_numbers(rows, spec)
-        if nums is None:
+        elif not rows:
+            reason = ix.gaps.get((s["study_id"], spec.outcome), "no numbers extracted for this outcome")
             unavailable.append({**base, "reason": reason})
         else:
-            numbers.append({**base, **nums})
+            nums, reason = _study_numbers(rows, spec)
+            if nums is None:
+                unavailable.append({**base, "reason": reason})
+            else:
+                numbers.append({**base, **nums})
     notes: list[str] = []
-    num = pd.DataFrame(numbers)
     unit = ""
-    if not num.empty and spec.measure == "MD":
-        counts = num["unit"].value_counts()
-        unit = sorted(counts.index, key=lambda u: (-counts[u], u))[0]
-        for _, r in num[num["unit"] != unit].iterrows():
-            unavailable.append({k: r[k] for k in ("study_id", "label", "dm_type", "design_class", "id_confidence",
-                                                  "year")} |
-                               {"reason": f"reported in {r['unit']}, which cannot be pooled with {unit} as a mean "
-                                          "difference; choose SMD to include it"})
-        num = num[num["unit"] == unit].reset_index(drop=True)
-    unavailable_df = pd.DataFrame(unavailable, columns=["study_id", "label", "dm_type", "design_class",
-                                                        "id_confidence", "year", "reason"])
+    if numbers and spec.measure == "MD":
+        counts: dict = {}
+        for r in numbers:
+            counts[r["unit"]] = counts.get(r["unit"], 0) + 1
+        unit = sorted(counts, key=lambda u: (-counts[u], u))[0]
+        for r in numbers:
+            if r["unit"] != unit:
+                unavailable.append({k: r[k] for k in UNAVAILABLE_COLUMNS[:-1]} |
+                                   {"reason": f"reported in {r['unit']}, which cannot be pooled with {unit} as a "
+                                              "mean difference; choose SMD to include it"})
+        numbers = [r for r in numbers if r["unit"] == unit]
     reported = reported_for(dataset, spec)
-    if num.empty:
+    numbers.sort(key=lambda r: (r["dm_type"], r["year"] if np.isfinite(r["year"]) else np.inf, r["label"]))
+    kept, eff, refused = _computable(numbers, spec) if numbers else ([], None, [])
+    unavailable_df = pd.DataFrame(unavailable + refused, columns=list(UNAVAILABLE_COLUMNS))
+    if not kept:
         msg = ("No study in the current selection has usable numbers for this outcome and comparison, so nothing "
-               "can be recomputed.")
-        return ForestAnalysis(spec, num, None, None, "", "", unit, unavailable_df, reported, msg, tuple(notes))
-    num = num.sort_values(["dm_type", "year", "label"], kind="stable").reset_index(drop=True)
-    num, refused = _computable(num, spec)
-    if refused:
-        unavailable_df = pd.concat([unavailable_df, pd.DataFrame(refused, columns=unavailable_df.columns)],
-                                   ignore_index=True)
-    if num.empty:
-        return ForestAnalysis(spec, num, None, None, "", "", unit, unavailable_df, reported,
-                              "No study in the current selection has numbers from which this effect can be "
-                              "computed.", tuple(notes))
-    eff = _effects(num, spec)
+               "can be recomputed." if not numbers else
+               "No study in the current selection has numbers from which this effect can be computed.")
+        return ForestAnalysis(spec, pd.DataFrame(numbers), None, None, "", "", unit, unavailable_df, reported, msg,
+                              tuple(notes))
+    method, reason = choose_model(spec, eff.yi, eff.vi)
+    labels = [r["label"] for r in kept]
+    groups = np.array([r["dm_type"] for r in kept], dtype=object)
+    sub = subgroup_analysis(eff.yi, eff.vi, groups, method=method, level=spec.level, labels=labels, test=spec.test)
+    num = pd.DataFrame(kept)
     num["yi"], num["vi"] = eff.yi, eff.vi
     num["ci_low"], num["ci_high"] = eff.ci_low, eff.ci_high
-    method, reason = choose_model(spec, eff.yi, eff.vi)
-    labels = num["label"].tolist()
-    groups = num["dm_type"].to_numpy()
-    try:
-        sub = subgroup_analysis(eff.yi, eff.vi, groups, method=method, level=spec.level, labels=labels,
-                                test=spec.test)
-    except InsufficientStudiesError as exc:   # unreachable with num non-empty; kept for safety of callers
-        return ForestAnalysis(spec, num, None, None, method, reason, unit, unavailable_df, reported, str(exc))
     num["weight_pct"] = sub.overall.weights
     if spec.comparison == "pre_post" and spec.prepost == "independent":
         notes.append("Pre-post effects treat after and before as two independent groups (RevMan two-arm entry); "
@@ -356,7 +339,7 @@ def analyse(dataset: Dataset, spec: AnalysisSpec) -> ForestAnalysis:
     elif spec.comparison == "pre_post":
         notes.append(f"Pre-post SDs use the correlation method with r = {spec.r:g} (Cochrane Handbook 16.1.3.2); "
                      "the r the paper used is not reported.")
-    if any(num["notes"].str.contains("used as SD")):
+    if any("used as SD" in r["notes"] for r in kept):
         notes.append("Some '±' values were printed without saying SD or SE; they are used as SDs.")
     return ForestAnalysis(spec, num, sub.overall, sub if spec.population == "all" else None,
                           method, reason, unit, unavailable_df, reported, "", tuple(notes))
