@@ -361,10 +361,12 @@ def _fit(yi, vi, labels, method, level, test, knha_floor, pi) -> MetaResult:
         yl, vl = yi.tolist(), vi.tolist()
         w0l = [1.0 / v for v in vl]
         sw0 = sum(w0l)
-        sw0_2 = sum(x * x for x in w0l)
+        # sum w^2 enters only as sw0^2 - sum w^2 = sum w (sw0 - w): that form has no cancellation
+        # when one weight dwarfs the others (plain subtraction gave 0 -> ZeroDivisionError).
+        den = sum(x * (sw0 - x) for x in w0l)
         mu0 = sum(a * b for a, b in zip(w0l, yl)) / sw0
         q = sum(a * (b - mu0) ** 2 for a, b in zip(w0l, yl))
-        tau2 = max(0.0, (q - q_df) / (sw0 - sw0_2 / sw0)) if method == "DL" and k > 1 else 0.0
+        tau2 = max(0.0, (q - q_df) * sw0 / den) if method == "DL" and k > 1 and den > 0 else 0.0
         if tau2 == 0.0:
             wl, sw, est = w0l, sw0, mu0
         else:
@@ -376,14 +378,14 @@ def _fit(yi, vi, labels, method, level, test, knha_floor, pi) -> MetaResult:
     else:
         w0 = 1.0 / vi
         sw0 = float(w0.sum())
-        sw0_2 = float(w0 @ w0)
+        den = float(w0 @ (sw0 - w0))          # = sw0^2 - sum w^2, without cancellation
         mu0 = float(w0 @ yi) / sw0
         d0 = yi - mu0
         q = float(w0 @ (d0 * d0))
         if method == "FE" or k < 2:
             tau2 = 0.0
         elif method == "DL":
-            tau2 = max(0.0, (q - q_df) / (sw0 - sw0_2 / sw0))
+            tau2 = max(0.0, (q - q_df) * sw0 / den) if den > 0 else 0.0
         else:
             tau2 = het.estimate_tau2(yi, vi, method)
         if tau2 == 0.0:
@@ -413,8 +415,8 @@ def _fit(yi, vi, labels, method, level, test, knha_floor, pi) -> MetaResult:
     stat = est / se if se > 0 else math.nan
     pi_low, pi_high = _prediction_interval(est, se, tau2, k, level, pi)
     # tau^2-based I^2 and H^2 with s^2 = (k-1) sum w / ((sum w)^2 - sum w^2) (Higgins & Thompson 2002, eq. 9)
-    if k >= 2:
-        s2 = q_df * sw0 / (sw0 * sw0 - sw0_2)
+    if k >= 2 and den > 0:
+        s2 = q_df * sw0 / den
         i2_tau = 100.0 * tau2 / (tau2 + s2) if tau2 > 0 else 0.0
         h2_tau = (tau2 + s2) / s2
     else:
