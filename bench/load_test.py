@@ -62,34 +62,37 @@ LOG_ERROR_PATTERNS = ("Traceback", "Uncaught app execution")
 # whether a script run started after it (Streamlit's stApp carries data-test-script-state).
 INIT_JS = """
 (() => {
-  const L = window.__lt = {click: 0, sawRun: false};
+  const L = window.__lt = {click: 0, sawRun: false, done: 0};
+  const check = () => {
+    if (!L.sawRun || L.done) return;
+    const app = document.querySelector('[data-testid="stApp"]');
+    if (!app || app.getAttribute('data-test-script-state') !== 'notRunning') return;
+    if (document.querySelector('[data-testid="stElementContainer"][data-stale="true"]')) return;
+    L.done = performance.now();
+  };
   document.addEventListener('pointerdown', (e) => {
-    if (e.isTrusted) { L.click = performance.now(); L.sawRun = false; }
+    if (e.isTrusted) { L.click = performance.now(); L.sawRun = false; L.done = 0; }
   }, true);
   new MutationObserver((muts) => {
     for (const m of muts) {
-      const v = m.target.getAttribute('data-test-script-state');
-      if (v === 'running' || v === 'rerunRequested') L.sawRun = true;
+      if (m.type === 'attributes' && m.attributeName === 'data-test-script-state') {
+        const v = m.target.getAttribute('data-test-script-state');
+        if (v === 'running' || v === 'rerunRequested') L.sawRun = true;
+      }
     }
-  }).observe(document, {subtree: true, attributes: true,
-                                         attributeFilter: ['data-test-script-state']});
+    check();
+  }).observe(document, {subtree: true, childList: true, attributes: true,
+                        attributeFilter: ['data-test-script-state', 'data-stale']});
 })();
 """
-# Resolves with the latency (ms) once the rerun triggered by the last click has finished.
-DONE_JS = """
-() => {
-  const L = window.__lt;
-  if (!L || !L.sawRun) return false;
-  const app = document.querySelector('[data-testid="stApp"]');
-  if (!app || app.getAttribute('data-test-script-state') !== 'notRunning') return false;
-  if (document.querySelector('[data-testid="stElementContainer"][data-stale="true"]')) return false;
-  return Math.max(performance.now() - L.click, 0.001);
-}
-"""
+# The latency (ms) of the last click, once the rerun it triggered has finished and no stale element
+# is left; the end time is taken in the page by the MutationObserver above (no polling error).
+DONE_JS = "() => (window.__lt && window.__lt.done) ? Math.max(window.__lt.done - window.__lt.click, 0.001) : false"
 STATE_JS = """
 () => ({sawRun: !!(window.__lt && window.__lt.sawRun),
         state: (document.querySelector('[data-testid="stApp"]') || {getAttribute: () => null})
                  .getAttribute('data-test-script-state'),
+        stale: document.querySelectorAll('[data-testid="stElementContainer"][data-stale="true"]').length,
         idle: !!document.querySelector('[data-testid="stApp"][data-test-script-state="notRunning"]')})
 """
 IDLE_JS = """
@@ -348,11 +351,11 @@ async def _session(browser, base_url: str, seconds: float, idx: int, seed: int, 
             if not clicked:
                 continue
             try:
-                handle = await page.wait_for_function(DONE_JS, timeout=30_000)
+                handle = await page.wait_for_function(DONE_JS, polling=100, timeout=30_000)
                 ms = await handle.json_value()
             except Exception:
                 state = await page.evaluate(STATE_JS)
-                if not state["sawRun"] and state["idle"]:
+                if not state["sawRun"] and state["idle"] and not state["stale"]:
                     # The click never reached a widget (e.g. a dropdown closed under it): no rerun was
                     # asked for, so there is nothing to time; counted apart, not as an app error.
                     stats.noop_clicks.append(f"session {idx}: {what}")
