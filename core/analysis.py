@@ -15,7 +15,7 @@ import pandas as pd
 
 from core import effect_sizes as es
 from core.conversions import canonical_unit, to_mean_sd
-from core.dataset import OUTCOMES, Dataset
+from core.dataset import OUTCOMES, REPORTED_COLUMNS, Dataset
 from core.pooling import MetaResult, meta_analysis
 from core.subgroups import SubgroupResult, subgroup_analysis
 
@@ -46,6 +46,13 @@ COMPARISON_LABELS = {"vs_control": "MSC vs control (end of follow-up)",
                      "pre_post": "MSC after vs before treatment"}
 # Lower is better for glycaemia and insulin dose; higher is better for C-peptide.
 LOWER_IS_BETTER = {"hba1c": True, "fbg": True, "pbg": True, "fcp": False, "insulin": True}
+
+
+UNAVAILABLE_COLUMNS = ("study_id", "label", "dm_type", "design_class", "id_confidence", "year", "reason")
+ROW_COLUMNS = ["study_id", "label", "dm_type", "design_class", "id_confidence", "year", "n1", "m1", "sd1", "n2", "m2",
+               "sd2", "unit", "timepoint", "timepoint_label", "notes", "source_url", "yi", "vi", "ci_low", "ci_high",
+               "weight_pct"]
+REPORTED_VIEW_COLUMNS = list(REPORTED_COLUMNS) + ["same_timepoint"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,33 +103,52 @@ class ForestAnalysis:
 
     ``rows``: one row per contributing study (arm-level numbers as used, effect, CI, weight %).
     ``pooled``: the overall :class:`MetaResult` (None when k = 0); ``subgroups``: the
-    :class:`SubgroupResult` when both diabetes types contribute; ``unavailable``: the studies
+    :class:`SubgroupResult` when both diabetes types are shown; ``unavailable``: the studies
     in scope that could not contribute, with the reason; ``reported``: the paper's own pooled
     results for this choice; ``message``: a plain sentence when nothing can be pooled.
+
+    The three tables are kept as records and turned into DataFrames on first access, so that
+    code that needs only the statistics (benchmarks, robustness grids) does not pay for them.
     """
 
     spec: AnalysisSpec
-    rows: pd.DataFrame
+    row_records: tuple
     pooled: MetaResult | None
     subgroups: SubgroupResult | None
     method: str
     model_reason: str
     unit: str
-    unavailable: pd.DataFrame
-    reported: pd.DataFrame
+    unavailable_records: tuple
+    reported_records: tuple
     message: str = ""
     notes: tuple = field(default_factory=tuple)
+    _frames: dict = field(default_factory=dict, repr=False, compare=False)
+
+    def _frame(self, name: str, records: tuple, columns) -> pd.DataFrame:
+        if name not in self._frames:
+            self._frames[name] = pd.DataFrame(list(records), columns=columns)
+        return self._frames[name]
+
+    @property
+    def rows(self) -> pd.DataFrame:
+        return self._frame("rows", self.row_records, ROW_COLUMNS)
+
+    @property
+    def unavailable(self) -> pd.DataFrame:
+        return self._frame("unavailable", self.unavailable_records, list(UNAVAILABLE_COLUMNS))
+
+    @property
+    def reported(self) -> pd.DataFrame:
+        return self._frame("reported", self.reported_records, REPORTED_VIEW_COLUMNS)
 
     @property
     def k(self) -> int:
-        return len(self.rows)
+        return len(self.row_records)
 
     @property
     def participants(self) -> int:
-        if self.rows.empty:
-            return 0
-        n2 = self.rows["n2"] if self.spec.comparison == "vs_control" else 0
-        return int((self.rows["n1"] + n2).sum())
+        both = self.spec.comparison == "vs_control"
+        return int(sum(r["n1"] + (r["n2"] if both else 0) for r in self.row_records))
 
     @property
     def lower_is_better(self) -> bool:
@@ -234,7 +260,6 @@ def _computable(numbers: list[dict], spec: AnalysisSpec):
     return kept, (_effects(arrays(kept), spec) if kept else None), refused
 
 
-UNAVAILABLE_COLUMNS = ("study_id", "label", "dm_type", "design_class", "id_confidence", "year", "reason")
 
 
 def _in_scope(s: dict, spec: AnalysisSpec) -> bool:
@@ -269,16 +294,20 @@ def choose_model(spec: AnalysisSpec, yi, vi) -> tuple[str, str]:
     return "FE", f"Auto: fixed effect, because {why} does not meet the paper's rule (I² > 50% and P(Q) < 0.10)."
 
 
+def _reported_records(dataset: Dataset, spec: AnalysisSpec) -> tuple:
+    return tuple(dict(r, same_timepoint=r["timepoint"] == spec.timepoint) for r in dataset.index().reported
+                 if r["outcome"] == spec.outcome and r["comparison"] == spec.comparison
+                 and (spec.population == "all" or r["population"] == spec.population))
+
+
 def reported_for(dataset: Dataset, spec: AnalysisSpec) -> pd.DataFrame:
     """The paper's reported pooled results for this outcome, comparison and population.
 
     Rows at every time point are returned; ``same_timepoint`` marks those at the chosen one,
     so a page can point to the time point at which the paper reports a result.
     """
-    recs = [dict(r, same_timepoint=r["timepoint"] == spec.timepoint) for r in dataset.index().reported
-            if r["outcome"] == spec.outcome and r["comparison"] == spec.comparison
-            and (spec.population == "all" or r["population"] == spec.population)]
-    return pd.DataFrame(recs, columns=list(dataset.reported.columns) + ["same_timepoint"])
+    return pd.DataFrame(list(_reported_records(dataset, spec)),
+                        columns=list(dataset.reported.columns) + ["same_timepoint"])
 
 
 def analyse(dataset: Dataset, spec: AnalysisSpec) -> ForestAnalysis:
@@ -315,24 +344,22 @@ def analyse(dataset: Dataset, spec: AnalysisSpec) -> ForestAnalysis:
                                    {"reason": f"reported in {r['unit']}, which cannot be pooled with {unit} as a "
                                               "mean difference; choose SMD to include it"})
         numbers = [r for r in numbers if r["unit"] == unit]
-    reported = reported_for(dataset, spec)
+    reported = _reported_records(dataset, spec)
     numbers.sort(key=lambda r: (r["dm_type"], r["year"] if np.isfinite(r["year"]) else np.inf, r["label"]))
     kept, eff, refused = _computable(numbers, spec) if numbers else ([], None, [])
-    unavailable_df = pd.DataFrame(unavailable + refused, columns=list(UNAVAILABLE_COLUMNS))
+    unavailable = tuple(unavailable + refused)
     if not kept:
         msg = ("No study in the current selection has usable numbers for this outcome and comparison, so nothing "
                "can be recomputed." if not numbers else
                "No study in the current selection has numbers from which this effect can be computed.")
-        return ForestAnalysis(spec, pd.DataFrame(numbers), None, None, "", "", unit, unavailable_df, reported, msg,
-                              tuple(notes))
+        return ForestAnalysis(spec, (), None, None, "", "", unit, unavailable, reported, msg, tuple(notes))
     method, reason = choose_model(spec, eff.yi, eff.vi)
     labels = [r["label"] for r in kept]
     groups = np.array([r["dm_type"] for r in kept], dtype=object)
     sub = subgroup_analysis(eff.yi, eff.vi, groups, method=method, level=spec.level, labels=labels, test=spec.test)
-    num = pd.DataFrame(kept)
-    num["yi"], num["vi"] = eff.yi, eff.vi
-    num["ci_low"], num["ci_high"] = eff.ci_low, eff.ci_high
-    num["weight_pct"] = sub.overall.weights
+    rows = tuple(dict(r, yi=y, vi=v, ci_low=lo, ci_high=hi, weight_pct=w) for r, y, v, lo, hi, w in
+                 zip(kept, eff.yi.tolist(), eff.vi.tolist(), eff.ci_low.tolist(), eff.ci_high.tolist(),
+                     sub.overall.weights.tolist()))
     if spec.comparison == "pre_post" and spec.prepost == "independent":
         notes.append("Pre-post effects treat after and before as two independent groups (RevMan two-arm entry); "
                      "this ignores the within-patient correlation and overstates the variance.")
@@ -341,8 +368,8 @@ def analyse(dataset: Dataset, spec: AnalysisSpec) -> ForestAnalysis:
                      "the r the paper used is not reported.")
     if any("used as SD" in r["notes"] for r in kept):
         notes.append("Some '±' values were printed without saying SD or SE; they are used as SDs.")
-    return ForestAnalysis(spec, num, sub.overall, sub if spec.population == "all" else None,
-                          method, reason, unit, unavailable_df, reported, "", tuple(notes))
+    return ForestAnalysis(spec, rows, sub.overall, sub if spec.population == "all" else None,
+                          method, reason, unit, unavailable, reported, "", tuple(notes))
 
 
 def with_changes(spec: AnalysisSpec, **changes) -> AnalysisSpec:
@@ -423,6 +450,4 @@ def _differs_reason(a: ForestAnalysis, reported: pd.Series, res: MetaResult) -> 
 
 def empty_analysis(dataset: Dataset, spec: AnalysisSpec, message: str) -> ForestAnalysis:
     """A result with nothing pooled and ``message`` saying why (for pages to show instead of a traceback)."""
-    cols = ["study_id", "label", "dm_type", "design_class", "id_confidence", "year", "reason"]
-    return ForestAnalysis(spec, pd.DataFrame(), None, None, "", "", "", pd.DataFrame(columns=cols),
-                          reported_for(dataset, spec), message)
+    return ForestAnalysis(spec, (), None, None, "", "", "", (), _reported_records(dataset, spec), message)

@@ -43,7 +43,10 @@ def _z_crit(level: float) -> float:
 
 
 @lru_cache(maxsize=1024)
+@lru_cache(maxsize=4096)
 def _t_crit(level: float, df: float) -> float:
+    """Two-sided critical value; cached because scipy's t quantile is an iterative inverse
+    (~0.2 ms) and the same (level, df) pairs recur across subgroups, variants and reruns."""
     if not df > 0:
         return float("nan")
     if math.isinf(df):
