@@ -11,7 +11,7 @@ from core.labels import favours_labels, fmt_num
 from core.robustness import comparison_frame, comparison_table, describe_changes, variant_from_analysis
 from ui import state as S
 from ui.cache import run_analysis
-from ui.cache_sensitivity import available, cached_figure, run_cumulative, run_leave_one_out, run_robustness
+from ui.cache_sensitivity import cached_figure, run_cumulative, run_leave_one_out, run_robustness
 from ui.components import page_header, settings_line, show_figure
 from ui.data import current_dataset
 
@@ -156,10 +156,7 @@ else:
 
 # ---------------------------------------------------------------- LOO and cumulative
 st.header("Leave-one-out and cumulative meta-analysis")
-if not available("sensitivity", "leave_one_out", "cumulative"):
-    st.info("Leave-one-out and cumulative forests are not available yet (core.sensitivity is being written).",
-            icon=":material/hourglass:")
-elif main.k < 2:
+if main.k < 2:
     st.write(f"Only {main.k} study contributes, so there is nothing to leave out or accumulate.")
 else:
     st.caption(f"These refits keep the main analysis's model ({main.method}) for every subset; the robustness "

@@ -2,12 +2,10 @@
 
 Caching lives here, never in ``core``.  Keys are the dataset's content fingerprint and the
 spec's repr (both hashable); the objects themselves are passed unhashed (leading underscore).
-Statistics that another engineer is still writing (core.sensitivity, core.bias) are imported
-lazily: until they exist, :func:`available` says so and pages show a plain notice.
+core.sensitivity, core.trajectory and core.bias are imported inside the wrappers, so a page
+imports only what it uses.
 """
 from __future__ import annotations
-
-import importlib
 
 import numpy as np
 import streamlit as st
@@ -25,15 +23,6 @@ def _ds() -> tuple[Dataset, str]:
         key = (ds, dataset_key(ds))
         st.session_state["_ds_key_cache"] = key
     return ds, key[1]
-
-
-def available(module: str, *names: str) -> bool:
-    """Whether ``core.<module>`` exists and defines every one of ``names``."""
-    try:
-        mod = importlib.import_module(f"core.{module}")
-    except ImportError:
-        return False
-    return all(hasattr(mod, n) for n in names)
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
