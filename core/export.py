@@ -400,15 +400,30 @@ def neutralise_cell(value):
     return value
 
 
+def _infinite_as_text(v):
+    """+/-inf written as the text 'inf' / '-inf' (then neutralised): spreadsheets have no infinity,
+    and the CSV text '-inf' would start with '-'."""
+    if isinstance(v, (float, np.floating)) and np.isinf(v):
+        return "inf" if v > 0 else "-inf"
+    return v
+
+
 def neutralise_frame(df: pd.DataFrame) -> pd.DataFrame:
-    """A copy of ``df`` with text cells (and column names) neutralised; numeric columns untouched."""
+    """A copy of ``df`` with text cells (and column names) neutralised; finite numbers untouched.
+
+    A numeric column that holds +/-inf becomes text in those cells ('inf', "'-inf")."""
     out = df.copy()
     for col in out.columns:
         s = out[col]
-        if pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
+        if pd.api.types.is_bool_dtype(s):
+            continue
+        if pd.api.types.is_numeric_dtype(s):
+            inf = np.isinf(s.to_numpy(dtype=float, na_value=np.nan))
+            if inf.any():
+                out[col] = s.astype(object).where(~inf, s.astype(object).map(_infinite_as_text).map(neutralise_cell))
             continue
         out[col] = s.map(lambda v: "; ".join(map(str, v)) if isinstance(v, (list, tuple)) else v) \
-            .map(neutralise_cell).astype(object)
+            .map(_infinite_as_text).map(neutralise_cell).astype(object)
     out.columns = [neutralise_cell(str(c)) for c in out.columns]
     return out
 

@@ -179,6 +179,14 @@ def test_xlsx_survives_control_characters():
     assert ws["A2"].value == "a\ufffdb\ufffdc" and ws["A3"].value == "'=x\ufffd" and ws["B3"].value == -2.0
 
 
+def test_infinite_numbers_are_written_as_safe_text():
+    df = pd.DataFrame({"num": [1.5, -np.inf, np.inf], "obj": pd.Series([-np.inf, "x", 2.0], dtype=object)})
+    rows = list(csv.reader(io.StringIO(ex.to_csv_bytes(df).decode("utf-8-sig"))))
+    assert rows[1:] == [["1.5", "'-inf"], ["'-inf", "x"], ["inf", "2.0"]]
+    ws = openpyxl.load_workbook(io.BytesIO(ex.to_xlsx_bytes(df))).active
+    assert ws["A2"].value == 1.5 and ws["A3"].value == "'-inf" and ws["A4"].value == "inf"
+
+
 def test_neutralise_cell_rules():
     assert ex.neutralise_cell(-3.2) == -3.2
     assert ex.neutralise_cell(None) is None
