@@ -58,6 +58,13 @@ def test_upload_errors_kept_then_valid_upload_used_everywhere(page, streamlit_se
     wait_app_idle(page)
     uploader = page.get_by_test_id("stFileUploaderDropzoneInput")
 
+    garbage = tmp_path / "garbage.csv"
+    garbage.write_bytes(bytes(range(128, 256)) * 8)          # not UTF-8 text
+    uploader.set_input_files(str(garbage))
+    page.get_by_text("The uploaded file could not be read, so nothing changed").wait_for(timeout=30_000)
+    wait_app_idle(page)
+    assert page.get_by_text("Dataset: shipped dataset", exact=False).count() >= 1   # (the problem table is a canvas)
+
     shipped = (DATA_DIR / "outcomes.csv").read_text(encoding="utf-8").splitlines()
     header = shipped[0].split(",")
     bad_lines = [shipped[0]]
