@@ -274,9 +274,16 @@ def build_dataset(outcomes: pd.DataFrame, base: Dataset, *, studies: pd.DataFram
                    name=label)
 
 
-def parse_upload(data: bytes, filename: str, base: Dataset, *, name: str | None = None) -> Dataset:
-    """:func:`read_upload` then :func:`build_dataset`: an uploaded file to a validated Dataset."""
+def parse_upload(data: bytes, filename: str, base: Dataset | None = None, *, name: str | None = None) -> Dataset:
+    """:func:`read_upload` then :func:`build_dataset`: an uploaded file to a validated Dataset.
+
+    ``base`` supplies the studies, events, gaps and reported results (default: the shipped data).
+    """
     tables = read_upload(data, filename)
+    if base is None:
+        from core.dataset import load_dataset
+
+        base = load_dataset()
     kind = "CSV" if str(filename).lower().endswith(".csv") else "XLSX"
     return build_dataset(tables.outcomes, base, studies=tables.studies, name=name, kind=f"{kind} upload")
 
