@@ -122,7 +122,7 @@ class ForestAnalysis:
     reported_records: tuple
     message: str = ""
     notes: tuple = field(default_factory=tuple)
-    _frames: dict = field(default_factory=dict, repr=False, compare=False)
+    _frames: dict = field(default_factory=dict, repr=False, compare=False, init=False)
 
     def _frame(self, name: str, records: tuple, columns) -> pd.DataFrame:
         if name not in self._frames:

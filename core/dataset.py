@@ -52,7 +52,7 @@ class Dataset:
     reported: pd.DataFrame
     name: str = "shipped dataset (Li et al. 2021 + extraction)"
     # Lazily built plain-Python index (see :meth:`index`); not part of equality or repr.
-    _cache: dict = field(default_factory=dict, repr=False, compare=False)
+    _cache: dict = field(default_factory=dict, repr=False, compare=False, init=False)
 
     def index(self) -> "EvidenceIndex":
         """The tables as plain records, grouped for fast selection (built once per dataset).
