@@ -7,11 +7,16 @@ the two pages.  It reports
 
 * errors: ``stException`` elements and ``pageerror`` events in the pages, interactions that
   never finished, and ``Traceback`` / ``Uncaught app execution`` lines in the server log;
-* interaction latency: from the trusted ``pointerdown`` of the click (browser clock) until
-  the rerun it triggered has finished and no stale element is left on the page (the figure
-  redrawn), p50 / p95 / max;
+* interaction latency, measured in the page (browser clock): from the trusted ``pointerdown``
+  of the click, through the widget's rerun request and the server's ``script_finished``
+  message, until the page is rendered with no stale element left (the figure redrawn);
+  p50 / p95 / max, by page and kind of widget;
 * the server's resident memory (``VmRSS`` from ``/proc/<pid>/status``, the server and its
-  child processes) sampled every 0.5 s, and its slope per interaction after warm-up.
+  child processes) sampled every 0.5 s, and its slope per interaction after warm-up; the
+  server's CPU time per interaction; the load generator's own CPU time (same machine).
+
+All sessions first open the app (``--load-concurrency`` at a time), then all click together
+for ``--seconds``, pausing ``--think-min``..``--think-max`` seconds between clicks.
 
 Bounded and local only: the server binds 127.0.0.1, at most ``MAX_SESSIONS`` sessions and
 ``MAX_SECONDS`` seconds, and the whole run stops itself after a hard deadline.
@@ -62,34 +67,60 @@ LOG_ERROR_PATTERNS = ("Traceback", "Uncaught app execution")
 # whether a script run started after it (Streamlit's stApp carries data-test-script-state).
 INIT_JS = """
 (() => {
-  const L = window.__lt = {click: 0, sawRun: false, done: 0};
-  const check = () => {
-    if (!L.sawRun || L.done) return;
+  // Timing of one click: pointerdown -> the widget's rerun request (WebSocket send) -> the server's
+  // ForwardMsg.script_finished (field 6; 0 = finished, 3 = fragment finished; 2 = stopped early for
+  // a rerun, so keep waiting) -> the page rendered with no stale element left.  Reading the message
+  // itself keeps the timing right when React batches the "running"/"notRunning" renders (CPU
+  // starvation), where the data-test-script-state attribute never changes.
+  const L = window.__lt = {click: 0, sent: false, finished: false, done: 0};
+  const idle = () => {
     const app = document.querySelector('[data-testid="stApp"]');
-    if (!app || app.getAttribute('data-test-script-state') !== 'notRunning') return;
-    if (document.querySelector('[data-testid="stElementContainer"][data-stale="true"]')) return;
-    L.done = performance.now();
+    return !!app && app.getAttribute('data-test-script-state') === 'notRunning'
+      && !document.querySelector('[data-testid="stElementContainer"][data-stale="true"]');
+  };
+  const check = () => {
+    if (!L.finished || L.done) return;
+    if (idle()) { L.done = performance.now(); return; }
+    requestAnimationFrame(check);
+  };
+  const scriptFinished = (buf) => {         // top-level protobuf fields of a ForwardMsg
+    const b = new Uint8Array(buf); let i = 0;
+    const varint = () => { let x = 0, s = 1, c; do { c = b[i++]; x += (c & 127) * s; s *= 128; } while (c & 128 && i < b.length); return x; };
+    while (i < b.length) {
+      const key = varint(), field = Math.floor(key / 8), wire = key & 7;
+      if (wire === 0) { const v = varint(); if (field === 6) return v; }
+      else if (wire === 2) { const n = varint(); i += n; }   // not `i += varint()`: i is read first
+      else if (wire === 1) { i += 8; } else if (wire === 5) { i += 4; } else return null;
+    }
+    return null;
+  };
+  const onMessage = (ev) => {
+    if (!L.sent || L.finished) return;
+    const handle = (buf) => {
+      const v = scriptFinished(buf);
+      if (v === 0 || v === 1 || v === 3) { L.finished = true; check(); }
+    };
+    if (ev.data instanceof ArrayBuffer) handle(ev.data);
+    else if (ev.data instanceof Blob) ev.data.arrayBuffer().then(handle);
   };
   document.addEventListener('pointerdown', (e) => {
-    if (e.isTrusted) { L.click = performance.now(); L.sawRun = false; L.done = 0; }
+    if (e.isTrusted) Object.assign(L, {click: performance.now(), sent: false, finished: false, done: 0});
   }, true);
-  new MutationObserver((muts) => {
-    for (const m of muts) {
-      if (m.type === 'attributes' && m.attributeName === 'data-test-script-state') {
-        const v = m.target.getAttribute('data-test-script-state');
-        if (v === 'running' || v === 'rerunRequested') L.sawRun = true;
-      }
-    }
-    check();
-  }).observe(document, {subtree: true, childList: true, attributes: true,
-                        attributeFilter: ['data-test-script-state', 'data-stale']});
+  const send = WebSocket.prototype.send;
+  WebSocket.prototype.send = function (data) {
+    if (L.click && !L.done && !L.finished) L.sent = true;
+    if (!this.__ltHooked) { this.__ltHooked = true; this.addEventListener('message', onMessage); }
+    return send.call(this, data);
+  };
+  new MutationObserver(check).observe(document, {subtree: true, childList: true, attributes: true,
+                                                 attributeFilter: ['data-test-script-state', 'data-stale']});
 })();
 """
 # The latency (ms) of the last click, once the rerun it triggered has finished and no stale element
 # is left; the end time is taken in the page by the MutationObserver above (no polling error).
 DONE_JS = "() => (window.__lt && window.__lt.done) ? Math.max(window.__lt.done - window.__lt.click, 0.001) : false"
 STATE_JS = """
-() => ({sawRun: !!(window.__lt && window.__lt.sawRun),
+() => ({sawRun: !!(window.__lt && window.__lt.sent), finished: !!(window.__lt && window.__lt.finished),
         state: (document.querySelector('[data-testid="stApp"]') || {getAttribute: () => null})
                  .getAttribute('data-test-script-state'),
         stale: document.querySelectorAll('[data-testid="stElementContainer"][data-stale="true"]').length,
