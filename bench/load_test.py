@@ -98,7 +98,7 @@ INIT_JS = """
     if (!L.sent || L.finished) return;
     const handle = (buf) => {
       const v = scriptFinished(buf);
-      if (v === 0 || v === 1 || v === 3) { L.finished = true; check(); }
+      if (v === 0 || v === 1 || v === 3) { L.finished = true; L.fin = performance.now(); check(); }
     };
     if (ev.data instanceof ArrayBuffer) handle(ev.data);
     else if (ev.data instanceof Blob) ev.data.arrayBuffer().then(handle);
@@ -118,7 +118,8 @@ INIT_JS = """
 """
 # The latency (ms) of the last click, once the rerun it triggered has finished and no stale element
 # is left; the end time is taken in the page by the MutationObserver above (no polling error).
-DONE_JS = "() => (window.__lt && window.__lt.done) ? Math.max(window.__lt.done - window.__lt.click, 0.001) : false"
+DONE_JS = ("() => (window.__lt && window.__lt.done) ? [Math.max(window.__lt.done - window.__lt.click, 0.001), "
+           "window.__lt.fin - window.__lt.click] : false")
 STATE_JS = """
 () => ({sawRun: !!(window.__lt && window.__lt.sent), finished: !!(window.__lt && window.__lt.finished),
         state: (document.querySelector('[data-testid="stApp"]') || {getAttribute: () => null})
@@ -284,6 +285,7 @@ class SessionStats:
     console_errors: list = field(default_factory=list)
     outbound: set = field(default_factory=set)   # non-loopback URLs the page asked for (blocked)
     noop_clicks: list = field(default_factory=list)  # clicks that started no rerun (not timed)
+    server_part_ms: list = field(default_factory=list)  # click -> script_finished received
     interactions: int = 0
     pages: set = field(default_factory=set)
 
@@ -393,7 +395,9 @@ async def _session(browser, base_url: str, seconds: float, idx: int, seed: int, 
                 else:
                     stats.errors.append(f"session {idx}: {what} still not finished after 30 s ({state})")
                 continue
+            ms, server_ms = ms
             stats.latencies_ms.append((f"{where}:{what.split(':')[0]}", float(ms)))
+            stats.server_part_ms.append(float(server_ms))
             stats.interactions += 1
             counter[0] += 1
             stats.pages.add("sensitivity" if "/sensitivity" in page.url else "forest")
@@ -441,6 +445,7 @@ class LoadResult:
     noop_clicks: list           # clicks that never started a rerun (the widget did not receive them)
     latency_ms: dict            # p50, p95, max, n (all interactions)
     latency_by_kind: dict       # kind -> p50, p95, n
+    server_part_ms: dict        # click -> script_finished arrives in the page: p50, p95
     load_s: dict                # first page load: p50, max
     rss_mb: dict                # start, after warm-up, end, max
     rss_slope_kb_per_interaction: float
@@ -539,6 +544,8 @@ def run_load(sessions: int = 3, seconds: float = 15.0, *, think: tuple = (1.0, 3
         noop_clicks=[e for s in stats for e in s.noop_clicks],
         latency_ms={"p50": _pct(lat, 50), "p95": _pct(lat, 95), "max": max(lat, default=float("nan")),
                     "n": len(lat)},
+        server_part_ms={"p50": _pct([x for s in stats for x in s.server_part_ms], 50),
+                        "p95": _pct([x for s in stats for x in s.server_part_ms], 95)},
         latency_by_kind={k: {"p50": _pct(v, 50), "p95": _pct(v, 95), "n": len(v)} for k, v in sorted(kinds.items())},
         load_s={"p50": _pct(loads, 50), "max": max(loads, default=float("nan")), "n": len(loads)},
         rss_mb={"start": rss[0] / 1024 if rss else float("nan"), "after_warmup": warm[2] / 1024,
@@ -558,6 +565,8 @@ def report(r: LoadResult) -> str:
         f"latency click -> redrawn (ms): p50 {r.latency_ms['p50']:.0f}, p95 {r.latency_ms['p95']:.0f}, "
         f"max {r.latency_ms['max']:.0f} (n = {r.latency_ms['n']})",
     ]
+    lines.append(f"  of which click -> script_finished arrives in the page (server + queue): p50 {r.server_part_ms['p50']:.0f}, "
+                 f"p95 {r.server_part_ms['p95']:.0f} (the rest is the browser rendering)")
     for kind, v in r.latency_by_kind.items():
         lines.append(f"  {kind:22s} p50 {v['p50']:.0f} ms, p95 {v['p95']:.0f} ms (n = {v['n']})")
     lines += [
