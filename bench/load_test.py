@@ -565,8 +565,8 @@ def report(r: LoadResult) -> str:
         f"latency click -> redrawn (ms): p50 {r.latency_ms['p50']:.0f}, p95 {r.latency_ms['p95']:.0f}, "
         f"max {r.latency_ms['max']:.0f} (n = {r.latency_ms['n']})",
     ]
-    lines.append(f"  of which click -> script_finished arrives in the page (server + queue): p50 {r.server_part_ms['p50']:.0f}, "
-                 f"p95 {r.server_part_ms['p95']:.0f} (the rest is the browser rendering)")
+    lines.append(f"  of which click -> script_finished arrives in the page (server + queue): "
+                 f"p50 {r.server_part_ms['p50']:.0f}, p95 {r.server_part_ms['p95']:.0f} (the rest: rendering)")
     for kind, v in r.latency_by_kind.items():
         lines.append(f"  {kind:22s} p50 {v['p50']:.0f} ms, p95 {v['p95']:.0f} ms (n = {v['n']})")
     lines += [
