@@ -120,11 +120,14 @@ def parse_number(value, *, what: str = "value") -> Printed | None:
             return None
     try:
         num = float(text)
-        hw = _decimal_half_width(text)
-    except (ValueError, InvalidOperation):
+    except ValueError:
         raise ValueError(f"{what} must be a number; got {value!r}") from None
-    if not math.isfinite(num):
+    if not math.isfinite(num):     # also "1e400", which overflows to inf
         raise ValueError(f"{what} must be a finite number; got {value!r}")
+    try:
+        hw = _decimal_half_width(text)
+    except (InvalidOperation, OverflowError):
+        raise ValueError(f"{what} must be a number printed with a sensible precision; got {value!r}") from None
     return Printed(str(value), num, num - hw, num + hw)
 
 
