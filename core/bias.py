@@ -160,6 +160,10 @@ def egger_test(result: MetaResult, *, form: str = "classical") -> EggerResult:
     if k < 3:
         raise ValueError(f"Egger's test needs k >= 3 studies; got k = {k}")
     sei = np.sqrt(res.vi)
+    if np.ptp(sei) <= 1e-12 * float(np.max(sei)):
+        # Every study has the same precision: the regression's two columns are collinear and
+        # the intercept (the small-study effect) is not identifiable.
+        raise ValueError("Egger's test needs studies of differing precision; all standard errors are equal")
     if form == "classical":
         X = np.column_stack([np.ones(k), 1.0 / sei])
         z = res.yi / sei

@@ -109,3 +109,12 @@ def test_trim_and_fill_maxiter_is_a_value_error():
     keep = ~np.isin(np.arange(15), [10, 12, 14])
     with pytest.raises(ValueError, match=r"did not converge in 1 iterations"):
         bias.trim_and_fill(meta_analysis(y[keep], v[keep]), maxiter=1)
+
+
+def test_egger_refuses_studies_of_equal_precision():
+    # All SEs equal: the regression on 1/SE is collinear with the intercept, so the test is
+    # undefined (no RuntimeWarning from a negative variance, a clear message instead).
+    from core.pooling import meta_analysis
+    res = meta_analysis([0.1, 0.3, -0.2, 0.5], [0.04] * 4)
+    with pytest.raises(ValueError, match="differing precision"):
+        egger_test(res)
