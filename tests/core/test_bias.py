@@ -117,4 +117,4 @@ def test_egger_refuses_studies_of_equal_precision():
     from core.pooling import meta_analysis
     res = meta_analysis([0.1, 0.3, -0.2, 0.5], [0.04] * 4)
     with pytest.raises(ValueError, match="differing precision"):
-        egger_test(res)
+        bias.egger_test(res)
