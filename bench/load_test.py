@@ -34,7 +34,6 @@ import concurrent.futures
 import json
 import os
 import random
-import re
 import signal
 import socket
 import subprocess
@@ -85,7 +84,11 @@ INIT_JS = """
   };
   const scriptFinished = (buf) => {         // top-level protobuf fields of a ForwardMsg
     const b = new Uint8Array(buf); let i = 0;
-    const varint = () => { let x = 0, s = 1, c; do { c = b[i++]; x += (c & 127) * s; s *= 128; } while (c & 128 && i < b.length); return x; };
+    const varint = () => {
+      let x = 0, s = 1, c;
+      do { c = b[i++]; x += (c & 127) * s; s *= 128; } while (c & 128 && i < b.length);
+      return x;
+    };
     while (i < b.length) {
       const key = varint(), field = Math.floor(key / 8), wire = key & 7;
       if (wire === 0) { const v = varint(); if (field === 6) return v; }

@@ -16,7 +16,6 @@ import json
 from pathlib import Path
 
 import pandas as pd
-import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
