@@ -413,7 +413,7 @@ async def _session(browser, base_url: str, seconds: float, idx: int, seed: int, 
             await page.wait_for_function(IDLE_JS, timeout=LOAD_TIMEOUT_S * 1000)
             stats.load_s = time.monotonic() - t
         sidebar = page.get_by_test_id("stSidebar")
-        await sidebar.get_by_text("Model details and sensitivity").click()   # expander: no rerun
+        await sidebar.get_by_text("Model details and sensitivity").click(timeout=30_000)   # expander: no rerun
         has_sens = has_sens_file and await page.get_by_test_id("stSidebarNav").get_by_role(
             "link", name="Sensitivity").count() > 0
         start.ready()
