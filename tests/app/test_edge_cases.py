@@ -186,7 +186,12 @@ def test_n_of_one_per_arm_never_reaches_the_page_as_an_exception():
     rows = (two_arm_study("One2010", "hba1c", 7, 1, 8, 1, n=1)
             + two_arm_study("One2011", "hba1c", 7, 1, 8, 1, n=1))
     at = open_app(make_dataset(studies, rows, name="n = 1"), comparison="vs_control")
+    assert metrics(at)["Studies · participants"] == "2 · 4"      # MD works with n = 1 per arm
     set_widget(at, "measure", "SMD")              # an SMD needs n1 + n2 >= 3
     assert not at.exception, [e.message for e in at.exception]
-    assert at.warning
+    assert any("No study in the current selection has numbers from which this effect can be computed" in w.value
+               for w in at.warning), [w.value for w in at.warning]
+    unusable = next(d.value for d in at.dataframe if "Why not in this plot" in d.value.columns)
+    assert unusable["Why not in this plot"].str.contains("an SMD needs n1 \\+ n2 >= 3").all()
+    assert not at.get("plotly_chart")
     on_every_page(at)
