@@ -3,10 +3,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.figures import forest_figure
 from core.labels import fmt_ci, fmt_num, fmt_p
 from core.analysis import reported_vs_recomputed
-from ui.cache import run_analysis
+from ui.cache import forest_for, run_analysis
 from ui.export import analysis_downloads
 from ui.components import page_header, settings_line, show_figure
 
@@ -27,7 +26,7 @@ else:
     c3.metric("P (overall effect)", fmt_p(res.pvalue).removeprefix("P ").removeprefix("= "))
     c4.metric("Studies · participants", f"{a.k} · {a.participants}",
               help="Participants: both arms for MSC vs control; the MSC arm for pre-post.")
-    show_figure(forest_figure(a, show_pi=st.session_state.get("pi", False)), key="forest_chart",
+    show_figure(forest_for(a, show_pi=st.session_state.get("pi", False)), key="forest_chart",
                 filename=f"forest_{spec.outcome}_{spec.comparison}_{spec.population}")
     for note in a.notes:
         st.caption(note)

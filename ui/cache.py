@@ -5,6 +5,7 @@ import streamlit as st
 
 from core.analysis import AnalysisSpec, ForestAnalysis, analyse, empty_analysis
 from core.dataset import Dataset
+from core.figures import forest_figure
 from ui.data import current_dataset, dataset_key
 
 
@@ -26,3 +27,16 @@ def run_analysis(spec: AnalysisSpec, dataset: Dataset | None = None) -> ForestAn
         key = (ds, dataset_key(ds))
         st.session_state["_ds_key_cache"] = key
     return _analysis(key[1], repr(spec), ds, spec)
+
+
+@st.cache_resource(max_entries=256, show_spinner=False)
+def _forest(ds_key: str, spec_key: str, show_pi: bool, _analysis: ForestAnalysis):
+    return forest_figure(_analysis, show_pi=show_pi)
+
+
+def forest_for(a: ForestAnalysis, *, show_pi: bool = False):
+    """The forest figure of ``a``, built once per (dataset, choices, PI) and reused on reruns
+    (building and validating ~150 plotly annotations costs ~40 ms).  Callers must not mutate it."""
+    key = st.session_state.get("_ds_key_cache")
+    ds_key = key[1] if key else ""
+    return _forest(ds_key, repr(a.spec), bool(show_pi), a)
