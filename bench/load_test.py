@@ -588,9 +588,11 @@ def run_load(sessions: int = 3, seconds: float = 15.0, *, think: tuple = (1.0, 3
                 timeout=hard_limit))
             stats = fut.result(timeout=hard_limit + 30)
     finally:
-        cpu1 = cpu_seconds(proc.pid)
-        sampler.stop()
-        stop_server(proc)
+        try:
+            cpu1 = cpu_seconds(proc.pid)
+            sampler.stop()
+        finally:
+            stop_server(proc)          # whatever happened above, never leave the server running
     lat = [ms for s in stats for _, ms in s.latencies_ms]
     kinds: dict[str, list] = {}
     for s in stats:
