@@ -10,7 +10,7 @@ import pytest
 from core.events import proportion, proportions_table, wilson_interval
 
 ROOT = Path(__file__).resolve().parents[2]
-PAPER = (Path("/work/shared/seed/li2021_msc_diabetes_meta_analysis.txt"))
+PAPER = ROOT.parent / "shared" / "seed" / "li2021_msc_diabetes_meta_analysis.txt"   # seed copy beside the checkout
 
 
 # Newcombe RG. Stat Med 1998;17:857-872: the four illustrative examples (81/263, 15/148, 0/20,

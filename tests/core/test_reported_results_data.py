@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-PAPER = Path("/work/shared/seed/li2021_msc_diabetes_meta_analysis.txt")
+PAPER = ROOT.parent / "shared" / "seed" / "li2021_msc_diabetes_meta_analysis.txt"   # seed copy beside the checkout
 ROWS = pd.read_csv(ROOT / "data" / "reported_results.csv", dtype=str, keep_default_na=False)
 
 
