@@ -631,32 +631,13 @@ def read_reported_csv(data: bytes) -> pd.DataFrame:
     return df
 
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise_cell(value):
-    """Prefix ``'`` to a text cell that a spreadsheet would run as a formula.
-
-    Text beginning with = + - @ (or tab / carriage return) is neutralised, except plain numbers
-    such as "-0.60", which spreadsheets read as numbers (OWASP "CSV Injection").
-    """
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        try:
-            float(value.translate(_MINUS))
-            return value
-        except ValueError:
-            return "'" + value
-    return value
-
-
 def to_safe_csv(df: pd.DataFrame) -> bytes:
-    """UTF-8 CSV of ``df`` with formula-like text cells neutralised and lists joined by "; "."""
-    out = df.copy()
-    for col in out.columns:
-        out[col] = out[col].map(lambda v: "; ".join(map(str, v)) if isinstance(v, (list, tuple)) else v)
-        out[col] = out[col].map(neutralise_cell)
-    out.columns = [neutralise_cell(str(c)) for c in out.columns]
-    return out.to_csv(index=False).encode("utf-8")
+    """CSV of the audit table, through the project's one neutralising writer
+    (:func:`core.export.to_csv_bytes`: formula-like text cells get a leading apostrophe, lists are
+    joined by "; ", CR/LF inside a cell is quoted)."""
+    from core.export import to_csv_bytes   # lazy: core.export pulls in plotly and kaleido
+
+    return to_csv_bytes(df)
 
 
 # ---------------------------------------------------------------------------------------------
