@@ -70,31 +70,25 @@ def forest_rows(a: ForestAnalysis, *, show_pi: bool = False) -> list[dict]:
             rows.append({"kind": "text", "study": lab.heterogeneity_line(res)})
             rows.append({"kind": "text", "study": lab.overall_effect_line(res)})
 
+    def add_total(res):
+        rows.append({"kind": "total", "study": f"Total ({int(spec.level * 100)}% CI)",
+                     "n1": f"{int(a.rows['n1'].sum())}",
+                     "n2": f"{int(a.rows['n2'].sum())}" if spec.comparison == "vs_control" else "",
+                     "weight": "100.0%", "effect": lab.fmt_ci(res.estimate, res.ci_low, res.ci_high),
+                     "est": res.estimate, "lo": res.ci_low, "hi": res.ci_high})
+        _add_pi(rows, res, show_pi)
+        rows.append({"kind": "text", "study": lab.heterogeneity_line(res)})
+        rows.append({"kind": "text", "study": lab.overall_effect_line(res)})
+
     if a.subgroups is not None:
         for g in a.subgroups.groups:
             add_study_block(a.rows[a.rows["dm_type"] == g], a.subgroups.subgroups[g], heading=g)
         rows.append({"kind": "spacer"})
-        res = a.pooled
-        rows.append({"kind": "total", "study": f"Total ({int(spec.level * 100)}% CI)",
-                     "n1": f"{int(a.rows['n1'].sum())}",
-                     "n2": f"{int(a.rows['n2'].sum())}" if spec.comparison == "vs_control" else "",
-                     "weight": "100.0%", "effect": lab.fmt_ci(res.estimate, res.ci_low, res.ci_high),
-                     "est": res.estimate, "lo": res.ci_low, "hi": res.ci_high})
-        _add_pi(rows, res, show_pi)
-        rows.append({"kind": "text", "study": lab.heterogeneity_line(res)})
-        rows.append({"kind": "text", "study": lab.overall_effect_line(res)})
+        add_total(a.pooled)
         rows.append({"kind": "text", "study": lab.subgroup_test_line(a.subgroups)})
     elif a.pooled is not None:
         add_study_block(a.rows, a.pooled, subtotal=False)
-        res = a.pooled
-        rows.append({"kind": "total", "study": f"Total ({int(spec.level * 100)}% CI)",
-                     "n1": f"{int(a.rows['n1'].sum())}",
-                     "n2": f"{int(a.rows['n2'].sum())}" if spec.comparison == "vs_control" else "",
-                     "weight": "100.0%", "effect": lab.fmt_ci(res.estimate, res.ci_low, res.ci_high),
-                     "est": res.estimate, "lo": res.ci_low, "hi": res.ci_high})
-        _add_pi(rows, res, show_pi)
-        rows.append({"kind": "text", "study": lab.heterogeneity_line(res)})
-        rows.append({"kind": "text", "study": lab.overall_effect_line(res)})
+        add_total(a.pooled)
     rep = a.reported[a.reported["same_timepoint"]] if not a.reported.empty else a.reported
     # The abstract repeats some Results numbers: draw each distinct reported result once.
     rep = rep.drop_duplicates(subset=["population", "measure", "estimate", "ci_low", "ci_high"])

@@ -12,13 +12,12 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from core.completeness import OUTCOME_ORDER, STATUSES, TIME_BINS
+from core.figures import FONT, TEMPLATE   # one house style for every figure
 
-TEMPLATE = "plotly_white"
 STATUS_COLOURS = {"reported": "#2e7d32", "converted": "#f9a825", "not used": "#9e9e9e",
                   "missing": "#f3d9d9"}
 OUTCOME_SHORT = {"hba1c": "HbA1c", "fbg": "FBG", "pbg": "PBG", "fcp": "F-CP", "insulin": "Insulin"}
 INFERRED_MARK = "\u2020"   # dagger: study identity inferred, not confirmed
-FONT = dict(family="Arial, Helvetica, sans-serif", size=12, color="#222222")
 
 
 def _wrap(text: str, width: int = 70) -> str:

@@ -10,8 +10,8 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from core.paper_tables import EVENT_LABELS
+from core.figures import TEMPLATE   # one house style for every figure
 
-TEMPLATE = "plotly_white"
 COLOURS = {"T1DM": "#2b5797", "T2DM": "#a33b3b"}
 FONT = dict(family="Arial, Helvetica, sans-serif", size=13, color="#222222")
 

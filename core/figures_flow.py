@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import pandas as pd
 import plotly.graph_objects as go
+from core.figures import TEMPLATE   # one house style for every figure
 
-TEMPLATE = "plotly_white"
 BOX_FILL = "#eef3fb"
 BOX_LINE = "#2b5797"
 SIDE_FILL = "#fbeeee"

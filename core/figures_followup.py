@@ -7,9 +7,8 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from core.labels import fmt_ci
+from core.figures import FONT, TEMPLATE   # one house style for every figure
 
-TEMPLATE = "plotly_white"
-FONT = dict(family="Arial, Helvetica, sans-serif", size=12, color="#222222")
 COLOURS = {"T1DM": "#1f77b4", "T2DM": "#d35400", "all": "#111111"}
 NAMES = {"T1DM": "T1DM", "T2DM": "T2DM", "all": "T1DM + T2DM"}
 # Horizontal offsets (months) so that the three populations' CIs at one time point don't overlap.

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 import plotly.graph_objects as go
+from core.figures import FONT, TEMPLATE   # one house style for every figure
 
-TEMPLATE = "plotly_white"
-FONT = dict(family="Arial, Helvetica, sans-serif", size=12, color="#222222")
 STUDY_COLOUR = "#1f4e79"
 FILLED_COLOUR = "#d35400"
 # Shade of the region *outside* each contour (P below 1 - level), darkest for the smallest P.

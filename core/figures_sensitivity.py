@@ -13,10 +13,9 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from core.figures import FONT, TEMPLATE   # one house style for every figure
 from core.labels import fmt_ci, fmt_p
 
-TEMPLATE = "plotly_white"
-FONT = dict(family="Arial, Helvetica, sans-serif", size=12, color="#222222")
 MAIN_COLOUR = "#111111"
 VARIANT_COLOUR = "#1f4e79"
 CHANGED_COLOUR = "#d35400"
