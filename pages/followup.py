@@ -3,7 +3,7 @@ follow-up) for T1DM, T2DM and both; the paper's Tables 2-4 recomputed.  Click a 
 that forest plot."""
 from __future__ import annotations
 
-import numpy as np
+import math
 import pandas as pd
 import streamlit as st
 
@@ -90,10 +90,10 @@ table = pd.DataFrame({
     "Population": [POPULATION_LABELS[p] for p in traj.points["population"]],
     "Time point": [_tp_label(t) for t in traj.points["timepoint"]],
     "k": traj.points["k"],
-    f"{spec.measure} [95% CI]": [fmt_ci(e, lo, hi) if np.isfinite(e) else "—"
+    f"{spec.measure} [95% CI]": [fmt_ci(e, lo, hi) if math.isfinite(e) else "—"
                                  for e, lo, hi in zip(traj.points["estimate"], traj.points["ci_low"],
                                                       traj.points["ci_high"])],
-    "P": [fmt_p(p) if np.isfinite(p) else "—" for p in traj.points["pvalue"]],
+    "P": [fmt_p(p) if math.isfinite(p) else "—" for p in traj.points["pvalue"]],
     "Studies, or why nothing is pooled": [s or m for s, m in zip(traj.points["studies"], traj.points["message"])],
 })
 st.dataframe(table, hide_index=True, width="stretch", key="followup_table")
