@@ -22,11 +22,7 @@ def _analysis(ds_key: str, spec_key: str, _dataset: Dataset, _spec: AnalysisSpec
 def run_analysis(spec: AnalysisSpec, dataset: Dataset | None = None) -> ForestAnalysis:
     """Cached :func:`core.analysis.analyse` on the session's dataset."""
     ds = dataset or current_dataset()
-    key = st.session_state.get("_ds_key_cache")
-    if key is None or key[0] is not ds:
-        key = (ds, dataset_key(ds))
-        st.session_state["_ds_key_cache"] = key
-    return _analysis(key[1], repr(spec), ds, spec)
+    return _analysis(dataset_key(ds), repr(spec), ds, spec)
 
 
 @st.cache_resource(max_entries=256, show_spinner=False)
@@ -37,6 +33,4 @@ def _forest(ds_key: str, spec_key: str, show_pi: bool, _analysis: ForestAnalysis
 def forest_for(a: ForestAnalysis, *, show_pi: bool = False):
     """The forest figure of ``a``, built once per (dataset, choices, PI) and reused on reruns
     (building and validating ~150 plotly annotations costs ~40 ms).  Callers must not mutate it."""
-    key = st.session_state.get("_ds_key_cache")
-    ds_key = key[1] if key else ""
-    return _forest(ds_key, repr(a.spec), bool(show_pi), a)
+    return _forest(dataset_key(current_dataset()), repr(a.spec), bool(show_pi), a)

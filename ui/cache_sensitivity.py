@@ -18,11 +18,7 @@ from ui.data import current_dataset, dataset_key
 
 def _ds() -> tuple[Dataset, str]:
     ds = current_dataset()
-    key = st.session_state.get("_ds_key_cache")
-    if key is None or key[0] is not ds:
-        key = (ds, dataset_key(ds))
-        st.session_state["_ds_key_cache"] = key
-    return ds, key[1]
+    return ds, dataset_key(ds)
 
 
 @st.cache_data(max_entries=256, show_spinner=False)

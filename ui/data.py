@@ -22,8 +22,14 @@ def current_dataset() -> Dataset:
 
 
 def dataset_key(ds: Dataset) -> str:
-    """A content fingerprint used as the cache key of analyses on ``ds``."""
-    h = hashlib.sha1(ds.name.encode())
-    for df in (ds.studies, ds.outcomes, ds.reported, ds.gaps):
-        h.update(df.to_csv(index=False).encode())
-    return h.hexdigest()
+    """A content fingerprint used as the cache key of analyses on ``ds``.
+
+    Computed once per Dataset object (kept in its own cache), so every cached call can key on it
+    without re-hashing the tables on each rerun.
+    """
+    if "fingerprint" not in ds._cache:
+        h = hashlib.sha1(ds.name.encode())
+        for df in (ds.studies, ds.outcomes, ds.reported, ds.gaps):
+            h.update(df.to_csv(index=False).encode())
+        ds._cache["fingerprint"] = h.hexdigest()
+    return ds._cache["fingerprint"]
