@@ -8,7 +8,7 @@ then carries a ``message`` instead of a pooled estimate.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -274,12 +274,6 @@ def _in_scope(s: dict, spec: AnalysisSpec) -> bool:
     return s["study_id"] not in spec.excluded
 
 
-def studies_in_scope(dataset: Dataset, spec: AnalysisSpec) -> pd.DataFrame:
-    """Studies that the set, population, design and exclusion choices keep (rows of the studies table)."""
-    keep = {s["study_id"] for s in dataset.index().studies if _in_scope(s, spec)}
-    return dataset.studies[dataset.studies["study_id"].isin(keep)]
-
-
 def choose_model(spec: AnalysisSpec, yi, vi) -> tuple[str, str]:
     """Resolve 'auto' with the paper's rule; return (pooling method code, reason)."""
     if spec.model == "fixed":
@@ -298,16 +292,6 @@ def _reported_records(dataset: Dataset, spec: AnalysisSpec) -> tuple:
     return tuple(dict(r, same_timepoint=r["timepoint"] == spec.timepoint) for r in dataset.index().reported
                  if r["outcome"] == spec.outcome and r["comparison"] == spec.comparison
                  and (spec.population == "all" or r["population"] == spec.population))
-
-
-def reported_for(dataset: Dataset, spec: AnalysisSpec) -> pd.DataFrame:
-    """The paper's reported pooled results for this outcome, comparison and population.
-
-    Rows at every time point are returned; ``same_timepoint`` marks those at the chosen one,
-    so a page can point to the time point at which the paper reports a result.
-    """
-    return pd.DataFrame(list(_reported_records(dataset, spec)),
-                        columns=list(dataset.reported.columns) + ["same_timepoint"])
 
 
 def analyse(dataset: Dataset, spec: AnalysisSpec) -> ForestAnalysis:
@@ -370,11 +354,6 @@ def analyse(dataset: Dataset, spec: AnalysisSpec) -> ForestAnalysis:
         notes.append("Some '±' values were printed without saying SD or SE; they are used as SDs.")
     return ForestAnalysis(spec, rows, sub.overall, sub if spec.population == "all" else None,
                           method, reason, unit, unavailable, reported, "", tuple(notes))
-
-
-def with_changes(spec: AnalysisSpec, **changes) -> AnalysisSpec:
-    """A copy of ``spec`` with some choices changed (used by sensitivity variants)."""
-    return replace(spec, **changes)
 
 
 # Agreement with a printed result: RevMan prints 2 decimals, so a recomputed value that
