@@ -33,7 +33,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from core import analysis as an  # noqa: E402
-from core.dataset import OUTCOMES, load_dataset  # noqa: E402
+from core.evidence.dataset import OUTCOMES, load_dataset  # noqa: E402
 from core.pooling import meta_analysis  # noqa: E402
 from core.sensitivity import cumulative, leave_one_out  # noqa: E402
 from core.subgroups import subgroup_analysis  # noqa: E402

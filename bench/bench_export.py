@@ -21,8 +21,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from core import export as ex  # noqa: E402
 from core.analysis import AnalysisSpec, analyse  # noqa: E402
-from core.dataset import load_dataset  # noqa: E402
-from core.figures import forest_figure  # noqa: E402
+from core.evidence.dataset import load_dataset  # noqa: E402
+from core.figures.forest import forest_figure  # noqa: E402
 
 GOAL_S = 0.3
 

@@ -15,7 +15,7 @@ import pandas as pd
 
 from core import effect_sizes as es
 from core.conversions import canonical_unit, to_mean_sd
-from core.dataset import OUTCOMES, REPORTED_COLUMNS, Dataset
+from core.evidence.dataset import OUTCOMES, REPORTED_COLUMNS, Dataset
 from core.pooling import MetaResult, meta_analysis
 from core.subgroups import SubgroupResult, subgroup_analysis
 
@@ -380,7 +380,7 @@ def reported_vs_recomputed(a: ForestAnalysis) -> pd.DataFrame:
     diff_estimate, status ('reproduced within rounding' / 'differs' / 'cannot recompute' /
     'different measure'), explanation.
     """
-    from core import labels as lab
+    from core import words as lab
 
     out = []
     rep = a.reported[a.reported["same_timepoint"]] if not a.reported.empty else a.reported

@@ -30,8 +30,8 @@ import numpy as np
 import pandas as pd
 
 from core.analysis import AnalysisSpec, ForestAnalysis, analyse
-from core.dataset import Dataset
-from core.labels import fmt_num, fmt_p, model_label
+from core.evidence.dataset import Dataset
+from core.words import fmt_num, fmt_p, model_label
 from core.pooling import METHODS
 
 # r grid for pre-post SD imputation (the app's slider range, 0 to 0.9).
@@ -123,7 +123,7 @@ class RobustnessResult:
                 f"estimates range from {m}{fmt_num(self.estimate_min)} to {fmt_num(self.estimate_max)}.")
 
     def plot_frame(self) -> pd.DataFrame:
-        """Rows for :func:`core.figures_sensitivity.interval_forest`: the main analysis (diamond),
+        """Rows for :func:`core.figures.sensitivity.interval_forest`: the main analysis (diamond),
         then a heading row per family and its variants (squares); the most influential
         variant is highlighted."""
         rows = [_plot_row(self.base, "diamond", False)]
@@ -179,7 +179,7 @@ def _plot_row(v: Variant, kind: str, highlight: bool) -> dict:
 
 
 def comparison_frame(main: Variant, variant: Variant, changed: bool) -> pd.DataFrame:
-    """Two diamond rows (main, variant) for :func:`core.figures_sensitivity.interval_forest`."""
+    """Two diamond rows (main, variant) for :func:`core.figures.sensitivity.interval_forest`."""
     rows = [_plot_row(main, "diamond", False), _plot_row(variant, "diamond", changed)]
     rows[0]["label"], rows[1]["label"] = "Main analysis", "Variant"
     if not variant.pooled:

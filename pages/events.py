@@ -7,8 +7,8 @@ import streamlit as st
 
 from core.errors import DatasetError
 from core.events import proportions_table
-from core.figures_events import events_figure
-from core.paper_tables import EVENT_LABELS, EVENT_SHORT, refs_to_studies
+from core.figures.events import events_figure
+from core.evidence.paper_tables import EVENT_LABELS, EVENT_SHORT, refs_to_studies
 from ui.check import adverse_events, events_reported
 from ui.components import page_header, show_figure
 from ui.data import current_dataset

@@ -4,7 +4,7 @@ from __future__ import annotations
 import streamlit as st
 
 from core.errors import DatasetError
-from core.figures_flow import flow_figure
+from core.figures.flow import flow_figure
 from ui.check import flow_table
 from ui.components import page_header, show_figure
 

@@ -8,8 +8,8 @@ import pandas as pd
 import streamlit as st
 
 from core.analysis import COMPARISON_LABELS, OUTCOME_LABELS
-from core.figures_followup import trajectory_figure
-from core.labels import fmt_ci, fmt_p
+from core.figures.followup import trajectory_figure
+from core.words import fmt_ci, fmt_p
 from core.trajectory import POPULATION_LABELS
 from ui import state as S
 from ui.cache_sensitivity import cached_figure, run_followup_tables, run_trajectory

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.labels import fmt_ci, fmt_num, fmt_p
+from core.words import fmt_ci, fmt_num, fmt_p
 from core.analysis import reported_vs_recomputed
 from ui.cache import forest_for, run_analysis
 from ui.export import analysis_downloads

@@ -7,7 +7,7 @@ from pathlib import Path
 import streamlit as st
 
 from core.audit import FLAGS, audit_reported, read_reported_csv, to_safe_csv
-from core.labels import fmt_ci
+from core.words import fmt_ci
 from core.reproduce import STATUS_CANNOT, STATUS_DIFFERS, STATUS_REPRODUCED
 from ui.check import (comparison_claims, maybe_switch_to_forest, paper_audit, reproduction,
                       request_open_in_forest)

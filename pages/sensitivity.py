@@ -6,8 +6,8 @@ from dataclasses import replace
 
 import streamlit as st
 
-from core.figures_sensitivity import cumulative_frame, interval_forest, loo_frame, r_curve_figure
-from core.labels import favours_labels, fmt_num
+from core.figures.sensitivity import cumulative_frame, interval_forest, loo_frame, r_curve_figure
+from core.words import favours_labels, fmt_num
 from core.robustness import comparison_frame, comparison_table, describe_changes, variant_from_analysis
 from ui import state as S
 from ui.cache import run_analysis

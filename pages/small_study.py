@@ -4,8 +4,8 @@ from __future__ import annotations
 import streamlit as st
 
 from core.bias import MIN_K_FOR_TESTS
-from core.figures_funnel import funnel_figure
-from core.labels import fmt_ci, fmt_num, fmt_p
+from core.figures.funnel import funnel_figure
+from core.words import fmt_ci, fmt_num, fmt_p
 from ui.cache import run_analysis
 from ui.cache_sensitivity import cached_figure, run_bias
 from ui.components import page_header, settings_line, show_figure

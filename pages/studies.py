@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.completeness import STATUSES, completeness_counts
-from core.figures_completeness import INFERRED_MARK, completeness_figure
+from core.evidence.completeness import STATUSES, completeness_counts
+from core.figures.completeness import INFERRED_MARK, completeness_figure
 from ui.check import completeness
 from ui.components import page_header, show_figure
 from ui.data import current_dataset

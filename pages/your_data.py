@@ -8,7 +8,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core import upload as up
+from core.evidence import upload as up
 from core.errors import DatasetError
 from ui.components import page_header
 from ui.data import USER_DATASET_KEY, current_dataset, shipped_dataset

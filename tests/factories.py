@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from core.dataset import (EVENT_COLUMNS, GAP_COLUMNS, REPORTED_COLUMNS, Dataset, validate_outcomes,
+from core.evidence.dataset import (EVENT_COLUMNS, GAP_COLUMNS, REPORTED_COLUMNS, Dataset, validate_outcomes,
                           validate_studies)
 
 

@@ -3,7 +3,7 @@
 Rules (issue 3):
 * every outcome/event row names its source (URL) and quotes it (snippet);
 * every reported number of a row appears, as printed, in its snippet (through
-  core.provenance's normaliser for PDF artefacts).  For ``n`` the source sentence often does not
+  core.evidence.provenance's normaliser for PDF artefacts).  For ``n`` the source sentence often does not
   repeat the arm size; such rows must say where n comes from, with the words "n from" in
   ``use_note`` or ``locator``.  Event counts may be words ("Six of 10"); a count that is only
   implied by wording ("no side effects" = 0) must say so with "count from" in ``locator``;
@@ -17,8 +17,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from core.dataset import EVENT_COLUMNS, GAP_COLUMNS, OUTCOME_COLUMNS, OUTCOMES, STUDY_COLUMNS, load_dataset
-from core.provenance import count_in_snippet, number_in_snippet
+from core.evidence.dataset import EVENT_COLUMNS, GAP_COLUMNS, OUTCOME_COLUMNS, OUTCOMES, STUDY_COLUMNS, load_dataset
+from core.evidence.provenance import count_in_snippet, number_in_snippet
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 GAP_STATUSES = ("figure_only", "not_reported", "not_reachable")

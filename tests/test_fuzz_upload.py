@@ -1,5 +1,5 @@
-"""Property-based fuzzing of the upload parser (core.upload.parse_upload / read_upload), the data
-validation (core.dataset.validate_outcomes / validate_studies) and the reported-results upload
+"""Property-based fuzzing of the upload parser (core.evidence.upload.parse_upload / read_upload), the data
+validation (core.evidence.dataset.validate_outcomes / validate_studies) and the reported-results upload
 (core.audit.read_reported_csv): 1,010 generated malformed files in total.
 
 Property: every input either validates or raises the documented error (DatasetError with a
@@ -20,8 +20,8 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from core import audit
-from core import upload as up
-from core.dataset import Dataset, load_dataset, validate_studies
+from core.evidence import upload as up
+from core.evidence.dataset import Dataset, load_dataset, validate_studies
 from core.errors import DatasetError
 
 BASE = load_dataset()

@@ -153,7 +153,7 @@ def _float(s: str) -> bool:
 
 
 def test_xlsx_export_survives_control_characters():
-    """An uploaded CSV may carry a few control characters in a cell (core.upload accepts up to 5);
+    """An uploaded CSV may carry a few control characters in a cell (core.evidence.upload accepts up to 5);
     the dataset's XLSX download must still work (openpyxl raises IllegalCharacterError on C0
     controls), and the CSV keeps the text."""
     df = pd.DataFrame({"study_id": ["Cai2016\x08", "=1+1\x01"], "n": [21, 20]})

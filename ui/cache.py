@@ -4,8 +4,8 @@ from __future__ import annotations
 import streamlit as st
 
 from core.analysis import AnalysisSpec, ForestAnalysis, analyse, empty_analysis
-from core.dataset import Dataset
-from core.figures import forest_figure
+from core.evidence.dataset import Dataset
+from core.figures.forest import forest_figure
 from ui.data import current_dataset, dataset_key
 
 

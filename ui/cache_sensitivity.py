@@ -11,7 +11,7 @@ import numpy as np
 import streamlit as st
 
 from core.analysis import AnalysisSpec
-from core.dataset import Dataset
+from core.evidence.dataset import Dataset
 from core.robustness import RobustnessResult, robustness
 from ui.data import current_dataset, dataset_key
 

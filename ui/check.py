@@ -5,11 +5,11 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core import paper_tables
+from core.evidence import paper_tables
 from core.analysis import AnalysisSpec
 from core.audit import audit_comparison_claims, audit_reported
-from core.completeness import completeness_table
-from core.dataset import Dataset
+from core.evidence.completeness import completeness_table
+from core.evidence.dataset import Dataset
 from core.reproduce import classify_reproduction, recomputer, spec_for_row
 from ui import state as S
 from ui.cache import run_analysis

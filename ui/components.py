@@ -6,7 +6,7 @@ import re
 import streamlit as st
 
 from core.analysis import COMPARISON_LABELS, OUTCOME_LABELS, AnalysisSpec
-from core.labels import model_label
+from core.words import model_label
 from ui import state as S
 from ui.data import USER_DATASET_KEY, current_dataset
 from ui.state import spec_from_state

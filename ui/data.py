@@ -5,7 +5,7 @@ import hashlib
 
 import streamlit as st
 
-from core.dataset import DATA_DIR, Dataset, load_dataset
+from core.evidence.dataset import DATA_DIR, Dataset, load_dataset
 
 USER_DATASET_KEY = "user_dataset"   # session_state slot for an uploaded/edited Dataset
 

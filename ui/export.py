@@ -197,7 +197,7 @@ def analysis_downloads(a: ForestAnalysis, figures: list | None = None, *, key: s
 def dataset_downloads(table, *, studies=None, key: str = "dataset") -> None:
     """Outcome rows in the upload format (a DataFrame) as CSV and XLSX, formula-like text neutralised.
 
-    Pass ``core.upload.editable_outcomes(dataset)`` for a Dataset, or the editor's content.  With
+    Pass ``core.evidence.upload.editable_outcomes(dataset)`` for a Dataset, or the editor's content.  With
     ``studies`` (the studies sheet of an upload) the XLSX has an ``outcomes`` and a ``studies``
     sheet, so it uploads again as it is; the CSV holds the outcome rows only.
     """

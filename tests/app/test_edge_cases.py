@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core.dataset import load_dataset
+from core.evidence.dataset import load_dataset
 from core.errors import DatasetError
-from core.upload import build_dataset, editable_outcomes
+from core.evidence.upload import build_dataset, editable_outcomes
 from tests.factories import make_dataset, study, two_arm_study
 from ui.data import USER_DATASET_KEY
 

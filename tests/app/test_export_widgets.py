@@ -10,7 +10,7 @@ def _script():
     import streamlit as st
 
     from core.analysis import AnalysisSpec
-    from core.figures import forest_figure
+    from core.figures.forest import forest_figure
     from ui.cache import run_analysis
     from ui.export import analysis_downloads, figure_downloads, page_figures
 
@@ -83,7 +83,7 @@ def _caption_script():
 
 
 def test_caption_names_the_users_data_when_in_use():
-    from core.dataset import Dataset, load_dataset
+    from core.evidence.dataset import Dataset, load_dataset
     from ui.data import USER_DATASET_KEY
 
     at = AppTest.from_function(_caption_script, default_timeout=60).run()

@@ -36,7 +36,7 @@ def spec(at, key: str) -> dict:
 
 def test_reproduce_page_statuses_match_core_and_audit_finds_five_rows():
     from core.audit import read_reported_csv
-    from core.dataset import load_dataset
+    from core.evidence.dataset import load_dataset
     from core.reproduce import STATUS_CANNOT, STATUS_DIFFERS, STATUS_REPRODUCED, classify_reproduction, recomputer
     at = open_page("pages/reproduce.py")
     m = metrics(at)
@@ -95,8 +95,8 @@ def test_studies_page_counts_sources_and_map():
     assert cells == sum(v is not None for row in z for v in row)
     assert len(fig["data"][0]["y"]) == len(paper)
     # with the newer trials, the medians/IQRs reported by some of them show as "converted"
-    from core.completeness import completeness_table
-    from core.dataset import load_dataset
+    from core.evidence.completeness import completeness_table
+    from core.evidence.dataset import load_dataset
     expected = completeness_table(load_dataset(), study_set="all")
     at.sidebar.radio(key="set").set_value("all").run()
     assert not at.exception

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core.upload import editable_outcomes
+from core.evidence.upload import editable_outcomes
 from ui.data import USER_DATASET_KEY
-from core.dataset import load_dataset
+from core.evidence.dataset import load_dataset
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 PAGE = "pages/your_data.py"

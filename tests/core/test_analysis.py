@@ -11,7 +11,7 @@ import math
 import pytest
 
 from core.analysis import AnalysisSpec, analyse, reported_vs_recomputed
-from core.dataset import load_dataset
+from core.evidence.dataset import load_dataset
 from tests.factories import heterogeneous_dataset, make_dataset, study, two_arm_study
 
 

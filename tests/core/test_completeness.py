@@ -1,15 +1,15 @@
-"""Tests for core.completeness and core.figures_completeness on constructed and shipped data."""
+"""Tests for core.evidence.completeness and core.figures.completeness on constructed and shipped data."""
 from __future__ import annotations
 
 import pandas as pd
 import pytest
 
-from core.completeness import (STATUSES, completeness_counts, completeness_table, time_bin)
-from core.figures_completeness import INFERRED_MARK, completeness_figure
+from core.evidence.completeness import (STATUSES, completeness_counts, completeness_table, time_bin)
+from core.figures.completeness import INFERRED_MARK, completeness_figure
 
 
 class _DS:
-    """A minimal stand-in for core.dataset.Dataset (studies, outcomes, gaps, study_label)."""
+    """A minimal stand-in for core.evidence.dataset.Dataset (studies, outcomes, gaps, study_label)."""
 
     def __init__(self, studies, outcomes, gaps):
         self.studies, self.outcomes, self.gaps = studies, outcomes, gaps
@@ -79,7 +79,7 @@ def test_figure_codes_hover_and_inferred_marker():
 
 
 def test_shipped_paper_map_covers_every_paper_study():
-    from core.dataset import load_dataset
+    from core.evidence.dataset import load_dataset
     ds = load_dataset()
     t = completeness_table(ds)
     paper = ds.studies[ds.studies["set"] == "paper"]

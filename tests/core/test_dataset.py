@@ -1,10 +1,10 @@
-"""core.dataset: the shipped tables load, and schema problems are reported together and precisely."""
+"""core.evidence.dataset: the shipped tables load, and schema problems are reported together and precisely."""
 from __future__ import annotations
 
 import pandas as pd
 import pytest
 
-from core.dataset import load_dataset, validate_outcomes, validate_studies
+from core.evidence.dataset import load_dataset, validate_outcomes, validate_studies
 from core.errors import DatasetError
 from tests.factories import arm, study
 

@@ -23,8 +23,8 @@ from pptx.util import Inches
 
 from core import export as ex
 from core.analysis import AnalysisSpec, analyse
-from core.dataset import Dataset, load_dataset
-from core.figures import forest_figure
+from core.evidence.dataset import Dataset, load_dataset
+from core.figures.forest import forest_figure
 
 ROOT = Path(__file__).resolve().parents[2]
 DS = load_dataset()

@@ -1,4 +1,4 @@
-"""Tests for core.figures_flow.flow_figure (asserting on fig.layout, plotly style)."""
+"""Tests for core.figures.flow.flow_figure (asserting on fig.layout, plotly style)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -7,7 +7,7 @@ import pandas as pd
 import plotly.io as pio
 import pytest
 
-from core.figures_flow import REQUIRED_STAGES, flow_figure
+from core.figures.flow import REQUIRED_STAGES, flow_figure
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -1,5 +1,5 @@
-"""Tests for core.paper_tables (loaders with schema checks, reference mapping) and
-core.figures_events (the proportions figure)."""
+"""Tests for core.evidence.paper_tables (loaders with schema checks, reference mapping) and
+core.figures.events (the proportions figure)."""
 from __future__ import annotations
 
 import shutil
@@ -10,8 +10,8 @@ import pytest
 
 from core.errors import DatasetError
 from core.events import proportions_table
-from core.figures_events import events_figure
-from core.paper_tables import (load_adverse_events, load_events_reported, load_flow, refs_to_studies)
+from core.figures.events import events_figure
+from core.evidence.paper_tables import (load_adverse_events, load_events_reported, load_flow, refs_to_studies)
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -66,7 +66,7 @@ def test_events_figure_points_and_whiskers():
 
 
 def test_comparison_claims_reference_reported_rows():
-    from core.paper_tables import load_comparison_claims
+    from core.evidence.paper_tables import load_comparison_claims
     claims = load_comparison_claims()
     rep = pd.read_csv(ROOT / "data" / "reported_results.csv", dtype=str)
     assert set(claims["result_a"]) | set(claims["result_b"]) <= set(rep["result_id"])

@@ -1,4 +1,4 @@
-"""Tests for core.provenance: normalising extraction artefacts and finding printed numbers.
+"""Tests for core.evidence.provenance: normalising extraction artefacts and finding printed numbers.
 
 The snippets below are verbatim quotes already stored in data/outcomes.csv and data/events.csv
 (source pages named in each test), so every artefact tested is one that occurs in our data.
@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from core.provenance import count_in_snippet, normalise_snippet, number_in_snippet, numbers_in_snippet
+from core.evidence.provenance import count_in_snippet, normalise_snippet, number_in_snippet, numbers_in_snippet
 
 # Cai et al. 2016 Diabetes Care abstract, scite copy (https://staging.scite.ai/authors/xiumin-xu-OVyrx4):
 # the PDF font maps "±" to "6".

@@ -146,7 +146,7 @@ def test_every_reported_row_of_the_paper_gets_a_status():
     from pathlib import Path
 
     from core.audit import read_reported_csv
-    from core.dataset import load_dataset
+    from core.evidence.dataset import load_dataset
     from core.reproduce import STATUSES, recomputer
     root = Path(__file__).resolve().parents[2]
     rep = read_reported_csv((root / "data" / "reported_results.csv").read_bytes())

@@ -14,10 +14,10 @@ import pytest
 
 from core.analysis import AnalysisSpec, analyse
 from core.bias import funnel_data, trim_and_fill
-from core.dataset import DATA_DIR, load_dataset
-from core.figures_followup import trajectory_figure
-from core.figures_funnel import funnel_figure
-from core.figures_sensitivity import cumulative_frame, interval_forest, loo_frame, r_curve_figure
+from core.evidence.dataset import DATA_DIR, load_dataset
+from core.figures.followup import trajectory_figure
+from core.figures.funnel import funnel_figure
+from core.figures.sensitivity import cumulative_frame, interval_forest, loo_frame, r_curve_figure
 from core.robustness import (FAMILIES, R_GRID, TAU2_METHODS, RobustnessResult, comparison_frame, comparison_table,
                              describe_changes, robustness, variant_from_analysis)
 from core.sensitivity import cumulative, leave_one_out

@@ -1,4 +1,4 @@
-"""core.upload: malformed files, each with its own message; valid files; XLSX studies sheet;
+"""core.evidence.upload: malformed files, each with its own message; valid files; XLSX studies sheet;
 formula-like text accepted as text and neutralised on export."""
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ import pandas as pd
 import pytest
 
 from core import export as ex
-from core import upload as up
+from core.evidence import upload as up
 from core.analysis import AnalysisSpec, analyse
-from core.dataset import DATA_DIR, OUTCOME_COLUMNS, load_dataset
+from core.evidence.dataset import DATA_DIR, OUTCOME_COLUMNS, load_dataset
 from core.errors import DatasetError
 
 BASE = load_dataset()

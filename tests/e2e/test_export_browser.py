@@ -11,7 +11,7 @@ from pathlib import Path
 from PIL import Image
 from pptx import Presentation
 
-from core.dataset import DATA_DIR
+from core.evidence.dataset import DATA_DIR
 from tests.e2e.conftest import CHART, no_exception_shown, screenshot, wait_app_idle
 
 

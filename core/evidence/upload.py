@@ -1,11 +1,11 @@
-"""Reading a user's own outcome data (CSV or XLSX) into a :class:`~core.dataset.Dataset`.
+"""Reading a user's own outcome data (CSV or XLSX) into a :class:`~core.evidence.dataset.Dataset`.
 
 Two steps, so that a page can keep the user's table to fix when it fails validation:
 
 1. :func:`read_upload` checks the file itself (size, type, encoding, structure) and returns
    the table(s) as text, exactly as typed.
-2. :func:`build_dataset` validates the rows with :func:`core.dataset.validate_outcomes` /
-   :func:`~core.dataset.validate_studies` and returns a Dataset.
+2. :func:`build_dataset` validates the rows with :func:`core.evidence.dataset.validate_outcomes` /
+   :func:`~core.evidence.dataset.validate_studies` and returns a Dataset.
 
 :func:`parse_upload` does both.  Every failure raises :class:`~core.errors.DatasetError`, whose
 ``problems`` list every problem found (row, column, value, what was expected);
@@ -28,7 +28,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from core.dataset import (DATA_DIR, OUTCOME_COLUMNS, STUDY_COLUMNS, Dataset, validate_outcomes,
+from core.evidence.dataset import (DATA_DIR, OUTCOME_COLUMNS, STUDY_COLUMNS, Dataset, validate_outcomes,
                           validate_studies)
 from core.errors import DatasetError
 
@@ -281,7 +281,7 @@ def parse_upload(data: bytes, filename: str, base: Dataset | None = None, *, nam
     """
     tables = read_upload(data, filename)
     if base is None:
-        from core.dataset import load_dataset
+        from core.evidence.dataset import load_dataset
 
         base = load_dataset()
     kind = "CSV" if str(filename).lower().endswith(".csv") else "XLSX"

@@ -9,8 +9,8 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from core.paper_tables import EVENT_LABELS
-from core.figures import TEMPLATE   # one house style for every figure
+from core.evidence.paper_tables import EVENT_LABELS
+from core.figures.style import TEMPLATE   # one house style for every figure
 
 COLOURS = {"T1DM": "#2b5797", "T2DM": "#a33b3b"}
 FONT = dict(family="Arial, Helvetica, sans-serif", size=13, color="#222222")

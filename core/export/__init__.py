@@ -27,7 +27,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from core.analysis import COMPARISON_LABELS, OUTCOME_LABELS, AnalysisSpec, ForestAnalysis, analyse
-from core.dataset import Dataset
+from core.evidence.dataset import Dataset
 
 # --------------------------------------------------------------------------------------------
 # Slide preset
@@ -538,7 +538,7 @@ sys.path.insert(0, os.environ.get("MSC_DM_ROOT", os.getcwd()))
 import pandas as pd
 
 from core.analysis import AnalysisSpec, analyse
-from core.dataset import GAP_COLUMNS, REPORTED_COLUMNS, Dataset, validate_outcomes, validate_studies
+from core.evidence.dataset import GAP_COLUMNS, REPORTED_COLUMNS, Dataset, validate_outcomes, validate_studies
 
 STUDIES_CSV = {studies_csv!r}
 

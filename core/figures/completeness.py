@@ -1,6 +1,6 @@
 """Completeness map figure: study × (outcome, time point) coloured by data status.
 
-``completeness_figure(table)`` takes :func:`core.completeness.completeness_table` output and draws
+``completeness_figure(table)`` takes :func:`core.evidence.completeness.completeness_table` output and draws
 a categorical heatmap (one colour per status, a legend built from invisible marker traces) whose
 hover text gives the detail: how a number was obtained, or why it is missing. No statistics.
 """
@@ -11,8 +11,8 @@ import textwrap
 import pandas as pd
 import plotly.graph_objects as go
 
-from core.completeness import OUTCOME_ORDER, STATUSES, TIME_BINS
-from core.figures import FONT, TEMPLATE   # one house style for every figure
+from core.evidence.completeness import OUTCOME_ORDER, STATUSES, TIME_BINS
+from core.figures.style import FONT, TEMPLATE   # one house style for every figure
 
 STATUS_COLOURS = {"reported": "#2e7d32", "converted": "#f9a825", "not used": "#9e9e9e",
                   "missing": "#f3d9d9"}
@@ -31,12 +31,12 @@ def completeness_figure(table: pd.DataFrame, *, title: str | None = None) -> go.
     ----------
     table : pandas.DataFrame
         Columns ``label``, ``id_confidence``, ``outcome``, ``time_bin``, ``status``, ``detail``
-        (as from :func:`core.completeness.completeness_table`).
+        (as from :func:`core.evidence.completeness.completeness_table`).
 
     Returns
     -------
     plotly.graph_objects.Figure
-        One heatmap trace (``z`` = index into :data:`core.completeness.STATUSES`, ``customdata``
+        One heatmap trace (``z`` = index into :data:`core.evidence.completeness.STATUSES`, ``customdata``
         = hover detail) plus one legend-only scatter trace per status; studies whose identity is
         inferred (``id_confidence`` != "high") carry a dagger in their label.
     """

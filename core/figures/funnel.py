@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import plotly.graph_objects as go
-from core.figures import FONT, TEMPLATE   # one house style for every figure
+from core.figures.style import FONT, TEMPLATE   # one house style for every figure
 
 STUDY_COLOUR = "#1f4e79"
 FILLED_COLOUR = "#d35400"

@@ -13,8 +13,8 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from core.figures import FONT, TEMPLATE   # one house style for every figure
-from core.labels import fmt_ci, fmt_p
+from core.figures.style import FONT, TEMPLATE   # one house style for every figure
+from core.words import fmt_ci, fmt_p
 
 MAIN_COLOUR = "#111111"
 VARIANT_COLOUR = "#1f4e79"

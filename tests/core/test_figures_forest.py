@@ -4,8 +4,8 @@ from __future__ import annotations
 import pytest
 
 from core.analysis import AnalysisSpec, analyse
-from core.dataset import load_dataset
-from core.figures import forest_figure
+from core.evidence.dataset import load_dataset
+from core.figures.forest import forest_figure
 from tests.factories import heterogeneous_dataset
 
 

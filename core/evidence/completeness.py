@@ -77,7 +77,7 @@ def completeness_table(dataset, *, study_set: str = "paper") -> pd.DataFrame:
 
     Parameters
     ----------
-    dataset : core.dataset.Dataset
+    dataset : core.evidence.dataset.Dataset
     study_set : {"paper", "all"}
         The paper's studies only, or with the newer trials.
 

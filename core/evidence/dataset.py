@@ -15,7 +15,7 @@ import pandas as pd
 from core.conversions import DISPERSION_TYPES
 from core.errors import DatasetError
 
-DATA_DIR = Path(__file__).resolve().parents[1] / "data"
+DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 
 OUTCOMES = ("hba1c", "fbg", "pbg", "fcp", "insulin")
 OUTCOME_CODES = OUTCOMES + ("cpeptide_unspecified",)

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from core.labels import fmt_ci
-from core.figures import FONT, TEMPLATE   # one house style for every figure
+from core.words import fmt_ci
+from core.figures.style import FONT, TEMPLATE   # one house style for every figure
 
 COLOURS = {"T1DM": "#1f77b4", "T2DM": "#d35400", "all": "#111111"}
 NAMES = {"T1DM": "T1DM", "T2DM": "T2DM", "all": "T1DM + T2DM"}

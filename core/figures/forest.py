@@ -12,15 +12,12 @@ import math
 import numpy as np
 import plotly.graph_objects as go
 
-from core import labels as lab
+from core import words as lab
 from core.analysis import COMPARISON_LABELS, OUTCOME_LABELS, ForestAnalysis
 
-TEMPLATE = "plotly_white"
-FONT = dict(family="Arial, Helvetica, sans-serif", size=12, color="#222222")
-STUDY_COLOUR = "#1f4e79"
-DIAMOND_COLOUR = "#111111"
-SUBTOTAL_COLOUR = "#4a4a4a"
-REPORTED_COLOUR = "#c0392b"
+from core.figures.style import (DIAMOND_COLOUR, FONT, REPORTED_COLOUR, STUDY_COLOUR, SUBTOTAL_COLOUR,
+                                 TEMPLATE)
+
 ROW_HEIGHT = 22
 PLOT_DOMAIN = (0.735, 0.99)
 # x positions (paper coordinates) of the text columns, left to right (numeric columns are

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import pandas as pd
 import plotly.graph_objects as go
-from core.figures import TEMPLATE   # one house style for every figure
+from core.figures.style import TEMPLATE   # one house style for every figure
 
 BOX_FILL = "#eef3fb"
 BOX_LINE = "#2b5797"

@@ -12,7 +12,7 @@ import pandas as pd
 
 from core.errors import DatasetError
 
-DATA_DIR = Path(__file__).resolve().parents[1] / "data"
+DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 FLOW_COLUMNS = ("stage", "count", "note", "locator")
 EVENTS_COLUMNS = ("dm_type", "event", "count", "n", "refs", "locator", "snippet")
 ADVERSE_COLUMNS = ("event", "patients", "studies_refs", "locator", "snippet")

@@ -1,9 +1,9 @@
-"""core.labels: RevMan 5's printed formats, checked against how the paper prints them."""
+"""core.words: RevMan 5's printed formats, checked against how the paper prints them."""
 from __future__ import annotations
 
 import pytest
 
-from core.labels import favours_labels, fmt_ci, fmt_num, fmt_p
+from core.words import favours_labels, fmt_ci, fmt_num, fmt_p
 
 
 @pytest.mark.parametrize("p, printed", [

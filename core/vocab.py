@@ -1,0 +1,135 @@
+"""The one registry of the product's vocabularies.
+
+Every code that the data, the statistics, the pages, the exports and the R scripts share is
+defined here once, with its properties: outcomes (label, short label, allowed units, direction,
+order), tau^2 estimators (label, metafor name), populations, comparisons, time points, measures,
+SMD variants, designs.  Everything else derives from these tables, so adding an outcome or an
+estimator is one edit in this file.
+
+Codes are ``StrEnum`` members: they compare and hash equal to their plain strings, so CSV
+values, URL values and dictionary keys written as strings keep working.  This module imports
+nothing from the project (the statistics modules may import it, like ``core.errors``).  The
+words a user reads for these codes live in :mod:`core.words`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+# --- outcomes ------------------------------------------------------------------------------
+
+class Outcome(StrEnum):
+    HBA1C = "hba1c"
+    FBG = "fbg"
+    PBG = "pbg"
+    FCP = "fcp"
+    INSULIN = "insulin"
+
+
+@dataclass(frozen=True, slots=True)
+class OutcomeInfo:
+    """One outcome: ``units`` are the units a value may be entered in (pooled after conversion to
+    the family's canonical unit by :mod:`core.conversions`); ``lower_is_better`` sets which side of
+    the forest plot favours MSC."""
+
+    code: Outcome
+    label: str
+    short: str
+    units: tuple[str, ...]
+    lower_is_better: bool
+
+
+# Order is the order of every menu, table and map.
+OUTCOME_INFO: tuple[OutcomeInfo, ...] = (
+    OutcomeInfo(Outcome.HBA1C, "HbA1c", "HbA1c", ("%",), True),
+    OutcomeInfo(Outcome.FBG, "Fasting blood glucose (FBG)", "FBG", ("mmol/L", "mg/dL"), True),
+    OutcomeInfo(Outcome.PBG, "2-h postprandial glucose (PBG)", "PBG", ("mmol/L", "mg/dL"), True),
+    OutcomeInfo(Outcome.FCP, "Fasting C-peptide (F-CP)", "F-CP", ("nmol/L", "ng/mL", "pmol/L", "pmol/mL"), False),
+    OutcomeInfo(Outcome.INSULIN, "Insulin requirement", "Insulin", ("IU/day", "IU/kg/day"), True),
+)
+OUTCOMES: tuple[str, ...] = tuple(o.code for o in OUTCOME_INFO)
+OUTCOME_BY_CODE = {o.code: o for o in OUTCOME_INFO}
+OUTCOME_LABELS = {o.code: o.label for o in OUTCOME_INFO}
+OUTCOME_SHORT = {o.code: o.short for o in OUTCOME_INFO}
+LOWER_IS_BETTER = {o.code: o.lower_is_better for o in OUTCOME_INFO}
+# Codes the data may hold that no analysis pools: a C-peptide whose fasting/stimulated state the
+# source does not say.
+UNANALYSED_OUTCOME_CODES = ("cpeptide_unspecified",)
+OUTCOME_CODES = OUTCOMES + UNANALYSED_OUTCOME_CODES
+
+
+# --- tau^2 estimators -----------------------------------------------------------------------
+
+class Tau2(StrEnum):
+    FE = "FE"       # no tau^2: the fixed-effect (common-effect) model
+    DL = "DL"
+    REML = "REML"
+    PM = "PM"
+    ML = "ML"
+    HE = "HE"
+    SJ = "SJ"
+
+
+@dataclass(frozen=True, slots=True)
+class EstimatorInfo:
+    """One tau^2 estimator: ``label`` as metafor prints it, ``metafor`` the ``rma(method=)`` name,
+    ``iterative`` whether it is solved numerically (the R scripts then set tight convergence)."""
+
+    code: str
+    label: str
+    metafor: str
+    iterative: bool = False
+
+
+# Order is the order the Sensitivity page offers them in.
+ESTIMATOR_INFO: tuple[EstimatorInfo, ...] = (
+    EstimatorInfo(Tau2.FE, "Fixed-Effect Model (inverse variance)", "FE"),
+    EstimatorInfo(Tau2.DL, "DerSimonian-Laird", "DL"),
+    EstimatorInfo(Tau2.REML, "restricted maximum likelihood", "REML", iterative=True),
+    EstimatorInfo(Tau2.PM, "Paule-Mandel", "PM", iterative=True),
+    EstimatorInfo(Tau2.ML, "maximum likelihood", "ML", iterative=True),
+    EstimatorInfo(Tau2.HE, "Hedges", "HE"),
+    EstimatorInfo(Tau2.SJ, "Sidik-Jonkman", "SJ"),
+)
+ESTIMATORS: tuple[str, ...] = tuple(e.code for e in ESTIMATOR_INFO)
+RANDOM_ESTIMATORS: tuple[str, ...] = tuple(e.code for e in ESTIMATOR_INFO if e.code != Tau2.FE)
+ESTIMATOR_BY_CODE = {e.code: e for e in ESTIMATOR_INFO}
+# Other spellings accepted on input: metafor >= 3.0 calls the fixed-effect model "EE".
+ESTIMATOR_ALIASES = {"EE": Tau2.FE}
+# Random-effects estimators a paper may name that the core does not offer (Hunter-Schmidt,
+# empirical Bayes): a printed model naming one of them is still read as "random effects".
+REPORTED_ONLY_ESTIMATORS = ("HS", "EB")
+
+
+# --- the choices that define a view ----------------------------------------------------------
+
+class Comparison(StrEnum):
+    VS_CONTROL = "vs_control"
+    PRE_POST = "pre_post"
+
+
+class Population(StrEnum):
+    ALL = "all"       # both diabetes types, as subgroups
+    T1DM = "T1DM"
+    T2DM = "T2DM"
+
+
+COMPARISONS: tuple[str, ...] = tuple(Comparison)
+POPULATIONS: tuple[str, ...] = tuple(Population)
+DM_TYPES: tuple[str, ...] = (Population.T1DM, Population.T2DM)
+MEASURES = ("MD", "SMD")
+SMD_VARIANTS = ("revman5", "hedges_exact")
+MODELS = ("auto", "fixed", "random")
+TESTS = ("z", "knha")
+PI_DISTS = ("norm", "t(k-1)", "t(k-2)")
+# The time points offered; any positive month count is also accepted.
+TIMEPOINTS = ("end", "3", "6", "12")
+# Design filters offered, and the design classes a study can have.
+DESIGNS = ("all", "controlled", "rct")
+DESIGN_CLASSES = ("rct", "controlled", "single_arm")
+STUDY_SETS = ("paper", "all")
+# Pre-post effect: "change" = mean change with the SD of the change from the correlation method
+# (the paper's Methods); "independent" = after vs before as two independent groups (RevMan's
+# two-arm data entry, which ignores the correlation).
+PREPOST_METHODS = ("change", "independent")
