@@ -9,6 +9,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from core.words import HELP
 from ui import state as S
 from ui.data import current_dataset
 from ui.share import copy_link_control
@@ -30,37 +31,50 @@ PAGES = (
 )
 
 
+def check_pages(pages, app_dir: Path = APP_DIR):
+    """The page table, after checking that every page's file exists.
+
+    A missing file is a broken install or a renamed page: fail with its name rather than
+    silently leaving the page out of the navigation.
+    """
+    missing = [path for path, _title, _icon in pages if not (app_dir / path).is_file()]
+    if missing:
+        raise FileNotFoundError(f"app.py lists page file(s) that do not exist under {app_dir}: "
+                                f"{', '.join(missing)}")
+    return pages
+
+
 def sidebar(study_ids: list[str], study_labels: dict[str, str]) -> None:
     """The shared choices.  Each widget's key is its URL query parameter."""
     bind = "query-params"
     sb = st.sidebar
     sb.selectbox("Outcome", S.OUTCOME_OPTIONS, format_func=S.fmt("outcome"), key="outcome", bind=bind,
-                 help=S.HELP["outcome"])
+                 help=HELP["outcome"])
     sb.radio("Comparison", S.COMPARISON_OPTIONS, format_func=S.fmt("comparison"), key="comparison",
-             bind=bind, help=S.HELP["comparison"])
+             bind=bind, help=HELP["comparison"])
     sb.radio("Population", S.POPULATION_OPTIONS, format_func=S.fmt("population"), key="population",
-             bind=bind, horizontal=True, help=S.HELP["population"])
-    sb.radio("Measure", S.MEASURE_OPTIONS, key="measure", bind=bind, horizontal=True, help=S.HELP["measure"])
+             bind=bind, horizontal=True, help=HELP["population"])
+    sb.radio("Measure", S.MEASURE_OPTIONS, key="measure", bind=bind, horizontal=True, help=HELP["measure"])
     sb.radio("Model", S.MODEL_OPTIONS, format_func=S.fmt("model"), key="model", bind=bind,
-             help=S.HELP["model"])
+             help=HELP["model"])
     sb.selectbox("Time point", S.TIMEPOINT_OPTIONS, format_func=S.fmt("timepoint"), key="timepoint",
-                 bind=bind, help=S.HELP["timepoint"])
-    sb.radio("Studies", S.SET_OPTIONS, format_func=S.fmt("set"), key="set", bind=bind, help=S.HELP["set"])
+                 bind=bind, help=HELP["timepoint"])
+    sb.radio("Studies", S.SET_OPTIONS, format_func=S.fmt("set"), key="set", bind=bind, help=HELP["set"])
     with sb.expander("Model details and sensitivity"):
         st.selectbox("τ² estimator (random effects)", S.TAU2_OPTIONS, format_func=S.fmt("tau2"), key="tau2",
-                     bind=bind, help=S.HELP["tau2"])
-        st.checkbox("Hartung–Knapp (HKSJ) CI", key="hksj", bind=bind, help=S.HELP["hksj"])
-        st.checkbox("Show prediction interval", key="pi", bind=bind, help=S.HELP["pi"])
+                     bind=bind, help=HELP["tau2"])
+        st.checkbox("Hartung–Knapp (HKSJ) CI", key="hksj", bind=bind, help=HELP["hksj"])
+        st.checkbox("Show prediction interval", key="pi", bind=bind, help=HELP["pi"])
         st.radio("SMD variant", S.SMD_VARIANT_OPTIONS, format_func=S.fmt("smd"), key="smd",
-                 bind=bind, help=S.HELP["smd"])
+                 bind=bind, help=HELP["smd"])
         st.radio("Pre-post effect", S.PREPOST_OPTIONS, format_func=S.fmt("prepost"), key="prepost", bind=bind,
-                 help=S.HELP["prepost"])
+                 help=HELP["prepost"])
         st.slider("Pre-post correlation r", S.R_RANGE[0], S.R_RANGE[1], value=S.DEFAULTS["r"], step=0.05,
-                  key="r", bind=bind, help=S.HELP["r"])
+                  key="r", bind=bind, help=HELP["r"])
         st.radio("Designs", S.DESIGN_OPTIONS, format_func=S.fmt("design"), key="design", bind=bind,
-                 help=S.HELP["design"])
+                 help=HELP["design"])
         st.multiselect("Exclude studies", study_ids, format_func=lambda s: study_labels.get(s, s), key="exclude",
-                       bind=bind, help=S.HELP["exclude"])
+                       bind=bind, help=HELP["exclude"])
 
 
 def run() -> None:
@@ -73,7 +87,7 @@ def run() -> None:
     labels = {s: dataset.study_label(s) for s in ids}
     st.session_state["_url_notices"] = S.validate_query_params(st.query_params, labels.values())
     pages = [st.Page(path, title=title, icon=icon, default=(i == 0))
-             for i, (path, title, icon) in enumerate(PAGES) if (APP_DIR / path).exists()]
+             for i, (path, title, icon) in enumerate(check_pages(PAGES))]
     sidebar(ids, labels)
     nav = st.navigation(pages)
     copy_link_control(page=nav)

@@ -33,10 +33,11 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from core import analysis as an  # noqa: E402
-from core.evidence.dataset import OUTCOMES, load_dataset  # noqa: E402
+from core.evidence.dataset import load_dataset  # noqa: E402
 from core.pooling import meta_analysis  # noqa: E402
 from core.sensitivity import cumulative, leave_one_out  # noqa: E402
 from core.subgroups import subgroup_analysis  # noqa: E402
+from core.vocab import COMPARISONS, MODELS, OUTCOMES, POPULATIONS, TIMEPOINTS, Tau2  # noqa: E402
 
 
 def best_of(fn, repeats: int = 7, number: int = 1) -> float:
@@ -61,7 +62,7 @@ def bench_full_analysis() -> None:
     from statsmodels.stats.meta_analysis import combine_effects
 
     def ours():
-        subgroup_analysis(yi, vi, groups, method="DL")
+        subgroup_analysis(yi, vi, groups, method=Tau2.DL)
 
     def theirs_same_outputs():
         # what subgroup_analysis returns: for each subgroup and the total, the pooled estimate
@@ -94,7 +95,7 @@ def bench_full_analysis() -> None:
     print(f"   statsmodels, combine_effects x 3 only (no CI/tests)  : {t_pool * 1e6:8.1f} us"
           f"   ratio {t_pool / t_ours:5.1f} x")
     t_fe = best_of(lambda: meta_analysis(yi, vi), number=500)
-    t_reml = best_of(lambda: meta_analysis(yi, vi, method="REML"), number=200)
+    t_reml = best_of(lambda: meta_analysis(yi, vi, method=Tau2.REML), number=200)
     print(f"   (single meta_analysis k = 10: FE {t_fe * 1e6:.1f} us, REML {t_reml * 1e6:.1f} us)")
 
 
@@ -105,7 +106,7 @@ def bench_sensitivity() -> None:
     for k in (10, 100, 1_000, 10_000):
         yi = rng.normal(0.3, 0.3, k)
         vi = rng.uniform(0.01, 0.2, k)
-        res = meta_analysis(yi, vi, method="DL")
+        res = meta_analysis(yi, vi, method=Tau2.DL)
         t_l = best_of(lambda: leave_one_out(res), repeats=15)
         t_c = best_of(lambda: cumulative(res), repeats=15)
         print(f"   {k:>7} {t_l * 1e3:12.3f} ms {t_c * 1e3:9.3f} ms   {t_l / k * 1e6:11.3f} us")
@@ -114,8 +115,8 @@ def bench_sensitivity() -> None:
 def bench_grid() -> None:
     dataset = load_dataset()   # loaded once, outside the timing
     specs = [an.AnalysisSpec(outcome=o, comparison=c, population=p, model=m, timepoint=t)
-             for o, c, p, m, t in itertools.product(OUTCOMES, an.COMPARISONS, an.POPULATIONS, an.MODELS,
-                                                    an.TIMEPOINTS)]
+             for o, c, p, m, t in itertools.product(OUTCOMES, COMPARISONS, POPULATIONS, MODELS,
+                                                    TIMEPOINTS)]
     results = [an.analyse(dataset, s) for s in specs]
     inputs = [(r.rows["yi"].to_numpy(), r.rows["vi"].to_numpy(), r.rows["dm_type"].to_numpy(), r.method)
               for r in results if r.pooled is not None]
@@ -130,8 +131,8 @@ def bench_grid() -> None:
 
     t_grid = best_of(grid, repeats=3)
     t_stats = best_of(stats_only, repeats=7)
-    print(f"\n3. Dashboard grid: {len(specs)} analyses ({len(OUTCOMES)} outcomes x {len(an.COMPARISONS)} comparisons"
-          f" x {len(an.POPULATIONS)} populations x {len(an.MODELS)} models x {len(an.TIMEPOINTS)} time points),"
+    print(f"\n3. Dashboard grid: {len(specs)} analyses ({len(OUTCOMES)} outcomes x {len(COMPARISONS)} comparisons"
+          f" x {len(POPULATIONS)} populations x {len(MODELS)} models x {len(TIMEPOINTS)} time points),"
           f" {len(inputs)} with a pooled result")
     print(f"   core.analysis.analyse, whole grid       : {t_grid * 1e3:9.1f} ms  ({t_grid / len(specs) * 1e3:.2f} ms each)")
     print(f"   statistics core only (subgroup_analysis): {t_stats * 1e3:9.1f} ms  ({len(inputs)} pooled analyses)")

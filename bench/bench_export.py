@@ -23,6 +23,7 @@ from core import export as ex  # noqa: E402
 from core.analysis import AnalysisSpec, analyse  # noqa: E402
 from core.evidence.dataset import load_dataset  # noqa: E402
 from core.figures.forest import forest_figure  # noqa: E402
+from core.vocab import Comparison, Outcome  # noqa: E402
 
 GOAL_S = 0.3
 
@@ -79,7 +80,7 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=15)
     args = ap.parse_args()
     ds = load_dataset()
-    a = analyse(ds, AnalysisSpec(outcome="hba1c", comparison="vs_control", study_set="all"))
+    a = analyse(ds, AnalysisSpec(outcome=Outcome.HBA1C, comparison=Comparison.VS_CONTROL, study_set="all"))
     t0 = time.perf_counter()
     slide = ex.slide_figure(forest_figure(a), ex.slide_caption(a, dataset_name=ds.name))
     t_build = time.perf_counter() - t0

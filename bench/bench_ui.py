@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -36,8 +35,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.e2e.conftest import (CHART, CHROMIUM, CHROMIUM_ARGS, free_port, stop_server,  # noqa: E402
-                                wait_app_idle, wait_healthy)
+from bench.appserver import CHART, CHROMIUM, CHROMIUM_ARGS, start_server, stop_server, wait_app_idle  # noqa: E402
 
 WAIT_JS = """([index, before]) => new Promise((resolve, reject) => {
   const t_end = performance.now() + 30000;
@@ -52,19 +50,6 @@ WAIT_JS = """([index, before]) => new Promise((resolve, reject) => {
 })""" % CHART
 ARM_JS = """() => { document.addEventListener('pointerdown', () => { window.__t0 = performance.now(); },
                                              {capture: true}); }"""
-
-
-def start(script: str, log: Path):
-    port = free_port()
-    fh = open(log, "w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", script, "--server.headless", "true", "--server.address",
-         "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false",
-         "--server.fileWatcherType", "none"],
-        cwd=ROOT, stdout=fh, stderr=subprocess.STDOUT, start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
-    wait_healthy(base, proc)
-    return proc, base
 
 
 def meta(page, index=0) -> str:
@@ -104,8 +89,9 @@ def main() -> None:
     logs = ROOT / "tmp" / "bench_ui"
     logs.mkdir(parents=True, exist_ok=True)
     print(f"load average before: {', '.join(f'{x:.2f}' for x in os.getloadavg())} ({os.cpu_count()} CPUs)")
-    app, app_url = start("app.py", logs / "app.log")
-    triv, triv_url = start("bench/trivial_app.py", logs / "trivial.log")
+    app_server = start_server(logs / "app.log")
+    triv_server = start_server(logs / "trivial.log", script="bench/trivial_app.py")
+    app, app_url, triv, triv_url = app_server.proc, app_server.url, triv_server.proc, triv_server.url
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)

@@ -14,7 +14,7 @@ import pandas as pd
 from scipy import special, stats
 
 from core.metaregression import meta_regression
-from core.pooling import MetaResult, _fit, _z_crit
+from core.pooling import MetaResult, pool_validated, require_meta_result, t_crit, z_crit
 
 MIN_K_FOR_TESTS = 10
 CONTOUR_LEVELS = (0.90, 0.95, 0.99)
@@ -26,12 +26,6 @@ def _small_k_warning(k: int) -> str:
         return ""
     return (f"Only {k} studies: tests for funnel-plot asymmetry need at least {MIN_K_FOR_TESTS} "
             "(Cochrane Handbook v6.4, section 13.3.5.4); interpret with great caution.")
-
-
-def _check_result(result) -> MetaResult:
-    if not isinstance(result, MetaResult):
-        raise TypeError(f"`result` must be a MetaResult from core.pooling.meta_analysis; got {type(result).__name__}")
-    return result
 
 
 # --------------------------------------------------------------------------------------
@@ -63,7 +57,7 @@ class FunnelData:
 
     def to_frame(self) -> pd.DataFrame:
         """One row per study: label, yi, sei, and whether it lies outside the pseudo-CI."""
-        crit = _z_crit(self.level)
+        crit = z_crit(self.level)
         outside = np.abs(self.yi - self.estimate) > crit * self.sei
         return pd.DataFrame({"label": list(self.labels), "yi": self.yi, "sei": self.sei, "outside_funnel": outside})
 
@@ -77,7 +71,7 @@ def funnel_data(result: MetaResult, *, contour_levels=CONTOUR_LEVELS, n_grid: in
     Peters et al. (2008) J Clin Epidemiol 61:991-996 (contour-enhanced funnel plot);
     metafor ``funnel.rma`` (``level``, ``refline = 0`` contours).
     """
-    res = _check_result(result)
+    res = require_meta_result(result)
     levels = tuple(float(x) for x in contour_levels)
     for lv in levels:
         if not 0 < lv < 1:
@@ -86,10 +80,10 @@ def funnel_data(result: MetaResult, *, contour_levels=CONTOUR_LEVELS, n_grid: in
         raise ValueError(f"`n_grid` must be an integer >= 2; got {n_grid!r}")
     sei = np.sqrt(res.vi)
     grid = np.linspace(0.0, float(sei.max()) * 1.05, int(n_grid))
-    crit = _z_crit(res.level)
+    crit = z_crit(res.level)
     return FunnelData(yi=res.yi, sei=sei, labels=res.labels, estimate=res.estimate, level=res.level, se_grid=grid,
                       ci_low=res.estimate - crit * grid, ci_high=res.estimate + crit * grid,
-                      contour_levels=levels, contours={lv: _z_crit(lv) * grid for lv in levels},
+                      contour_levels=levels, contours={lv: z_crit(lv) * grid for lv in levels},
                       warning=_small_k_warning(res.k))
 
 
@@ -153,7 +147,7 @@ def egger_test(result: MetaResult, *, form: str = "classical") -> EggerResult:
     (2005) in Publication Bias in Meta-Analysis, ch. 6, eqs. 6.1-6.3; Viechtbauer (2010)
     metafor ``regtest``; Cochrane Handbook v6.4 section 13.3.5.4.
     """
-    res = _check_result(result)
+    res = require_meta_result(result)
     if form not in EGGER_FORMS:
         raise ValueError(f"`form` must be one of {EGGER_FORMS}; got {form!r}")
     k = res.k
@@ -174,14 +168,14 @@ def egger_test(result: MetaResult, *, form: str = "classical") -> EggerResult:
         cov = s2 * np.linalg.inv(X.T @ X)
         se = np.sqrt(np.diag(cov))
         stat = coef[0] / se[0]
-        crit = float(special.stdtrit(df, 1 - (1 - res.level) / 2))
+        crit = t_crit(res.level, df)
         return EggerResult(form=form, k=k, bias=float(coef[0]), se=float(se[0]), statistic=float(stat), df=float(df),
                            pvalue=float(2 * special.stdtr(df, -abs(stat))), limit_estimate=float(coef[1]),
                            limit_ci_low=float(coef[1] - crit * se[1]), limit_ci_high=float(coef[1] + crit * se[1]),
                            method="OLS", warning=_small_k_warning(k))
     X = np.column_stack([np.ones(k), sei])
     m = meta_regression(res.yi, res.vi, X, method=res.method, test=res.test)
-    crit = _z_crit(res.level) if np.isinf(m.df) else float(special.stdtrit(m.df, 1 - (1 - res.level) / 2))
+    crit = t_crit(res.level, m.df)          # df = inf (z test): the normal quantile
     return EggerResult(form=form, k=k, bias=float(m.beta[1]), se=float(m.se[1]), statistic=float(m.statistic[1]),
                        df=m.df, pvalue=float(m.pvalue[1]), limit_estimate=float(m.beta[0]),
                        limit_ci_low=float(m.beta[0] - crit * m.se[0]), limit_ci_high=float(m.beta[0] + crit * m.se[0]),
@@ -194,15 +188,21 @@ def egger_test(result: MetaResult, *, form: str = "classical") -> EggerResult:
 
 @dataclass(frozen=True, slots=True)
 class BeggResult:
-    """Begg and Mazumdar's rank correlation test: Kendall's ``tau`` between the standardized
+    """Begg and Mazumdar's rank correlation test: ``kendall_tau`` between the standardized
     effects and their variances, its ``pvalue`` and whether the ``exact`` null distribution
     was used."""
 
     k: int
-    tau: float
+    kendall_tau: float
     pvalue: float
     exact: bool
     warning: str
+
+    @property
+    def tau(self) -> float:
+        """``kendall_tau`` under metafor ``ranktest``'s name for it (not the heterogeneity
+        ``MetaResult.tau``, which is the square root of tau^2)."""
+        return self.kendall_tau
 
 
 def begg_test(result: MetaResult) -> BeggResult:
@@ -217,7 +217,7 @@ def begg_test(result: MetaResult) -> BeggResult:
     ----------
     Begg & Mazumdar (1994) Biometrics 50:1088-1101, eqs. 1-2; metafor ``ranktest``.
     """
-    res = _check_result(result)
+    res = require_meta_result(result)
     k = res.k
     if k < 3:
         raise ValueError(f"Begg's test needs k >= 3 studies; got k = {k}")
@@ -228,7 +228,7 @@ def begg_test(result: MetaResult) -> BeggResult:
     ties = np.unique(ystar).size < k or np.unique(res.vi).size < k
     exact = k < 50 and not ties
     out = stats.kendalltau(ystar, res.vi, method="exact" if exact else "asymptotic")
-    return BeggResult(k=k, tau=float(out.statistic), pvalue=float(out.pvalue), exact=exact,
+    return BeggResult(k=k, kendall_tau=float(out.statistic), pvalue=float(out.pvalue), exact=exact,
                       warning=_small_k_warning(k))
 
 
@@ -283,7 +283,7 @@ def trim_and_fill(result: MetaResult, *, side: str | None = None, maxiter: int =
     Tweedie (2000) JASA 95:89-98; Duval (2005) in Publication Bias in Meta-Analysis, ch. 8;
     metafor ``trimfill.rma.uni`` (side selection, SE of k0).
     """
-    res = _check_result(result)
+    res = require_meta_result(result)
     if side is not None and side not in SIDES:
         raise ValueError(f"`side` must be one of {SIDES} or None; got {side!r}")
     if isinstance(maxiter, bool) or not isinstance(maxiter, (int, np.integer)) or maxiter < 1:
@@ -303,7 +303,7 @@ def trim_and_fill(result: MetaResult, *, side: str | None = None, maxiter: int =
     ys, vs = yi[order], res.vi[order]
 
     def fit(y, v):
-        return _fit(y, v, tuple(f"s{i}" for i in range(y.size)), res.method, res.level, "z", False, "norm")
+        return pool_validated(y, v, tuple(f"s{i}" for i in range(y.size)), res.method, res.level, "z", False, "norm")
 
     k0, k0_prev, it, se_k0 = 0, -1, 0, 0.0
     est = 0.0
@@ -329,7 +329,7 @@ def trim_and_fill(result: MetaResult, *, side: str | None = None, maxiter: int =
         fy, fv = np.empty(0), np.empty(0)
     fy = flip * fy
     labels = res.labels + tuple(f"Filled {i + 1}" for i in range(k0))
-    filled = _fit(np.concatenate([res.yi, fy]), np.concatenate([res.vi, fv]), labels, res.method, res.level, res.test,
-                  res.knha_floor, res.pi_dist)
+    filled = pool_validated(np.concatenate([res.yi, fy]), np.concatenate([res.vi, fv]), labels, res.method,
+                            res.level, res.test, res.knha_floor, res.pi_dist)
     return TrimFillResult(k0=k0, k0_se=float(se_k0), side=side, side_chosen=chosen, estimator="L0", iterations=it,
                           original=res, filled=filled, filled_yi=fy, filled_vi=fv, warning=_small_k_warning(k))

@@ -5,6 +5,8 @@ The shipped CSVs keep dispersion and units exactly as reported; all conversion h
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 from scipy import stats
 
@@ -165,27 +167,44 @@ def sd_from_five_numbers_shi(low, q1, q3, high, n) -> np.ndarray:
 DISPERSION_TYPES = ("sd", "sd?", "se", "ci95", "median_iqr", "median_range")
 
 
-def to_mean_sd(mean, dispersion_type, disp1, disp2, n) -> tuple[float, float, str]:
-    """Turn one reported (centre, dispersion) into (mean, SD, note) for pooling.
+@dataclass(frozen=True, slots=True)
+class MeanSD:
+    """One reported (centre, dispersion) as the mean and SD pooling uses.
 
-    ``note`` is empty when the numbers were reported as mean and SD, otherwise it says what
-    was converted and by which method, so pages can show it.
+    ``derivation`` says what was converted and by which method, so pages can show it; it is
+    empty when the numbers were reported as mean and SD.  Unpacks as ``mean, sd, derivation``
+    (the tuple :func:`to_mean_sd` returned before).
+    """
+
+    mean: float
+    sd: float
+    derivation: str
+
+    def __iter__(self):
+        return iter((self.mean, self.sd, self.derivation))
+
+
+def to_mean_sd(mean, dispersion_type, disp1, disp2, n) -> MeanSD:
+    """Turn one reported (centre, dispersion) into the :class:`MeanSD` used for pooling.
+
+    ``dispersion_type`` is one of ``DISPERSION_TYPES``; ``disp1``/``disp2`` are the SD, SE, CI
+    bounds, quartiles or range ends it names (``mean`` is the median for the median types).
     """
     t = dispersion_type
     if t == "sd":
-        return float(mean), float(disp1), ""
+        return MeanSD(float(mean), float(disp1), "")
     if t == "sd?":
-        return float(mean), float(disp1), "'±' not stated as SD or SE; used as SD"
+        return MeanSD(float(mean), float(disp1), "'±' not stated as SD or SE; used as SD")
     if t == "se":
-        return float(mean), float(sd_from_se(disp1, n)), "SD from SE (Cochrane Handbook 6.5.2.2)"
+        return MeanSD(float(mean), float(sd_from_se(disp1, n)), "SD from SE (Cochrane Handbook 6.5.2.2)")
     if t == "ci95":
-        return float(mean), float(sd_from_ci(disp1, disp2, n)), "SD from 95% CI (Cochrane Handbook 6.5.2.2)"
+        return MeanSD(float(mean), float(sd_from_ci(disp1, disp2, n)), "SD from 95% CI (Cochrane Handbook 6.5.2.2)")
     if t == "median_iqr":
-        return (float(mean_from_median_iqr(disp1, mean, disp2, n)), float(sd_from_iqr(disp1, disp2, n)),
-                "mean and SD from median/IQR (Luo 2018; Wan 2014)")
+        return MeanSD(float(mean_from_median_iqr(disp1, mean, disp2, n)), float(sd_from_iqr(disp1, disp2, n)),
+                      "mean and SD from median/IQR (Luo 2018; Wan 2014)")
     if t == "median_range":
-        return (float(mean_from_median_range(disp1, mean, disp2, n)), float(sd_from_range(disp1, disp2, n)),
-                "mean and SD from median/range (Luo 2018; Wan 2014)")
+        return MeanSD(float(mean_from_median_range(disp1, mean, disp2, n)), float(sd_from_range(disp1, disp2, n)),
+                      "mean and SD from median/range (Luo 2018; Wan 2014)")
     raise ValueError(f"`dispersion_type` must be one of {DISPERSION_TYPES}; got {t!r}")
 
 
@@ -205,11 +224,23 @@ CANONICAL_UNITS = {
 }
 
 
-def canonical_unit(unit: str) -> tuple[str, float]:
-    """Return (canonical unit, multiplicative factor) for a reported unit.
+@dataclass(frozen=True, slots=True)
+class CanonicalUnit:
+    """The unit a reported unit is pooled in, and the ``factor`` that multiplies a value reported
+    in it.  Unpacks as ``unit, factor`` (the tuple :func:`canonical_unit` returned before)."""
+
+    unit: str
+    factor: float
+
+    def __iter__(self):
+        return iter((self.unit, self.factor))
+
+
+def canonical_unit(unit: str) -> CanonicalUnit:
+    """The :class:`CanonicalUnit` of a reported unit.
 
     Unknown units map to themselves with factor 1, so they only pool with identical units.
     mg/dL -> mmol/L divides by 18.016; ng/mL -> nmol/L divides by 3.0203 (C-peptide).
     """
     u = (unit or "").strip()
-    return CANONICAL_UNITS.get(u, (u, 1.0))
+    return CanonicalUnit(*CANONICAL_UNITS.get(u, (u, 1.0)))

@@ -12,8 +12,10 @@ import numpy as np
 from scipy import stats
 from statsmodels.stats.meta_analysis import effectsize_smd
 
-MEASURES = ("MD", "SMD")
-SMD_VARIANTS = ("revman5", "hedges_exact")
+from core import vocab
+
+MEASURES = vocab.MEASURES
+SMD_VARIANTS = vocab.SMD_VARIANTS
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,8 +168,9 @@ def standardized_mean_change(n, m_pre, sd_pre, m_post, sd_post, *, r: float = 0.
                              level: float = 0.95) -> EffectSizes:
     """Standardized mean change with raw-score standardisation (metafor "SMCR").
 
-    ``yi = J (m_post - m_pre) / sd_pre`` with ``J = 1 - 3/(4(n - 1) - 1)`` and
-    ``vi = 2 (1 - r)/n + yi**2 / (2 n)``.
+    ``yi = J (m_post - m_pre) / sd_pre`` with the approximate ``J = 1 - 3/(4(n - 1) - 1)`` and
+    ``vi = 2 (1 - r)/n + yi**2 / (2 n)``.  metafor's ``escalc("SMCR")`` (checked on 3.8-1) uses
+    the exact ``J(n - 1)`` of :func:`exact_hedges_correction`; yi differs by < 0.1 % for n >= 8.
 
     References
     ----------

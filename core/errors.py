@@ -26,3 +26,22 @@ class DatasetError(ValueError):
         self.source = source
         head = f"{source}: {len(self.problems)} problem(s) found"
         super().__init__(head + ("\n- " + "\n- ".join(self.problems) if self.problems else ""))
+
+
+# --- the saved-datasets store (core.store) ---
+
+class StoreError(RuntimeError):
+    """Base of the saved-datasets store's errors; ``str(err)`` is a sentence a user can read."""
+
+
+class StoreUnavailable(StoreError):
+    """The store cannot be opened or used (corrupt or unreadable file, database down, busy for too
+    long, schema newer than this app).  The app then runs on the shipped data with a banner."""
+
+
+class UnknownDataset(StoreError, LookupError):
+    """A dataset id is malformed or names no saved dataset."""
+
+
+class StoreLimitExceeded(StoreError):
+    """A save was refused by a named limit (size, rows, saves per minute); the message names it."""

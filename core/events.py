@@ -21,24 +21,15 @@ from dataclasses import dataclass
 import pandas as pd
 from scipy import stats
 
-
-@dataclass(frozen=True, slots=True)
-class ConfidenceInterval:
-    """A two-sided interval ``(low, high)``; unpacking order is unambiguous."""
-
-    low: float
-    high: float
-
-    def __iter__(self):
-        return iter((self.low, self.high))
+from core.intervals import ConfidenceInterval
 
 
 @dataclass(frozen=True, slots=True)
 class Proportion:
     """``count`` events out of ``n`` patients; ``estimate`` = count / n (a fraction)."""
 
-    count: int
-    n: int
+    count: int   # patients with the event
+    n: int       # patients at risk
 
     @property
     def estimate(self) -> float:

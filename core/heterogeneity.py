@@ -4,7 +4,7 @@ and its Q-profile confidence interval.
 Every function here is for the intercept-only (random-effects) model and runs in O(k).
 Meta-regression versions (a model matrix X) live in :mod:`core.metaregression`.
 
-tau^2 estimators (``TAU2_METHODS``), as metafor names them:
+tau^2 estimators (``TAU2_METHODS``: the codes of :mod:`core.vocab`), as metafor names them:
 
 ====== ==================================================================================
 "FE"   fixed effect: tau^2 = 0 by assumption ("EE", equal effects, is an alias).
@@ -26,7 +26,9 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import optimize, stats
 
-TAU2_METHODS = ("FE", "DL", "HE", "SJ", "PM", "ML", "REML")
+from core import vocab
+from core.vocab import Tau2
+
 # Absolute tolerance on tau^2 for the iterative estimators (PM, ML, REML) and the Q-profile
 # bounds.  brentq's own relative term (4 * machine epsilon) is added to it.
 TAU2_XTOL = 1e-13
@@ -272,20 +274,27 @@ def tau2_reml(yi: np.ndarray, vi: np.ndarray) -> float:
     return _solve_decreasing(lambda t: _ml_score(yi, vi, t, True), float(np.var(yi)) + np.mean(vi))
 
 
+def tau2_fixed_effect(yi: np.ndarray, vi: np.ndarray) -> float:
+    """The fixed-effect (common-effect) model: tau^2 = 0 by assumption."""
+    return 0.0
+
+
+# Every estimator of the registry (core.vocab.ESTIMATORS), in the order of the table above.
 _ESTIMATORS = {
-    "FE": lambda yi, vi: 0.0,
-    "DL": tau2_dersimonian_laird,
-    "HE": tau2_hedges,
-    "SJ": tau2_sidik_jonkman,
-    "PM": tau2_paule_mandel,
-    "ML": tau2_ml,
-    "REML": tau2_reml,
+    Tau2.FE: tau2_fixed_effect,
+    Tau2.DL: tau2_dersimonian_laird,
+    Tau2.HE: tau2_hedges,
+    Tau2.SJ: tau2_sidik_jonkman,
+    Tau2.PM: tau2_paule_mandel,
+    Tau2.ML: tau2_ml,
+    Tau2.REML: tau2_reml,
 }
+TAU2_METHODS: tuple[str, ...] = tuple(map(str, _ESTIMATORS))
 
 
 def estimate_tau2(yi: np.ndarray, vi: np.ndarray, method: str) -> float:
     """Dispatch to the tau^2 estimator named ``method`` (one of ``TAU2_METHODS``; "EE" = "FE")."""
-    method = "FE" if method == "EE" else method
+    method = vocab.ESTIMATOR_ALIASES.get(method, method)
     if method not in _ESTIMATORS:
         raise ValueError(f"`method` must be one of {TAU2_METHODS} (or 'EE'); got {method!r}")
     return _ESTIMATORS[method](yi, vi)
@@ -320,17 +329,9 @@ class Tau2ConfidenceInterval:
     upper_truncated: bool
     method: str = "Q-profile"
 
-    @property
-    def tau(self) -> float:
-        return float(np.sqrt(self.tau2))
-
-    @property
-    def tau_low(self) -> float:
-        return float(np.sqrt(self.tau2_low))
-
-    @property
-    def tau_high(self) -> float:
-        return float(np.sqrt(self.tau2_high))
+    tau = property(lambda self: float(np.sqrt(self.tau2)), doc="Square root of ``tau2``.")
+    tau_low = property(lambda self: float(np.sqrt(self.tau2_low)), doc="Square root of ``tau2_low``.")
+    tau_high = property(lambda self: float(np.sqrt(self.tau2_high)), doc="Square root of ``tau2_high``.")
 
 
 def q_profile_interval(yi: np.ndarray, vi: np.ndarray, tau2: float, *, level: float = 0.95) -> Tau2ConfidenceInterval:

@@ -11,8 +11,10 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import optimize, special
 
-from core.heterogeneity import TAU2_METHODS, TAU2_XTOL
+from core import vocab
 from core.errors import InsufficientStudiesError
+from core.heterogeneity import TAU2_METHODS, TAU2_XTOL
+from core.vocab import Tau2
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +68,59 @@ def _solve(fun, start):
     return float(optimize.brentq(fun, 0.0, hi, xtol=TAU2_XTOL, rtol=4 * np.finfo(float).eps, maxiter=500))
 
 
+def _ols_fit(yi, X):
+    """Hat matrix and residual sum of squares of the unweighted (OLS) fit, used by HE and SJ."""
+    H = X @ np.linalg.pinv(X.T @ X) @ X.T
+    resid = yi - H @ yi
+    return H, float(resid @ resid)
+
+
+def _tau2_dl(yi, vi, X, start):
+    k, p = X.shape
+    P, _, _ = _p_matrix(X, vi, 0.0)
+    return float(max(0.0, (yi @ P @ yi - (k - p)) / np.trace(P)))
+
+
+def _tau2_he(yi, vi, X, start):
+    k, p = X.shape
+    H, rss = _ols_fit(yi, X)
+    return float(max(0.0, (rss - np.trace((np.eye(k) - H) * vi[None, :])) / (k - p)))
+
+
+def _tau2_sj(yi, vi, X, start):
+    k, p = X.shape
+    _, rss = _ols_fit(yi, X)
+    tau0 = rss / k
+    if tau0 <= 0:
+        return 0.0
+    P, _, _ = _p_matrix(X, vi, tau0)
+    return float(tau0 * (yi @ P @ yi) / (k - p))
+
+
+def _tau2_pm(yi, vi, X, start):
+    k, p = X.shape
+    return _solve(lambda t: float(yi @ _p_matrix(X, vi, t)[0] @ yi) - (k - p), start)
+
+
+def _likelihood_score(yi, vi, X, reml: bool):
+    def score(t):
+        P, _, w = _p_matrix(X, vi, t)
+        py = P @ yi
+        return float(py @ py) - (float(np.trace(P)) if reml else float(w.sum()))
+    return score
+
+
+# The residual tau^2 of each estimator of the registry (core.vocab.ESTIMATORS); FE is 0.
+_RESIDUAL_ESTIMATORS = {
+    Tau2.DL: _tau2_dl,
+    Tau2.HE: _tau2_he,
+    Tau2.SJ: _tau2_sj,
+    Tau2.PM: _tau2_pm,
+    Tau2.ML: lambda yi, vi, X, start: _solve(_likelihood_score(yi, vi, X, reml=False), start),
+    Tau2.REML: lambda yi, vi, X, start: _solve(_likelihood_score(yi, vi, X, reml=True), start),
+}
+
+
 def residual_tau2(yi: np.ndarray, vi: np.ndarray, X: np.ndarray, method: str) -> float:
     """Residual tau^2 of a meta-regression by ``method`` (one of ``TAU2_METHODS``), >= 0.
 
@@ -81,35 +136,15 @@ def residual_tau2(yi: np.ndarray, vi: np.ndarray, X: np.ndarray, method: str) ->
     Methods 6:322-332 (general PM/DL forms).
     """
     k, p = X.shape
-    if method in ("FE", "EE") or k - p < 1:
+    method = vocab.ESTIMATOR_ALIASES.get(method, method)
+    if method == Tau2.FE or k - p < 1:
         return 0.0
-    start = float(np.var(yi)) + float(np.mean(vi))
-    if method == "DL":
-        P, _, _ = _p_matrix(X, vi, 0.0)
-        return float(max(0.0, (yi @ P @ yi - (k - p)) / np.trace(P)))
-    if method in ("HE", "SJ"):
-        H = X @ np.linalg.pinv(X.T @ X) @ X.T
-        resid = yi - H @ yi
-        rss = float(resid @ resid)
-        if method == "HE":
-            return float(max(0.0, (rss - np.trace((np.eye(k) - H) * vi[None, :])) / (k - p)))
-        tau0 = rss / k
-        if tau0 <= 0:
-            return 0.0
-        P, _, _ = _p_matrix(X, vi, tau0)
-        return float(tau0 * (yi @ P @ yi) / (k - p))
-    if method == "PM":
-        return _solve(lambda t: float(yi @ _p_matrix(X, vi, t)[0] @ yi) - (k - p), start)
-    if method in ("ML", "REML"):
-        def score(t):
-            P, _, w = _p_matrix(X, vi, t)
-            py = P @ yi
-            return float(py @ py) - (float(np.trace(P)) if method == "REML" else float(w.sum()))
-        return _solve(score, start)
-    raise ValueError(f"`method` must be one of {TAU2_METHODS}; got {method!r}")
+    if method not in _RESIDUAL_ESTIMATORS:
+        raise ValueError(f"`method` must be one of {TAU2_METHODS}; got {method!r}")
+    return _RESIDUAL_ESTIMATORS[method](yi, vi, X, float(np.var(yi)) + float(np.mean(vi)))
 
 
-def meta_regression(yi, vi, X, *, method: str = "REML", test: str = "z") -> MetaRegressionResult:
+def meta_regression(yi, vi, X, *, method: str = Tau2.REML, test: str = "z") -> MetaRegressionResult:
     """Fit a mixed-effects meta-regression by weighted least squares.
 
     Parameters
@@ -139,11 +174,12 @@ def meta_regression(yi, vi, X, *, method: str = "REML", test: str = "z") -> Meta
         raise InsufficientStudiesError(0)
     if np.linalg.matrix_rank(X) < p:
         raise ValueError(f"`X` must have full column rank ({p}); got rank {np.linalg.matrix_rank(X)}")
-    if test not in ("z", "knha"):
-        raise ValueError(f"`test` must be one of ('z', 'knha'); got {test!r}")
-    method = "FE" if method == "EE" else method
+    if test not in vocab.TESTS:
+        raise ValueError(f"`test` must be one of {vocab.TESTS}; got {test!r}")
+    method = vocab.ESTIMATOR_ALIASES.get(method, method)
     if method not in TAU2_METHODS:
         raise ValueError(f"`method` must be one of {TAU2_METHODS}; got {method!r}")
+    method = str(method)
     tau2 = residual_tau2(yi, vi, X, method)
     P, vcov, w = _p_matrix(X, vi, tau2)
     beta = vcov @ (X.T @ (w * yi))

@@ -10,70 +10,33 @@ import math
 import warnings
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 from scipy import special
 
 from core import heterogeneity as het
+from core import vocab
 from core.errors import InsufficientStudiesError
+# ConfidenceInterval, t_crit, two_sided_p and z_crit are also importable from here (documented API).
+from core.intervals import ConfidenceInterval, check_level, prediction_interval, t_crit, two_sided_p, z_crit
+from core.vocab import Tau2
 
-METHODS = ("FE", "DL", "REML", "PM", "ML", "HE", "SJ")
+METHODS: tuple[str, ...] = tuple(map(str, vocab.ESTIMATORS))
+METHOD_ALIASES = {alias: str(code) for alias, code in vocab.ESTIMATOR_ALIASES.items()}
+# As metafor's print.rma.uni words them.
+METHOD_LABELS = {str(e.code): e.label for e in vocab.ESTIMATOR_INFO}
+TESTS = vocab.TESTS
+PI_DISTS = vocab.PI_DISTS
+# The estimators pooled inline from the four sums, without core.heterogeneity.
+INLINE_METHODS = (Tau2.FE, Tau2.DL)
 # Up to this k, FE and DL are computed with Python floats (faster than numpy for tiny arrays).
 _SMALL_K = 48
-METHOD_ALIASES = {"EE": "FE"}
-TESTS = ("z", "knha")
-PI_DISTS = ("norm", "t(k-1)", "t(k-2)")
-
-METHOD_LABELS = {
-    "FE": "Fixed-Effect Model (inverse variance)",
-    "DL": "DerSimonian-Laird",
-    "REML": "restricted maximum likelihood",
-    "PM": "Paule-Mandel",
-    "ML": "maximum likelihood",
-    "HE": "Hedges",
-    "SJ": "Sidik-Jonkman",
-}
-
-
-@lru_cache(maxsize=256)
-def _z_crit(level: float) -> float:
-    return float(special.ndtri(1 - (1 - level) / 2))
-
-
-@lru_cache(maxsize=1024)
-@lru_cache(maxsize=4096)
-def _t_crit(level: float, df: float) -> float:
-    """Two-sided critical value; cached because scipy's t quantile is an iterative inverse
-    (~0.2 ms) and the same (level, df) pairs recur across subgroups, variants and reruns."""
-    if not df > 0:
-        return float("nan")
-    if math.isinf(df):
-        return _z_crit(level)
-    return float(special.stdtrit(df, 1 - (1 - level) / 2))
-
-
-def _two_sided_p(stat: float, df: float) -> float:
-    if math.isnan(stat):
-        return float("nan")
-    if math.isinf(df):
-        return math.erfc(abs(stat) / math.sqrt(2.0))     # = 2 Phi(-|z|)
-    if not df > 0:
-        return float("nan")
-    return float(2 * special.stdtr(df, -abs(stat)))
 
 
 @lru_cache(maxsize=64)
 def _default_labels(k: int) -> tuple:
     return tuple(f"Study {i + 1}" for i in range(k))
-
-
-class ConfidenceInterval(NamedTuple):
-    """A two-sided interval ``(low, high)``; unpacking order is unambiguous."""
-
-    low: float
-    high: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,36 +100,31 @@ class MetaResult:
 
     @property
     def is_random(self) -> bool:
-        return self.method != "FE"
+        return self.method != Tau2.FE
 
     def confidence_interval(self, level: float | None = None) -> ConfidenceInterval:
         """Interval for the pooled estimate at ``level`` (default: the result's level)."""
-        level = self.level if level is None else _check_level(level)
-        crit = _t_crit(level, self.df)
+        level = self.level if level is None else check_level(level)
+        crit = t_crit(level, self.df)
         return ConfidenceInterval(self.estimate - crit * self.se, self.estimate + crit * self.se)
 
     def prediction_interval(self, level: float | None = None, dist: str | None = None) -> ConfidenceInterval:
-        """Prediction interval ``estimate +/- crit * sqrt(se^2 + tau2)``.
+        """Prediction interval ``estimate +/- crit * sqrt(se^2 + tau2)``
+        (:func:`core.intervals.prediction_interval`, which cites the sources).
 
         ``dist`` is "norm" (metafor's default with test="z"), "t(k-1)" (metafor with HKSJ)
-        or "t(k-2)" (Higgins, Thompson & Spiegelhalter 2009, eq. 12; Cochrane Handbook v6.4
-        section 10.10.4.3).  NaN when the t distribution would have df < 1.
-
-        References
-        ----------
-        Higgins, Thompson & Spiegelhalter (2009) J R Stat Soc A 172:137-159, section 3.2;
-        Riley, Higgins & Deeks (2011) BMJ 342:d549; metafor ``predict.rma``.
+        or "t(k-2)" (Higgins et al. 2009).  NaN when the t distribution would have df < 1.
         """
-        level = self.level if level is None else _check_level(level)
+        level = self.level if level is None else check_level(level)
         dist = self.pi_dist if dist is None else _check_option("dist", dist, PI_DISTS)
-        return _prediction_interval(self.estimate, self.se, self.tau2, self.k, level, dist)
+        return prediction_interval(self.estimate, self.se, self.tau2, self.k, level, dist)
 
     def tau2_confidence_interval(self, level: float | None = None) -> het.Tau2ConfidenceInterval:
         """Q-profile confidence interval for tau^2, tau, I^2 (tau^2-based) and H^2.
 
         See :func:`core.heterogeneity.q_profile_interval` (Viechtbauer 2007).
         """
-        level = self.level if level is None else _check_level(level)
+        level = self.level if level is None else check_level(level)
         return het.q_profile_interval(self.yi, self.vi, self.tau2, level=level)
 
     def to_frame(self) -> pd.DataFrame:
@@ -174,7 +132,7 @@ class MetaResult:
 
         Study CIs use the normal quantile at the result's level (as RevMan and metafor).
         """
-        crit = _z_crit(self.level)
+        crit = z_crit(self.level)
         se = np.sqrt(self.vi)
         rows = pd.DataFrame({"label": list(self.labels), "yi": self.yi, "vi": self.vi,
                              "ci_low": self.yi - crit * se, "ci_high": self.yi + crit * se,
@@ -186,13 +144,13 @@ class MetaResult:
 
     def summary(self) -> str:
         """Text worded like metafor's ``print.rma.uni``."""
-        if self.method == "FE":
+        if self.method == Tau2.FE:
             head = f"Fixed-Effect Model (k = {self.k})"
         else:
             head = f"Random-Effects Model (k = {self.k}; tau^2 estimator: {self.method})"
         pct = f"{self.level * 100:g}"
         lines = [head, ""]
-        if self.method != "FE":
+        if self.method != Tau2.FE:
             lines += [f"tau^2 (estimated amount of total heterogeneity): {self.tau2:.4f}",
                       f"tau (square root of estimated tau^2 value):      {self.tau:.4f}",
                       f"I^2 (total heterogeneity / total variability):   {self.i2_tau:.2f}%  (tau^2-based)",
@@ -210,7 +168,7 @@ class MetaResult:
                   f"estimate      se     {stat}    pval    ci.lb    ci.ub",
                   f"{self.estimate:8.4f} {self.se:7.4f} {self.statistic:8.4f} {_fmt_p(self.pvalue, bare=True):>7} "
                   f"{self.ci_low:8.4f} {self.ci_high:8.4f}   ({pct}% CI)"]
-        if self.method != "FE":
+        if self.method != Tau2.FE:
             lines += ["", f"Prediction interval ({self.pi_dist}): [{self.pi_low:.4f}, {self.pi_high:.4f}]"]
         lines += [f"Note: {n}" for n in self.notes]
         return "\n".join(lines) + "\n"
@@ -222,14 +180,6 @@ def _fmt_p(p: float, bare: bool = False) -> str:
     if p < 1e-4:
         return "<.0001"
     return f"{p:.4f}" if bare else f"= {p:.4f}"
-
-
-def _check_level(level) -> float:
-    if isinstance(level, bool) or not isinstance(level, (int, float, np.floating)):
-        raise TypeError(f"`level` must be a number in (0, 1); got {type(level).__name__}")
-    if not 0 < level < 1:
-        raise ValueError(f"`level` must be in (0, 1); got {level!r}")
-    return float(level)
 
 
 def _check_option(name: str, value, options: tuple) -> str:
@@ -269,22 +219,23 @@ def _validate(yi, vi, labels):
     return yi, vi, labels
 
 
-def _prediction_interval(est: float, se: float, tau2: float, k: int, level: float, dist: str) -> ConfidenceInterval:
-    df = math.inf if dist == "norm" else float(k - 1 if dist == "t(k-1)" else k - 2)
-    crit = _t_crit(level, df)
-    half = crit * math.sqrt(se * se + tau2)
-    return ConfidenceInterval(est - half, est + half)
-
-
 def resolve_method(method: str) -> str:
-    """Map aliases ("EE" -> "FE") and check ``method`` against ``METHODS``."""
+    """Map aliases ("EE" -> "FE") and check ``method`` against ``METHODS``; returns the plain code."""
     method = METHOD_ALIASES.get(method, method)
     if method not in METHODS:
         raise ValueError(f"`method` must be one of {METHODS} (or 'EE', an alias of 'FE'); got {method!r}")
-    return method
+    return str(method)
 
 
-def meta_analysis(yi, vi, *, method: str = "FE", level: float = 0.95, labels=None, test: str = "z",
+def require_meta_result(result) -> MetaResult:
+    """Return ``result`` if it is a :class:`MetaResult`, else raise the TypeError the analyses of
+    a pooled result (bias, sensitivity, influence) share."""
+    if not isinstance(result, MetaResult):
+        raise TypeError(f"`result` must be a MetaResult from core.pooling.meta_analysis; got {type(result).__name__}")
+    return result
+
+
+def meta_analysis(yi, vi, *, method: str = Tau2.FE, level: float = 0.95, labels=None, test: str = "z",
                   knha_floor: bool = False, pi: str | None = None) -> MetaResult:
     """Inverse-variance meta-analysis (fixed effect or random effects).
 
@@ -339,7 +290,7 @@ def meta_analysis(yi, vi, *, method: str = "FE", level: float = 0.95, labels=Non
     """
     method = resolve_method(method)
     _check_option("test", test, TESTS)
-    level = _check_level(level)
+    level = check_level(level)
     if not isinstance(knha_floor, (bool, np.bool_)):
         raise TypeError(f"`knha_floor` must be True or False; got {knha_floor!r}")
     if knha_floor and test != "knha":
@@ -348,59 +299,72 @@ def meta_analysis(yi, vi, *, method: str = "FE", level: float = 0.95, labels=Non
         pi = "t(k-1)" if test == "knha" else "norm"
     _check_option("pi", pi, PI_DISTS)
     yi, vi, labels = _validate(yi, vi, labels)
-    return _fit(yi, vi, labels, method, level, test, bool(knha_floor), pi)
+    return pool_validated(yi, vi, labels, method, level, test, bool(knha_floor), pi)
 
 
-def _fit(yi, vi, labels, method, level, test, knha_floor, pi) -> MetaResult:
-    """Pool already-validated arrays (used by the subgroup, sensitivity and bias modules too).
+def _inline_sums_small_k(yi, vi, method, q_df):
+    """FE / DL with plain Python floats, which beat numpy's per-call overhead for small k (same
+    formulas as :func:`_sums_numpy`).  Returns (w, sum w, estimate, Q, tau2, sum w0, den, knha_ss)."""
+    yl, vl = yi.tolist(), vi.tolist()
+    w0l = [1.0 / v for v in vl]
+    sw0 = sum(w0l)
+    # sum w^2 enters only as sw0^2 - sum w^2 = sum w (sw0 - w): that form has no cancellation
+    # when one weight dwarfs the others (plain subtraction gave 0 -> ZeroDivisionError).
+    den = sum(x * (sw0 - x) for x in w0l)
+    mu0 = sum(a * b for a, b in zip(w0l, yl)) / sw0
+    q = sum(a * (b - mu0) ** 2 for a, b in zip(w0l, yl))
+    tau2 = max(0.0, (q - q_df) * sw0 / den) if method == Tau2.DL and q_df > 0 and den > 0 else 0.0
+    if tau2 == 0.0:
+        wl, sw, est = w0l, sw0, mu0
+    else:
+        wl = [1.0 / (v + tau2) for v in vl]
+        sw = sum(wl)
+        est = sum(a * b for a, b in zip(wl, yl)) / sw
+    w = np.array(wl)     # weights (percent) later: one numpy op
+    return w, sw, est, q, tau2, sw0, den, (lambda: sum(a * (b - est) ** 2 for a, b in zip(wl, yl)))
 
-    FE and DL are computed inline from the four sums (no repeated passes); the other tau^2
-    estimators go through :func:`core.heterogeneity.estimate_tau2`.
+
+def _sums_numpy(yi, vi, method, q_df):
+    """Any estimator with numpy arrays; FE and DL inline, the others through
+    :func:`core.heterogeneity.estimate_tau2`.  Returns what :func:`_inline_sums_small_k` does."""
+    w0 = 1.0 / vi
+    sw0 = float(w0.sum())
+    den = float(w0 @ (sw0 - w0))          # = sw0^2 - sum w^2, without cancellation
+    mu0 = float(w0 @ yi) / sw0
+    d0 = yi - mu0
+    q = float(w0 @ (d0 * d0))
+    if method == Tau2.FE or q_df < 1:
+        tau2 = 0.0
+    elif method == Tau2.DL:
+        tau2 = max(0.0, (q - q_df) * sw0 / den) if den > 0 else 0.0
+    else:
+        tau2 = het.estimate_tau2(yi, vi, method)
+    if tau2 == 0.0:
+        w, sw, est = w0, sw0, mu0
+    else:
+        w = 1.0 / (vi + tau2)
+        sw = float(w.sum())
+        est = float(w @ yi) / sw
+
+    def knha_ss():
+        d = yi - est
+        return float(w @ (d * d))
+    return w, sw, est, q, tau2, sw0, den, knha_ss
+
+
+def pool_validated(yi, vi, labels, method, level, test, knha_floor, pi) -> MetaResult:
+    """Pool arrays that :func:`meta_analysis` has already validated, without checking them again.
+
+    For the analyses that refit a result on subsets (subgroups, leave-one-out, trim-and-fill):
+    ``yi``, ``vi`` finite float arrays with ``vi > 0``, ``labels`` a tuple, and ``method``,
+    ``level``, ``test``, ``knha_floor``, ``pi`` as :class:`MetaResult` stores them.  FE and DL
+    are computed inline from the four sums (no repeated passes); the other tau^2 estimators go
+    through :func:`core.heterogeneity.estimate_tau2`.
     """
     k = yi.size
     q_df = k - 1
-    if k <= _SMALL_K and method in ("FE", "DL"):
-        # Small k: plain Python floats beat numpy's per-call overhead (same formulas).
-        yl, vl = yi.tolist(), vi.tolist()
-        w0l = [1.0 / v for v in vl]
-        sw0 = sum(w0l)
-        # sum w^2 enters only as sw0^2 - sum w^2 = sum w (sw0 - w): that form has no cancellation
-        # when one weight dwarfs the others (plain subtraction gave 0 -> ZeroDivisionError).
-        den = sum(x * (sw0 - x) for x in w0l)
-        mu0 = sum(a * b for a, b in zip(w0l, yl)) / sw0
-        q = sum(a * (b - mu0) ** 2 for a, b in zip(w0l, yl))
-        tau2 = max(0.0, (q - q_df) * sw0 / den) if method == "DL" and k > 1 and den > 0 else 0.0
-        if tau2 == 0.0:
-            wl, sw, est = w0l, sw0, mu0
-        else:
-            wl = [1.0 / (v + tau2) for v in vl]
-            sw = sum(wl)
-            est = sum(a * b for a, b in zip(wl, yl)) / sw
-        w = np.array(wl)     # weights (percent) below: one numpy op
-        knha_ss = (lambda: sum(a * (b - est) ** 2 for a, b in zip(wl, yl)))
-    else:
-        w0 = 1.0 / vi
-        sw0 = float(w0.sum())
-        den = float(w0 @ (sw0 - w0))          # = sw0^2 - sum w^2, without cancellation
-        mu0 = float(w0 @ yi) / sw0
-        d0 = yi - mu0
-        q = float(w0 @ (d0 * d0))
-        if method == "FE" or k < 2:
-            tau2 = 0.0
-        elif method == "DL":
-            tau2 = max(0.0, (q - q_df) * sw0 / den) if den > 0 else 0.0
-        else:
-            tau2 = het.estimate_tau2(yi, vi, method)
-        if tau2 == 0.0:
-            w, sw, est = w0, sw0, mu0
-        else:
-            w = 1.0 / (vi + tau2)
-            sw = float(w.sum())
-            est = float(w @ yi) / sw
-
-        def knha_ss():
-            d = yi - est
-            return float(w @ (d * d))
+    sums = _inline_sums_small_k if k <= _SMALL_K and method in INLINE_METHODS else _sums_numpy
+    w, sw, est, q, tau2, sw0, den, knha_ss = sums(yi, vi, method, q_df)
     se = math.sqrt(1.0 / sw)
     notes = ()
     df = math.inf
@@ -414,9 +378,9 @@ def _fit(yi, vi, labels, method, level, test, knha_floor, pi) -> MetaResult:
             if knha_floor:
                 factor = max(1.0, factor)
             se = se * math.sqrt(factor)
-    crit = _t_crit(level, df)
+    crit = t_crit(level, df)
     stat = est / se if se > 0 else math.nan
-    pi_low, pi_high = _prediction_interval(est, se, tau2, k, level, pi)
+    pi_low, pi_high = prediction_interval(est, se, tau2, k, level, pi)
     # tau^2-based I^2 and H^2 with s^2 = (k-1) sum w / ((sum w)^2 - sum w^2) (Higgins & Thompson 2002, eq. 9)
     if k >= 2 and den > 0:
         s2 = q_df * sw0 / den
@@ -427,7 +391,7 @@ def _fit(yi, vi, labels, method, level, test, knha_floor, pi) -> MetaResult:
     return MetaResult(
         yi=yi, vi=vi, labels=labels, method=method, level=level, k=k,
         estimate=est, se=se, ci_low=est - crit * se, ci_high=est + crit * se,
-        statistic=stat, pvalue=_two_sided_p(stat, df), tau2=float(tau2),
+        statistic=stat, pvalue=two_sided_p(stat, df), tau2=float(tau2),
         q=q, q_df=q_df, q_pvalue=float(special.chdtrc(q_df, q)) if q_df > 0 else math.nan,
         i2=het.i2_from_q(q, q_df), h2=het.h2_from_q(q, q_df), weights=(100.0 / sw) * w,
         test=test, df=df, knha_floor=knha_floor and test == "knha", pi_low=pi_low, pi_high=pi_high,

@@ -29,14 +29,15 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
+from core import vocab
 from core.analysis import AnalysisSpec, ForestAnalysis, analyse
 from core.evidence.dataset import Dataset
+from core.vocab import Tau2
 from core.words import fmt_num, fmt_p, model_label
-from core.pooling import METHODS
 
 # r grid for pre-post SD imputation (the app's slider range, 0 to 0.9).
 R_GRID = tuple(round(0.1 * i, 1) for i in range(10))
-TAU2_METHODS = tuple(m for m in METHODS if m != "FE")
+TAU2_METHODS = tuple(str(m) for m in vocab.RANDOM_ESTIMATORS)
 ALPHA = 0.05   # "significant" means two-sided P < 0.05, as the paper uses
 FAMILIES = ("exclude", "design", "prepost", "r", "smd", "model", "test")
 FAMILY_LABELS = {"base": "Main analysis", "exclude": "Leave one study out", "design": "Study design",
@@ -73,7 +74,7 @@ class Variant:
     message: str = ""
 
     @property
-    def pooled(self) -> bool:
+    def has_pooled(self) -> bool:
         """Whether the variant produced a pooled estimate."""
         return bool(np.isfinite(self.estimate))
 
@@ -113,7 +114,7 @@ class RobustnessResult:
 
     def headline(self, measure: str = "") -> str:
         """Counts and range in one sentence."""
-        if not self.base.pooled:
+        if not self.base.has_pooled:
             return self.base.message
         if self.n_pooled == 0:
             return "None of the variants could be pooled."
@@ -146,11 +147,11 @@ class RobustnessResult:
         rows = []
         for v in (self.base, *self.variants):
             same = (bool(np.sign(v.estimate) == np.sign(self.base.estimate))
-                    if v.pooled and self.base.pooled else None)
+                    if v.has_pooled and self.base.has_pooled else None)
             rows.append({"family": FAMILY_LABELS[v.family], "change": v.label, "k": v.k, "estimate": v.estimate,
                          "ci_low": v.ci_low, "ci_high": v.ci_high, "pvalue": v.pvalue, "method": v.method,
-                         "same_direction": same, "significant": v.significant if v.pooled else None,
-                         "shift": v.estimate - self.base.estimate if v.pooled and self.base.pooled else np.nan,
+                         "same_direction": same, "significant": v.significant if v.has_pooled else None,
+                         "shift": v.estimate - self.base.estimate if v.has_pooled and self.base.has_pooled else np.nan,
                          "message": v.message})
         return pd.DataFrame(rows)
 
@@ -166,7 +167,7 @@ def variant_from_analysis(a: ForestAnalysis, family: str = "base", label: str = 
     if a.pooled is None:
         return Variant(family, label, spec, 0, np.nan, np.nan, np.nan, np.nan, "", message=a.message)
     p = a.pooled
-    pi = (p.pi_low, p.pi_high) if p.method != "FE" and p.k >= 2 else (np.nan, np.nan)
+    pi = (p.pi_low, p.pi_high) if p.method != Tau2.FE and p.k >= 2 else (np.nan, np.nan)
     return Variant(family, label, spec, a.k, float(p.estimate), float(p.ci_low), float(p.ci_high),
                    float(p.pvalue), a.method, float(pi[0]), float(pi[1]))
 
@@ -174,15 +175,15 @@ def variant_from_analysis(a: ForestAnalysis, family: str = "base", label: str = 
 def _plot_row(v: Variant, kind: str, highlight: bool) -> dict:
     label = "Main analysis" if v.family == "base" else v.label
     return {"label": label, "kind": kind, "highlight": highlight, "estimate": v.estimate, "ci_low": v.ci_low,
-            "ci_high": v.ci_high, "k": v.k if v.pooled else np.nan, "pvalue": v.pvalue, "pi_low": v.pi_low,
-            "pi_high": v.pi_high, "message": "too few studies to pool" if not v.pooled else ""}
+            "ci_high": v.ci_high, "k": v.k if v.has_pooled else np.nan, "pvalue": v.pvalue, "pi_low": v.pi_low,
+            "pi_high": v.pi_high, "message": "too few studies to pool" if not v.has_pooled else ""}
 
 
 def comparison_frame(main: Variant, variant: Variant, changed: bool) -> pd.DataFrame:
     """Two diamond rows (main, variant) for :func:`core.figures.sensitivity.interval_forest`."""
     rows = [_plot_row(main, "diamond", False), _plot_row(variant, "diamond", changed)]
     rows[0]["label"], rows[1]["label"] = "Main analysis", "Variant"
-    if not variant.pooled:
+    if not variant.has_pooled:
         rows[1]["message"] = variant.message
     return pd.DataFrame(rows)
 
@@ -196,12 +197,12 @@ def comparison_table(main: ForestAnalysis, variant: ForestAnalysis) -> pd.DataFr
         p = a.pooled
         if p is None:
             return {q: "—" for q in _QUANTITIES} | {"Studies (k)": "0"}
-        pi = (fmt_num(p.pi_low) + " to " + fmt_num(p.pi_high)) if p.method != "FE" and np.isfinite(p.pi_low) \
+        pi = (fmt_num(p.pi_low) + " to " + fmt_num(p.pi_high)) if p.method != Tau2.FE and np.isfinite(p.pi_low) \
             else "not applicable"
         return {"Studies (k)": str(a.k), "Estimate": fmt_num(p.estimate),
                 "95% CI": f"{fmt_num(p.ci_low)} to {fmt_num(p.ci_high)}", "P": fmt_p(p.pvalue),
                 "Model": model_label(a.method) + (" + HKSJ" if p.test == "knha" else ""),
-                "τ²": fmt_num(p.tau2, 3) if p.method != "FE" else "—",
+                "τ²": fmt_num(p.tau2, 3) if p.method != Tau2.FE else "—",
                 "I²": f"{p.i2:.0f}%" if p.k > 1 else "—", "95% prediction interval": pi}
     a, b = cells(main), cells(variant)
     return pd.DataFrame({"quantity": list(_QUANTITIES), "main": [a[q] for q in _QUANTITIES],
@@ -212,22 +213,38 @@ def comparison_table(main: ForestAnalysis, variant: ForestAnalysis) -> pd.DataFr
 _QUANTITIES = ("Studies (k)", "Estimate", "95% CI", "P", "Model", "τ²", "I²", "95% prediction interval")
 
 
-def enumerate_variants(dataset: Dataset, spec: AnalysisSpec) -> tuple[list[tuple[str, str, AnalysisSpec]], list[str]]:
-    """Every single-change variant of ``spec`` that applies, and the families that don't (with why).
+@dataclass(frozen=True, slots=True)
+class PlannedVariant:
+    """One single-change variant to run: its ``family`` (:data:`FAMILIES`), ``label`` (what changed,
+    in words) and ``spec``."""
 
-    Returns ``(variants, skipped)``: ``variants`` is a list of (family, label, spec);
-    ``skipped`` a list of sentences.
-    """
+    family: str
+    label: str
+    spec: AnalysisSpec
+
+
+@dataclass(frozen=True, slots=True)
+class VariantPlan:
+    """What :func:`enumerate_variants` found: the ``variants`` to run, in order, and ``skipped``,
+    one sentence per family that does not apply to this analysis."""
+
+    variants: tuple
+    skipped: tuple = ()
+
+
+def enumerate_variants(dataset: Dataset, spec: AnalysisSpec) -> VariantPlan:
+    """Every single-change variant of ``spec`` that applies, and the families that don't (with why)."""
     base = analyse(dataset, spec)
-    out: list[tuple[str, str, AnalysisSpec]] = []
+    out: list[PlannedVariant] = []
     skipped: list[str] = []
     # 1. Leave one study out (only studies that contribute to the main analysis).
     for sid, lab in zip(base.rows.get("study_id", []), base.rows.get("label", [])):
-        out.append(("exclude", f"without {lab}", replace(spec, excluded=tuple(sorted({*spec.excluded, sid})))))
+        out.append(PlannedVariant("exclude", f"without {lab}",
+                                  replace(spec, excluded=tuple(sorted({*spec.excluded, sid})))))
     # 2. Design filters stricter than the main one.
     stricter = {"all": ("controlled", "rct"), "controlled": ("rct",), "rct": ()}[spec.design]
     for d in stricter:
-        out.append(("design", DESIGN_LABELS[d], replace(spec, design=d)))
+        out.append(PlannedVariant("design", DESIGN_LABELS[d], replace(spec, design=d)))
     if not stricter:
         skipped.append("Design: the main analysis already keeps RCTs only.")
     # 3. Correlation r (pre-post change scores only: r has no effect between arms, nor when
@@ -235,11 +252,11 @@ def enumerate_variants(dataset: Dataset, spec: AnalysisSpec) -> tuple[list[tuple
     independent = getattr(spec, "prepost", "change") == "independent"
     if spec.comparison == "pre_post" and hasattr(spec, "prepost"):
         other = "change" if independent else "independent"
-        out.append(("prepost", PREPOST_LABELS[other], replace(spec, prepost=other)))
+        out.append(PlannedVariant("prepost", PREPOST_LABELS[other], replace(spec, prepost=other)))
     if spec.comparison == "pre_post" and not independent:
         for r in R_GRID:
             if not np.isclose(r, spec.r):
-                out.append(("r", f"r = {r:g}", replace(spec, r=r)))
+                out.append(PlannedVariant("r", f"r = {r:g}", replace(spec, r=r)))
     elif independent:
         skipped.append("Correlation r: the pre-post effect treats after and before as independent groups.")
     else:
@@ -247,20 +264,22 @@ def enumerate_variants(dataset: Dataset, spec: AnalysisSpec) -> tuple[list[tuple
     # 4. SMD small-sample correction (SMD only).
     if spec.measure == "SMD":
         other = "hedges_exact" if spec.smd_variant == "revman5" else "revman5"
-        out.append(("smd", SMD_LABELS[other], replace(spec, smd_variant=other)))
+        out.append(PlannedVariant("smd", SMD_LABELS[other], replace(spec, smd_variant=other)))
     else:
         skipped.append("SMD correction: the measure is MD.")
     # 5. Model: fixed effect, and random effects with each tau^2 estimator.
     main_method = base.method
-    if main_method != "FE":
-        out.append(("model", "fixed effect", replace(spec, model="fixed")))
+    if main_method != Tau2.FE:
+        out.append(PlannedVariant("model", "fixed effect", replace(spec, model="fixed")))
     for m in TAU2_METHODS:
         if m != main_method:
-            out.append(("model", f"random effects ({m})", replace(spec, model="random", tau2_method=m)))
+            out.append(PlannedVariant("model", f"random effects ({m})",
+                                      replace(spec, model="random", tau2_method=m)))
     # 6. HKSJ on/off.
     flip = "z" if spec.test == "knha" else "knha"
-    out.append(("test", "HKSJ (t-based) CI" if flip == "knha" else "Wald (z) CI", replace(spec, test=flip)))
-    return out, skipped
+    out.append(PlannedVariant("test", "HKSJ (t-based) CI" if flip == "knha" else "Wald (z) CI",
+                              replace(spec, test=flip)))
+    return VariantPlan(tuple(out), tuple(skipped))
 
 
 def robustness(dataset: Dataset, spec: AnalysisSpec) -> RobustnessResult:
@@ -279,12 +298,12 @@ def robustness(dataset: Dataset, spec: AnalysisSpec) -> RobustnessResult:
         of the counts (``n_pooled`` says how many count).
     """
     base = run_variant(dataset, spec, "base", "main analysis")
-    if not base.pooled:
+    if not base.has_pooled:
         return RobustnessResult(base, (), 0, 0, 0, 0, np.nan, np.nan, None,
                                 "Nothing can be pooled for the main analysis, so there is nothing to vary.")
-    todo, skipped = enumerate_variants(dataset, spec)
-    variants = tuple(run_variant(dataset, s, fam, lab) for fam, lab, s in todo)
-    pooled = [v for v in variants if v.pooled]
+    plan = enumerate_variants(dataset, spec)
+    variants = tuple(run_variant(dataset, p.spec, p.family, p.label) for p in plan.variants)
+    pooled = [v for v in variants if v.has_pooled]
     sign = np.sign(base.estimate)
     same = sum(1 for v in pooled if np.sign(v.estimate) == sign)
     sig = sum(1 for v in pooled if v.significant)
@@ -294,7 +313,7 @@ def robustness(dataset: Dataset, spec: AnalysisSpec) -> RobustnessResult:
                                                                                       rtol=0, atol=1e-9)]
     return RobustnessResult(base, variants, len(variants), len(pooled), same, sig, float(min(ests)),
                             float(max(ests)), top, _sentence(base, top, len(variants) - len(pooled), ties),
-                            tuple(skipped))
+                            plan.skipped)
 
 
 def _sentence(base: Variant, top: Variant | None, n_unpooled: int, ties=()) -> str:

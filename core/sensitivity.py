@@ -16,8 +16,11 @@ O(k m) time (m <= 64 in practice) rather than as k separate fits:
   interpolated (barycentric formula).  m is chosen from the Bernstein-ellipse convergence
   rate (Trefethen 2013, Theorem 8.2) aiming at 1e-13, and the result is checked a posteriori
   against exact sums at six refits; if that check fails, if more than 256 points would be
-  needed, or if k is small, the exact blocked O(k^2) sum is used instead.  Tests check the
-  vectorised pass against k separate fits to 1e-10.
+  needed, or if k is small, the exact blocked O(k^2) sum is used instead (:mod:`core.refit_sums`).
+  Tests check the vectorised pass against k separate fits to 1e-10.
+
+``influence``, ``InfluenceResult``, ``baujat`` and ``BaujatResult`` are defined in
+:mod:`core.influence` and re-exported here as documented API.
 """
 from __future__ import annotations
 
@@ -28,11 +31,14 @@ import pandas as pd
 from scipy import special
 
 from core.errors import InsufficientStudiesError
-from core.pooling import MetaResult, _fit, _t_crit, _two_sided_p
+# Re-exported as documented API: core.influence refits through leave_one_out below.
+from core.influence import BaujatResult, InfluenceResult, baujat, influence  # noqa: F401
+from core.pooling import INLINE_METHODS, MetaResult, pool_validated, require_meta_result, t_crit, two_sided_p
+from core.refit_sums import refit_sums
+from core.vocab import Tau2
 
-VECTORISED_METHODS = ("FE", "DL")
-_CHEB_TOL = 1e-13
-_CHEB_MAX_NODES = 256
+# The estimators whose k refits are computed in one pass from the four sums.
+VECTORISED_METHODS: tuple[str, ...] = tuple(map(str, INLINE_METHODS))
 
 
 # --------------------------------------------------------------------------------------
@@ -85,113 +91,6 @@ class SensitivitySeries:
 
 
 # --------------------------------------------------------------------------------------
-# F_g(t) = sum_j g_j / (v_j + t) at many t, without the k x k matrix
-# --------------------------------------------------------------------------------------
-
-def _cheb_nodes(a: float, b: float, vmin: float) -> np.ndarray | None:
-    """Chebyshev points (2nd kind) for interpolation in ``s = log(t + vmin)`` on [a, b].
-
-    In s every term ``g_j / (v_j + t) = g_j / (v_j - vmin + e^s)`` is analytic except at
-    ``Im s = +/- pi`` (or nowhere, for the smallest v), so interpolation converges at least
-    like ``rho^-m`` with ``rho = b' + sqrt(b'^2 + 1)``, ``b' = pi / half-width`` (Trefethen
-    2013, Approximation Theory and Approximation Practice, Theorem 8.2).  m is chosen from
-    that rate with a margin; the caller verifies the result (:func:`_spot_check`).  Returns
-    the node positions in s, or None when more than 256 points would be needed.
-    """
-    lo, hi = np.log(a + vmin), np.log(b + vmin)
-    c, h = (lo + hi) / 2, (hi - lo) / 2
-    bp = np.pi / h
-    rho = bp + np.sqrt(bp * bp + 1.0)
-    m = int(np.ceil(np.log(8.0 / (_CHEB_TOL * (rho - 1.0))) / np.log(rho))) + 2
-    if m > _CHEB_MAX_NODES:
-        return None
-    m = max(m, 4)
-    return c + h * np.cos(np.pi * np.arange(m) / (m - 1))
-
-
-def _barycentric(nodes: np.ndarray, values: np.ndarray, t: np.ndarray) -> np.ndarray:
-    """Interpolate ``values`` (G, m, n) known at ``nodes`` (m,) at ``t`` (n,); returns (n, G).
-
-    Column n of ``values[g]`` holds the function for refit n; the barycentric weights of
-    Chebyshev points of the second kind are (-1)^j, halved at both ends (Berrut & Trefethen
-    2004, SIAM Rev 46:501-517, eq. 5.2).
-    """
-    m = nodes.size
-    bw = (-1.0) ** np.arange(m)
-    bw[0] *= 0.5
-    bw[-1] *= 0.5
-    diff = t[None, :] - nodes[:, None]                 # (m, n)
-    exact = diff == 0
-    diff[exact] = 1.0
-    kern = bw[:, None] / diff                          # (m, n)
-    den = kern.sum(axis=0)
-    out = np.empty((t.size, values.shape[0]))
-    for g in range(values.shape[0]):
-        out[:, g] = np.einsum("mn,mn->n", kern, values[g]) / den
-    hit_n = np.flatnonzero(exact.any(axis=0))
-    if hit_n.size:
-        node_of = exact[:, hit_n].argmax(axis=0)
-        out[hit_n] = values[:, node_of, hit_n].T
-    return out
-
-
-def _spot_check(vi, g, t, prefix: bool, approx: np.ndarray) -> bool:
-    """A-posteriori check of the interpolation at 6 refits (extreme and spread t's), O(k) each.
-
-    True when every checked sum agrees with the exact one within 1e-11 of the sum of the
-    absolute terms; otherwise the caller falls back to the exact blocked computation.
-    """
-    n = t.size
-    picks = np.unique(np.concatenate([[int(np.argmin(t)), int(np.argmax(t))],
-                                      np.linspace(0, n - 1, 4).astype(int)]))
-    for i in picks:
-        upto = i + 1 if prefix else vi.size
-        terms = g[:upto] / (vi[:upto] + t[i])[:, None]
-        exact = terms.sum(axis=0)
-        scale = np.abs(terms).sum(axis=0)
-        if np.any(np.abs(approx[i] - exact) > 1e-11 * np.maximum(scale, 1e-300)):
-            return False
-    return True
-
-
-def _weighted_sums(vi: np.ndarray, g: np.ndarray, t: np.ndarray, prefix: bool) -> tuple[np.ndarray, bool]:
-    """Return S (n, G) with ``S[i] = sum_{j in set_i} g[j] / (v_j + t_i)``.
-
-    ``prefix=False``: set_i = all j (caller subtracts its own term for leave-one-out).
-    ``prefix=True``: set_i = {0..i} (cumulative).  Second value: True if interpolated.
-    """
-    k = vi.size
-    a, b = float(t.min()), float(t.max())
-    if b - a <= 1e-15 * max(1.0, b):                  # one common t: exact, O(k)
-        w = 1.0 / (vi + a)
-        terms = g * w[:, None]
-        return (np.cumsum(terms, axis=0) if prefix else np.broadcast_to(terms.sum(axis=0), (t.size, g.shape[1])).copy()), False
-    vmin = float(vi.min())
-    nodes = _cheb_nodes(a, b, vmin)
-    if nodes is not None and nodes.size * 4 < k:
-        t_nodes = np.exp(nodes) - vmin
-        inv = 1.0 / (vi[None, :] + t_nodes[:, None])   # (m, k)
-        if prefix:
-            vals = np.empty((g.shape[1], nodes.size, k))                           # (G, m, k)
-            tmp = np.empty_like(inv)
-            for j in range(g.shape[1]):
-                np.multiply(inv, g[:, j], out=tmp)
-                np.cumsum(tmp, axis=1, out=vals[j])
-        else:
-            vals = np.broadcast_to((inv @ g).T[:, :, None], (g.shape[1], nodes.size, t.size))
-        approx = _barycentric(nodes, vals, np.log(t + vmin))
-        if _spot_check(vi, g, t, prefix, approx):
-            return approx, True
-    out = np.empty((t.size, g.shape[1]))                 # exact, blocked O(k^2)
-    for s in range(0, t.size, 512):
-        inv = 1.0 / (vi[None, :] + t[s:s + 512, None])
-        if prefix:
-            inv = np.where(np.arange(k)[None, :] <= np.arange(s, min(s + 512, t.size))[:, None], inv, 0.0)
-        out[s:s + 512] = inv @ g
-    return out, False
-
-
-# --------------------------------------------------------------------------------------
 # Vectorised FE / DL refits from the four sums
 # --------------------------------------------------------------------------------------
 
@@ -201,7 +100,7 @@ def _series_from_sums(res: MetaResult, idx_sets_size: np.ndarray, sw, sw2, swy, 
         mu0 = swy / sw
         q = np.maximum(swy2 - swy * mu0, 0.0)
         q_df = idx_sets_size - 1
-        if res.method == "DL":
+        if res.method == Tau2.DL:
             c = sw - sw2 / sw
             tau2 = np.where(q_df > 0, np.maximum(0.0, (q - q_df) / c), 0.0)
             tau2 = np.where(np.isfinite(tau2), tau2, 0.0)
@@ -226,7 +125,7 @@ def _series_from_sums(res: MetaResult, idx_sets_size: np.ndarray, sw, sw2, swy, 
         q_p = np.where(q_df > 0, special.chdtrc(np.maximum(q_df, 1), q), np.nan)
     est = est_c
     udf = np.unique(df)
-    crit = np.array([_t_crit(res.level, d) for d in udf])[np.searchsorted(udf, df)]
+    crit = np.array([t_crit(res.level, d) for d in udf])[np.searchsorted(udf, df)]
     return dict(estimate=est, se=se, ci_low=est - crit * se, ci_high=est + crit * se,
                 tau2=tau2, q=q, q_df=q_df, q_pvalue=q_p, i2=i2, i2_tau=i2_tau, h2=h2), interpolated
 
@@ -246,10 +145,10 @@ def _loo_vectorised(res: MetaResult):
     g = _g_columns(y, res.test)
 
     def t_sums(tau2):
-        tot, interp = _weighted_sums(vi, g, tau2, prefix=False)
+        tot = refit_sums(vi, g, tau2, prefix=False)
         own = g / (vi + tau2)[:, None]
-        s = tot - own
-        return s[:, 0], s[:, 1], (s[:, 2] if s.shape[1] > 2 else None), interp
+        s = tot.values - own
+        return s[:, 0], s[:, 1], (s[:, 2] if s.shape[1] > 2 else None), tot.interpolated
 
     out, interp = _series_from_sums(res, np.full(yi.size, yi.size - 1), sw, sw2, swy, swy2, t_sums)
     _shift(out, centre)
@@ -264,8 +163,9 @@ def _cumulative_vectorised(yi, vi, res: MetaResult):
     g = _g_columns(y, res.test)
 
     def t_sums(tau2):
-        s, interp = _weighted_sums(vi, g, tau2, prefix=True)
-        return s[:, 0], s[:, 1], (s[:, 2] if s.shape[1] > 2 else None), interp
+        sums = refit_sums(vi, g, tau2, prefix=True)
+        s = sums.values
+        return s[:, 0], s[:, 1], (s[:, 2] if s.shape[1] > 2 else None), sums.interpolated
 
     out, interp = _series_from_sums(res, np.arange(1, yi.size + 1), sw, sw2, swy, swy2, t_sums)
     _shift(out, centre)
@@ -283,7 +183,7 @@ def _shift(out: dict, centre: float) -> None:
 def _finish_pvalues(out: dict, res: MetaResult, q_df: np.ndarray) -> None:
     if res.test == "knha":
         df = np.where(q_df > 0, q_df, np.inf)
-        out["pvalue"] = np.array([_two_sided_p(float(s), float(d)) for s, d in zip(out["statistic"], df)])
+        out["pvalue"] = np.array([two_sided_p(float(s), float(d)) for s, d in zip(out["statistic"], df)])
     else:
         out["pvalue"] = 2 * special.ndtr(-np.abs(out["statistic"]))
 
@@ -291,19 +191,13 @@ def _finish_pvalues(out: dict, res: MetaResult, q_df: np.ndarray) -> None:
 def _looped(res: MetaResult, subsets) -> dict:
     rows = []
     for idx in subsets:
-        r = _fit(res.yi[idx], res.vi[idx], tuple(res.labels[i] for i in idx), res.method, res.level, res.test,
-                 res.knha_floor, res.pi_dist)
+        r = pool_validated(res.yi[idx], res.vi[idx], tuple(res.labels[i] for i in idx), res.method, res.level,
+                           res.test, res.knha_floor, res.pi_dist)
         rows.append([getattr(r, f) for f in _SERIES_FIELDS])
     arr = np.array(rows, dtype=float)
     out = {f: arr[:, j] for j, f in enumerate(_SERIES_FIELDS)}
     out["q_df"] = out["q_df"].astype(int)
     return out
-
-
-def _check_result(result) -> MetaResult:
-    if not isinstance(result, MetaResult):
-        raise TypeError(f"`result` must be a MetaResult from core.pooling.meta_analysis; got {type(result).__name__}")
-    return result
 
 
 def leave_one_out(result: MetaResult) -> SensitivitySeries:
@@ -322,7 +216,7 @@ def leave_one_out(result: MetaResult) -> SensitivitySeries:
     Viechtbauer & Cheung (2010) Res Synth Methods 1:112-125, section 3.2; metafor
     ``leave1out.rma.uni``; Cochrane Handbook v6.4 section 10.14 (sensitivity analyses).
     """
-    res = _check_result(result)
+    res = require_meta_result(result)
     k = res.k
     if k < 2:
         raise InsufficientStudiesError(k, message=f"Leave-one-out needs at least 2 studies (k = {k}).")
@@ -361,7 +255,7 @@ def cumulative(result: MetaResult, order=None, *, by=None) -> SensitivitySeries:
     Lau et al. (1992) N Engl J Med 327:248-254; metafor ``cumul.rma.uni``; Borenstein et al.
     (2009) Introduction to Meta-Analysis, ch. 42.
     """
-    res = _check_result(result)
+    res = require_meta_result(result)
     k = res.k
     if order is not None and by is not None:
         raise ValueError("give `order` (a permutation) or `by` (sort keys), not both")
@@ -391,106 +285,3 @@ def cumulative(result: MetaResult, order=None, *, by=None) -> SensitivitySeries:
         vec = False
     return SensitivitySeries(kind="cumulative", labels=labels, order=perm, method=res.method, test=res.test,
                              level=res.level, vectorised=vec, **out)
-
-
-# --------------------------------------------------------------------------------------
-# Influence diagnostics and Baujat coordinates
-# --------------------------------------------------------------------------------------
-
-@dataclass(frozen=True, slots=True)
-class InfluenceResult:
-    """Case-deletion diagnostics of an intercept-only model (metafor ``influence.rma.uni``).
-
-    Arrays of shape (k,): ``rstudent`` (externally standardized residual), ``dffits``,
-    ``cook_d``, ``cov_r``, ``tau2_del``, ``q_del`` (Q of the other k - 1 studies), ``hat``,
-    ``weight`` (percent), ``dfbetas``, and ``influential`` flagged by metafor's rules.
-    """
-
-    labels: tuple
-    rstudent: np.ndarray
-    dffits: np.ndarray
-    cook_d: np.ndarray
-    cov_r: np.ndarray
-    tau2_del: np.ndarray
-    q_del: np.ndarray
-    hat: np.ndarray
-    weight: np.ndarray
-    dfbetas: np.ndarray
-    influential: np.ndarray
-
-    def to_frame(self) -> pd.DataFrame:
-        return pd.DataFrame({"label": list(self.labels), "rstudent": self.rstudent, "dffits": self.dffits,
-                             "cook_d": self.cook_d, "cov_r": self.cov_r, "tau2_del": self.tau2_del,
-                             "q_del": self.q_del, "hat": self.hat, "weight": self.weight, "dfbetas": self.dfbetas,
-                             "influential": self.influential})
-
-
-def influence(result: MetaResult) -> InfluenceResult:
-    """Influence diagnostics for each study (p = 1 intercept-only model).
-
-    With ``mu``, ``se`` the full fit, ``mu_i``, ``se_i``, ``tau2_i`` the fit without study i,
-    ``h_i = w_i / sum w`` (w = 1/(v + tau2)):
-
-    - ``rstudent = (y_i - mu_i) / sqrt(v_i + tau2_i + se_i^2)``
-    - ``dffits = (mu - mu_i) / sqrt(h_i (tau2_i + v_i))``
-    - ``cook_d = (mu - mu_i)^2 / se^2``; ``cov_r = se_i^2 / se^2``
-    - ``dfbetas = (mu - mu_i) / sqrt(1 / sum_j 1/(v_j + tau2_i))`` (all k studies weighted
-      with the deleted tau^2, as metafor)
-    - with test="knha" the model-based (z) variances are used.
-    - influential if |dffits| > 3 sqrt(p/(k - p)), P(chi2_p <= cook_d) > 0.5, h > 3p/k or
-      |dfbetas| > 1 (metafor's rules, p = 1).
-
-    References
-    ----------
-    Viechtbauer & Cheung (2010) Res Synth Methods 1:112-125, section 3 (eqs. 4-10); metafor
-    ``influence.rma.uni`` documentation, "Details".
-    """
-    res = _check_result(result)
-    if res.test != "z":      # diagnostics use model-based variances (Viechtbauer & Cheung 2010)
-        res = _fit(res.yi, res.vi, res.labels, res.method, res.level, "z", False, "norm")
-    loo = leave_one_out(res)
-    k = res.k
-    mu, se2 = res.estimate, res.se**2
-    w = 1.0 / (res.vi + res.tau2)
-    hat = w / w.sum()
-    d = mu - loo.estimate
-    rstudent = (res.yi - loo.estimate) / np.sqrt(res.vi + loo.tau2 + loo.se**2)
-    dffits = d / np.sqrt(hat * (loo.tau2 + res.vi))
-    cook = d**2 / se2
-    cov_r = loo.se**2 / se2
-    dfbetas = d * np.sqrt(1.0 / loo.se**2 + 1.0 / (res.vi + loo.tau2))
-    p = 1
-    infl = ((np.abs(dffits) > 3 * np.sqrt(p / (k - p))) | (special.chdtr(p, cook) > 0.5) | (hat > 3 * p / k)
-            | (np.abs(dfbetas) > 1))
-    return InfluenceResult(labels=res.labels, rstudent=rstudent, dffits=dffits, cook_d=cook, cov_r=cov_r,
-                           tau2_del=loo.tau2, q_del=loo.q, hat=hat, weight=100 * hat, dfbetas=dfbetas,
-                           influential=infl)
-
-
-@dataclass(frozen=True, slots=True)
-class BaujatResult:
-    """Baujat plot coordinates: ``x`` contribution to heterogeneity, ``y`` influence on the result."""
-
-    labels: tuple
-    x: np.ndarray
-    y: np.ndarray
-
-    def to_frame(self) -> pd.DataFrame:
-        return pd.DataFrame({"label": list(self.labels), "x": self.x, "y": self.y})
-
-
-def baujat(result: MetaResult) -> BaujatResult:
-    """Baujat (2002) coordinates, as metafor ``baujat.rma`` computes them.
-
-    ``x_i = (y_i - mu)^2 / (v_i + tau2)`` (the study's contribution to Q for a FE model);
-    ``y_i = (mu_i - mu)^2 / se_i^2`` with ``mu_i``, ``se_i`` from the fit without study i.
-
-    References
-    ----------
-    Baujat et al. (2002) Stat Med 21:2641-2652, section 2; metafor ``baujat.rma``.
-    """
-    res = _check_result(result)
-    loo = leave_one_out(res)
-    x = (res.yi - res.estimate) ** 2 / (res.vi + res.tau2)
-    y = (loo.estimate - res.estimate) ** 2 / loo.se**2
-    return BaujatResult(labels=res.labels, x=x, y=y)

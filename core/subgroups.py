@@ -21,7 +21,8 @@ from scipy import special
 from core import heterogeneity as het
 from core.errors import InsufficientStudiesError
 from core.metaregression import MetaRegressionResult, meta_regression
-from core.pooling import MetaResult, _fit, _t_crit, _z_crit, meta_analysis, resolve_method
+from core.pooling import MetaResult, meta_analysis, pool_validated, resolve_method, t_crit
+from core.vocab import Tau2
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +44,7 @@ class SubgroupResult:
     i2_between: float
 
 
-def subgroup_analysis(yi, vi, groups, *, method: str = "FE", level: float = 0.95,
+def subgroup_analysis(yi, vi, groups, *, method: str = Tau2.FE, level: float = 0.95,
                       labels=None, test: str = "z", knha_floor: bool = False) -> SubgroupResult:
     """Pool within each subgroup (own tau^2 each) and test whether subgroups differ.
 
@@ -83,7 +84,7 @@ def subgroup_analysis(yi, vi, groups, *, method: str = "FE", level: float = 0.95
         return SubgroupResult(subs, overall, order, 0.0, 0, math.nan, math.nan)
     for g in order:
         idx = [i for i, x in enumerate(glist) if x == g]
-        subs[g] = _fit(yi[idx], vi[idx], tuple(labels[i] for i in idx), *args)
+        subs[g] = pool_validated(yi[idx], vi[idx], tuple(labels[i] for i in idx), *args)
     est = np.array([subs[g].estimate for g in order])
     w = np.array([1.0 / subs[g].se ** 2 for g in order])
     mu = float(w @ est) / float(w.sum())
@@ -128,7 +129,7 @@ class CommonTau2SubgroupResult:
                              "ci_low": self.ci_low, "ci_high": self.ci_high, "tau2": self.tau2})
 
 
-def subgroup_analysis_common_tau2(yi, vi, groups, *, method: str = "REML", level: float = 0.95,
+def subgroup_analysis_common_tau2(yi, vi, groups, *, method: str = Tau2.REML, level: float = 0.95,
                                   test: str = "z") -> CommonTau2SubgroupResult:
     """Mixed-effects subgroup analysis with a common tau^2 (metafor ``mods = ~ group``).
 
@@ -183,7 +184,7 @@ def subgroup_analysis_common_tau2(yi, vi, groups, *, method: str = "REML", level
         L[j, j] = 1.0
     est = L @ model.beta
     se = np.sqrt(np.einsum("ij,jk,ik->i", L, model.vcov, L))
-    crit = _z_crit(level) if np.isinf(model.df) else _t_crit(level, model.df)
+    crit = t_crit(level, model.df)          # df = inf: the normal quantile
     return CommonTau2SubgroupResult(
         groups=order, k=np.array([int(np.sum(groups == g)) for g in order]), estimate=est, se=se,
         ci_low=est - crit * se, ci_high=est + crit * se, tau2=model.tau2, q_between=model.qm,

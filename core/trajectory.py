@@ -9,21 +9,27 @@ printed values.  No new statistics: every number comes from ``analyse``.
 References
 ----------
 Li et al. (2021) Stem Cell Res Ther 12:273, Tables 2-4 (subgroup analyses by follow-up time,
-T2DM): the time points 3, 6 and 12 months; :data:`core.analysis.TIMEPOINT_TOLERANCE_MONTHS`
+T2DM): the time points 3, 6 and 12 months; :data:`core.selection.TIMEPOINT_TOLERANCE_MONTHS`
 says how a trial's reported time is matched to them.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
 
-from core.analysis import TIMEPOINT_TOLERANCE_MONTHS, AnalysisSpec, analyse, reported_vs_recomputed
+from core import vocab
+from core.analysis import AnalysisSpec, analyse
+from core.recompute import spec_for_row
+from core.reproduce import reported_vs_recomputed
+from core.selection import TIMEPOINT_TOLERANCE_MONTHS
+from core.words import STATUS_CANNOT, population_phrase
 
 STANDARD_MONTHS = (3.0, 6.0, 12.0)
-POPULATIONS = ("T1DM", "T2DM", "all")
-POPULATION_LABELS = {"T1DM": "T1DM", "T2DM": "T2DM", "all": "T1DM + T2DM"}
+# Each diabetes type, then both together.
+POPULATIONS = tuple(str(p) for p in (*vocab.DM_TYPES, vocab.Population.ALL))
+POPULATION_LABELS = {p: population_phrase(p) for p in POPULATIONS}
 COLUMNS = ("population", "timepoint", "months", "k", "estimate", "ci_low", "ci_high", "pvalue", "method",
            "studies", "message")
 
@@ -36,13 +42,21 @@ class TrajectoryResult:
     (``months`` is NaN for "end"; ``estimate`` etc. NaN with a ``message`` when nothing could
     be pooled).  ``timepoints``: the time points analysed, in order ("3", "6", "12", other
     months present in the data, then "end").  ``unanalysable``: other months present in the
-    data that the analysis cannot yet take, with the reason.
+    data that the analysis cannot yet take, with the reason.  ``points`` is built once from
+    ``point_records`` and handed out as a shallow copy, so a caller's edits never reach it.
     """
 
     spec: AnalysisSpec
-    points: pd.DataFrame
+    point_records: tuple
     timepoints: tuple
     unanalysable: tuple = ()
+    _frames: dict = field(default_factory=dict, repr=False, compare=False, init=False)
+
+    @property
+    def points(self) -> pd.DataFrame:
+        if "points" not in self._frames:
+            self._frames["points"] = pd.DataFrame(list(self.point_records), columns=list(COLUMNS))
+        return self._frames["points"].copy(deep=False)
 
     def to_frame(self) -> pd.DataFrame:
         """A copy of ``points``."""
@@ -50,7 +64,8 @@ class TrajectoryResult:
 
     def pooled_points(self) -> pd.DataFrame:
         """Only the rows that have a pooled estimate."""
-        return self.points[np.isfinite(self.points["estimate"])].reset_index(drop=True)
+        points = self.points
+        return points[np.isfinite(points["estimate"])].reset_index(drop=True)
 
 
 def other_months(dataset, spec: AnalysisSpec) -> tuple[float, ...]:
@@ -94,7 +109,7 @@ def trajectory(dataset, spec: AnalysisSpec) -> TrajectoryResult:
         for code, months in tps:
             a = analyse(dataset, replace(spec, timepoint=code, population=pop))
             rows.append(_row(a, pop, code, months))
-    return TrajectoryResult(spec, pd.DataFrame(rows, columns=list(COLUMNS)), tuple(c for c, _ in tps),
+    return TrajectoryResult(spec, tuple(rows), tuple(c for c, _ in tps),
                             tuple(unanalysable))
 
 
@@ -106,8 +121,6 @@ def followup_tables(dataset, base: AnalysisSpec) -> pd.DataFrame:
     from ``base``.  Columns: locator, outcome, timepoint, reported, recomputed, k, status,
     explanation.
     """
-    from core.reproduce import spec_for_row
-
     rep = dataset.reported
     rep = rep[rep["locator"].str.startswith("Table")]
     out = []
@@ -117,7 +130,7 @@ def followup_tables(dataset, base: AnalysisSpec) -> pd.DataFrame:
         except ValueError as exc:
             out.append({"result_id": r["result_id"], "locator": r["locator"], "outcome": r["outcome"],
                         "timepoint": r["timepoint"], "reported": "", "recomputed": "", "k": 0,
-                        "status": "cannot recompute", "explanation": str(exc)})
+                        "status": STATUS_CANNOT, "explanation": str(exc)})
             continue
         table = reported_vs_recomputed(analyse(dataset, spec))
         match = table[table["result_id"] == r["result_id"]]

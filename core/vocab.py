@@ -63,12 +63,12 @@ OUTCOME_CODES = OUTCOMES + UNANALYSED_OUTCOME_CODES
 
 class Tau2(StrEnum):
     FE = "FE"       # no tau^2: the fixed-effect (common-effect) model
-    DL = "DL"
-    REML = "REML"
-    PM = "PM"
-    ML = "ML"
-    HE = "HE"
-    SJ = "SJ"
+    DL = "DL"       # DerSimonian & Laird 1986, method of moments (RevMan 5)
+    REML = "REML"   # restricted maximum likelihood (metafor's default)
+    PM = "PM"       # Paule & Mandel 1982
+    ML = "ML"       # maximum likelihood
+    HE = "HE"       # Hedges 1983
+    SJ = "SJ"       # Sidik & Jonkman 2005
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,6 +8,7 @@ import streamlit as st
 from core.errors import DatasetError
 from core.events import proportions_table
 from core.figures.events import events_figure
+from core.words import TABLE_HEADINGS
 from core.evidence.paper_tables import EVENT_LABELS, EVENT_SHORT, refs_to_studies
 from ui.check import adverse_events, events_reported
 from ui.components import page_header, show_figure
@@ -36,8 +37,7 @@ table = ev.assign(
     **{"Wilson 95% CI": [f"{100 * lo:.1f}% to {100 * hi:.1f}%" for lo, hi in zip(ev["ci_low"], ev["ci_high"])]},
     Studies=[refs_to_studies(r, ds.studies, ds.study_label) for r in ev["refs"]],
 )[["dm_type", "Event", "count", "n", "Proportion", "Wilson 95% CI", "Studies", "locator", "snippet"]]
-st.dataframe(table.rename(columns={"dm_type": "Type", "count": "Patients with event", "n": "Patients",
-                                   "locator": "Where in the paper", "snippet": "What the paper says"}),
+st.dataframe(table.rename(columns=TABLE_HEADINGS["events"]),
              hide_index=True, width="stretch", key="events_table")
 st.caption("The T1DM counts (3/15 and 8/12) come from one sentence that cites a single study [26]; the paper does not "
            "say how the T2DM denominators (54 and 68) were formed from the cited studies. Percentages printed in the "
@@ -47,8 +47,7 @@ st.subheader("Adverse events as reported")
 ae_table = ae.assign(Studies=[refs_to_studies(r, ds.studies, ds.study_label) for r in ae["studies_refs"]])
 ae_table["patients"] = [str(p) if p is not pd.NA else "not reported" for p in ae_table["patients"]]
 st.dataframe(ae_table[["event", "patients", "Studies", "locator", "snippet", "note"]]
-             .rename(columns={"event": "Event", "patients": "Patients", "locator": "Where in the paper",
-                              "snippet": "What the paper says", "note": "Note"}),
+             .rename(columns=TABLE_HEADINGS["adverse_events"]),
              hide_index=True, width="stretch", key="adverse_table")
 st.caption("No denominators are reported for adverse events, so no proportions are given. Reference [20] is not "
            "one of the included studies; the paper cites it in Methods for converting medians.")

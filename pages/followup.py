@@ -4,31 +4,28 @@ that forest plot."""
 from __future__ import annotations
 
 import math
+
 import pandas as pd
 import streamlit as st
 
-from core.analysis import COMPARISON_LABELS, OUTCOME_LABELS
 from core.figures.followup import trajectory_figure
-from core.words import fmt_ci, fmt_p
-from core.trajectory import POPULATION_LABELS
+from core.vocab import OUTCOME_LABELS
+from core.words import COMPARISON_LABELS, MODEL_LABELS, TABLE_HEADINGS, fmt_ci, fmt_p, population_phrase, timepoint_phrase
 from ui import state as S
-from ui.cache_sensitivity import cached_figure, run_followup_tables, run_trajectory
+from ui.cache import cached_figure
+from ui.cache_sensitivity import run_followup_tables, run_trajectory
 from ui.components import SLIDE_PNG, page_header
+from ui.forest_link import request_forest, switch_if_requested
 
-GOTO_KEY = "_followup_open_forest"
-
-
-def _tp_label(tp: str) -> str:
-    return "end of follow-up" if tp == "end" else f"{tp} months"
+BLOCKED_KEY = "_followup_blocked_timepoint"   # a time point the sidebar does not offer, to explain
 
 
 def _open_forest(population: str, timepoint: str) -> None:
-    """Callback: set the shared choices, then (in the script body) switch to the forest plot."""
+    """Callback: open that population and time point on the Forest plot, if the sidebar offers it."""
     if timepoint not in S.TIMEPOINT_OPTIONS:
-        st.session_state[GOTO_KEY] = ("blocked", timepoint)
+        st.session_state[BLOCKED_KEY] = timepoint
         return
-    S.apply_settings(population=population, timepoint=timepoint)
-    st.session_state[GOTO_KEY] = ("go", timepoint)
+    request_forest(population=population, timepoint=timepoint)
 
 
 def _on_chart_select() -> None:
@@ -47,16 +44,13 @@ def _on_button() -> None:
 
 spec = page_header("Follow-up", "The pooled effect at each follow-up time, for T1DM, T2DM and both together. "
                                 "Click a point (or pick it below) to open that forest plot.")
-goto = st.session_state.pop(GOTO_KEY, None)
-if goto and goto[0] == "go":
-    # query_params={}: Streamlit's default (clear the URL) raises while params are bound to widgets;
-    # the bound sidebar widgets write the (new) choices back to the URL on the next run.
-    st.switch_page("pages/forest.py", query_params={})
-if goto and goto[0] == "blocked":
+switch_if_requested()
+blocked = st.session_state.pop(BLOCKED_KEY, None)
+if blocked:
     st.info(f"The forest plot's time point choice offers 3, 6, 12 months and end of follow-up; "
-            f"{goto[1]} months is shown here only.", icon=":material/info:")
+            f"{blocked} months is shown here only.", icon=":material/info:")
 st.markdown(f"**{OUTCOME_LABELS[spec.outcome]} · {COMPARISON_LABELS[spec.comparison]} · {spec.measure} · "
-            f"{S.MODEL_LABELS[spec.model]}** (population and time point vary here)")
+            f"{MODEL_LABELS[spec.model]}** (population and time point vary here)")
 
 traj = run_trajectory(spec)
 pooled = traj.pooled_points()
@@ -79,7 +73,7 @@ else:
     options = [f"{r.population}|{r.timepoint}" for r in pooled.itertuples()]
     c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
     c1.selectbox("Open the forest plot for", options, key="followup_pick",
-                 format_func=lambda o: f"{POPULATION_LABELS[o.split('|')[0]]}, {_tp_label(o.split('|')[1])}")
+                 format_func=lambda o: f"{population_phrase(o.split('|')[0])}, {timepoint_phrase(o.split('|')[1])}")
     c2.button("Open forest plot", key="followup_open", on_click=_on_button)
 
 for note in traj.unanalysable:
@@ -87,8 +81,8 @@ for note in traj.unanalysable:
 
 st.subheader("By time point")
 table = pd.DataFrame({
-    "Population": [POPULATION_LABELS[p] for p in traj.points["population"]],
-    "Time point": [_tp_label(t) for t in traj.points["timepoint"]],
+    "Population": [population_phrase(p) for p in traj.points["population"]],
+    "Time point": [timepoint_phrase(t) for t in traj.points["timepoint"]],
     "k": traj.points["k"],
     f"{spec.measure} [95% CI]": [fmt_ci(e, lo, hi) if math.isfinite(e) else "—"
                                  for e, lo, hi in zip(traj.points["estimate"], traj.points["ci_low"],
@@ -106,7 +100,5 @@ tables = run_followup_tables(spec)
 if tables.empty:
     st.write("The dataset holds no time-point table from the paper.")
 else:
-    st.dataframe(tables.drop(columns=["result_id"]).rename(columns={
-        "locator": "Where in the paper", "outcome": "Outcome", "timepoint": "Months", "reported": "Paper reports",
-        "recomputed": "Recomputed", "status": "Status", "explanation": "Why"}),
+    st.dataframe(tables.drop(columns=["result_id"]).rename(columns=TABLE_HEADINGS["followup_tables"]),
         hide_index=True, width="stretch", key="followup_tables")

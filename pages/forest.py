@@ -3,16 +3,18 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.words import fmt_ci, fmt_num, fmt_p
-from core.analysis import reported_vs_recomputed
+from core.reproduce import reported_vs_recomputed
+from core.words import TABLE_HEADINGS, fmt_ci, fmt_num, fmt_p, view_line
 from ui.cache import forest_for, run_analysis
+from ui.components import page_header, show_figure
+from ui.data import current_dataset
 from ui.export import analysis_downloads
-from ui.components import page_header, settings_line, show_figure
 
 spec = page_header("Forest plot", "Every choice in the sidebar recomputes the pooled effect from the trial-level "
                                   "numbers in data/ and redraws the plot.")
-a = run_analysis(spec)
-st.markdown(f"**{settings_line(spec, a.method or None)}**")
+dataset = current_dataset()
+a = run_analysis(spec, dataset)
+st.markdown(f"**{view_line(spec, a.method or None)}**")
 
 if a.pooled is None:
     st.warning(a.message, icon=":material/info:")
@@ -26,7 +28,7 @@ else:
     c3.metric("P (overall effect)", fmt_p(res.pvalue).removeprefix("P ").removeprefix("= "))
     c4.metric("Studies · participants", f"{a.k} · {a.participants}",
               help="Participants: both arms for MSC vs control; the MSC arm for pre-post.")
-    show_figure(forest_for(a, show_pi=st.session_state.get("pi", False)), key="forest_chart",
+    show_figure(forest_for(a, dataset, show_pi=st.session_state.get("pi", False)), key="forest_chart",
                 filename=f"forest_{spec.outcome}_{spec.comparison}_{spec.population}")
     for note in a.notes:
         st.caption(note)
@@ -55,6 +57,5 @@ else:
     st.caption(f"{len(a.unavailable)} of {len(a.unavailable) + a.k} studies in the current selection cannot "
                "contribute to this analysis. Missing numbers stay missing; none is imputed or read off a figure.")
     st.dataframe(a.unavailable[["label", "dm_type", "design_class", "reason"]]
-                 .rename(columns={"label": "Study", "dm_type": "Type", "design_class": "Design",
-                                  "reason": "Why not in this plot"}),
+                 .rename(columns=TABLE_HEADINGS["unavailable"]),
                  hide_index=True, width="stretch", key="unavailable_table")

@@ -6,27 +6,20 @@ from pathlib import Path
 
 import streamlit as st
 
-from core.audit import FLAGS, audit_reported, read_reported_csv, to_safe_csv
-from core.words import fmt_ci
+from core.audit import FLAGS, audit_reported
+from core.evidence.reported_csv import read_reported_csv
+from core.export.tables import to_csv_bytes
 from core.reproduce import STATUS_CANNOT, STATUS_DIFFERS, STATUS_REPRODUCED
-from ui.check import (comparison_claims, maybe_switch_to_forest, paper_audit, reproduction,
-                      request_open_in_forest)
+from core.words import AUDIT_FLAG_TEXT, fmt_ci
+from ui.check import comparison_claims, paper_audit, reproduction, request_open_row_in_forest
 from ui.components import page_header
 from ui.data import current_dataset
+from ui.forest_link import switch_if_requested
 
 TEMPLATE = Path(__file__).resolve().parents[1] / "data" / "templates" / "reported_results_template.csv"
-STATUS_ICON = {STATUS_REPRODUCED: "reproduced within rounding", STATUS_DIFFERS: "differs",
-               STATUS_CANNOT: "cannot recompute"}
-FLAG_TEXT = {
-    "ci_reversed": "CI bounds reversed", "estimate_outside_ci": "estimate outside its CI",
-    "ci_asymmetric": "CI not symmetric", "z_mismatch": "Z does not match the CI",
-    "p_mismatch": "P does not match the CI", "z_p_mismatch": "Z and P disagree",
-    "model_rule": "model contradicts the stated rule", "claim_vs_p": "claim contradicts P",
-    "claim_vs_ci": "claim contradicts the CI", "ratio_ci_nonpositive": "ratio CI ≤ 0",
-}
-assert set(FLAG_TEXT) == set(FLAGS)
+assert set(AUDIT_FLAG_TEXT) == set(FLAGS)
 
-maybe_switch_to_forest()
+switch_if_requested()
 spec = page_header("Check the paper", "Each pooled result printed in Li et al. 2021 (abstract, Results for Figs. 2–9, "
                                       "Tables 2–4), recomputed from the trial numbers in data/ with the paper's own "
                                       "settings, and audited for internal consistency.")
@@ -56,7 +49,7 @@ table = rep.assign(
     Reported=[f"{e} [{lo}, {hi}]" for e, lo, hi in zip(reported["estimate"], reported["ci_low"], reported["ci_high"])],
     Recomputed=[fmt_ci(e, lo, hi) if e == e else "—" for e, lo, hi in
                 zip(rep["recomputed_estimate"], rep["recomputed_ci_low"], rep["recomputed_ci_high"])],
-    Status=[STATUS_ICON[s] for s in rep["status"]],
+    Status=list(rep["status"]),
     k=[f"{u} of {c}" if c is not None and c == c else "" for u, c in zip(rep["k_used"], rep["k_cited"])],
 )[["Result", "Status", "Reported", "Recomputed", "diff_estimate", "diff_ci_low", "diff_ci_high", "k",
    "explanation", "Where"]]
@@ -65,7 +58,7 @@ table = rep.assign(
 def _open_selected():
     sel = st.session_state["repro_table"].selection.rows
     if sel:
-        request_open_in_forest(reported.iloc[sel[0]], spec)
+        request_open_row_in_forest(reported.iloc[sel[0]], spec)
 
 
 st.dataframe(
@@ -87,7 +80,7 @@ st.caption("Select a row to open that analysis on the Forest plot page with the 
 def _open_chosen():
     rid = st.session_state.get("repro_open")
     if rid:
-        request_open_in_forest(reported[reported["result_id"] == rid].iloc[0], spec)
+        request_open_row_in_forest(reported[reported["result_id"] == rid].iloc[0], spec)
 
 
 c_sel, c_btn = st.columns([3, 1], vertical_alignment="bottom")
@@ -121,7 +114,7 @@ if aud is not None:
     for r in flagged.itertuples():
         with st.container(border=True):
             st.markdown(f"**{r.result_id}** · {r.locator}")
-            st.caption(" · ".join(FLAG_TEXT[f] for f in r.flags))
+            st.caption(" · ".join(AUDIT_FLAG_TEXT[f] for f in r.flags))
             st.text(r.explanation)
     with st.expander("All audited rows"):
         st.dataframe(aud[["result_id", "estimate", "ci_low", "ci_high", "z", "pvalue", "z_from_ci", "p_from_ci",
@@ -168,5 +161,5 @@ if up is not None:
         st.success(f"Audited {len(user_audit)} rows: {k} with at least one inconsistency.", icon=":material/fact_check:")
         show = user_audit.assign(flags=user_audit["flags"].map(lambda f: ", ".join(f)))
         st.dataframe(show, hide_index=True, width="stretch", key="user_audit_table")
-        st.download_button("Download the audit (CSV)", to_safe_csv(user_audit), file_name="audit.csv",
+        st.download_button("Download the audit (CSV)", to_csv_bytes(user_audit), file_name="audit.csv",
                            mime="text/csv", key="user_audit_download", icon=":material/download:")

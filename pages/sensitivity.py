@@ -7,35 +7,28 @@ from dataclasses import replace
 import streamlit as st
 
 from core.figures.sensitivity import cumulative_frame, interval_forest, loo_frame, r_curve_figure
-from core.words import favours_labels, fmt_num
 from core.robustness import comparison_frame, comparison_table, describe_changes, variant_from_analysis
+from core.words import HELP, TABLE_HEADINGS, favours_labels, fmt_num, measure_unit, view_line
 from ui import state as S
-from ui.cache import run_analysis
-from ui.cache_sensitivity import cached_figure, run_cumulative, run_leave_one_out, run_robustness
-from ui.components import page_header, settings_line, show_figure
+from ui.cache import cached_figure, run_analysis
+from ui.cache_sensitivity import run_cumulative, run_leave_one_out, run_robustness
+from ui.components import analysis_header, page_header, show_figure
 from ui.data import current_dataset
 
 spec = page_header("Sensitivity", "How fragile is the result? Change one choice at a time and see whether the "
                                   "pooled effect keeps its direction and its significance.")
-main = run_analysis(spec)
-st.markdown(f"**Main analysis (sidebar):** {settings_line(spec, main.method or None)}")
-if main.pooled is None:
-    st.warning(main.message + " Choose another outcome, comparison or time point in the sidebar.",
-               icon=":material/info:")
-    st.stop()
-
+main = analysis_header(spec, label="Main analysis (sidebar)")
 ds = current_dataset()
-measure = spec.measure + (f" ({main.unit})" if spec.measure == "MD" and main.unit else "")
+measure = measure_unit(spec.measure, main.unit)
 favours = favours_labels(main.lower_is_better, spec.comparison)
 
 # ---------------------------------------------------------------- main vs variant
 st.header("Main analysis vs a variant")
 st.caption("The variant starts as the main analysis. Change any control here; the sidebar's main analysis "
            "stays as it is.")
-HAS_PREPOST = hasattr(spec, "prepost") and hasattr(S, "PREPOST_OPTIONS")
-VARIANT_KEYS = {"sens_design": spec.design, "sens_r": spec.r, "sens_smd": spec.smd_variant,
-                "sens_model": spec.model, "sens_tau2": spec.tau2_method, "sens_hksj": spec.test == "knha",
-                "sens_pi": False} | ({"sens_prepost": spec.prepost} if HAS_PREPOST else {})
+VARIANT = "sens_"     # the variant's widgets are the sidebar's keys with this prefix
+VARIANT_KEYS = S.widget_values(spec, ("design", "r", "smd", "model", "tau2", "hksj", "prepost"),
+                               prefix=VARIANT) | {VARIANT + "pi": False}
 STUDY_KEYS = {f"sens_x_{sid}": sid for sid in main.rows["study_id"]}
 
 
@@ -48,6 +41,14 @@ def _reset_variant() -> None:
 
 for key, value in VARIANT_KEYS.items():
     st.session_state.setdefault(key, value)
+
+
+def variant_spec(pre_post: bool):
+    """The variant's choices: the sidebar's, changed by this section's controls (r and the pre-post
+    method only count for a pre-post comparison)."""
+    left_out = tuple(sid for key, sid in STUDY_KEYS.items() if st.session_state.get(key))
+    vspec = replace(S.spec_from_state(prefix=VARIANT), excluded=tuple(sorted({*spec.excluded, *left_out})))
+    return vspec if pre_post else replace(vspec, r=spec.r, prepost=spec.prepost)
 
 
 @st.fragment
@@ -65,31 +66,25 @@ def variant_section() -> None:
         st.radio("Designs", S.DESIGN_OPTIONS, format_func=S.fmt("design"), key="sens_design")
     with c2:
         pre_post = spec.comparison == "pre_post"
-        if HAS_PREPOST:
-            st.radio("Pre-post effect", S.PREPOST_OPTIONS, format_func=S.fmt("prepost"), key="sens_prepost",
-                     disabled=not pre_post,
-                     help=S.HELP["prepost"] if pre_post else "Applies to pre-post comparisons only.")
+        st.radio("Pre-post effect", S.PREPOST_OPTIONS, format_func=S.fmt("prepost"), key="sens_prepost",
+                 disabled=not pre_post,
+                 help=HELP["prepost"] if pre_post else "Applies to pre-post comparisons only.")
         st.slider("Pre-post correlation r", S.R_RANGE[0], S.R_RANGE[1], step=0.05, key="sens_r",
                   disabled=not pre_post,
-                  help=S.HELP["r"] if pre_post else "Only pre-post comparisons use r (choose it in the sidebar).")
+                  help=HELP["r"] if pre_post else "Only pre-post comparisons use r (choose it in the sidebar).")
         st.radio("SMD variant", S.SMD_VARIANT_OPTIONS, format_func=S.fmt("smd"), key="sens_smd",
                  disabled=spec.measure != "SMD",
-                 help=S.HELP["smd"] if spec.measure == "SMD"
+                 help=HELP["smd"] if spec.measure == "SMD"
                  else "Applies to SMD only (choose Measure in the sidebar).")
     with c3:
-        st.radio("Model", S.MODEL_OPTIONS, format_func=S.fmt("model"), key="sens_model", help=S.HELP["model"])
+        st.radio("Model", S.MODEL_OPTIONS, format_func=S.fmt("model"), key="sens_model", help=HELP["model"])
         st.selectbox("τ² estimator (random effects)", S.TAU2_OPTIONS, format_func=S.fmt("tau2"), key="sens_tau2",
-                     help=S.HELP["tau2"])
-        st.checkbox("Hartung–Knapp (HKSJ) CI", key="sens_hksj", help=S.HELP["hksj"])
-        st.checkbox("Show prediction intervals", key="sens_pi", help=S.HELP["pi"])
+                     help=HELP["tau2"])
+        st.checkbox("Hartung–Knapp (HKSJ) CI", key="sens_hksj", help=HELP["hksj"])
+        st.checkbox("Show prediction intervals", key="sens_pi", help=HELP["pi"])
         st.button("Reset variant to the main analysis", on_click=_reset_variant, key="sens_reset")
 
-    left_out = tuple(sid for key, sid in STUDY_KEYS.items() if st.session_state.get(key))
-    vspec = replace(spec, excluded=tuple(sorted({*spec.excluded, *left_out})), design=st.session_state["sens_design"],
-                    r=float(st.session_state["sens_r"]) if pre_post else spec.r,
-                    smd_variant=st.session_state["sens_smd"], model=st.session_state["sens_model"],
-                    tau2_method=st.session_state["sens_tau2"], test="knha" if st.session_state["sens_hksj"] else "z",
-                    **({"prepost": st.session_state["sens_prepost"]} if HAS_PREPOST and pre_post else {}))
+    vspec = variant_spec(pre_post)
     variant = run_analysis(vspec)
     changes = describe_changes(spec, vspec, ds.study_label)
     show_pi = bool(st.session_state["sens_pi"])
@@ -113,7 +108,7 @@ def variant_section() -> None:
     st.dataframe(table.style.apply(lambda r: ["font-weight: bold; color: #d35400" if r["changed"] else ""] * len(r),
                                    axis=1),
                  hide_index=True, width="stretch", key="sens_compare_table",
-                 column_config={"quantity": "", "main": "Main analysis", "variant": "Variant",
+                 column_config={**TABLE_HEADINGS["sensitivity_compare"],
                                 "changed": st.column_config.CheckboxColumn("Changed")})
 
 
@@ -149,7 +144,7 @@ if spec.comparison != "pre_post":
              "see how the imputed correlation moves the result.")
 else:
     show_figure(cached_figure("r_curve", repr(spec), lambda: r_curve_figure(
-        rob.r_frame(), title=f"{settings_line(spec)}: estimate by r", y_title=measure, main_r=spec.r)),
+        rob.r_frame(), title=f"{view_line(spec)}: estimate by r", y_title=measure, main_r=spec.r)),
                 key="sens_r_chart", filename="sensitivity_r")
     st.caption("The paper does not report the r it used to impute the SD of the change (Cochrane Handbook "
                "16.1.3.2). Main analysis: r = " + f"{spec.r:g} (diamond).")
@@ -161,13 +156,13 @@ if main.k < 2:
 else:
     st.caption(f"These refits keep the main analysis's model ({main.method}) for every subset; the robustness "
                "variants above re-apply the model rule to each subset, so with few studies the two can differ.")
-    loo = run_leave_one_out(spec, main.pooled)
+    loo = run_leave_one_out(spec)
     show_figure(cached_figure("loo", repr(spec), lambda: interval_forest(
         loo_frame(loo, main.pooled), title="Leave one study out", x_title=measure, favours=favours,
         reference=main.pooled.estimate)),
                 key="sens_loo_chart", filename="sensitivity_loo")
     order = tuple(main.rows.sort_values(["year", "label"], kind="stable").index)
-    cum = run_cumulative(spec, main.pooled, order)
+    cum = run_cumulative(spec, order)
     years = {r.label: int(r.year) for r in main.rows.itertuples() if r.year == r.year}
     show_figure(cached_figure("cumulative", repr(spec), lambda: interval_forest(
         cumulative_frame(cum, years=years), title="Cumulative meta-analysis by year", x_title=measure,

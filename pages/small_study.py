@@ -5,10 +5,10 @@ import streamlit as st
 
 from core.bias import MIN_K_FOR_TESTS
 from core.figures.funnel import funnel_figure
-from core.words import fmt_ci, fmt_num, fmt_p
-from ui.cache import run_analysis
-from ui.cache_sensitivity import cached_figure, run_bias
-from ui.components import page_header, settings_line, show_figure
+from core.words import fmt_ci, fmt_num, fmt_p, measure_unit
+from ui.cache import cached_figure
+from ui.cache_sensitivity import run_small_study
+from ui.components import analysis_header, page_header, show_figure
 
 CAUTION = (
     "**Too few studies to judge small-study effects.** With fewer than {n} studies, tests for funnel-plot "
@@ -17,27 +17,31 @@ CAUTION = (
     "see the data, not to draw conclusions about publication bias. Asymmetry can also come from real "
     "differences between small and large trials, not only from missing studies.")
 
+
+def asymmetry_column(title: str, test, message: str, metric: str, help_text: str, detail) -> None:
+    """One asymmetry test: its P value and details, or why it was not computed."""
+    st.markdown(f"**{title}**")
+    if test is None:
+        st.write(f"Not computed: {message}.")
+    else:
+        st.metric(metric, fmt_p(test.pvalue).removeprefix("P ").removeprefix("= "), help=help_text)
+        st.caption(detail(test))
+
+
 spec = page_header("Small-study effects", "Do smaller trials show larger effects? A funnel plot shows each trial's "
                                           "effect against its precision; asymmetry can hint at missing studies.")
-a = run_analysis(spec)
-st.markdown(f"**{settings_line(spec, a.method or None)}**")
-if a.pooled is None:
-    st.warning(a.message + " Choose another outcome, comparison or time point in the sidebar.",
-               icon=":material/info:")
-    st.stop()
-
+a = analysis_header(spec)
 res = a.pooled
 if res.k < MIN_K_FOR_TESTS:
     st.warning(CAUTION.format(n=MIN_K_FOR_TESTS, k=res.k), icon=":material/warning:")
-bias = run_bias(spec, res)
-measure = spec.measure + (f" ({a.unit})" if spec.measure == "MD" and a.unit else "")
-fd, tf = bias["funnel_data"], bias["trim_and_fill"]
-tf_ok = not isinstance(tf, Exception)
-if isinstance(fd, Exception):
-    st.warning(f"The funnel plot cannot be drawn: {fd}", icon=":material/warning:")
+report = run_small_study(spec)
+measure = measure_unit(spec.measure, a.unit)
+tf = report.trim_fill
+if report.funnel is None:
+    st.warning(f"The funnel plot cannot be drawn: {report.funnel_message}", icon=":material/warning:")
 else:
     show_figure(cached_figure("funnel", repr(spec), lambda: funnel_figure(
-        fd, tf if tf_ok else None, title=f"Contour-enhanced funnel plot (k = {res.k})", x_title=measure)),
+        report.funnel, tf, title=f"Contour-enhanced funnel plot (k = {res.k})", x_title=measure)),
                 key="funnel_chart", filename=f"funnel_{spec.outcome}_{spec.comparison}")
     st.caption("Shading: the P value a study placed there would have (white: P > 0.10; darker: smaller P). "
                "Dashed: pseudo 95% confidence limits around the pooled estimate (solid line). "
@@ -45,29 +49,20 @@ else:
 
 st.subheader("Tests for funnel-plot asymmetry")
 c1, c2, c3 = st.columns(3)
-eg, bg = bias["egger_test"], bias["begg_test"]
 with c1:
-    st.markdown("**Egger's regression test**")
-    if isinstance(eg, Exception):
-        st.write(f"Not computed: {eg}.")
-    else:
-        st.metric("Egger P", fmt_p(eg.pvalue).removeprefix("P ").removeprefix("= "),
-                  help="Regression of the standardised effect on precision; the intercept measures asymmetry "
-                       "(Egger et al. 1997).")
-        st.caption(f"Intercept (bias) {fmt_num(eg.bias)}, SE {fmt_num(eg.se)}, t = {fmt_num(eg.statistic)} on "
-                   f"{eg.df:g} df.")
+    asymmetry_column("Egger's regression test", report.egger, report.egger_message, "Egger P",
+                "Regression of the standardised effect on precision; the intercept measures asymmetry "
+                "(Egger et al. 1997).",
+                lambda eg: f"Intercept (bias) {fmt_num(eg.bias)}, SE {fmt_num(eg.se)}, t = {fmt_num(eg.statistic)} "
+                           f"on {eg.df:g} df.")
 with c2:
-    st.markdown("**Begg's rank correlation test**")
-    if isinstance(bg, Exception):
-        st.write(f"Not computed: {bg}.")
-    else:
-        st.metric("Begg P", fmt_p(bg.pvalue).removeprefix("P ").removeprefix("= "),
-                  help="Kendall's tau between standardised effects and their variances (Begg & Mazumdar 1994).")
-        st.caption(f"Kendall's tau = {fmt_num(bg.tau)} ({'exact' if bg.exact else 'normal approximation'}).")
+    asymmetry_column("Begg's rank correlation test", report.begg, report.begg_message, "Begg P",
+                "Kendall's tau between standardised effects and their variances (Begg & Mazumdar 1994).",
+                lambda bg: f"Kendall's tau = {fmt_num(bg.kendall_tau)} ({'exact' if bg.exact else 'normal approximation'}).")
 with c3:
     st.markdown("**Trim and fill**")
-    if not tf_ok:
-        st.write(f"Not computed: {tf}.")
+    if tf is None:
+        st.write(f"Not computed: {report.trim_fill_message}.")
     else:
         st.metric("Studies filled", f"{tf.k0}", help="Duval & Tweedie's L0 estimator.")
         f = tf.filled

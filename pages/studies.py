@@ -6,6 +6,7 @@ import streamlit as st
 
 from core.evidence.completeness import STATUSES, completeness_counts
 from core.figures.completeness import INFERRED_MARK, completeness_figure
+from core.words import TABLE_HEADINGS
 from ui.check import completeness
 from ui.components import page_header, show_figure
 from ui.data import current_dataset
@@ -31,11 +32,7 @@ view = studies.assign(
     Ref=[f"[{r}]" if r else "not cited by number" for r in studies["ref_no"]],
     Identity=[c if c == "high" else f"inferred ({c})" for c in studies["id_confidence"]],
 )
-cols = {"Study": "Study", "Ref": "Ref. in paper", "Identity": "Identity", "dm_type": "Type", "country": "Country",
-        "design": "Design", "n_msc": "n MSC", "n_control": "n control", "msc_source": "MSC source", "dose": "Dose",
-        "route": "Route", "followup_months": "Follow-up (months)", "source_url": "Source"}
-if spec.study_set == "all":
-    cols = {"set": "Set", **cols}
+cols = TABLE_HEADINGS["studies_all_sets" if spec.study_set == "all" else "studies"]
 table = view[list(cols)].rename(columns=cols)
 event = st.dataframe(
     table, hide_index=True, width="stretch", key="studies_table", on_select="rerun", selection_mode="single-row",
@@ -79,6 +76,5 @@ st.caption("Reported: mean with SD (or a '±' the source did not label, used as 
            "Hover a cell for the detail. Time points match within ±1 month, as in the analyses.")
 with st.expander("Missing cells and their reasons"):
     miss = cmap[cmap["status"] != "reported"][["label", "outcome", "time_bin", "status", "detail"]]
-    st.dataframe(miss.rename(columns={"label": "Study", "outcome": "Outcome", "time_bin": "Time point",
-                                      "status": "Status", "detail": "Why"}),
+    st.dataframe(miss.rename(columns=TABLE_HEADINGS["missing_cells"]),
                  hide_index=True, width="stretch", key="missing_table")

@@ -1,21 +1,27 @@
 #!/usr/bin/env bash
-# Install what the tests need (Debian Chromium, a venv with requirements-dev.txt) and run the whole
-# suite, browser tests included.  Usage: bash scripts/test.sh [pytest args]
+# Install what the tests need (Debian packages, a venv with requirements-dev.txt) and run the whole
+# suite, browser, R and PostgreSQL tests included.  Usage: bash scripts/test.sh [pytest args]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Debian packages the tests use: chromium (browser tests, kaleido export), strace and iproute2
-# (the no-network test runs the server under strace in a loopback-only network namespace).
-if [ ! -x /usr/bin/chromium ] || ! command -v strace >/dev/null || ! command -v ip >/dev/null; then
+# (the no-network test runs the server under strace in a loopback-only network namespace),
+# r-base-core and r-cran-metafor (the reproduce scripts are run under R), postgresql (the store
+# suite starts a throwaway cluster on loopback; tests/store_pg.py).
+if [ ! -x /usr/bin/chromium ] || ! command -v strace >/dev/null || ! command -v ip >/dev/null \
+   || ! command -v Rscript >/dev/null || ! Rscript -e 'library(metafor)' >/dev/null 2>&1 \
+   || ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
   $SUDO apt-get update -q
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q chromium strace iproute2
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q chromium strace iproute2 \
+    r-base-core r-cran-metafor postgresql
 fi
 
 [ -x .venv/bin/python ] || python3 -m venv .venv
 .venv/bin/pip install -q --disable-pip-version-check -r requirements-dev.txt
 
-# Keep Chromium's and kaleido's side files inside the project (TOOLCHAIN.md §3).
+# Keep Chromium's and kaleido's side files inside the project: both write profiles, caches and
+# crash dumps under TMPDIR and the XDG folders, which must not leak into (or depend on) the user's home.
 mkdir -p tmp/xdg-config tmp/xdg-cache
 export TMPDIR="$PWD/tmp" XDG_CONFIG_HOME="$PWD/tmp/xdg-config" XDG_CACHE_HOME="$PWD/tmp/xdg-cache"
 export PYTHONDONTWRITEBYTECODE=1

@@ -46,3 +46,16 @@ def heterogeneous_dataset() -> Dataset:
                        ("E2014", 7.2, 20), ("F2015", 8.8, 30)):
         rows += two_arm_study(sid, "hba1c", m1, 0.8, 8.6, 0.8, n=n)
     return make_dataset(studies, rows)
+
+
+def trajectory_dataset() -> Dataset:
+    """Two T2DM and one T1DM single-arm studies with values at 0, 3, 6, 12 and (one) 24 months."""
+    studies = [study("P2010", "T2DM", "single_arm"), study("Q2011", "T2DM", "single_arm"),
+               study("R2012", "T1DM", "single_arm")]
+    rows = []
+    for sid, means in (("P2010", (8.0, 7.6, 7.4, 7.2, 7.0)), ("Q2011", (8.4, 8.0, 7.9, 7.5, None)),
+                       ("R2012", (8.8, None, 8.1, 8.0, None))):
+        for t, m in zip((0, 3, 6, 12, 24), means):
+            if m is not None:
+                rows.append(arm(sid, "msc", "hba1c", t, 20, m, 1.0))
+    return make_dataset(studies, rows)

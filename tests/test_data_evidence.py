@@ -17,7 +17,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from core.evidence.dataset import EVENT_COLUMNS, GAP_COLUMNS, OUTCOME_COLUMNS, OUTCOMES, STUDY_COLUMNS, load_dataset
+from core.evidence.dataset import EVENT_COLUMNS, GAP_COLUMNS, OUTCOME_COLUMNS, STUDY_COLUMNS, load_dataset
+from core.vocab import OUTCOMES
 from core.evidence.provenance import count_in_snippet, number_in_snippet
 
 DATA = Path(__file__).resolve().parents[1] / "data"

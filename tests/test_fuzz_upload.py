@@ -1,6 +1,6 @@
 """Property-based fuzzing of the upload parser (core.evidence.upload.parse_upload / read_upload), the data
 validation (core.evidence.dataset.validate_outcomes / validate_studies) and the reported-results upload
-(core.audit.read_reported_csv): 1,010 generated malformed files in total.
+(core.evidence.reported_csv.read_reported_csv): 1,010 generated malformed files in total.
 
 Property: every input either validates or raises the documented error (DatasetError with a
 non-empty list of specific problems; ValueError with a message for read_reported_csv), never
@@ -20,6 +20,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from core import audit
+from core.evidence import reported_csv
 from core.evidence import upload as up
 from core.evidence.dataset import Dataset, load_dataset, validate_studies
 from core.errors import DatasetError
@@ -250,7 +251,7 @@ def test_studies_table_validates_or_lists_problems(rows, drop):
 
 
 # ---------------------------------------------------------------------------------------------
-# 5. The reported-results upload on the Check-the-paper page (core.audit.read_reported_csv and
+# 5. The reported-results upload on the Check-the-paper page (core.evidence.reported_csv.read_reported_csv and
 #    audit_reported, as pages/reproduce.py calls them) (110)
 # ---------------------------------------------------------------------------------------------
 REPORTED_TEMPLATE = (Path(__file__).resolve().parents[1] / "data" / "templates" /
@@ -277,7 +278,7 @@ def test_reported_results_upload_raises_only_valueerror(cells, drop, raw):
             rows = [r[:i] + r[i + 1:] for r in rows]
         raw = to_csv_text(header, rows).encode("utf-8")
     try:   # what pages/reproduce.py does with an upload; it catches ValueError and TypeError
-        df = audit.read_reported_csv(raw)
+        df = reported_csv.read_reported_csv(raw)
         table = audit.audit_reported(df)
     except ValueError as exc:
         assert len(str(exc)) >= 15

@@ -13,7 +13,6 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from core import audit
 from core import export as ex
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -69,7 +68,7 @@ def test_app_layer_never_renders_raw_html():
 
 
 def test_downloads_use_the_neutralising_writers():
-    """Any CSV/XLSX written in pages/ or ui/ goes through core.export (or core.audit.to_safe_csv);
+    """Any CSV/XLSX written in pages/ or ui/ goes through core.export (core.export.tables.to_csv_bytes);
     a bare DataFrame.to_csv / to_excel there would skip the neutralisation."""
     allowed = {("ui/data.py", "h.update(df.to_csv(index=False).encode())")}   # cache-key hashing only
     hits = []
@@ -139,8 +138,8 @@ def test_no_csv_or_xlsx_cell_can_run_as_a_formula(values, column):
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.one_of(formula_text, cell_text), min_size=1, max_size=6))
 def test_audit_csv_download_is_neutralised(values):
-    # pages/reproduce.py offers the audit table through core.audit.to_safe_csv.
-    rows = _csv_cells(audit.to_safe_csv(pd.DataFrame({"claim": values})))
+    # pages/reproduce.py offers the audit table through core.export.tables.to_csv_bytes.
+    rows = _csv_cells(ex.to_csv_bytes(pd.DataFrame({"claim": values})))
     assert all(not c.startswith(("=", "+", "-", "@")) or c.startswith("'") or _float(c) for r in rows for c in r)
 
 

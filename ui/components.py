@@ -5,9 +5,9 @@ import re
 
 import streamlit as st
 
-from core.analysis import COMPARISON_LABELS, OUTCOME_LABELS, AnalysisSpec
-from core.words import model_label
-from ui import state as S
+from core.analysis import AnalysisSpec, ForestAnalysis
+from core.words import SET_LABELS, view_line
+from ui.cache import run_analysis
 from ui.data import USER_DATASET_KEY, current_dataset
 from ui.state import spec_from_state
 
@@ -53,7 +53,7 @@ def page_header(title: str, intro: str | None = None) -> AnalysisSpec:
     ds = current_dataset()
     spec = spec_from_state()
     own = st.session_state.get(USER_DATASET_KEY) is not None
-    set_label = S.SET_LABELS[spec.study_set]
+    set_label = SET_LABELS[spec.study_set]
     banner = f"Dataset: {ds.name} · {set_label}"
     if own:
         st.warning(banner + " · reset on the Your data page", icon=":material/dataset:")
@@ -66,13 +66,17 @@ def page_header(title: str, intro: str | None = None) -> AnalysisSpec:
     return spec
 
 
-def settings_line(spec: AnalysisSpec, method: str | None = None) -> str:
-    """One line naming the view: outcome, comparison, population, measure, model."""
-    pop = "T1DM + T2DM" if spec.population == "all" else spec.population
-    tp = S.TIMEPOINT_LABELS[spec.timepoint].lower()
-    model = model_label(method) if method else S.MODEL_LABELS[spec.model]
-    return (f"{OUTCOME_LABELS[spec.outcome]} · {COMPARISON_LABELS[spec.comparison]} · {pop} · {tp} · "
-            f"{spec.measure} · {model}")
+def analysis_header(spec: AnalysisSpec, *, label: str | None = None) -> ForestAnalysis:
+    """Run the sidebar's analysis and name it in one line (after ``label``, e.g. 'Main analysis
+    (sidebar)'); when nothing can be pooled, say why and stop the page."""
+    a = run_analysis(spec)
+    line = view_line(spec, a.method or None)
+    st.markdown(f"**{label}:** {line}" if label else f"**{line}**")
+    if a.pooled is None:
+        st.warning(a.message + " Choose another outcome, comparison or time point in the sidebar.",
+                   icon=":material/info:")
+        st.stop()
+    return a
 
 
 def show_figure(fig, key: str, filename: str, caption: str | None = None) -> None:

@@ -1,8 +1,6 @@
 """Which dataset the session uses (shipped, or the user's own), loaded once and cached."""
 from __future__ import annotations
 
-import hashlib
-
 import streamlit as st
 
 from core.evidence.dataset import DATA_DIR, Dataset, load_dataset
@@ -27,9 +25,4 @@ def dataset_key(ds: Dataset) -> str:
     Computed once per Dataset object (kept in its own cache), so every cached call can key on it
     without re-hashing the tables on each rerun.
     """
-    if "fingerprint" not in ds._cache:
-        h = hashlib.sha1(ds.name.encode())
-        for df in (ds.studies, ds.outcomes, ds.reported, ds.gaps):
-            h.update(df.to_csv(index=False).encode())
-        ds._cache["fingerprint"] = h.hexdigest()
-    return ds._cache["fingerprint"]
+    return ds.fingerprint()

@@ -22,10 +22,10 @@ import streamlit as st
 
 from core import export as ex
 from core.analysis import ForestAnalysis
+from core.words import FIGURE_FORMAT_LABELS
 from ui.data import USER_DATASET_KEY, current_dataset
 
 _FIG_REGISTRY = "_export_figures"      # session_state: {"page": hash, "figs": {key: (title, fig, caption)}}
-LABELS = {"png": "PNG", "svg": "SVG", "pdf": "PDF"}
 
 
 _CACHE: OrderedDict[str, bytes] = OrderedDict()
@@ -132,7 +132,7 @@ def figure_downloads(fig: go.Figure, name: str, caption: str | None = None, *, k
     row.caption("Slide 16:9 with caption:", width="content")
     for fmt in ("png", "svg", "pdf"):
         row.download_button(
-            LABELS[fmt], data=functools.partial(render_slide, fig, caption, fmt),
+            FIGURE_FORMAT_LABELS[fmt], data=functools.partial(render_slide, fig, caption, fmt),
             file_name=ex.safe_filename(name, fmt), mime=ex.FORMATS[fmt], key=f"dl_{key}_{fmt}",
             on_click="ignore", type="tertiary", icon=":material/download:",
             help=f"Download as a 16:9 slide ({'3840 × 2160 px' if fmt == 'png' else '1920 × 1080'}) with a "

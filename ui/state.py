@@ -1,53 +1,95 @@
-"""The shared choices (one place), their defaults, labels and URL validation.
+"""The shared choices, written once: widget key, AnalysisSpec field, default, options and labels.
 
 app.py draws the sidebar widgets with these keys and ``bind="query-params"``, so every
-choice lives in ``st.session_state`` and in the URL, and is shared by all pages.
+choice lives in ``st.session_state`` and in the URL, and is shared by all pages.  Every other
+mapping here (defaults, options, labels, field <-> key, spec <-> widget values) derives from
+:data:`CHOICES`.  Codes come from :mod:`core.vocab`, the words a user reads from :mod:`core.words`.
 """
 from __future__ import annotations
 
-from dataclasses import fields
+from dataclasses import dataclass, fields
+from types import MappingProxyType
+from typing import Any, Callable, Mapping
 
 import streamlit as st
 
-from core.analysis import (COMPARISON_LABELS, OUTCOME_LABELS, AnalysisSpec)
+from core import vocab
+from core.analysis import AnalysisSpec
+from core.vocab import OUTCOME_LABELS, Comparison
+from core.words import (COMPARISON_LABELS, DESIGN_LABELS, MEASURE_LABELS, MODEL_LABELS,
+                        POPULATION_CHOICES, PREPOST_LABELS, SET_LABELS, SMD_VARIANT_LABELS, TAU2_LABELS,
+                        TIMEPOINT_LABELS)
 
-OUTCOME_OPTIONS = tuple(OUTCOME_LABELS)
-COMPARISON_OPTIONS = ("pre_post", "vs_control")
-POPULATION_OPTIONS = ("all", "T1DM", "T2DM")
-POPULATION_LABELS = {"all": "Both (subgroups)", "T1DM": "T1DM", "T2DM": "T2DM"}
-MEASURE_OPTIONS = ("MD", "SMD")
-MODEL_OPTIONS = ("auto", "fixed", "random")
-MODEL_LABELS = {"auto": "Auto (paper's rule)", "fixed": "Fixed effect (IV)", "random": "Random effects"}
-TAU2_OPTIONS = ("DL", "REML", "PM", "ML", "HE", "SJ")
-TAU2_LABELS = {"DL": "DerSimonian–Laird", "REML": "REML", "PM": "Paule–Mandel", "ML": "Maximum likelihood",
-               "HE": "Hedges", "SJ": "Sidik–Jonkman"}
-TIMEPOINT_OPTIONS = ("end", "3", "6", "12")
-TIMEPOINT_LABELS = {"end": "End of follow-up", "3": "3 months", "6": "6 months", "12": "12 months"}
-SMD_VARIANT_OPTIONS = ("revman5", "hedges_exact")
-SMD_VARIANT_LABELS = {"revman5": "RevMan 5 (approximate g)", "hedges_exact": "Exact Hedges' g (metafor)"}
-DESIGN_OPTIONS = ("all", "controlled", "rct")
-DESIGN_LABELS = {"all": "All designs", "controlled": "Controlled studies only", "rct": "RCTs only"}
-PREPOST_OPTIONS = ("change", "independent")
-PREPOST_LABELS = {"change": "Mean change (correlation method)", "independent": "After vs before as two groups"}
-SET_OPTIONS = ("paper", "all")
-SET_LABELS = {"paper": "The paper's 10 studies", "all": "Paper + newer trials"}
-
-# Widget key -> (AnalysisSpec field, default).  Keys are short because they appear in the URL.
-DEFAULTS = {"outcome": "hba1c", "comparison": "pre_post", "population": "all", "measure": "MD",
-            "model": "auto", "tau2": "DL", "hksj": False, "timepoint": "end", "r": 0.5,
-            "smd": "revman5", "design": "all", "exclude": [], "set": "paper", "pi": False,
-            "prepost": "change"}
-OPTIONS = {"outcome": OUTCOME_OPTIONS, "comparison": COMPARISON_OPTIONS, "population": POPULATION_OPTIONS,
-           "measure": MEASURE_OPTIONS, "model": MODEL_OPTIONS, "tau2": TAU2_OPTIONS,
-           "timepoint": TIMEPOINT_OPTIONS, "smd": SMD_VARIANT_OPTIONS, "design": DESIGN_OPTIONS,
-           "set": SET_OPTIONS, "prepost": PREPOST_OPTIONS}
 R_RANGE = (0.0, 0.9)
+# The Cochrane Handbook's usual pre-post correlation (16.1.3.2); the paper does not say which it used.
+R_DEFAULT = 0.5
+
+
+def _codes(values) -> tuple[str, ...]:
+    """Plain strings (not StrEnum members), so widget values and spec reprs stay plain."""
+    return tuple(str(v) for v in values)
+
+
+def _clamped_r(value) -> float:
+    try:
+        r = float(value)
+    except (TypeError, ValueError):
+        r = R_DEFAULT
+    return min(max(r, R_RANGE[0]), R_RANGE[1])
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    """One shared choice.  ``key`` is the widget key and URL parameter (short, since it shows in the
+    URL); ``field`` the AnalysisSpec field it sets (None: a display option only); ``to_spec`` /
+    ``to_widget`` convert where the widget value is not the spec value itself."""
+
+    key: str
+    field: str | None
+    default: Any
+    options: tuple[str, ...] | None = None
+    labels: dict | None = None
+    to_spec: Callable[[Any], Any] | None = None
+    to_widget: Callable[[Any], Any] | None = None
+
+
+CHOICES: tuple[Choice, ...] = (
+    Choice("outcome", "outcome", str(vocab.Outcome.HBA1C), _codes(vocab.OUTCOMES), OUTCOME_LABELS),
+    Choice("comparison", "comparison", str(Comparison.PRE_POST),
+           _codes((Comparison.PRE_POST, Comparison.VS_CONTROL)), COMPARISON_LABELS),
+    Choice("population", "population", str(vocab.Population.ALL), _codes(vocab.POPULATIONS), POPULATION_CHOICES),
+    Choice("measure", "measure", "MD", vocab.MEASURES, MEASURE_LABELS),
+    Choice("model", "model", "auto", vocab.MODELS, MODEL_LABELS),
+    Choice("tau2", "tau2_method", str(vocab.Tau2.DL), _codes(vocab.RANDOM_ESTIMATORS), TAU2_LABELS),
+    Choice("hksj", "test", False, to_spec=lambda on: "knha" if on else "z", to_widget=lambda t: t == "knha"),
+    Choice("timepoint", "timepoint", "end", vocab.TIMEPOINTS, TIMEPOINT_LABELS),
+    Choice("r", "r", R_DEFAULT, to_spec=_clamped_r),
+    Choice("smd", "smd_variant", "revman5", vocab.SMD_VARIANTS, SMD_VARIANT_LABELS),
+    Choice("design", "design", "all", vocab.DESIGNS, DESIGN_LABELS),
+    Choice("exclude", "excluded", (), to_spec=lambda ids: tuple(sorted(ids or ())), to_widget=list),
+    Choice("set", "study_set", "paper", vocab.STUDY_SETS, SET_LABELS),
+    Choice("pi", None, False),
+    Choice("prepost", "prepost", "change", vocab.PREPOST_METHODS, PREPOST_LABELS),
+)
+CHOICE_BY_KEY = {c.key: c for c in CHOICES}
+DEFAULTS = {c.key: (list(c.default) if c.key == "exclude" else c.default) for c in CHOICES}
+OPTIONS = {c.key: c.options for c in CHOICES if c.options}
 # Widget key -> {code: label}.  The sidebar shows labels, and Streamlit writes the *label* into
 # the URL (e.g. ?measure=SMD&comparison=MSC+vs+control+%28end+of+follow-up%29).
-LABELS = {"outcome": OUTCOME_LABELS, "comparison": COMPARISON_LABELS, "population": POPULATION_LABELS,
-          "measure": {m: m for m in MEASURE_OPTIONS}, "model": MODEL_LABELS, "tau2": TAU2_LABELS,
-          "timepoint": TIMEPOINT_LABELS, "smd": SMD_VARIANT_LABELS, "design": DESIGN_LABELS, "set": SET_LABELS,
-          "prepost": PREPOST_LABELS}
+LABELS = {c.key: c.labels for c in CHOICES if c.labels}
+FIELD_TO_KEY = {c.field: c.key for c in CHOICES if c.field}
+BOOL_KEYS = tuple(c.key for c in CHOICES if isinstance(c.default, bool))
+SPEC_FIELDS = tuple(f.name for f in fields(AnalysisSpec))
+
+# The option tuples the widgets offer.
+OUTCOME_OPTIONS, COMPARISON_OPTIONS, POPULATION_OPTIONS = OPTIONS["outcome"], OPTIONS["comparison"], \
+    OPTIONS["population"]
+MEASURE_OPTIONS, MODEL_OPTIONS, TAU2_OPTIONS = OPTIONS["measure"], OPTIONS["model"], OPTIONS["tau2"]
+TIMEPOINT_OPTIONS, SMD_VARIANT_OPTIONS, DESIGN_OPTIONS = OPTIONS["timepoint"], OPTIONS["smd"], OPTIONS["design"]
+PREPOST_OPTIONS, SET_OPTIONS = OPTIONS["prepost"], OPTIONS["set"]
+
+# Query parameters Streamlit itself understands (embedding options): never reported as unknown.
+IGNORED_PARAMS = ("embed", "embed_options")
 
 
 def fmt(key: str):
@@ -67,7 +109,7 @@ def url_params(**codes) -> dict:
         key = FIELD_TO_KEY.get(name, name)
         if key in LABELS:
             out[key] = LABELS[key][code]
-        elif key in ("hksj", "pi"):
+        elif key in BOOL_KEYS:
             out[key] = "true" if code else "false"
         elif key == "r":
             out[key] = f"{float(code):g}"
@@ -75,32 +117,32 @@ def url_params(**codes) -> dict:
             raise KeyError(f"unknown setting {name!r}")
     return out
 
-HELP = {
-    "outcome": "The outcome pooled across trials.",
-    "comparison": "Between arms at follow-up, or the MSC arm after vs before treatment (pre-post).",
-    "population": "Both: T1DM and T2DM subgroups with their own diamonds and a test for subgroup differences.",
-    "measure": "MD keeps the outcome's units; SMD (Hedges' g) standardises by the SD, as the paper did for FBG, "
-               "PBG, F-CP and insulin.",
-    "model": "Auto applies the paper's rule: random effects when I² > 50% and P(Q) < 0.10, otherwise fixed.",
-    "tau2": "Estimator of the between-study variance τ² used by random effects (RevMan 5 uses DerSimonian–Laird).",
-    "hksj": "Hartung–Knapp–Sidik–Jonkman: a t-based CI that is wider and more honest when k is small.",
-    "timepoint": "End of follow-up takes each trial's last reported time point; 3/6/12 months match within ±1 "
-                 "month (e.g. 24 weeks counts as 6 months).",
-    "r": "Correlation between baseline and follow-up values, used to impute the SD of the change (Cochrane "
-         "Handbook 16.1.3.2). The paper does not say which r it used; 0.5 is the Handbook's usual choice.",
-    "smd": "RevMan 5 uses an approximate small-sample correction; metafor uses the exact one.",
-    "design": "Keep only randomised trials, or only trials with a control arm.",
-    "exclude": "Leave studies out of every analysis (sensitivity).",
-    "set": "The paper's studies reproduce the paper; newer trials never enter the reproduction.",
-    "prepost": "How a pre-post effect is computed: the mean change with the SD of the change (the paper's "
-               "stated method, needs r), or after vs before entered as two independent groups, as RevMan's "
-               "two-arm data entry does (ignores r).",
-    "pi": "Draw the 95% prediction interval for a new study's effect under the random-effects model.",
-}
+
+def _r_notice(raw) -> str | None:
+    try:
+        ok = R_RANGE[0] <= float(raw) <= R_RANGE[1]
+    except (TypeError, ValueError):
+        ok = False
+    return None if ok else (f"URL value for 'r' must be a number from {R_RANGE[0]} to {R_RANGE[1]}; using "
+                            f"the default ({DEFAULTS['r']}).")
 
 
-# Query parameters Streamlit itself understands (embedding options): never reported as unknown.
-IGNORED_PARAMS = ("embed", "embed_options")
+def _param_notice(params, key: str, raw, study_ids) -> str | None:
+    if key not in DEFAULTS and key.lower() not in IGNORED_PARAMS:
+        return f"URL parameter {key[:40]!r} is not a setting of this app; it was ignored."
+    if key in BOOL_KEYS and raw not in ("true", "false"):
+        return f"URL value for '{key}' was not recognised; using the default (off)."
+    if key in LABELS and raw not in LABELS[key].values():
+        return f"URL value for '{key}' was not recognised; using the default ({LABELS[key][DEFAULTS[key]]})."
+    if key == "r":
+        return _r_notice(raw)
+    if key == "exclude":
+        values = params.get_all(key) if hasattr(params, "get_all") else [raw]
+        unknown = [v for v in values if v not in set(study_ids)]   # labels of known studies
+        if unknown:
+            return (f"{len(unknown)} excluded study id(s) in the URL do not exist in this dataset; "
+                    "they were ignored.")
+    return None
 
 
 def validate_query_params(params: dict, study_ids) -> list[str]:
@@ -109,62 +151,49 @@ def validate_query_params(params: dict, study_ids) -> list[str]:
     Streamlit drops invalid bound values silently; users deserve to know why a shared link
     opened with defaults.  Values are never echoed as HTML (pages show notices as plain text).
     """
-    notices = []
-    for key, raw in params.items():
-        if key not in DEFAULTS and key.lower() not in IGNORED_PARAMS:
-            notices.append(f"URL parameter {key[:40]!r} is not a setting of this app; it was ignored.")
-        elif key in ("hksj", "pi") and raw not in ("true", "false"):
-            notices.append(f"URL value for '{key}' was not recognised; using the default (off).")
-        elif key in LABELS and raw not in LABELS[key].values():
-            notices.append(f"URL value for '{key}' was not recognised; using the default "
-                           f"({LABELS[key][DEFAULTS[key]]}).")
-        elif key == "r":
-            try:
-                ok = R_RANGE[0] <= float(raw) <= R_RANGE[1]
-            except (TypeError, ValueError):
-                ok = False
-            if not ok:
-                notices.append(f"URL value for 'r' must be a number from {R_RANGE[0]} to {R_RANGE[1]}; using "
-                               f"the default ({DEFAULTS['r']}).")
-        elif key == "exclude":
-            values = params.get_all(key) if hasattr(params, "get_all") else [raw]
-            unknown = [v for v in values if v not in set(study_ids)]   # labels of known studies
-            if unknown:
-                notices.append(f"{len(unknown)} excluded study id(s) in the URL do not exist in this dataset; "
-                               "they were ignored.")
-    return notices
+    study_ids = list(study_ids)
+    notices = (_param_notice(params, key, raw, study_ids) for key, raw in params.items())
+    return [n for n in notices if n]
 
 
-def spec_from_state(state=None) -> AnalysisSpec:
-    """Build the :class:`AnalysisSpec` from the widget values in session state."""
+def _widget_value(s, choice: Choice, prefix: str):
+    """The widget value under ``prefix + key``, else the unprefixed one, else the default;
+    a value that is not one of the options falls back to the default."""
+    for key in (prefix + choice.key, choice.key):
+        if key in s:
+            value = s[key]
+            break
+    else:
+        value = choice.default
+    if choice.options and value not in choice.options:
+        return choice.default
+    return value
+
+
+def spec_from_state(state=None, prefix: str = "") -> AnalysisSpec:
+    """Build the :class:`AnalysisSpec` from the widget values in session state.
+
+    With a ``prefix`` (e.g. ``"sens_"``), each choice is read from ``prefix + key`` where that
+    widget exists, and from the shared sidebar widget otherwise: a variant of the main analysis.
+    """
     s = st.session_state if state is None else state
-
-    def get(key):
-        v = s.get(key, DEFAULTS[key])
-        if key in OPTIONS and v not in OPTIONS[key]:
-            return DEFAULTS[key]
-        return v
-
-    r = get("r")
-    try:
-        r = float(r)
-    except (TypeError, ValueError):
-        r = DEFAULTS["r"]
-    r = min(max(r, R_RANGE[0]), R_RANGE[1])
-    return AnalysisSpec(outcome=get("outcome"), comparison=get("comparison"), population=get("population"),
-                        measure=get("measure"), model=get("model"), tau2_method=get("tau2"),
-                        test="knha" if get("hksj") else "z", timepoint=get("timepoint"), r=r,
-                        smd_variant=get("smd"), design=get("design"),
-                        excluded=tuple(sorted(get("exclude") or ())), study_set=get("set"),
-                        prepost=get("prepost"))
+    values = {}
+    for choice in CHOICES:
+        if choice.field:
+            value = _widget_value(s, choice, prefix)
+            values[choice.field] = choice.to_spec(value) if choice.to_spec else value
+    return AnalysisSpec(**values)
 
 
-SPEC_FIELDS = tuple(f.name for f in fields(AnalysisSpec))
-# AnalysisSpec field -> widget key, to open a page with given settings (st.switch_page).
-FIELD_TO_KEY = {"outcome": "outcome", "comparison": "comparison", "population": "population", "measure": "measure",
-                "model": "model", "tau2_method": "tau2", "timepoint": "timepoint", "r": "r",
-                "smd_variant": "smd", "design": "design", "study_set": "set",
-                "prepost": "prepost"}
+def widget_values(spec: AnalysisSpec, keys=None, prefix: str = "") -> Mapping:
+    """The widget values that show ``spec``: ``{prefix + key: value}`` (read-only) for the given
+    widget keys (default: every choice that sets a spec field).  The inverse of :func:`spec_from_state`."""
+    chosen = [CHOICE_BY_KEY[k] for k in keys] if keys is not None else [c for c in CHOICES if c.field]
+    out = {}
+    for c in chosen:
+        value = getattr(spec, c.field)
+        out[prefix + c.key] = c.to_widget(value) if c.to_widget else value
+    return MappingProxyType(out)
 
 
 def apply_settings(**settings) -> None:

@@ -9,7 +9,7 @@
 * ``"missing"``: no number, with the reason from ``data/gaps.csv`` when one is recorded.
 
 Time points are binned as the analyses match them: baseline (0), 3, 6 and 12 months within
-±1 month (``core.analysis.TIMEPOINT_TOLERANCE_MONTHS``), anything else as "other".
+±1 month (``core.selection.TIMEPOINT_TOLERANCE_MONTHS``), anything else as "other".
 
 References
 ----------
@@ -23,11 +23,12 @@ import math
 
 import pandas as pd
 
+from core import vocab
+
 STATUSES = ("reported", "converted", "not used", "missing")
 TIME_BINS = ("baseline", "3 mo", "6 mo", "12 mo", "other")
 _BIN_MONTHS = {"baseline": 0.0, "3 mo": 3.0, "6 mo": 6.0, "12 mo": 12.0}
 TOLERANCE_MONTHS = 1.0
-OUTCOME_ORDER = ("hba1c", "fbg", "pbg", "fcp", "insulin")
 _REPORTED_TYPES = {"sd": "mean ± SD as printed", "sd?": "'±' printed without saying SD or SE; used as SD"}
 _CONVERTED_TYPES = {"median_iqr": "converted from median and IQR (Wan 2014)",
                     "median_range": "converted from median and range (Wan 2014)",
@@ -86,7 +87,7 @@ def completeness_table(dataset, *, study_set: str = "paper") -> pd.DataFrame:
     pandas.DataFrame
         Columns ``study_id``, ``label``, ``dm_type``, ``id_confidence``, ``outcome``,
         ``time_bin``, ``status`` (one of :data:`STATUSES`), ``detail``, ``source_url``; rows in
-        study order, then :data:`OUTCOME_ORDER`, then :data:`TIME_BINS`. Only the bins baseline,
+        study order, then :data:`core.vocab.OUTCOMES`, then :data:`TIME_BINS`. Only the bins baseline,
         3, 6 and 12 months are listed for every cell; "other" appears only where data exist.
     """
     if study_set not in ("paper", "all"):
@@ -105,7 +106,7 @@ def completeness_table(dataset, *, study_set: str = "paper") -> pd.DataFrame:
     for st in studies.to_dict("records"):
         sid = st["study_id"]
         label = dataset.study_label(sid)
-        for outcome in OUTCOME_ORDER:
+        for outcome in vocab.OUTCOMES:
             o = by_cell.get((sid, outcome), empty_o)
             g = gap_cells.get((sid, outcome), empty_g)
             bins = list(TIME_BINS[:-1]) + (["other"] if (o["time_bin"] == "other").any() else [])
@@ -142,6 +143,6 @@ def completeness_counts(table: pd.DataFrame) -> pd.DataFrame:
     """Cells per status and outcome (columns: outcome, then one column per status)."""
     c = table.pivot_table(index="outcome", columns="status", values="study_id", aggfunc="count",
                           fill_value=0)
-    c = c.reindex(index=[o for o in OUTCOME_ORDER if o in c.index], columns=list(STATUSES),
+    c = c.reindex(index=[o for o in vocab.OUTCOMES if o in c.index], columns=list(STATUSES),
                   fill_value=0)
     return c.reset_index()

@@ -6,23 +6,22 @@ expectation) in one :class:`~core.errors.DatasetError`.
 """
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from core import vocab
 from core.conversions import DISPERSION_TYPES
 from core.errors import DatasetError
+from core.evidence.limits import MAX_ABS_VALUE, MAX_ROWS
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 
-OUTCOMES = ("hba1c", "fbg", "pbg", "fcp", "insulin")
-OUTCOME_CODES = OUTCOMES + ("cpeptide_unspecified",)
 ARMS = ("msc", "control")
 SETS = ("paper", "update")
-DM_TYPES = ("T1DM", "T2DM")
-DESIGN_CLASSES = ("rct", "controlled", "single_arm")
 
 STUDY_COLUMNS = ("study_id", "set", "ref_no", "id_confidence", "first_author", "year", "title", "journal",
                  "doi", "pmid", "dm_type", "country", "design", "design_class", "n_msc", "n_control",
@@ -35,10 +34,6 @@ GAP_COLUMNS = ("study_id", "outcome", "timepoint_months", "status", "reason", "s
 REPORTED_COLUMNS = ("result_id", "locator", "outcome", "comparison", "population", "timepoint", "measure",
                     "model", "estimate", "ci_low", "ci_high", "z", "pvalue", "i2", "q_pvalue", "refs", "claim",
                     "note")
-
-# Hard limits that keep a malformed upload from exhausting memory or the plot.
-MAX_ROWS = 20_000
-MAX_ABS_VALUE = 1e9
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +58,19 @@ class Dataset:
         if "index" not in self._cache:
             self._cache["index"] = _build_index(self)
         return self._cache["index"]
+
+    def fingerprint(self) -> str:
+        """A content fingerprint (SHA-1 of the name and the tables as CSV), computed once per Dataset.
+
+        Caches of analyses key on it, so two Datasets with the same content share cached results
+        and an edited table never reuses another's.
+        """
+        if "fingerprint" not in self._cache:
+            h = hashlib.sha1(self.name.encode())
+            for df in (self.studies, self.outcomes, self.reported, self.gaps):
+                h.update(df.to_csv(index=False).encode())
+            self._cache["fingerprint"] = h.hexdigest()
+        return self._cache["fingerprint"]
 
     def study_label(self, study_id: str) -> str:
         """'Surname Year', as RevMan labels studies; the id when the author is not reported."""
@@ -173,8 +181,8 @@ def validate_studies(df: pd.DataFrame) -> pd.DataFrame:
     problems += [f"studies: study_id {s!r} appears more than once" for s in dup]
     problems += [f"studies row {i + 2}, column `study_id`: value is empty" for i, s in df["study_id"].items() if not s]
     _allowed(df, "set", SETS, "studies", problems)
-    _allowed(df, "dm_type", DM_TYPES, "studies", problems)
-    _allowed(df, "design_class", DESIGN_CLASSES, "studies", problems)
+    _allowed(df, "dm_type", vocab.DM_TYPES, "studies", problems)
+    _allowed(df, "design_class", vocab.DESIGN_CLASSES, "studies", problems)
     df["year_num"] = _numeric(df, "year", "studies", problems, required=False, integer=True)
     if problems:
         raise DatasetError(problems, "studies")
@@ -200,7 +208,7 @@ def validate_outcomes(df: pd.DataFrame, study_ids=None) -> pd.DataFrame:
             df[col] = "yes" if col == "use" else ("paper" if col == "set" else "")
     df["use"] = df["use"].replace("", "yes")
     _allowed(df, "arm", ARMS, "outcomes", problems)
-    _allowed(df, "outcome", OUTCOME_CODES, "outcomes", problems)
+    _allowed(df, "outcome", vocab.OUTCOME_CODES, "outcomes", problems)
     _allowed(df, "dispersion_type", DISPERSION_TYPES, "outcomes", problems)
     _allowed(df, "use", ("yes", "no"), "outcomes", problems)
     _allowed(df, "set", SETS, "outcomes", problems)

@@ -92,7 +92,7 @@ def load_comparison_claims(data_dir=None) -> pd.DataFrame:
 def refs_to_studies(refs: str, studies: pd.DataFrame, label=None) -> str:
     """"18, 29" -> "[18] Bhansali 2017; [29] Hu 2016" using ``studies.ref_no``; a reference that
     is not one of the included studies is said to be so."""
-    from core.reproduce import parse_refs
+    from core.recompute import parse_refs
 
     nums = parse_refs(refs)
     if not nums:

@@ -28,15 +28,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from core.evidence.dataset import (DATA_DIR, OUTCOME_COLUMNS, STUDY_COLUMNS, Dataset, validate_outcomes,
-                          validate_studies)
 from core.errors import DatasetError
+from core.evidence.dataset import (DATA_DIR, OUTCOME_COLUMNS, STUDY_COLUMNS, Dataset, validate_outcomes,
+                                   validate_studies)
+from core.evidence.limits import (MAX_CELL_CHARS, MAX_COLUMNS, MAX_UPLOAD_BYTES, MAX_UPLOAD_ROWS,
+                                  MAX_XLSX_UNCOMPRESSED)
 
-MAX_UPLOAD_BYTES = 2_000_000            # 2 MB: ~20 000 outcome rows; the shipped table is 9 kB
-MAX_UPLOAD_ROWS = 5_000
-MAX_COLUMNS = 60
-MAX_CELL_CHARS = 5_000
-MAX_XLSX_UNCOMPRESSED = 50_000_000      # guards against zip bombs disguised as .xlsx
 EXTENSIONS = (".csv", ".xlsx")
 REQUIRED_OUTCOME_COLUMNS = ("study_id", "arm", "outcome", "timepoint_months", "n", "mean", "dispersion_type",
                             "disp1", "unit")

@@ -11,12 +11,12 @@ import textwrap
 import pandas as pd
 import plotly.graph_objects as go
 
-from core.evidence.completeness import OUTCOME_ORDER, STATUSES, TIME_BINS
+from core.evidence.completeness import STATUSES, TIME_BINS
 from core.figures.style import FONT, TEMPLATE   # one house style for every figure
+from core.vocab import OUTCOME_SHORT, OUTCOMES
 
 STATUS_COLOURS = {"reported": "#2e7d32", "converted": "#f9a825", "not used": "#9e9e9e",
                   "missing": "#f3d9d9"}
-OUTCOME_SHORT = {"hba1c": "HbA1c", "fbg": "FBG", "pbg": "PBG", "fcp": "F-CP", "insulin": "Insulin"}
 INFERRED_MARK = "\u2020"   # dagger: study identity inferred, not confirmed
 
 
@@ -48,7 +48,7 @@ def completeness_figure(table: pd.DataFrame, *, title: str | None = None) -> go.
     t["y"] = [f"{lab} {INFERRED_MARK}" if str(conf) != "high" else str(lab)
               for lab, conf in zip(t["label"], t["id_confidence"])]
     t["x"] = [f"{OUTCOME_SHORT.get(o, o)} · {b}" for o, b in zip(t["outcome"], t["time_bin"])]
-    xs = [f"{OUTCOME_SHORT.get(o, o)} · {b}" for o in OUTCOME_ORDER for b in TIME_BINS
+    xs = [f"{OUTCOME_SHORT.get(o, o)} · {b}" for o in OUTCOMES for b in TIME_BINS
           if f"{OUTCOME_SHORT.get(o, o)} · {b}" in set(t["x"])]
     ys = list(dict.fromkeys(t["y"]))
     code = {s: i for i, s in enumerate(STATUSES)}

@@ -10,10 +10,12 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from core.evidence.paper_tables import EVENT_LABELS
+from core.figures import style
 from core.figures.style import TEMPLATE   # one house style for every figure
+from core.vocab import Population
 
-COLOURS = {"T1DM": "#2b5797", "T2DM": "#a33b3b"}
-FONT = dict(family="Arial, Helvetica, sans-serif", size=13, color="#222222")
+COLOURS = {Population.T1DM: "#2b5797", Population.T2DM: "#a33b3b"}
+FONT = dict(style.FONT, size=13)
 
 
 def events_figure(table: pd.DataFrame, *, title: str | None = None) -> go.Figure:

@@ -6,13 +6,15 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from core.words import fmt_ci
 from core.figures.style import FONT, TEMPLATE   # one house style for every figure
+from core.vocab import Population
+from core.words import fmt_ci, population_phrase, timepoint_phrase
 
-COLOURS = {"T1DM": "#1f77b4", "T2DM": "#d35400", "all": "#111111"}
-NAMES = {"T1DM": "T1DM", "T2DM": "T2DM", "all": "T1DM + T2DM"}
+COLOURS = {Population.T1DM: "#1f77b4", Population.T2DM: "#d35400", Population.ALL: "#111111"}
 # Horizontal offsets (months) so that the three populations' CIs at one time point don't overlap.
-DODGE = {"T1DM": -0.45, "T2DM": 0.45, "all": 0.0}
+DODGE = {Population.T1DM: -0.45, Population.T2DM: 0.45, Population.ALL: 0.0}
+# Drawing order: each diabetes type, then both together.
+DRAW_ORDER = (Population.T1DM, Population.T2DM, Population.ALL)
 END_GAP = 4.0   # "end of follow-up" is drawn this many months right of the last dated point
 
 
@@ -35,37 +37,19 @@ def trajectory_figure(result, *, title: str, y_title: str, font_size: int | None
     x_end = end_position(pts)
     fig = go.Figure()
     meta = []
-    for pop in ("T1DM", "T2DM", "all"):
+    for pop in DRAW_ORDER:
         d = pts[pts["population"] == pop]
         if d.empty or not np.isfinite(d["estimate"]).any():
             continue
+        dated_shown = np.isfinite(d.loc[d["timepoint"] != "end", "estimate"]).any()
         for part, is_end in ((d[d["timepoint"] != "end"], False), (d[d["timepoint"] == "end"], True)):
             if part.empty or not np.isfinite(part["estimate"]).any():
                 continue
             x = (np.full(len(part), x_end) if is_end else part["months"].to_numpy(dtype=float)) + DODGE[pop]
-            est = part["estimate"].to_numpy(dtype=float)
-            hover = [(f"{NAMES[pop]}, {'end of follow-up' if tp == 'end' else f'{tp} months'}<br>"
-                      f"{fmt_ci(e, lo, hi)} · k = {k}<br>{s}<br><i>click to open the forest plot</i>")
-                     if np.isfinite(e) else ""
-                     for tp, e, lo, hi, k, s in zip(part["timepoint"], est, part["ci_low"], part["ci_high"],
-                                                    part["k"], part["studies"])]
-            # End of follow-up mixes each trial's last time, so it is not joined to the dated points.
-            fig.add_trace(go.Scatter(
-                x=x, y=est, mode="markers" if is_end else "lines+markers", name=NAMES[pop], legendgroup=pop,
-                showlegend=not is_end or not np.isfinite(d.loc[d["timepoint"] != "end", "estimate"]).any(),
-                connectgaps=False, line=dict(color=COLOURS[pop], width=2, dash="dot" if pop == "all" else "solid"),
-                marker=dict(size=9, color=COLOURS[pop], symbol="diamond" if pop == "all" else "circle"),
-                error_y=dict(type="data", symmetric=False, array=(part["ci_high"] - part["estimate"]).to_numpy(),
-                             arrayminus=(part["estimate"] - part["ci_low"]).to_numpy(), color=COLOURS[pop],
-                             thickness=1.3, width=4),
-                customdata=np.c_[part["population"], part["timepoint"]], hovertext=hover, hoverinfo="text"))
-            # k above each whisker.
-            ok = np.isfinite(est)
-            fig.add_trace(go.Scatter(
-                x=x[ok], y=part["ci_high"].to_numpy(dtype=float)[ok], mode="text", legendgroup=pop,
-                showlegend=False, hoverinfo="skip", name=f"k: {NAMES[pop]}",
-                text=[f"k={int(k)}" for k in part["k"].to_numpy()[ok]], textposition="top center",
-                textfont=dict(font, size=font["size"] - 2, color=COLOURS[pop])))
+            # End of follow-up mixes each trial's last time, so it is not joined to the dated points;
+            # it has a legend entry only when the population has no dated point.
+            fig.add_trace(_points_trace(part, pop, x, is_end, showlegend=not is_end or not dated_shown))
+            fig.add_trace(_k_labels(part, pop, x, font))
         meta += [[pop, tp, int(k), round(float(e), 6)] for tp, k, e in zip(d["timepoint"], d["k"], d["estimate"])
                  if np.isfinite(e)]
     months = sorted(set(pts["months"].dropna()))
@@ -86,3 +70,34 @@ def trajectory_figure(result, *, title: str, y_title: str, font_size: int | None
         meta={"points": meta},
     )
     return fig
+
+
+def _points_trace(part: pd.DataFrame, pop: str, x: np.ndarray, is_end: bool, *, showlegend: bool) -> go.Scatter:
+    """A population's pooled estimates with CI whiskers; ``customdata`` = [population, time point]."""
+    name = population_phrase(pop)
+    est = part["estimate"].to_numpy(dtype=float)
+    hover = [(f"{name}, {timepoint_phrase(tp)}<br>"
+              f"{fmt_ci(e, lo, hi)} · k = {k}<br>{s}<br><i>click to open the forest plot</i>")
+             if np.isfinite(e) else ""
+             for tp, e, lo, hi, k, s in zip(part["timepoint"], est, part["ci_low"], part["ci_high"],
+                                            part["k"], part["studies"])]
+    both = pop == Population.ALL
+    return go.Scatter(
+        x=x, y=est, mode="markers" if is_end else "lines+markers", name=name, legendgroup=pop,
+        showlegend=showlegend, connectgaps=False,
+        line=dict(color=COLOURS[pop], width=2, dash="dot" if both else "solid"),
+        marker=dict(size=9, color=COLOURS[pop], symbol="diamond" if both else "circle"),
+        error_y=dict(type="data", symmetric=False, array=(part["ci_high"] - part["estimate"]).to_numpy(),
+                     arrayminus=(part["estimate"] - part["ci_low"]).to_numpy(), color=COLOURS[pop],
+                     thickness=1.3, width=4),
+        customdata=np.c_[part["population"], part["timepoint"]], hovertext=hover, hoverinfo="text")
+
+
+def _k_labels(part: pd.DataFrame, pop: str, x: np.ndarray, font: dict) -> go.Scatter:
+    """'k=3' above each pooled point's whisker."""
+    ok = np.isfinite(part["estimate"].to_numpy(dtype=float))
+    return go.Scatter(
+        x=x[ok], y=part["ci_high"].to_numpy(dtype=float)[ok], mode="text", legendgroup=pop,
+        showlegend=False, hoverinfo="skip", name=f"k: {population_phrase(pop)}",
+        text=[f"k={int(k)}" for k in part["k"].to_numpy()[ok]], textposition="top center",
+        textfont=dict(font, size=font["size"] - 2, color=COLOURS[pop]))

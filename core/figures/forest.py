@@ -12,11 +12,11 @@ import math
 import numpy as np
 import plotly.graph_objects as go
 
-from core import words as lab
-from core.analysis import COMPARISON_LABELS, OUTCOME_LABELS, ForestAnalysis
-
+from core import words
+from core.analysis import ForestAnalysis
 from core.figures.style import (DIAMOND_COLOUR, FONT, REPORTED_COLOUR, STUDY_COLOUR, SUBTOTAL_COLOUR,
-                                 TEMPLATE)
+                                TEMPLATE)
+from core.vocab import Comparison, Tau2
 
 ROW_HEIGHT = 22
 PLOT_DOMAIN = (0.735, 0.99)
@@ -24,12 +24,13 @@ PLOT_DOMAIN = (0.735, 0.99)
 # right-aligned at x + 0.04).
 COLS = {"study": 0.0, "m1": 0.22, "sd1": 0.27, "n1": 0.315, "m2": 0.37, "sd2": 0.42, "n2": 0.465,
         "weight": 0.52, "effect": 0.575}
+NUMBER_COLUMNS = ("m1", "sd1", "n1", "m2", "sd2", "n2", "weight")
 
 
 def _row_texts(r, digits=2):
-    return {"m1": lab.fmt_num(r["m1"], digits), "sd1": lab.fmt_num(r["sd1"], digits), "n1": f"{int(r['n1'])}",
-            "m2": lab.fmt_num(r["m2"], digits), "sd2": lab.fmt_num(r["sd2"], digits), "n2": f"{int(r['n2'])}",
-            "weight": f"{r['weight_pct']:.1f}%", "effect": lab.fmt_ci(r["yi"], r["ci_low"], r["ci_high"])}
+    return {"m1": words.fmt_num(r["m1"], digits), "sd1": words.fmt_num(r["sd1"], digits), "n1": f"{int(r['n1'])}",
+            "m2": words.fmt_num(r["m2"], digits), "sd2": words.fmt_num(r["sd2"], digits), "n2": f"{int(r['n2'])}",
+            "weight": f"{r['weight_pct']:.1f}%", "effect": words.fmt_ci(r["yi"], r["ci_low"], r["ci_high"])}
 
 
 def _diamond(est, low, high, y, half=0.38):
@@ -40,63 +41,82 @@ def forest_rows(a: ForestAnalysis, *, show_pi: bool = False) -> list[dict]:
     """The forest plot's rows, top to bottom, as plain dicts (kind, texts, marks).
 
     Kinds: 'group' (subgroup heading), 'study', 'subtotal', 'text', 'total', 'pi' (prediction
-    interval of the total), 'reported'.
+    interval of the total), 'reported', 'spacer'.
     """
     rows: list[dict] = []
-    spec = a.spec
-    measure = "MD" if spec.measure == "MD" else "SMD"
-    pooled_label = f"{'Subtotal' if a.subgroups else 'Total'} ({int(spec.level * 100)}% CI)"
-
-    def add_study_block(df, res, heading=None, subtotal=True):
-        if heading:
-            rows.append({"kind": "group", "study": heading})
-        for _, r in df.iterrows():
-            flag = " †" if r.get("id_confidence", "high") != "high" else ""
-            rows.append({"kind": "study", "study": f"{r['label']}{flag}", **_row_texts(r), "yi": r["yi"],
-                         "lo": r["ci_low"], "hi": r["ci_high"], "w": r["weight_pct"],
-                         "hover": f"{r['label']} ({r['dm_type']}, {r['design_class']})<br>"
-                                  f"{measure} {lab.fmt_ci(r['yi'], r['ci_low'], r['ci_high'])}<br>"
-                                  f"time point: {r['timepoint_label']}" + (f"<br>{r['notes']}" if r['notes'] else "")})
-        if subtotal and res is not None:
-            n = int(df["n1"].sum() + (df["n2"].sum() if spec.comparison == "vs_control" else 0))
-            rows.append({"kind": "subtotal", "study": pooled_label, "n1": f"{int(df['n1'].sum())}",
-                         "n2": f"{int(df['n2'].sum())}" if spec.comparison == "vs_control" else "",
-                         "weight": f"{df['weight_pct'].sum():.1f}%",
-                         "effect": lab.fmt_ci(res.estimate, res.ci_low, res.ci_high),
-                         "est": res.estimate, "lo": res.ci_low, "hi": res.ci_high, "participants": n})
-            rows.append({"kind": "text", "study": lab.heterogeneity_line(res)})
-            rows.append({"kind": "text", "study": lab.overall_effect_line(res)})
-
-    def add_total(res):
-        rows.append({"kind": "total", "study": f"Total ({int(spec.level * 100)}% CI)",
-                     "n1": f"{int(a.rows['n1'].sum())}",
-                     "n2": f"{int(a.rows['n2'].sum())}" if spec.comparison == "vs_control" else "",
-                     "weight": "100.0%", "effect": lab.fmt_ci(res.estimate, res.ci_low, res.ci_high),
-                     "est": res.estimate, "lo": res.ci_low, "hi": res.ci_high})
-        _add_pi(rows, res, show_pi)
-        rows.append({"kind": "text", "study": lab.heterogeneity_line(res)})
-        rows.append({"kind": "text", "study": lab.overall_effect_line(res)})
-
     if a.subgroups is not None:
         for g in a.subgroups.groups:
-            add_study_block(a.rows[a.rows["dm_type"] == g], a.subgroups.subgroups[g], heading=g)
+            block = a.rows[a.rows["dm_type"] == g]
+            rows += [{"kind": "group", "study": g}, *_study_rows(a, block),
+                     *_subtotal_rows(a, block, a.subgroups.subgroups[g])]
         rows.append({"kind": "spacer"})
-        add_total(a.pooled)
-        rows.append({"kind": "text", "study": lab.subgroup_test_line(a.subgroups)})
+        rows += _total_rows(a, show_pi)
+        rows.append({"kind": "text", "study": words.subgroup_test_line(a.subgroups)})
     elif a.pooled is not None:
-        add_study_block(a.rows, a.pooled, subtotal=False)
-        add_total(a.pooled)
-    rep = a.reported[a.reported["same_timepoint"]] if not a.reported.empty else a.reported
-    # The abstract repeats some Results numbers: draw each distinct reported result once.
+        rows += _study_rows(a, a.rows) + _total_rows(a, show_pi)
+    return rows + _reported_rows(a.reported)
+
+
+def _level_label(a: ForestAnalysis, name: str) -> str:
+    return f"{name} ({int(a.spec.level * 100)}% CI)"
+
+
+def _study_rows(a: ForestAnalysis, df) -> list[dict]:
+    """One row per study: its arm-level numbers, weight and effect; a dagger when its identity is inferred."""
+    rows = []
+    for _, r in df.iterrows():
+        flag = " †" if r.get("id_confidence", "high") != "high" else ""
+        rows.append({"kind": "study", "study": f"{r['label']}{flag}", **_row_texts(r), "yi": r["yi"],
+                     "lo": r["ci_low"], "hi": r["ci_high"], "w": r["weight_pct"],
+                     "hover": f"{r['label']} ({r['dm_type']}, {r['design_class']})<br>"
+                              f"{a.spec.measure} {words.fmt_ci(r['yi'], r['ci_low'], r['ci_high'])}<br>"
+                              f"time point: {r['timepoint_label']}" + (f"<br>{r['notes']}" if r['notes'] else "")})
+    return rows
+
+
+def _pooled_row(a: ForestAnalysis, kind: str, label: str, df, res, weight: str) -> dict:
+    """A subtotal or total row: participants per arm, weight, and the pooled effect (a diamond)."""
+    vs = a.spec.comparison == Comparison.VS_CONTROL
+    return {"kind": kind, "study": _level_label(a, label), "n1": f"{int(df['n1'].sum())}",
+            "n2": f"{int(df['n2'].sum())}" if vs else "", "weight": weight,
+            "effect": words.fmt_ci(res.estimate, res.ci_low, res.ci_high),
+            "est": res.estimate, "lo": res.ci_low, "hi": res.ci_high}
+
+
+def _result_lines(res) -> list[dict]:
+    return [{"kind": "text", "study": words.heterogeneity_line(res)},
+            {"kind": "text", "study": words.overall_effect_line(res)}]
+
+
+def _subtotal_rows(a: ForestAnalysis, df, res) -> list[dict]:
+    if res is None:
+        return []
+    row = _pooled_row(a, "subtotal", "Subtotal", df, res, f"{df['weight_pct'].sum():.1f}%")
+    row["participants"] = int(df["n1"].sum() + (df["n2"].sum() if a.spec.comparison == Comparison.VS_CONTROL
+                                                 else 0))
+    return [row, *_result_lines(res)]
+
+
+def _total_rows(a: ForestAnalysis, show_pi: bool) -> list[dict]:
+    rows = [_pooled_row(a, "total", "Total", a.rows, a.pooled, "100.0%")]
+    _add_pi(rows, a.pooled, show_pi)
+    return rows + _result_lines(a.pooled)
+
+
+def _reported_rows(reported) -> list[dict]:
+    """The paper's own results at the same time point (hollow diamonds), each distinct one once
+    (the abstract repeats some Results numbers)."""
+    rep = reported[reported["same_timepoint"]] if not reported.empty else reported
     rep = rep.drop_duplicates(subset=["population", "measure", "estimate", "ci_low", "ci_high"])
+    rows = []
     for _, r in rep.iterrows():
         try:
             est, lo, hi = float(r["estimate"]), float(r["ci_low"]), float(r["ci_high"])
         except (TypeError, ValueError):
             continue
         rows.append({"kind": "reported", "study": f"Paper reports ({r['population']}, {r['measure']})",
-                     "effect": lab.fmt_ci(est, lo, hi), "est": est, "lo": min(lo, hi), "hi": max(lo, hi),
-                     "hover": f"Li 2021, {r['locator']}<br>{r['measure']} {lab.fmt_ci(est, lo, hi)}, "
+                     "effect": words.fmt_ci(est, lo, hi), "est": est, "lo": min(lo, hi), "hi": max(lo, hi),
+                     "hover": f"Li 2021, {r['locator']}<br>{r['measure']} {words.fmt_ci(est, lo, hi)}, "
                               f"P {r['pvalue']}"})
     return rows
 
@@ -104,10 +124,10 @@ def forest_rows(a: ForestAnalysis, *, show_pi: bool = False) -> list[dict]:
 def _add_pi(rows: list, res, show_pi: bool) -> None:
     if not show_pi:
         return
-    row = {"kind": "pi", "study": lab.prediction_interval_line(res)}
-    if res.method != "FE" and np.isfinite(res.pi_low):
+    row = {"kind": "pi", "study": words.prediction_interval_line(res)}
+    if res.method != Tau2.FE and np.isfinite(res.pi_low):
         row.update(lo=res.pi_low, hi=res.pi_high, est=res.estimate,
-                   effect=f"[{lab.fmt_num(res.pi_low)}, {lab.fmt_num(res.pi_high)}]")
+                   effect=f"[{words.fmt_num(res.pi_low)}, {words.fmt_num(res.pi_high)}]")
     rows.append(row)
 
 
@@ -127,103 +147,134 @@ def forest_figure(a: ForestAnalysis, *, title: str | None = None, font_size: int
     Trace names are stable ('Studies', 'Diamond: T1DM', 'Diamond: Total', 'Reported (paper)')
     so tests can find them.  ``layout.meta`` carries k, the estimate and the model for tests.
     """
-    spec = a.spec
     rows = forest_rows(a, show_pi=show_pi)
     n = len(rows) + 2                      # two header rows
-    ys = {i: n - 3 - i for i in range(len(rows))}
-    xr = _axis_range(rows)
-    font = dict(FONT, size=font_size or FONT["size"])
-    fig = go.Figure()
-    ann = []
-
-    def text(x, y, s, *, anchor="left", bold=False, size=None, colour=None):
-        ann.append(dict(x=x, y=y, xref="paper", yref="y", text=f"<b>{s}</b>" if bold else s, showarrow=False,
-                        xanchor=anchor, font=dict(font, size=size or font["size"], color=colour or font["color"])))
-
-    g1, g2 = ("MSC", "Control") if spec.comparison == "vs_control" else ("After MSC", "Before MSC")
-    unit = f" ({a.unit})" if spec.measure == "MD" and a.unit else ""
-    measure_head = f"{'Mean Difference' if spec.measure == 'MD' else 'Std. Mean Difference'}"
     top = n - 1
-    text(COLS["sd1"] + 0.02, top, g1, anchor="center", bold=True)
-    text(COLS["sd2"] + 0.02, top, g2, anchor="center", bold=True)
-    text(COLS["effect"], top, measure_head, bold=True)
-    text((PLOT_DOMAIN[0] + PLOT_DOMAIN[1]) / 2, top, measure_head, anchor="center", bold=True, colour="#222")
-    for key, head in (("study", "Study or Subgroup"), ("m1", "Mean"), ("sd1", "SD"), ("n1", "Total"),
-                      ("m2", "Mean"), ("sd2", "SD"), ("n2", "Total"), ("weight", "Weight"),
-                      ("effect", f"IV, {'Fixed' if a.method == 'FE' else 'Random'}, 95% CI")):
-        text(COLS[key] if key in ("study", "effect") else COLS[key] + 0.04, top - 1, head, bold=True,
-             anchor="left" if key in ("study", "effect") else "right")
-    text((PLOT_DOMAIN[0] + PLOT_DOMAIN[1]) / 2, top - 1, f"IV, {'Fixed' if a.method == 'FE' else 'Random'}, "
-         f"95% CI{unit}", anchor="center", bold=True)
-
-    sq_x, sq_y, sq_lo, sq_hi, sq_size, sq_hover = [], [], [], [], [], []
-    max_w = max([r["w"] for r in rows if r["kind"] == "study"] + [1])
-    for i, r in enumerate(rows):
-        y = ys[i]
-        kind = r["kind"]
-        if kind == "spacer":
-            continue
-        bold = kind in ("group", "subtotal", "total")
-        size = font["size"] - 1 if kind in ("text", "pi") else None
-        text(COLS["study"] + (0.01 if kind in ("text", "pi") else 0), y, r["study"], bold=bold, size=size,
-             colour=REPORTED_COLOUR if kind == "reported" else None)
-        for key in ("m1", "sd1", "n1", "m2", "sd2", "n2", "weight"):
-            if r.get(key):
-                text(COLS[key] + 0.04, y, r[key], anchor="right", bold=bold)
-        if r.get("effect"):
-            text(COLS["effect"], y, r["effect"], bold=bold, colour=REPORTED_COLOUR if kind == "reported" else None)
-        if kind == "study":
-            sq_x.append(r["yi"]); sq_y.append(y)
-            sq_lo.append(r["yi"] - r["lo"]); sq_hi.append(r["hi"] - r["yi"])
-            sq_size.append(7 + 13 * math.sqrt(r["w"] / max_w)); sq_hover.append(r["hover"])
-        elif kind in ("subtotal", "total"):
-            dx, dy = _diamond(r["est"], r["lo"], r["hi"], y)
-            name = "Diamond: Total" if kind == "total" else f"Diamond: {_group_of(rows, i)}"
-            fig.add_trace(go.Scatter(x=dx, y=dy, fill="toself", mode="lines", name=name,
-                                     fillcolor=DIAMOND_COLOUR if kind == "total" else SUBTOTAL_COLOUR,
-                                     line=dict(color=DIAMOND_COLOUR, width=1), hoverinfo="text",
-                                     text=f"{r['study']}: {r['effect']}", showlegend=False))
-        elif kind == "pi" and "lo" in r:
-            fig.add_trace(go.Scatter(x=[r["lo"], r["hi"]], y=[y, y], mode="lines+markers", name="Prediction interval",
-                                     line=dict(color=DIAMOND_COLOUR, width=2), marker=dict(symbol="line-ns-open",
-                                                                                          size=10),
-                                     hoverinfo="text", text=r["study"], showlegend=False))
-        elif kind == "reported":
-            dx, dy = _diamond(r["est"], r["lo"], r["hi"], y)
-            fig.add_trace(go.Scatter(x=dx, y=dy, mode="lines", name="Reported (paper)",
-                                     line=dict(color=REPORTED_COLOUR, width=1.5, dash="dot"), hoverinfo="text",
-                                     text=r["hover"], showlegend=False))
-    if sq_x:
-        fig.add_trace(go.Scatter(x=sq_x, y=sq_y, mode="markers", name="Studies",
-                                 marker=dict(symbol="square", size=sq_size, color=STUDY_COLOUR),
-                                 error_x=dict(type="data", symmetric=False, array=sq_hi, arrayminus=sq_lo,
-                                              color=STUDY_COLOUR, thickness=1.3, width=0),
-                                 hoverinfo="text", text=sq_hover, showlegend=False))
-    left, right = lab.favours_labels(a.lower_is_better, spec.comparison)
-    mid = PLOT_DOMAIN[0] + (PLOT_DOMAIN[1] - PLOT_DOMAIN[0]) / 2
-    for x, s_, anchor in ((mid - 0.01, left, "right"), (mid + 0.01, right, "left")):
-        ann.append(dict(x=x, y=0, xref="paper", yref="paper", text=s_, showarrow=False, xanchor=anchor,
-                        yanchor="top", yshift=-int(font["size"] * 2.2), font=dict(font, size=font["size"] - 1)))
-    study_ys = [ys[i] for i, r in enumerate(rows) if r["kind"] in ("study", "subtotal", "total", "reported")]
+    ys = [n - 3 - i for i in range(len(rows))]
+    font = dict(FONT, size=font_size or FONT["size"])
+    ann = _header_labels(a, font, top)
+    for r, y in zip(rows, ys):
+        if r["kind"] != "spacer":
+            ann += _row_labels(r, y, font)
+    fig = go.Figure()
+    for trace in _mark_traces(rows, ys):
+        fig.add_trace(trace)
+    ann += _favours_labels(a, font)
+    study_ys = [y for r, y in zip(rows, ys) if r["kind"] in ("study", "subtotal", "total", "reported")]
     y0 = min(study_ys + [0]) - 0.6
     fig.add_shape(type="line", x0=0, x1=0, y0=y0, y1=top - 1.5, xref="x", yref="y",
                   line=dict(color="#444", width=1))
-    ttl = title or (f"{OUTCOME_LABELS[spec.outcome]} · {COMPARISON_LABELS[spec.comparison]} · "
-                    f"{'T1DM + T2DM' if spec.population == 'all' else spec.population}")
     fig.update_layout(
         template=TEMPLATE, paper_bgcolor="white", plot_bgcolor="white", font=font,
-        title=dict(text=ttl, x=0.0, xanchor="left", font=dict(font, size=font["size"] + 3)),
+        title=dict(text=title or words.view_title(a.spec), x=0.0, xanchor="left",
+                   font=dict(font, size=font["size"] + 3)),
         height=int(110 + ROW_HEIGHT * (n + 3) * (font["size"] / FONT["size"])),
         margin=dict(l=16, r=16, t=56, b=int(font["size"] * 4.5)), annotations=ann, showlegend=False,
-        xaxis=dict(domain=list(PLOT_DOMAIN), range=list(xr), zeroline=False, showgrid=False, ticks="outside",
-                   showline=True, linecolor="#444", tickfont=dict(font, size=font["size"] - 1), anchor="free",
-                   position=0.0),
+        xaxis=dict(domain=list(PLOT_DOMAIN), range=list(_axis_range(rows)), zeroline=False, showgrid=False,
+                   ticks="outside", showline=True, linecolor="#444", tickfont=dict(font, size=font["size"] - 1),
+                   anchor="free", position=0.0),
         yaxis=dict(range=[y0 - 0.4, top + 0.6], visible=False, fixedrange=True),
-        meta={"k": a.k, "estimate": None if a.pooled is None else round(a.pooled.estimate, 6),
-              "method": a.method, "population": spec.population, "measure": spec.measure,
-              "studies": a.rows["label"].tolist() if a.k else []},
+        meta=_figure_meta(a),
     )
     return fig
+
+
+def _figure_meta(a: ForestAnalysis) -> dict:
+    return {"k": a.k, "estimate": None if a.pooled is None else round(a.pooled.estimate, 6),
+            "method": a.method, "population": a.spec.population, "measure": a.spec.measure,
+            "studies": a.rows["label"].tolist() if a.k else []}
+
+
+def _label(font: dict, x, y, s, *, anchor="left", bold=False, size=None, colour=None) -> dict:
+    """A text annotation at paper x and data y."""
+    return dict(x=x, y=y, xref="paper", yref="y", text=f"<b>{s}</b>" if bold else s, showarrow=False,
+                xanchor=anchor, font=dict(font, size=size or font["size"], color=colour or font["color"]))
+
+
+def _header_labels(a: ForestAnalysis, font: dict, top: int) -> list[dict]:
+    """The two header rows: the groups and the measure, then each column's heading."""
+    spec = a.spec
+    g1, g2 = ("MSC", "Control") if spec.comparison == Comparison.VS_CONTROL else ("After MSC", "Before MSC")
+    measure_head = "Mean Difference" if spec.measure == "MD" else "Std. Mean Difference"
+    model_head = f"IV, {'Fixed' if a.method == Tau2.FE else 'Random'}, 95% CI"
+    mid = (PLOT_DOMAIN[0] + PLOT_DOMAIN[1]) / 2
+    out = [_label(font, COLS["sd1"] + 0.02, top, g1, anchor="center", bold=True),
+           _label(font, COLS["sd2"] + 0.02, top, g2, anchor="center", bold=True),
+           _label(font, COLS["effect"], top, measure_head, bold=True),
+           _label(font, mid, top, measure_head, anchor="center", bold=True, colour="#222")]
+    for key, head in (("study", "Study or Subgroup"), ("m1", "Mean"), ("sd1", "SD"), ("n1", "Total"),
+                      ("m2", "Mean"), ("sd2", "SD"), ("n2", "Total"), ("weight", "Weight"), ("effect", model_head)):
+        text_column = key in ("study", "effect")
+        out.append(_label(font, COLS[key] if text_column else COLS[key] + 0.04, top - 1, head, bold=True,
+                          anchor="left" if text_column else "right"))
+    out.append(_label(font, mid, top - 1, model_head + words.unit_suffix(spec.measure, a.unit), anchor="center",
+                      bold=True))
+    return out
+
+
+def _row_labels(r: dict, y: float, font: dict) -> list[dict]:
+    """A row's texts: its name, its numbers (right-aligned) and its effect with CI."""
+    kind = r["kind"]
+    bold = kind in ("group", "subtotal", "total")
+    small = kind in ("text", "pi")
+    colour = REPORTED_COLOUR if kind == "reported" else None
+    out = [_label(font, COLS["study"] + (0.01 if small else 0), y, r["study"], bold=bold,
+                  size=font["size"] - 1 if small else None, colour=colour)]
+    out += [_label(font, COLS[key] + 0.04, y, r[key], anchor="right", bold=bold) for key in NUMBER_COLUMNS
+            if r.get(key)]
+    if r.get("effect"):
+        out.append(_label(font, COLS["effect"], y, r["effect"], bold=bold, colour=colour))
+    return out
+
+
+def _mark_traces(rows: list[dict], ys: list[float]) -> list[go.Scatter]:
+    """The diamonds, prediction interval and reported diamonds in row order, then the study squares."""
+    traces = []
+    for i, (r, y) in enumerate(zip(rows, ys)):
+        kind = r["kind"]
+        if kind in ("subtotal", "total"):
+            dx, dy = _diamond(r["est"], r["lo"], r["hi"], y)
+            total = kind == "total"
+            traces.append(go.Scatter(x=dx, y=dy, fill="toself", mode="lines",
+                                     name="Diamond: Total" if total else f"Diamond: {_group_of(rows, i)}",
+                                     fillcolor=DIAMOND_COLOUR if total else SUBTOTAL_COLOUR,
+                                     line=dict(color=DIAMOND_COLOUR, width=1), hoverinfo="text",
+                                     text=f"{r['study']}: {r['effect']}", showlegend=False))
+        elif kind == "pi" and "lo" in r:
+            traces.append(go.Scatter(x=[r["lo"], r["hi"]], y=[y, y], mode="lines+markers", name="Prediction interval",
+                                     line=dict(color=DIAMOND_COLOUR, width=2),
+                                     marker=dict(symbol="line-ns-open", size=10),
+                                     hoverinfo="text", text=r["study"], showlegend=False))
+        elif kind == "reported":
+            dx, dy = _diamond(r["est"], r["lo"], r["hi"], y)
+            traces.append(go.Scatter(x=dx, y=dy, mode="lines", name="Reported (paper)",
+                                     line=dict(color=REPORTED_COLOUR, width=1.5, dash="dot"), hoverinfo="text",
+                                     text=r["hover"], showlegend=False))
+    studies = [(r, y) for r, y in zip(rows, ys) if r["kind"] == "study"]
+    if studies:
+        traces.append(_study_squares(studies))
+    return traces
+
+
+def _study_squares(studies: list[tuple[dict, float]]) -> go.Scatter:
+    """One square per study, its area growing with the study's weight, with CI whiskers."""
+    max_w = max([r["w"] for r, _ in studies] + [1])
+    return go.Scatter(x=[r["yi"] for r, _ in studies], y=[y for _, y in studies], mode="markers", name="Studies",
+                      marker=dict(symbol="square", size=[7 + 13 * math.sqrt(r["w"] / max_w) for r, _ in studies],
+                                  color=STUDY_COLOUR),
+                      error_x=dict(type="data", symmetric=False, array=[r["hi"] - r["yi"] for r, _ in studies],
+                                   arrayminus=[r["yi"] - r["lo"] for r, _ in studies], color=STUDY_COLOUR,
+                                   thickness=1.3, width=0),
+                      hoverinfo="text", text=[r["hover"] for r, _ in studies], showlegend=False)
+
+
+def _favours_labels(a: ForestAnalysis, font: dict) -> list[dict]:
+    """'Favours ...' under the axis, left and right of zero."""
+    left, right = words.favours_labels(a.lower_is_better, a.spec.comparison)
+    mid = PLOT_DOMAIN[0] + (PLOT_DOMAIN[1] - PLOT_DOMAIN[0]) / 2
+    return [dict(x=x, y=0, xref="paper", yref="paper", text=s_, showarrow=False, xanchor=anchor, yanchor="top",
+                 yshift=-int(font["size"] * 2.2), font=dict(font, size=font["size"] - 1))
+            for x, s_, anchor in ((mid - 0.01, left, "right"), (mid + 0.01, right, "left"))]
 
 
 def _group_of(rows, i) -> str:

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 import plotly.graph_objects as go
-from core.figures.style import FONT, TEMPLATE   # one house style for every figure
 
-STUDY_COLOUR = "#1f4e79"
+from core.figures.style import FONT, STUDY_COLOUR, TEMPLATE   # one house style for every figure
+
 FILLED_COLOUR = "#d35400"
 # Shade of the region *outside* each contour (P below 1 - level), darkest for the smallest P.
 SHADES = ("#f2f2f2", "#d9d9d9", "#bdbdbd", "#969696")

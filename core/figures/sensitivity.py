@@ -13,11 +13,11 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from core.figures.style import FONT, TEMPLATE   # one house style for every figure
+from core.figures.style import DIAMOND_COLOUR, FONT, STUDY_COLOUR, TEMPLATE   # one house style
 from core.words import fmt_ci, fmt_p
 
-MAIN_COLOUR = "#111111"
-VARIANT_COLOUR = "#1f4e79"
+MAIN_COLOUR = DIAMOND_COLOUR
+VARIANT_COLOUR = STUDY_COLOUR
 CHANGED_COLOUR = "#d35400"
 PI_COLOUR = "#7f8c8d"
 BAND_COLOUR = "rgba(31, 78, 121, 0.15)"
@@ -73,78 +73,18 @@ def interval_forest(df: pd.DataFrame, *, title: str, x_title: str, favours: tupl
     df = df.reset_index(drop=True)
     n = len(df)
     font = dict(FONT, size=font_size or FONT["size"])
-    kind = df["kind"] if "kind" in df else pd.Series(["square"] * n)
-    hl = df["highlight"].fillna(False).astype(bool) if "highlight" in df else pd.Series([False] * n)
+    kind = list(df["kind"]) if "kind" in df else ["square"] * n
+    hl = list(df["highlight"].fillna(False).astype(bool)) if "highlight" in df else [False] * n
     ys = [n - 1 - i for i in range(n)]
     fig = go.Figure()
-    ann = []
-    dia = {False: ([], []), True: ([], [])}
-    sq = {False: ([], [], [], [], []), True: ([], [], [], [], [])}
-    pix, piy = [], []
-    for i, r in df.iterrows():
-        y = ys[i]
-        est, lo, hi = r.get("estimate"), r.get("ci_low"), r.get("ci_high")
-        is_group = kind[i] == "group"
-        ann.append(dict(x=LABEL_X, y=y, xref="paper", yref="y", xanchor="left", showarrow=False,
-                        text=("<b>" + str(r["label"]) + "</b>") if is_group else str(r["label"]),
-                        font=dict(font, color=CHANGED_COLOUR if hl[i] else font["color"])))
-        if is_group:
-            continue
-        if _finite(est, lo, hi):
-            k = r.get("k")
-            bits = [fmt_ci(est, lo, hi)]
-            if k is not None and np.isfinite(k):
-                bits.append(f"k = {int(k)}")
-            p = r.get("pvalue")
-            if p is not None and np.isfinite(p):
-                bits.append(fmt_p(p))
-            numbers = " · ".join(bits)
-            if kind[i] == "diamond":
-                dx, dy = _diamond(est, lo, hi, y)
-                dia[bool(hl[i])][0].extend(dx)
-                dia[bool(hl[i])][1].extend(dy)
-            else:
-                s = sq[bool(hl[i])]
-                s[0].append(est); s[1].append(y); s[2].append(hi - est); s[3].append(est - lo)
-                s[4].append(f"{r['label']}<br>{numbers}")
-            if show_pi and _finite(r.get("pi_low"), r.get("pi_high")):
-                pix += [r["pi_low"], r["pi_high"], None]
-                piy += [y, y, None]
-        else:
-            numbers = str(r.get("message") or "not poolable")
-        ann.append(dict(x=NUMBERS_X, y=y, xref="paper", yref="y", xanchor="left", showarrow=False,
-                        text=numbers, font=dict(font, size=font["size"] - 1,
-                                                color=CHANGED_COLOUR if hl[i] else font["color"])))
-    if pix:
-        fig.add_trace(go.Scatter(x=pix, y=piy, mode="lines", name="Prediction intervals",
-                                 line=dict(color=PI_COLOUR, width=6), opacity=0.45, hoverinfo="skip",
-                                 showlegend=False))
-    for changed, (dx, dy) in dia.items():
-        if dx:
-            colour = CHANGED_COLOUR if changed else MAIN_COLOUR
-            fig.add_trace(go.Scatter(x=dx, y=dy, mode="lines", fill="toself", fillcolor=colour,
-                                     line=dict(color=colour, width=1), hoverinfo="skip", showlegend=False,
-                                     name="Diamonds (changed)" if changed else "Diamonds"))
-    for changed, (x, y, plus, minus, hover) in sq.items():
-        if x:
-            colour = CHANGED_COLOUR if changed else VARIANT_COLOUR
-            fig.add_trace(go.Scatter(x=x, y=y, mode="markers", name="Estimates (changed)" if changed else "Estimates",
-                                     marker=dict(symbol="square", size=9, color=colour),
-                                     error_x=dict(type="data", symmetric=False, array=plus, arrayminus=minus,
-                                                  color=colour, thickness=1.4, width=0),
-                                     hoverinfo="text", text=hover, showlegend=False))
+    for trace in _mark_traces(df, kind, hl, ys, show_pi):
+        fig.add_trace(trace)
+    ann = _row_annotations(df, kind, hl, ys, font) + _axis_annotations(font, favours)
     shapes = [dict(type="line", x0=0, x1=0, y0=-0.7, y1=n - 0.3, xref="x", yref="y",
                    line=dict(color="#444", width=1))]
     if reference is not None and np.isfinite(reference):
         shapes.append(dict(type="line", x0=reference, x1=reference, y0=-0.7, y1=n - 0.3, xref="x", yref="y",
                            line=dict(color=MAIN_COLOUR, width=1, dash="dot")))
-    ann.append(dict(x=NUMBERS_X, y=1, xref="paper", yref="paper", yanchor="bottom", xanchor="left",
-                    showarrow=False, text="<b>Estimate [95% CI] · k · P</b>", font=font))
-    if favours:
-        mid = (PLOT_DOMAIN[0] + PLOT_DOMAIN[1]) / 2
-        for x, s_, anchor in ((mid - 0.01, favours[0], "right"), (mid + 0.01, favours[1], "left")):
-            ann.append(dict(x=x, y=0, xref="paper", yref="paper", text=s_, showarrow=False, xanchor=anchor,
-                            yanchor="top", yshift=-int(font["size"] * 2.2), font=dict(font, size=font["size"] - 1)))
     fig.update_layout(
         template=TEMPLATE, paper_bgcolor="white", plot_bgcolor="white", font=font, showlegend=False,
         title=dict(text=title, x=0.0, xanchor="left", font=dict(font, size=font["size"] + 3)),
@@ -159,6 +99,90 @@ def interval_forest(df: pd.DataFrame, *, title: str, x_title: str, favours: tupl
               "k": [None if v is None or not np.isfinite(v) else int(v) for v in df.get("k", [np.nan] * n)]},
     )
     return fig
+
+
+def _numbers_text(r) -> str:
+    """'−0.66 [−1.61, 0.29] · k = 4 · P = 0.17', or why the row could not be pooled."""
+    est, lo, hi = r.get("estimate"), r.get("ci_low"), r.get("ci_high")
+    if not _finite(est, lo, hi):
+        return str(r.get("message") or "not poolable")
+    bits = [fmt_ci(est, lo, hi)]
+    k = r.get("k")
+    if k is not None and np.isfinite(k):
+        bits.append(f"k = {int(k)}")
+    p = r.get("pvalue")
+    if p is not None and np.isfinite(p):
+        bits.append(fmt_p(p))
+    return " · ".join(bits)
+
+
+def _row_annotations(df: pd.DataFrame, kind: list, hl: list, ys: list, font: dict) -> list[dict]:
+    """Each row's label at the left (bold for a heading) and its numbers at the right."""
+    ann = []
+    for i, r in df.iterrows():
+        colour = CHANGED_COLOUR if hl[i] else font["color"]
+        is_group = kind[i] == "group"
+        ann.append(dict(x=LABEL_X, y=ys[i], xref="paper", yref="y", xanchor="left", showarrow=False,
+                        text=("<b>" + str(r["label"]) + "</b>") if is_group else str(r["label"]),
+                        font=dict(font, color=colour)))
+        if not is_group:
+            ann.append(dict(x=NUMBERS_X, y=ys[i], xref="paper", yref="y", xanchor="left", showarrow=False,
+                            text=_numbers_text(r), font=dict(font, size=font["size"] - 1, color=colour)))
+    return ann
+
+
+def _mark_traces(df: pd.DataFrame, kind: list, hl: list, ys: list, show_pi: bool) -> list[go.Scatter]:
+    """Prediction intervals, then diamonds and squares (main colour, then the "changed" colour)."""
+    dia = {False: ([], []), True: ([], [])}
+    sq = {False: ([], [], [], [], []), True: ([], [], [], [], [])}
+    pix, piy = [], []
+    for i, r in df.iterrows():
+        y, est, lo, hi = ys[i], r.get("estimate"), r.get("ci_low"), r.get("ci_high")
+        if kind[i] == "group" or not _finite(est, lo, hi):
+            continue
+        if kind[i] == "diamond":
+            dx, dy = _diamond(est, lo, hi, y)
+            dia[hl[i]][0].extend(dx)
+            dia[hl[i]][1].extend(dy)
+        else:
+            s = sq[hl[i]]
+            s[0].append(est); s[1].append(y); s[2].append(hi - est); s[3].append(est - lo)
+            s[4].append(f"{r['label']}<br>{_numbers_text(r)}")
+        if show_pi and _finite(r.get("pi_low"), r.get("pi_high")):
+            pix += [r["pi_low"], r["pi_high"], None]
+            piy += [y, y, None]
+    traces = []
+    if pix:
+        traces.append(go.Scatter(x=pix, y=piy, mode="lines", name="Prediction intervals",
+                                 line=dict(color=PI_COLOUR, width=6), opacity=0.45, hoverinfo="skip",
+                                 showlegend=False))
+    for changed, (dx, dy) in dia.items():
+        if dx:
+            colour = CHANGED_COLOUR if changed else MAIN_COLOUR
+            traces.append(go.Scatter(x=dx, y=dy, mode="lines", fill="toself", fillcolor=colour,
+                                     line=dict(color=colour, width=1), hoverinfo="skip", showlegend=False,
+                                     name="Diamonds (changed)" if changed else "Diamonds"))
+    for changed, (x, y, plus, minus, hover) in sq.items():
+        if x:
+            colour = CHANGED_COLOUR if changed else VARIANT_COLOUR
+            traces.append(go.Scatter(x=x, y=y, mode="markers", name="Estimates (changed)" if changed else "Estimates",
+                                     marker=dict(symbol="square", size=9, color=colour),
+                                     error_x=dict(type="data", symmetric=False, array=plus, arrayminus=minus,
+                                                  color=colour, thickness=1.4, width=0),
+                                     hoverinfo="text", text=hover, showlegend=False))
+    return traces
+
+
+def _axis_annotations(font: dict, favours: tuple[str, str] | None) -> list[dict]:
+    """The numbers column's heading, and the "favours" labels under the axis."""
+    ann = [dict(x=NUMBERS_X, y=1, xref="paper", yref="paper", yanchor="bottom", xanchor="left",
+                showarrow=False, text="<b>Estimate [95% CI] · k · P</b>", font=font)]
+    if favours:
+        mid = (PLOT_DOMAIN[0] + PLOT_DOMAIN[1]) / 2
+        for x, s_, anchor in ((mid - 0.01, favours[0], "right"), (mid + 0.01, favours[1], "left")):
+            ann.append(dict(x=x, y=0, xref="paper", yref="paper", text=s_, showarrow=False, xanchor=anchor,
+                            yanchor="top", yshift=-int(font["size"] * 2.2), font=dict(font, size=font["size"] - 1)))
+    return ann
 
 
 def r_curve_figure(df: pd.DataFrame, *, title: str, y_title: str, main_r: float | None = None,
@@ -238,7 +262,7 @@ def cumulative_frame(series, overall=None, years=None) -> pd.DataFrame:
     out = pd.DataFrame({"label": labels, "kind": "square", "estimate": d["estimate"], "ci_low": d["ci_low"],
                         "ci_high": d["ci_high"], "pvalue": d["pvalue"], "k": list(range(1, len(d) + 1)),
                         "highlight": False})
-    return _with_overall(out, None, len(d))
+    return _with_overall(out, overall, len(d))
 
 
 def _with_overall(out: pd.DataFrame, overall, k: int) -> pd.DataFrame:

@@ -27,6 +27,14 @@ def metrics(at) -> dict:
     return {m.label: m.value for m in at.metric}
 
 
+def open_page_showing(path: str, expected_metrics: dict) -> AppTest:
+    """Open a page and check that its metrics include ``expected_metrics`` (label -> value)."""
+    at = open_page(path)
+    m = metrics(at)
+    assert {k: m.get(k) for k in expected_metrics} == expected_metrics
+    return at
+
+
 def spec(at, key: str) -> dict:
     for el in at.get("plotly_chart"):
         if el.key == key:
@@ -35,9 +43,10 @@ def spec(at, key: str) -> dict:
 
 
 def test_reproduce_page_statuses_match_core_and_audit_finds_five_rows():
-    from core.audit import read_reported_csv
+    from core.evidence.reported_csv import read_reported_csv
     from core.evidence.dataset import load_dataset
-    from core.reproduce import STATUS_CANNOT, STATUS_DIFFERS, STATUS_REPRODUCED, classify_reproduction, recomputer
+    from core.recompute import recomputer
+    from core.reproduce import STATUS_CANNOT, STATUS_DIFFERS, STATUS_REPRODUCED, classify_reproduction
     at = open_page("pages/reproduce.py")
     m = metrics(at)
     ds = load_dataset()
@@ -110,13 +119,9 @@ def test_studies_page_counts_sources_and_map():
 
 
 def test_events_page_shows_paper_percentages_and_wilson_cis():
-    at = open_page("pages/events.py")
-    m = metrics(at)
     # Li 2021 Results: 20% (3/15), 66.7% (8/12), 37% (20/54), 48.5% (33/68)
-    assert m["T1DM: insulin stopped"] == "20.0%"
-    assert m["T1DM: dose cut > 50%"] == "66.7%"
-    assert m["T2DM: insulin-free"] == "37.0%"
-    assert m["T2DM: dose cut > 50%"] == "48.5%"
+    at = open_page_showing("pages/events.py", {"T1DM: insulin stopped": "20.0%", "T1DM: dose cut > 50%": "66.7%",
+                                               "T2DM: insulin-free": "37.0%", "T2DM: dose cut > 50%": "48.5%"})
     helps = {x.label: x.help for x in at.metric}
     # Wilson 95% CI for 3/15: 0.0705 to 0.4519 (Newcombe 1998 method 3 formula)
     assert "3 of 15 patients; Wilson 95% CI 7.0% to 45.2%" in helps["T1DM: insulin stopped"]
@@ -126,13 +131,9 @@ def test_events_page_shows_paper_percentages_and_wilson_cis():
 
 
 def test_flow_page_counts_and_boxes():
-    at = open_page("pages/flow.py")
-    m = metrics(at)
     # Li 2021 Results, 'Search results'
-    assert m["Records identified"] == "2,270"
-    assert m["Full texts assessed"] == "40"
-    assert m["Studies included"] == "10"
-    assert m["Participants (T1DM · T2DM)"] == "92 · 147"
+    at = open_page_showing("pages/flow.py", {"Records identified": "2,270", "Full texts assessed": "40",
+                                             "Studies included": "10", "Participants (T1DM · T2DM)": "92 · 147"})
     fig = spec(at, "flow_chart")
     assert len([s for s in fig["layout"]["shapes"] if s["type"] == "rect"]) == 7
     assert fig["layout"]["paper_bgcolor"] == "white"

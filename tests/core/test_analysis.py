@@ -10,7 +10,8 @@ import math
 
 import pytest
 
-from core.analysis import AnalysisSpec, analyse, reported_vs_recomputed
+from core.analysis import AnalysisSpec, analyse
+from core.reproduce import reported_vs_recomputed
 from core.evidence.dataset import load_dataset
 from tests.factories import heterogeneous_dataset, make_dataset, study, two_arm_study
 
@@ -129,3 +130,73 @@ def test_spec_rejects_bad_values():
     with pytest.raises(ValueError, match="`outcome` must be one of"):
         AnalysisSpec(outcome="ldl")
     assert math.isclose(AnalysisSpec().r, 0.5)
+
+
+# --- AnalysisSpec validates every field at construction -----------------------------------------
+@pytest.mark.parametrize("field,value,match", [
+    ("tau2_method", "XX", r"`tau2_method` must be one of \('DL', 'REML', 'PM', 'ML', 'HE', 'SJ'\); got 'XX'"),
+    ("tau2_method", "FE", r"`tau2_method` must be one of"),     # fixed effect is model="fixed"
+    ("level", 95, r"`level` must be in \(0, 1\)"),
+    ("level", 1.5, r"`level` must be in \(0, 1\)"),
+    ("level", 0, r"`level` must be in \(0, 1\)"),
+    ("level", float("nan"), r"`level` must be in \(0, 1\)"),
+    ("level", True, r"`level` must be in \(0, 1\)"),
+    ("r", float("nan"), r"`r` must be in \[0, 1\)"),
+    ("r", float("inf"), r"`r` must be in \[0, 1\)"),
+    ("r", -0.1, r"`r` must be in \[0, 1\)"),
+    ("r", "0.5", r"`r` must be in \[0, 1\)"),
+    ("excluded", ["Cai2016"], r"`excluded` must be a tuple of study ids \(str\)"),
+    ("excluded", (1,), r"`excluded` must be a tuple of study ids \(str\)"),
+    ("measure", "WMD", r"`measure` must be one of \('MD', 'SMD'\); got 'WMD'"),
+    ("smd_variant", "cohen", r"`smd_variant` must be one of \('revman5', 'hedges_exact'\)"),
+    ("comparison", "vs_placebo", r"`comparison` must be one of \('vs_control', 'pre_post'\)"),
+    ("population", "T3DM", r"`population` must be one of \('all', 'T1DM', 'T2DM'\)"),
+    ("model", "bayes", r"`model` must be one of \('auto', 'fixed', 'random'\)"),
+    ("test", "t", r"`test` must be one of \('z', 'knha'\)"),
+    ("design", "cohort", r"`design` must be one of"),
+    ("study_set", "mine", r"`study_set` must be one of"),
+    ("prepost", "paired", r"`prepost` must be one of"),
+    ("timepoint", "-3", r"`timepoint` must be one of"),
+    ("timepoint", 12, r"`timepoint` must be one of"),
+    ("outcome", None, r"`outcome` must be one of \('hba1c',"),
+])
+def test_spec_validates_every_field(field, value, match):
+    with pytest.raises(ValueError, match=match):
+        AnalysisSpec(**{field: value})
+
+
+def test_spec_keeps_plain_strings_for_registry_members():
+    from core import vocab
+    spec = AnalysisSpec(outcome=vocab.Outcome.FBG, tau2_method=vocab.Tau2.REML)
+    assert type(spec.outcome) is str and type(spec.tau2_method) is str
+    assert spec == AnalysisSpec(outcome="fbg", tau2_method="REML") and "Outcome." not in repr(spec)
+    assert AnalysisSpec(timepoint="24").timepoint == "24"
+
+
+def test_frames_are_copies_a_caller_cannot_change_the_result_through(ds):
+    a = analyse(ds, AnalysisSpec(outcome="hba1c", comparison="vs_control"))
+    rows = a.rows
+    rows.loc[:, "yi"] = 99.0
+    rows["extra"] = 1
+    assert (a.rows["yi"] != 99.0).all() and "extra" not in a.rows.columns
+    for frame in (a.unavailable, a.reported):
+        frame.loc[:, frame.columns[0]] = "changed"
+    assert "changed" not in set(a.unavailable.iloc[:, 0]) and "changed" not in set(a.reported.iloc[:, 0])
+    assert len(a.unavailable) and len(a.reported)
+
+
+def test_model_choice_is_a_result_with_the_papers_rule(ds):
+    import numpy as np
+
+    from core.analysis import PAPER_MODEL_RULE, ModelChoice, choose_model
+    yi, vi = np.array([-1.0, 1.0, -2.0]), np.array([0.01, 0.01, 0.01])   # I² ~ 100 %, P(Q) ~ 0
+    auto = choose_model(AnalysisSpec(), yi, vi)
+    assert isinstance(auto, ModelChoice) and auto.method == "DL"
+    assert "> 50% and P(Q)" in auto.reason and "< 0.10 (the paper's rule)" in auto.reason
+    flat = choose_model(AnalysisSpec(tau2_method="REML"), np.array([1.0, 1.0]), np.array([0.1, 0.1]))
+    assert flat.method == "FE" and "(I² > 50% and P(Q) < 0.10)" in flat.reason
+    assert choose_model(AnalysisSpec(model="random", tau2_method="SJ"), yi, vi).method == "SJ"
+    assert PAPER_MODEL_RULE.wants_random(50.1, 0.099) and not PAPER_MODEL_RULE.wants_random(50.0, 0.01)
+    assert not PAPER_MODEL_RULE.wants_random(80.0, 0.10)
+    with pytest.raises(AttributeError):
+        auto.method = "FE"

@@ -1,11 +1,10 @@
-"""Tests for core.evidence.completeness and core.figures.completeness on constructed and shipped data."""
+"""Tests for core.evidence.completeness on constructed and shipped data (its figure: test_figures_completeness.py)."""
 from __future__ import annotations
 
 import pandas as pd
 import pytest
 
 from core.evidence.completeness import (STATUSES, completeness_counts, completeness_table, time_bin)
-from core.figures.completeness import INFERRED_MARK, completeness_figure
 
 
 class _DS:
@@ -60,22 +59,6 @@ def test_statuses_and_reasons():
 def test_bad_study_set():
     with pytest.raises(ValueError, match="`study_set` must be 'paper' or 'all'"):
         completeness_table(_ds(), study_set="new")
-
-
-def test_figure_codes_hover_and_inferred_marker():
-    t = completeness_table(_ds())
-    fig = completeness_figure(t)
-    hm = fig.data[0]
-    assert hm.type == "heatmap"
-    assert list(hm.y) == ["A", f"B {INFERRED_MARK}"]
-    x = list(hm.x)
-    assert x[:4] == ["HbA1c · baseline", "HbA1c · 3 mo", "HbA1c · 6 mo", "HbA1c · 12 mo"]
-    row_a = hm.z[0]
-    assert [row_a[x.index(c)] for c in x[:4]] == [STATUSES.index(s) for s in
-                                                  ("reported", "missing", "not used", "converted")]
-    assert "median and IQR" in hm.customdata[0][x.index("HbA1c · 12 mo")]
-    assert [tr.name for tr in fig.data[1:]] == list(STATUSES)
-    assert fig.layout.paper_bgcolor == "white" and fig.layout.plot_bgcolor == "white"
 
 
 def test_shipped_paper_map_covers_every_paper_study():

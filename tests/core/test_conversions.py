@@ -41,9 +41,19 @@ def test_se_and_ci_to_sd():
 
 
 def test_to_mean_sd_dispatch_defaults_unchanged():
-    m, s, note = cv.to_mean_sd(3.0, "median_iqr", 2.0, 4.5, 30)
-    assert m == pytest.approx(float(cv.mean_from_median_iqr(2.0, 3.0, 4.5, 30)))       # Luo 2018
-    assert s == pytest.approx(float(cv.sd_from_iqr(2.0, 4.5, 30))) and "Luo 2018; Wan 2014" in note
+    r = cv.to_mean_sd(3.0, "median_iqr", 2.0, 4.5, 30)
+    assert r.mean == pytest.approx(float(cv.mean_from_median_iqr(2.0, 3.0, 4.5, 30)))       # Luo 2018
+    assert r.sd == pytest.approx(float(cv.sd_from_iqr(2.0, 4.5, 30))) and "Luo 2018; Wan 2014" in r.derivation
     with pytest.raises(ValueError, match=r"`dispersion_type` must be one of .*got 'iqr'"):
         cv.to_mean_sd(3.0, "iqr", 2.0, 4.5, 30)
-    assert cv.canonical_unit("mg/dL") == ("mmol/L", 1 / 18.016)
+    assert cv.canonical_unit("mg/dL") == cv.CanonicalUnit("mmol/L", 1 / 18.016)
+
+
+def test_results_are_frozen_and_unpack_as_the_tuples_they_replace():
+    r = cv.to_mean_sd(3.0, "se", 0.5, None, 16)
+    m, s, derivation = r
+    assert (m, s, derivation) == (3.0, 2.0, "SD from SE (Cochrane Handbook 6.5.2.2)") and r.mean == m
+    unit, factor = cv.canonical_unit(" ng/mL ")
+    assert (unit, factor) == ("nmol/L", 1 / 3.0203) and cv.canonical_unit("mystery").factor == 1.0
+    with pytest.raises(AttributeError):
+        r.sd = 1.0  # type: ignore[misc]

@@ -51,3 +51,24 @@ def test_studies_schema():
         validate_studies(pd.DataFrame([study("A2010", dm_type="T3DM")]))
     with pytest.raises(DatasetError, match="appears more than once"):
         validate_studies(pd.DataFrame([study("A2010"), study("A2010")]))
+
+
+def test_fingerprint_is_memoised_and_follows_the_content():
+    from dataclasses import replace
+
+    ds = load_dataset()
+    fp = ds.fingerprint()
+    assert fp == ds.fingerprint() == load_dataset().fingerprint() and len(fp) == 40
+    edited = replace(ds, outcomes=ds.outcomes.iloc[1:])
+    assert edited.fingerprint() != fp and replace(ds, name="other").fingerprint() != fp
+
+
+def test_vocabularies_come_from_the_registry():
+    from core import vocab
+    from core.evidence import dataset
+
+    for name in ("OUTCOMES", "OUTCOME_CODES", "DM_TYPES", "DESIGN_CLASSES"):
+        assert not hasattr(dataset, name), f"dataset.{name} duplicates core.vocab.{name}"
+    bad = load_dataset().outcomes.assign(outcome="ldl")
+    with pytest.raises(DatasetError, match="is not one of " + ", ".join(vocab.OUTCOME_CODES)):
+        validate_outcomes(bad)

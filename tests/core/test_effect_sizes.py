@@ -49,7 +49,7 @@ def test_pre_post_change_scores():
     assert r.yi[0] == pytest.approx(-0.9) and r.vi[0] == pytest.approx(1.2**2 / 20)
     assert es.change_sd(3.0, 4.0, 0.0) == pytest.approx(5.0)
     s = es.standardized_mean_change([20], [8.0], [1.2], [7.1], [1.0], r=0.5)
-    j = 1 - 3 / (4 * 19 - 1)                               # metafor escalc("SMCR")
+    j = 1 - 3 / (4 * 19 - 1)       # approximate J; metafor 3.8-1 escalc("SMCR") uses the exact J(n - 1)
     assert s.yi[0] == pytest.approx(j * -0.9 / 1.2) and s.vi[0] == pytest.approx(2 * 0.5 / 20 + s.yi[0] ** 2 / 40)
     with pytest.raises(ValueError, match=r"`r` must be in \[0, 1\); got 1.2"):
         es.mean_change([20], [8.0], [1.2], [7.1], [1.2], r=1.2)

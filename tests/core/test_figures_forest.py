@@ -58,3 +58,28 @@ def test_empty_analysis_still_draws(ds):
     a = analyse(ds, AnalysisSpec(outcome="fcp", comparison="vs_control"))
     fig = forest_figure(a)
     assert fig.layout.meta["k"] == 0 and not [t for t in fig.data if t.name == "Studies"]
+
+
+def test_title_and_effect_heading_name_the_view_and_unit(ds):
+    a = analyse(ds, AnalysisSpec(outcome="hba1c", comparison="vs_control", study_set="all"))
+    fig = forest_figure(a)
+    assert fig.layout.title.text == "HbA1c · MSC vs control (end of follow-up) · T1DM + T2DM"
+    assert "<b>IV, Fixed, 95% CI (%)</b>" in _texts(fig)
+    smd = forest_figure(analyse(ds, AnalysisSpec(outcome="hba1c", comparison="vs_control", measure="SMD")))
+    assert "<b>IV, Fixed, 95% CI</b>" in _texts(smd) and "<b>Std. Mean Difference</b>" in _texts(smd)
+    assert forest_figure(a, title="Mine").layout.title.text == "Mine"
+
+
+def test_rows_become_labels_and_one_square_per_study():
+    a = analyse(heterogeneous_dataset(), AnalysisSpec(outcome="hba1c", comparison="vs_control", model="random"))
+    fig = forest_figure(a, show_pi=True)
+    squares = next(t for t in fig.data if t.name == "Studies")
+    by_group = [yi for g in a.subgroups.groups for yi in a.rows.loc[a.rows["dm_type"] == g, "yi"]]
+    assert list(squares.x) == pytest.approx(by_group)            # top to bottom, subgroup by subgroup
+    assert list(squares.error_x.array) == pytest.approx(
+        [hi - yi for g in a.subgroups.groups
+         for yi, hi in a.rows.loc[a.rows["dm_type"] == g, ["yi", "ci_high"]].itertuples(index=False)])
+    texts = _texts(fig)
+    assert "<b>Subtotal (95% CI)</b>" in texts and "<b>Total (95% CI)</b>" in texts
+    assert any(t.startswith("95% prediction interval [") for t in texts)
+    assert "Prediction interval" in [t.name for t in fig.data]

@@ -1,5 +1,5 @@
-"""Tests for core.evidence.paper_tables (loaders with schema checks, reference mapping) and
-core.figures.events (the proportions figure)."""
+"""Tests for core.evidence.paper_tables (loaders with schema checks, reference mapping); the
+proportions figure: test_figures_events.py."""
 from __future__ import annotations
 
 import shutil
@@ -9,8 +9,6 @@ import pandas as pd
 import pytest
 
 from core.errors import DatasetError
-from core.events import proportions_table
-from core.figures.events import events_figure
 from core.evidence.paper_tables import (load_adverse_events, load_events_reported, load_flow, refs_to_studies)
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -48,21 +46,6 @@ def test_refs_to_studies_flags_non_included_reference():
     assert refs_to_studies("19, 20", studies) == "[19] Liu2014; [20] not an included study in data/studies.csv"
     assert refs_to_studies("18", studies, lambda s: s.upper()) == "[18] BHANSALI2017"
     assert refs_to_studies("", studies) == ""
-
-
-def test_events_figure_points_and_whiskers():
-    tab = proportions_table(load_events_reported())
-    fig = events_figure(tab)
-    assert [tr.name for tr in fig.data] == ["T1DM", "T2DM"]
-    t1 = fig.data[0]
-    assert list(t1.x) == pytest.approx([20.0, 100 * 8 / 12])
-    # whiskers reach the Wilson bounds: 3/15 -> 7.05% to 45.19%
-    assert t1.x[0] - t1.error_x.arrayminus[0] == pytest.approx(7.05, abs=0.01)
-    assert t1.x[0] + t1.error_x.array[0] == pytest.approx(45.19, abs=0.01)
-    assert list(t1.text) == ["3/15", "8/12"]
-    assert fig.layout.paper_bgcolor == "white" and tuple(fig.layout.xaxis.range) == (0, 100)
-    with pytest.raises(ValueError, match="missing column\\(s\\) ci_high"):
-        events_figure(tab.drop(columns="ci_high"))
 
 
 def test_comparison_claims_reference_reported_rows():

@@ -4,8 +4,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from core.reproduce import (STATUS_CANNOT, STATUS_DIFFERS, STATUS_REPRODUCED, Recomputed,
-                            classify_reproduction, parse_refs, spec_settings_for_row)
+from core.recompute import Recomputed, parse_refs, spec_settings_for_row
+from core.reproduce import STATUS_CANNOT, STATUS_DIFFERS, STATUS_REPRODUCED, classify_reproduction
 
 
 def reported(**over):
@@ -145,9 +145,10 @@ def test_every_reported_row_of_the_paper_gets_a_status():
     # and every "differs" / "cannot recompute" row says why.
     from pathlib import Path
 
-    from core.audit import read_reported_csv
+    from core.evidence.reported_csv import read_reported_csv
     from core.evidence.dataset import load_dataset
-    from core.reproduce import STATUSES, recomputer
+    from core.recompute import recomputer
+    from core.reproduce import STATUSES
     root = Path(__file__).resolve().parents[2]
     rep = read_reported_csv((root / "data" / "reported_results.csv").read_bytes())
     out = classify_reproduction(rep, recomputer(load_dataset()))
@@ -158,3 +159,25 @@ def test_every_reported_row_of_the_paper_gets_a_status():
             assert r["explanation"].startswith("Cannot recompute: ") and len(r["explanation"]) > 30
         if r["status"] == STATUS_DIFFERS:
             assert "Likely reason:" in r["explanation"] or "No reason is visible" in r["explanation"]
+
+
+def test_one_agreement_rule_for_both_tables():
+    from core.evidence.printed import parse_number
+    from core.reproduce import agreement
+
+    printed = [parse_number(x) for x in ("-2.8", "-1.02", "0.47")]
+    a = agreement(printed, (-2.84, -1.02, 0.47))
+    assert a.reproduced and a.status == STATUS_REPRODUCED      # "-2.8" stands for [-2.85, -2.75]
+    b = agreement(printed, (-2.8, -1.035, 0.47))
+    assert not b.reproduced and b.status == STATUS_DIFFERS and b.within == (True, False, True)
+    assert b.diffs[1] == pytest.approx(-0.015)
+    nan = agreement(printed, (float("nan"), -1.02, 0.47))
+    assert nan.status == STATUS_DIFFERS
+
+
+def test_statuses_are_named_once_in_words():
+    from core import words
+    from core.reproduce import STATUSES
+
+    assert STATUSES == (words.STATUS_REPRODUCED, words.STATUS_DIFFERS, words.STATUS_CANNOT)
+    assert (STATUS_REPRODUCED, STATUS_DIFFERS, STATUS_CANNOT) == STATUSES

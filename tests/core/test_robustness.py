@@ -1,4 +1,4 @@
-"""core.robustness, core.trajectory and the sensitivity / follow-up / funnel figure builders.
+"""core.robustness (its figures: tests/core/test_figures_*.py; core.trajectory: tests/core/test_trajectory.py).
 
 Constructed datasets (tests/factories.py) give known effects: for a two-arm study with equal
 baselines, the MD at 12 months is ``m1 - m2`` with variance ``sd1^2/n + sd2^2/n`` (RevMan 5
@@ -13,16 +13,11 @@ import numpy as np
 import pytest
 
 from core.analysis import AnalysisSpec, analyse
-from core.bias import funnel_data, trim_and_fill
 from core.evidence.dataset import DATA_DIR, load_dataset
-from core.figures.followup import trajectory_figure
-from core.figures.funnel import funnel_figure
-from core.figures.sensitivity import cumulative_frame, interval_forest, loo_frame, r_curve_figure
-from core.robustness import (FAMILIES, R_GRID, TAU2_METHODS, RobustnessResult, comparison_frame, comparison_table,
-                             describe_changes, robustness, variant_from_analysis)
-from core.sensitivity import cumulative, leave_one_out
-from core.trajectory import followup_tables, other_months, trajectory
-from tests.factories import arm, heterogeneous_dataset, make_dataset, study, two_arm_study
+from core.robustness import (FAMILIES, R_GRID, TAU2_METHODS, RobustnessResult, comparison_table, describe_changes,
+                             robustness)
+from core.sensitivity import leave_one_out
+from tests.factories import heterogeneous_dataset, make_dataset, study, two_arm_study
 
 VS = AnalysisSpec(comparison="vs_control")
 
@@ -54,19 +49,6 @@ def two_study_dataset():
     return make_dataset(studies, rows)
 
 
-def trajectory_dataset():
-    """Two T2DM and one T1DM single-arm studies with values at 0, 3, 6, 12 and (one) 24 months."""
-    studies = [study("P2010", "T2DM", "single_arm"), study("Q2011", "T2DM", "single_arm"),
-               study("R2012", "T1DM", "single_arm")]
-    rows = []
-    for sid, means in (("P2010", (8.0, 7.6, 7.4, 7.2, 7.0)), ("Q2011", (8.4, 8.0, 7.9, 7.5, None)),
-                       ("R2012", (8.8, None, 8.1, 8.0, None))):
-        for t, m in zip((0, 3, 6, 12, 24), means):
-            if m is not None:
-                rows.append(arm(sid, "msc", "hba1c", t, 20, m, 1.0))
-    return make_dataset(studies, rows)
-
-
 # ------------------------------------------------------------------ robustness
 
 
@@ -86,7 +68,7 @@ def test_loo_variant_of_two_studies_is_the_other_study(het):
 
 def test_counts_range_and_most_influential_are_consistent(rob_het):
     rob = rob_het
-    pooled = [v for v in rob.variants if v.pooled]
+    pooled = [v for v in rob.variants if v.has_pooled]
     assert rob.n_variants == len(rob.variants) and rob.n_pooled == len(pooled)
     assert rob.n_same_direction == sum(np.sign(v.estimate) == np.sign(rob.base.estimate) for v in pooled)
     assert rob.n_significant == sum(v.pvalue < 0.05 for v in pooled)
@@ -143,7 +125,7 @@ def test_too_few_studies_are_said_plainly(shipped):
     rob = robustness(shipped, AnalysisSpec())
     assert rob.base.k == 1
     loo = rob.family("exclude")
-    assert len(loo) == 1 and not loo[0].pooled and "No study" in loo[0].message
+    assert len(loo) == 1 and not loo[0].has_pooled and "No study" in loo[0].message
     assert rob.n_pooled == rob.n_variants - 1
     assert "1 variant(s) left too few studies to pool" in rob.sentence
     nothing = robustness(shipped, AnalysisSpec(outcome="fcp"))
@@ -163,104 +145,6 @@ def test_describe_changes_and_comparison_table(het):
     assert table.loc[table["quantity"] == "Studies (k)", "variant"].item() == "5"
 
 
-# ------------------------------------------------------------------ trajectory
-
-
-def test_trajectory_k_and_estimates_by_time_point():
-    ds = trajectory_dataset()
-    tr = trajectory(ds, AnalysisSpec())
-    assert tr.timepoints == ("3", "6", "12", "24", "end")
-    assert other_months(ds, AnalysisSpec()) == (24.0,)
-    pts = tr.points.set_index(["population", "timepoint"])
-    # T2DM: P and Q at 3, 6, 12 months; only P at 24; end = each study's last time.
-    assert [pts.loc[("T2DM", t), "k"] for t in ("3", "6", "12", "24", "end")] == [2, 2, 2, 1, 2]
-    assert pts.loc[("T1DM", "3"), "k"] == 0 and "No study" in pts.loc[("T1DM", "3"), "message"]
-    # One study at 24 months: its own mean change 7.0 - 8.0 = -1.0.
-    assert pts.loc[("T2DM", "24"), "estimate"] == pytest.approx(-1.0, abs=1e-12)
-    assert pts.loc[("all", "6"), "k"] == 3
-    for (pop, tp), r in pts.iterrows():
-        single = analyse(ds, replace(AnalysisSpec(), population=pop, timepoint=tp))
-        assert r["k"] == single.k
-
-
-def test_followup_tables_cover_tables_2_to_4(shipped):
-    t = followup_tables(shipped, AnalysisSpec())
-    # Li et al. 2021 Tables 2-4 print 8 rows (HbA1c 3/6/12, FBG 6/12, F-CP 3/6/12 months).
-    assert len(t) == 8 and set(t["locator"].str[:7]) == {"Table 2", "Table 3", "Table 4"}
-    assert set(t["status"]) <= {"reproduced within rounding", "differs", "cannot recompute", "different measure"}
-
-
-# ------------------------------------------------------------------ figures
-
-
-def test_interval_forest_rows_and_highlight(rob_het):
-    rob = rob_het
-    fig = interval_forest(rob.plot_frame(), title="t", x_title="MD", favours=("L", "R"),
-                          reference=rob.base.estimate, show_pi=True)
-    meta = fig.layout.meta
-    assert meta["labels"][0] == "Main analysis" and meta["estimates"][0] == pytest.approx(rob.base.estimate, abs=1e-6)
-    names = [t.name for t in fig.data]
-    assert "Estimates (changed)" in names          # the most influential variant
-    assert "Prediction intervals" in names
-    changed = next(t for t in fig.data if t.name == "Estimates (changed)")
-    assert list(changed.x) == [pytest.approx(rob.most_influential.estimate)]
-    assert fig.layout.template.layout.paper_bgcolor == "white" or fig.layout.paper_bgcolor == "white"
-    groups = [lab for lab, k in zip(meta["labels"], meta["k"]) if k is None]
-    assert "Leave one study out" in groups
-
-
-def test_comparison_frame_prints_the_reason_when_the_variant_cannot_pool(shipped):
-    main = analyse(shipped, AnalysisSpec())
-    empty = analyse(shipped, AnalysisSpec(excluded=("Cai2016",)))
-    df = comparison_frame(variant_from_analysis(main), variant_from_analysis(empty, "variant", "v"), True)
-    fig = interval_forest(df, title="t", x_title="MD")
-    texts = [a.text for a in fig.layout.annotations]
-    assert any("No study in the current selection" in t for t in texts)
-    assert fig.layout.meta["estimates"] == [pytest.approx(-1.1), None]
-
-
-def test_loo_and_cumulative_frames(het):
-    a = analyse(het, replace(VS, model="fixed"))
-    loo = loo_frame(leave_one_out(a.pooled), a.pooled)
-    assert list(loo["k"]) == [5] * 6 + [6] and loo["kind"].iloc[-1] == "diamond"
-    cum = cumulative_frame(cumulative(a.pooled), years={"A 2015": 2015})
-    assert list(cum["k"]) == list(range(1, 7)) and cum["label"].iloc[0].startswith("+ ")
-    assert cum["estimate"].iloc[-1] == pytest.approx(a.pooled.estimate, abs=1e-10)
-
-
-def test_r_curve_marks_the_main_r(rob_all):
-    rob = rob_all
-    fig = r_curve_figure(rob.r_frame(), title="t", y_title="MD", main_r=0.5)
-    assert fig.layout.meta["r"] == sorted(fig.layout.meta["r"])
-    main = next(t for t in fig.data if t.name == "Main analysis")
-    assert list(main.x) == [0.5] and list(main.y) == [pytest.approx(rob.base.estimate)]
-
-
-def test_trajectory_figure_points_carry_population_and_time():
-    tr = trajectory(trajectory_dataset(), AnalysisSpec())
-    fig = trajectory_figure(tr, title="t", y_title="MD")
-    pts = fig.layout.meta["points"]
-    assert ["T2DM", "24", 1, -1.0] in pts
-    marked = [t for t in fig.data if t.customdata is not None]
-    codes = {tuple(c) for t in marked for c in t.customdata}
-    assert ("T2DM", "end") in codes and ("all", "12") in codes
-    # End of follow-up is never joined by a line to the dated points.
-    assert all(t.mode == "markers" for t in marked if all(c[1] == "end" for c in t.customdata))
-
-
-def test_funnel_figure_draws_filled_studies_hollow(het):
-    a = analyse(het, replace(VS, model="fixed"))
-    tf = trim_and_fill(a.pooled)
-    fig = funnel_figure(funnel_data(a.pooled), tf, title="t", x_title="MD")
-    assert fig.layout.meta["k"] == 6 and fig.layout.meta["k0"] == tf.k0
-    assert list(fig.layout.yaxis.range)[1] == 0                 # SE axis reversed, 0 at the top
-    if tf.k0:
-        filled = next(t for t in fig.data if t.name == "Filled studies (trim and fill)")
-        assert filled.marker.color == "white" and len(filled.x) == tf.k0
-    bands = [t.name for t in fig.data if t.fill == "toself"]
-    assert bands == ["P < 0.01", "0.01 < P < 0.05", "0.05 < P < 0.1", "P > 0.1"]
-
-
 def test_result_is_frozen(rob_het):
     rob = rob_het
     assert isinstance(rob, RobustnessResult)
@@ -274,6 +158,22 @@ def test_sentence_names_ties(shipped):
     # studies only and RCTs only, since Cai 2016 and Zang 2022 are both RCTs (data/studies.csv).
     rob = robustness(shipped, AnalysisSpec(study_set="all", measure="SMD"))
     top = rob.most_influential
-    tied = [v for v in rob.variants if v.pooled and v is not top and v.estimate == pytest.approx(top.estimate)]
+    tied = [v for v in rob.variants if v.has_pooled and v is not top and v.estimate == pytest.approx(top.estimate)]
     assert tied and all(v.label in rob.sentence for v in tied)
     assert "tied with" in rob.sentence
+
+
+def test_enumerate_variants_returns_frozen_plans(het):
+    from dataclasses import FrozenInstanceError
+
+    from core.robustness import PlannedVariant, VariantPlan, enumerate_variants
+
+    plan = enumerate_variants(het, VS)
+    assert isinstance(plan, VariantPlan) and isinstance(plan.variants, tuple) and isinstance(plan.skipped, tuple)
+    assert all(isinstance(p, PlannedVariant) and isinstance(p.spec, AnalysisSpec) for p in plan.variants)
+    assert {p.family for p in plan.variants} <= set(FAMILIES)
+    assert "Correlation r: only pre-post comparisons use it." in plan.skipped
+    with pytest.raises(FrozenInstanceError):
+        plan.variants[0].label = "x"
+    assert {p.spec.tau2_method for p in plan.variants if p.family == "model" and p.spec.model == "random"} \
+        <= set(TAU2_METHODS)

@@ -248,3 +248,19 @@ def test_problems_table_splits_location():
     assert t.iloc[1]["row"] == "2, 3"
     assert t.iloc[2].to_dict() == {"table": "outcomes", "row": "7", "column": "n", "problem": "'0' must be > 0"}
     assert isinstance(t, pd.DataFrame)
+
+
+def test_upload_limits_are_defined_once_and_reachable():
+    import tomllib
+
+    from core.evidence import dataset, limits, reported_csv
+
+    for mod in (up, reported_csv):
+        assert mod.MAX_UPLOAD_BYTES is limits.MAX_UPLOAD_BYTES and mod.MAX_UPLOAD_ROWS is limits.MAX_UPLOAD_ROWS
+    assert dataset.MAX_ROWS is limits.MAX_ROWS and limits.MAX_UPLOAD_ROWS <= limits.MAX_ROWS
+    # Streamlit refuses a file above server.maxUploadSize (MB) before our reader sees it: it must
+    # be at least our own limit, so that the user gets our message naming the limit.
+    config = tomllib.loads((DATA_DIR.parent / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    assert config["server"]["maxUploadSize"] * 1_000_000 >= limits.MAX_UPLOAD_BYTES
+    with pytest.raises(ValueError, match=f"the limit is {limits.MAX_UPLOAD_BYTES:,} bytes"):
+        reported_csv.read_reported_csv(b"a" * (limits.MAX_UPLOAD_BYTES + 1))

@@ -20,7 +20,7 @@ from pathlib import Path
 APP_DIR = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(APP_DIR))
 
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, free_port, stop_server, wait_healthy  # noqa: E402
+from bench.appserver import CHROMIUM, CHROMIUM_ARGS, start_server, stop_server  # noqa: E402
 
 STRACE = ["strace", "-f", "--seccomp-bpf", "-qq", "-e", "trace=connect,sendto,sendmsg", "-e", "signal=none"]
 LOOPBACK = re.compile(r'inet_addr\("127\.|inet_pton\(AF_INET6, "::1"|"::ffff:127\.')
@@ -65,18 +65,11 @@ def main(out_path: str) -> int:
                                cwd=APP_DIR, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
 
     # 1. The server (and everything it starts) under strace; a browser session over every page.
-    port = free_port()
     server_trace, server_log = work / "server.strace", work / "server.log"
-    with open(server_log, "w") as fh:
-        proc = subprocess.Popen(
-            STRACE + ["-o", str(server_trace), sys.executable, "-m", "streamlit", "run", "app.py",
-                      "--server.headless", "true", "--server.address", "127.0.0.1", "--server.port", str(port),
-                      "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
-            cwd=APP_DIR, stdout=fh, stderr=subprocess.STDOUT, start_new_session=True, env=env)
-    base = f"http://127.0.0.1:{port}"
     requests, page_errors, visited, exceptions, timings = [], [], [], [], []
+    server = start_server(server_log, env=env, command_prefix=STRACE + ["-o", str(server_trace)])
+    proc, base = server.proc, server.url
     try:
-        wait_healthy(base, proc, timeout=60)
         from playwright.sync_api import sync_playwright
 
         with sync_playwright() as p:

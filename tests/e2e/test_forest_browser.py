@@ -1,6 +1,7 @@
 """The forest plot page in real headless Chromium."""
 from __future__ import annotations
 
+from bench.appserver import start_server, stop_server
 from tests.e2e.conftest import CHART, chart_meta, no_exception_shown, screenshot, wait_app_idle
 
 
@@ -31,9 +32,8 @@ def test_forest_redraws_when_comparison_changes(page, streamlit_server, page_err
 def test_deep_link_on_a_fresh_server_keeps_the_sidebar(page, tmp_path):
     """The first request a new server gets is a page URL with settings: app.py must still run
     (shared sidebar bound to the URL), not the page script alone (Streamlit's v1 pages/ mode)."""
-    from tests.e2e.conftest import start_server, stop_server
-
-    proc, base = start_server(tmp_path / "fresh.log")
+    server = start_server(tmp_path / "fresh.log")
+    base = server.url
     try:
         page.goto(f"{base}/?measure=SMD&comparison=MSC+vs+control+%28end+of+follow-up%29")
         page.locator(f"{CHART} .scatterlayer .trace").first.wait_for(timeout=60_000)
@@ -44,13 +44,12 @@ def test_deep_link_on_a_fresh_server_keeps_the_sidebar(page, tmp_path):
         assert sidebar.get_by_role("radio", name="SMD").is_checked()
         assert no_exception_shown(page)
     finally:
-        stop_server(proc)
+        stop_server(server.proc)
 
 
 def test_fresh_server_first_request_to_a_subpage(page, tmp_path):
-    from tests.e2e.conftest import start_server, stop_server
-
-    proc, base = start_server(tmp_path / "fresh2.log")
+    server = start_server(tmp_path / "fresh2.log")
+    base = server.url
     try:
         page.goto(f"{base}/studies?outcome=Fasting+blood+glucose+%28FBG%29")
         page.get_by_role("heading", name="Studies").first.wait_for(timeout=60_000)
@@ -66,4 +65,4 @@ def test_fresh_server_first_request_to_a_subpage(page, tmp_path):
         assert no_exception_shown(page)
         screenshot(page, "fresh_deep_link_studies")
     finally:
-        stop_server(proc)
+        stop_server(server.proc)

@@ -1,17 +1,13 @@
-"""The words a user reads, in one place: number formats, the phrases that name a population, a
-time point, a measure and its unit, the one-line and full descriptions of a view, statuses and
-flag texts.  Pages, figures, exports and tests share them; pages keep no text dictionaries.
+"""Number formats and the statistical lines of a forest plot, as RevMan 5 prints them.
 
-Number formats follow RevMan 5's forest plots: estimates and CIs to 2 decimals, P values to
-2 significant figures down to "P < 0.00001", I^2 as a whole percent.
-
-Codes come from :mod:`core.vocab`; this module only words them.
+Estimates and CIs to 2 decimals, P values to 2 significant figures down to "P < 0.00001", I^2 as a
+whole percent, true minus signs.
 """
 from __future__ import annotations
 
 import math
 
-from core.vocab import OUTCOME_LABELS, Comparison, Population
+from core.vocab import Comparison, Tau2
 
 MINUS = "\u2212"
 
@@ -53,7 +49,7 @@ def heterogeneity_line(res) -> str:
     """RevMan's heterogeneity line for a pooled result (Tau² shown for random effects only)."""
     if res.k < 2:
         return "Heterogeneity: not applicable (k = 1)"
-    tau = f"Tau² = {fmt_num(res.tau2)}; " if res.method != "FE" else ""
+    tau = f"Tau² = {fmt_num(res.tau2)}; " if res.method != Tau2.FE else ""
     return (f"Heterogeneity: {tau}Chi² = {fmt_num(res.q)}, df = {res.q_df} ({fmt_p(res.q_pvalue)}); "
             f"I² = {res.i2:.0f}%")
 
@@ -67,11 +63,9 @@ def overall_effect_line(res) -> str:
 
 def prediction_interval_line(res) -> str:
     """'95% prediction interval [-2.10, 0.40] (t, k - 2 df)'; explains when it is undefined."""
-    import math as _m
-
-    if res.method == "FE":
+    if res.method == Tau2.FE:
         return "Prediction interval: shown for random-effects models only"
-    if _m.isnan(res.pi_low):
+    if math.isnan(res.pi_low):
         return "Prediction interval: not defined for this k"
     return (f"{int(round(res.level * 100))}% prediction interval [{fmt_num(res.pi_low)}, {fmt_num(res.pi_high)}] "
             f"({res.pi_dist})")
@@ -86,7 +80,7 @@ def subgroup_test_line(sub) -> str:
 
 
 def model_label(method: str) -> str:
-    return "Fixed effect (IV)" if method == "FE" else f"Random effects ({method})"
+    return "Fixed effect (IV)" if method == Tau2.FE else f"Random effects ({method})"
 
 
 def favours_labels(lower_is_better: bool, comparison: str) -> tuple[str, str]:
@@ -95,47 +89,6 @@ def favours_labels(lower_is_better: bool, comparison: str) -> tuple[str, str]:
     Left of zero is a negative difference (MSC minus control, or after minus before).  For
     outcomes where lower is better that favours MSC; for C-peptide it favours the comparator.
     """
-    good, bad = (("Favours MSC", "Favours control") if comparison == "vs_control"
+    good, bad = (("Favours MSC", "Favours control") if comparison == Comparison.VS_CONTROL
                  else ("Favours after MSC", "Favours before MSC"))
     return (good, bad) if lower_is_better else (bad, good)
-
-
-# --- the phrases that name a view's parts --------------------------------------------------------
-# Every place that names a population, a time point or a measure with its unit calls these.
-
-COMPARISON_LABELS = {Comparison.VS_CONTROL: "MSC vs control (end of follow-up)",
-                     Comparison.PRE_POST: "MSC after vs before treatment"}
-# The population as the sidebar offers it.
-POPULATION_CHOICES = {Population.ALL: "Both (subgroups)", Population.T1DM: "T1DM", Population.T2DM: "T2DM"}
-BOTH_TYPES = "T1DM + T2DM"
-
-
-def population_phrase(population: str, *, subgroups: bool = False) -> str:
-    """'T1DM', 'T2DM', or 'T1DM + T2DM' (with ' (subgroups)' where the view pools them as subgroups)."""
-    if population == Population.ALL:
-        return BOTH_TYPES + (" (subgroups)" if subgroups else "")
-    return str(population)
-
-
-def timepoint_phrase(timepoint: str, *, capital: bool = False) -> str:
-    """'end of follow-up' or '12 months' ('End of follow-up' with ``capital``)."""
-    text = "end of follow-up" if timepoint == "end" else f"{timepoint} months"
-    return text[:1].upper() + text[1:] if capital else text
-
-
-def measure_unit(measure: str, unit: str | None, *, brackets: bool = True) -> str:
-    """'MD (mmol/L)', 'SMD'; an SMD has no unit.  ``brackets=False``: 'MD mmol/L'."""
-    if measure != "MD" or not unit:
-        return measure
-    return f"{measure} ({unit})" if brackets else f"{measure} {unit}"
-
-
-def unit_suffix(measure: str, unit: str | None) -> str:
-    """' (mmol/L)' after a column heading for an MD; '' for an SMD or no unit."""
-    return f" ({unit})" if measure == "MD" and unit else ""
-
-
-def view_title(spec) -> str:
-    """'HbA1c · MSC vs control (end of follow-up) · T1DM + T2DM': the title of a forest plot."""
-    return (f"{OUTCOME_LABELS[spec.outcome]} · {COMPARISON_LABELS[spec.comparison]} · "
-            f"{population_phrase(spec.population)}")

@@ -1,0 +1,85 @@
+"""A GRADE summary of findings: one row per outcome for a view's comparison and population.
+
+Each row carries the studies and participants, the pooled effect with its CI in the outcome's
+units, the certainty with its symbols, one footnote per downgrade (and per assumption) stating its
+reason, and GRADE's plain-language statement (GRADE Handbook 2013 §5 and ch. 9 on summary of
+findings tables; Santesso et al. 2020, GRADE guidelines 26).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import pandas as pd
+
+from core import words
+from core.analysis import AnalysisSpec, analyse
+from core.certainty.assess import Certainty, assess
+from core.certainty.imprecision import Mid
+from core.certainty.ratings import Indirectness
+from core.evidence.risk_of_bias import RiskOfBias, default_risk_of_bias
+from core.vocab import OUTCOME_LABELS, OUTCOMES
+
+SOF_COLUMNS = ["outcome", "outcome_label", "studies", "participants", "effect", "certainty", "symbols",
+               "start", "footnotes", "statement"]
+
+
+@dataclass(frozen=True, slots=True)
+class FindingRow:
+    """One outcome's row: its analysis's certainty and the effect as the table prints it."""
+
+    outcome: str
+    certainty: Certainty
+    effect: str
+
+    @property
+    def label(self) -> str:
+        return OUTCOME_LABELS[self.outcome]
+
+    def _record(self) -> dict:
+        c = self.certainty
+        return {"outcome": str(self.outcome), "outcome_label": self.label, "studies": c.k,
+                "participants": c.participants, "effect": self.effect, "certainty": c.label, "symbols": c.symbols,
+                "start": c.start.reason if c.start else "",
+                "footnotes": " ".join(f"({chr(97 + i)}) {f}" for i, f in enumerate(c.footnotes)),
+                "statement": c.statement}
+
+
+@dataclass(frozen=True, slots=True)
+class SummaryOfFindings:
+    """Rows in the order of ``core.vocab.OUTCOMES`` for ``spec``'s comparison and population."""
+
+    spec: AnalysisSpec
+    rows: tuple[FindingRow, ...]
+
+    def row(self, outcome: str) -> FindingRow:
+        for r in self.rows:
+            if r.outcome == outcome:
+                return r
+        raise KeyError(outcome)
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per outcome (a new frame each call)."""
+        return pd.DataFrame([r._record() for r in self.rows], columns=SOF_COLUMNS)
+
+
+def effect_text(c: Certainty) -> str:
+    """'MD (%) −1.13 [−1.50, −0.75]'; '' when nothing was pooled."""
+    if c.rating is None:
+        return ""
+    return f"{words.measure_unit(c.measure, c.unit)} {words.fmt_ci(c.estimate, c.ci_low, c.ci_high)}"
+
+
+def summary_of_findings(dataset, spec: AnalysisSpec, rob: RiskOfBias | None = None, *,
+                        mids: dict[str, Mid] | None = None,
+                        indirectness: dict[str, Indirectness] | None = None) -> SummaryOfFindings:
+    """Assess every outcome under ``spec``'s other choices.  ``rob`` defaults to the shipped
+    risk-of-bias table of ``dataset``; ``mids`` and ``indirectness`` map an outcome to the user's
+    MID and indirectness judgement (the defaults otherwise)."""
+    rob = default_risk_of_bias(dataset) if rob is None else rob
+    mids, indirectness = mids or {}, indirectness or {}
+    rows = []
+    for outcome in OUTCOMES:
+        a = analyse(dataset, replace(spec, outcome=outcome))
+        c = assess(a, rob, mid=mids.get(outcome), indirectness=indirectness.get(outcome))
+        rows.append(FindingRow(outcome, c, effect_text(c)))
+    return SummaryOfFindings(spec, tuple(rows))

@@ -1,0 +1,107 @@
+"""The store's values: an :class:`Edit` of one cell, a saved :class:`DatasetVersion`, and the
+:class:`Lineage` of a version (its parent chain).  All are frozen; a version's tables are a
+read-only mapping of table name -> CSV text."""
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from types import MappingProxyType
+from typing import Iterator, Mapping
+
+from core.errors import UnknownDataset
+
+# The tables a version may hold, named as the fields of core.evidence.dataset.Dataset.
+TABLE_NAMES = ("studies", "outcomes", "events", "gaps", "reported")
+ID_BYTES = 18                       # 144 bits from secrets: unguessable, and 24 URL-safe characters
+ID_PATTERN = re.compile(r"[A-Za-z0-9_-]{22,64}")   # >= 128 bits of base64url; what new_id makes
+
+
+def new_id() -> str:
+    """A fresh dataset id: ``secrets.token_urlsafe`` of 18 bytes (144 bits, 24 characters)."""
+    return secrets.token_urlsafe(ID_BYTES)
+
+
+def check_id(dataset_id) -> str:
+    """Return ``dataset_id`` if it has the shape of an id; raise :class:`UnknownDataset` otherwise.
+
+    Called before any query, so a malformed value from a URL never reaches the database.
+    """
+    if not isinstance(dataset_id, str) or not ID_PATTERN.fullmatch(dataset_id):
+        shown = repr(dataset_id)[:40]
+        raise UnknownDataset(f"{shown} is not a dataset id (expected 22 to 64 letters, digits, '-' or '_').")
+    return dataset_id
+
+
+def utc_now() -> datetime:
+    """The current time, timezone-aware UTC (what every stored time is)."""
+    return datetime.now(timezone.utc)
+
+
+@dataclass(frozen=True, slots=True)
+class Edit:
+    """One changed cell: the value in ``field`` of the outcome row study_id/arm/outcome/timepoint
+    went from ``old`` to ``new`` ("" when there was none), with the source that supports it."""
+
+    study_id: str
+    arm: str
+    outcome: str
+    timepoint: str
+    field: str
+    old: str
+    new: str
+    source: str
+    locator: str
+    quote: str = ""
+    time: datetime | None = None
+
+    @property
+    def cell(self) -> str:
+        """The cell as one path, e.g. ``Cai2016/msc/hba1c/12/mean``."""
+        return "/".join((self.study_id, self.arm, self.outcome, self.timepoint, self.field))
+
+
+@dataclass(frozen=True, slots=True)
+class DatasetVersion:
+    """A saved, immutable dataset: ``tables`` maps table name -> CSV text (read-only)."""
+
+    id: str
+    parent_id: str | None
+    name: str
+    created_at: datetime
+    tables: Mapping[str, str]
+    edits: tuple[Edit, ...] = ()
+
+    def __post_init__(self):
+        if not isinstance(self.tables, MappingProxyType):
+            object.__setattr__(self, "tables", MappingProxyType(dict(self.tables)))
+        object.__setattr__(self, "edits", tuple(self.edits))
+
+
+@dataclass(frozen=True, slots=True)
+class Lineage:
+    """A version and its ancestors, newest first (``versions[0]`` is the one asked for)."""
+
+    versions: tuple[DatasetVersion, ...]
+
+    def __iter__(self) -> Iterator[DatasetVersion]:
+        return iter(self.versions)
+
+    def __len__(self) -> int:
+        return len(self.versions)
+
+    @property
+    def head(self) -> DatasetVersion:
+        """The version asked for."""
+        return self.versions[0]
+
+    @property
+    def root(self) -> DatasetVersion:
+        """The first version of the chain (no parent)."""
+        return self.versions[-1]
+
+    @property
+    def edits(self) -> tuple[Edit, ...]:
+        """Every edit of the chain, oldest version first."""
+        return tuple(e for v in reversed(self.versions) for e in v.edits)

@@ -1,0 +1,133 @@
+"""The embedded backend: one SQLite file (the standard library's ``sqlite3``).
+
+Durability and concurrency, and why:
+
+- ``journal_mode=WAL``: readers never block the writer nor each other, and a commit is one append
+  to the log, so a process killed with SIGKILL mid-save leaves the earlier versions intact (the
+  torn tail of the log is ignored on the next open).
+- ``synchronous=FULL``: each save is fsynced before it returns, so a saved link also survives a
+  power cut (NORMAL would survive SIGKILL only).  Saves are human-paced; one fsync each is cheap.
+- every write is one ``BEGIN IMMEDIATE`` transaction, taking the write lock up front (a deferred
+  transaction that upgrades can fail at once with "database is locked", whatever the timeout);
+  ``busy_timeout`` makes a second writer wait; a rare busy that still gets through is retried
+  until ``BUSY_DEADLINE_SECONDS``, then reported as :class:`StoreUnavailable` in a sentence.
+- a connection per operation: sqlite3 connections are not shared across threads, and Streamlit
+  serves each session from its own thread.
+- a file that is not a database is detected by a read-only open first, so it is never written.
+"""
+from __future__ import annotations
+
+import sqlite3
+import time
+from pathlib import Path
+
+from core.errors import StoreUnavailable
+from core.store.base import Store
+from core.store.limits import Limits, SaveRateLimiter
+from core.store.schema import apply_migrations
+
+BUSY_TIMEOUT_MS = 10_000
+BUSY_DEADLINE_SECONDS = 30.0
+
+
+def _is_busy(exc: sqlite3.Error) -> bool:
+    text = str(exc).lower()
+    return isinstance(exc, sqlite3.OperationalError) and ("locked" in text or "busy" in text)
+
+
+class SQLiteStore(Store):
+    """Saved datasets in the SQLite file ``path`` (created with its folder when missing)."""
+
+    def __init__(self, path: Path | str, limits: Limits | None = None,
+                 rate_limiter: SaveRateLimiter | None = None):
+        super().__init__(limits, rate_limiter)
+        self.path = Path(path)
+        self.description = f"the file {self.path}"
+        self._check_readable()
+        self._migrate()
+
+    def _unavailable(self, exc: BaseException) -> StoreUnavailable:
+        return StoreUnavailable(f"The saved-datasets database {self.path} cannot be used ({exc}); "
+                                "it was left untouched.")
+
+    def _check_readable(self) -> None:
+        """Open an existing file read-only and read its header, so that garbage is refused unwritten."""
+        if not self.path.exists():
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise self._unavailable(exc) from exc
+            return
+        if not self.path.is_file():
+            raise self._unavailable("not a regular file")
+        try:
+            con = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True, timeout=5)
+            try:
+                con.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            finally:
+                con.close()
+        except sqlite3.Error as exc:
+            raise self._unavailable(exc) from exc
+
+    def _connect(self) -> sqlite3.Connection:
+        con = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+        con.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        con.execute("PRAGMA synchronous = FULL")
+        con.execute("PRAGMA foreign_keys = ON")
+        return con
+
+    def _run(self, work, *, write: bool):
+        deadline = time.monotonic() + BUSY_DEADLINE_SECONDS
+        while True:
+            try:
+                con = self._connect()
+            except sqlite3.Error as exc:
+                raise self._unavailable(exc) from exc
+            try:
+                con.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+                result = work(con.cursor())
+                con.execute("COMMIT")
+                return result
+            except sqlite3.Error as exc:
+                _rollback(con)
+                if not _is_busy(exc):
+                    raise self._unavailable(exc) from exc
+                if time.monotonic() >= deadline:
+                    raise StoreUnavailable("The saved-datasets database stayed busy for "
+                                           f"{BUSY_DEADLINE_SECONDS:.0f} s; please try again.") from exc
+            except BaseException:
+                _rollback(con)
+                raise
+            finally:
+                con.close()
+            time.sleep(0.05)
+
+    def _migrate(self) -> None:
+        """Create or upgrade the schema, once, under the write lock (BEGIN IMMEDIATE)."""
+        try:
+            con = self._connect()
+        except sqlite3.Error as exc:
+            raise self._unavailable(exc) from exc
+        try:
+            # WAL is a property of the file: set once, outside a transaction.
+            mode = con.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            if str(mode).lower() != "wal":
+                raise StoreUnavailable(f"The saved-datasets database {self.path} cannot use WAL mode "
+                                       f"(got {mode!r}).")
+        except sqlite3.Error as exc:
+            raise self._unavailable(exc) from exc
+        finally:
+            con.close()
+        self._run(self._apply_migrations, write=True)
+
+    def _apply_migrations(self, cur) -> None:
+        apply_migrations(cur, dialect="sqlite", where=str(self.path))
+
+
+def _rollback(con: sqlite3.Connection) -> None:
+    try:
+        if con.in_transaction:
+            con.execute("ROLLBACK")
+    except sqlite3.Error:
+        pass
+

@@ -1,0 +1,30 @@
+"""The words a user reads, in one place.
+
+- ``formats``: number formats and the statistical lines of a forest plot;
+- ``phrases``: the phrases that name a view's parts (comparison, population, time point, measure
+  and unit) -- the only place that writes a population;
+- ``views``: the three descriptions of a view (page line, slide caption, settings lines);
+- ``choices``: the sidebar labels, help texts and table headings;
+- ``statuses``: reproduction statuses, audit flags and entry-form words;
+- ``certainty``: the words of GRADE certainty and risk of bias.
+
+Pages, figures, exports and tests share them; pages keep no text dictionaries.  Every public name
+is re-exported here (``from core.words import fmt_ci``).  Codes come from :mod:`core.vocab`.
+"""
+# ruff: noqa: F401  (re-exports)
+from core.words.formats import (MINUS, fmt_num, fmt_p, fmt_ci, heterogeneity_line, overall_effect_line,
+    prediction_interval_line, subgroup_test_line, model_label, favours_labels)
+from core.words.phrases import (COMPARISON_LABELS, POPULATION_CHOICES, BOTH_TYPES, population_phrase,
+    timepoint_phrase, measure_unit, unit_suffix, view_title, POPULATION_HELP)
+from core.words.views import (DATA_SOURCE, EFFECT_NAMES, CHANGE_NAMES, view_line, study_count,
+    independent_prepost, effect_description, model_description, slide_caption, settings_lines)
+from core.words.choices import (MODEL_LABELS, TAU2_LABELS, TIMEPOINT_LABELS, SMD_VARIANT_LABELS,
+    DESIGN_LABELS, PREPOST_LABELS, SET_LABELS, MEASURE_LABELS, HELP, TABLE_HEADINGS, FIGURE_FORMAT_LABELS)
+from core.words.statuses import (STATUS_REPRODUCED, STATUS_DIFFERS, STATUS_CANNOT, STATUS_OTHER_MEASURE,
+    AUDIT_FLAG_TEXT, DISPERSION_LABELS, ARM_LABELS, ENTRY_NOTE, SUPERSEDED_NOTE)
+from core.words.certainty import (ROB_TOOL_LABELS, ROB_DESIGN_LABELS, ROB_DOMAIN_LABELS, ROB_LEVEL_LABELS,
+    ROB_NOT_ASSESSED, ROB_NOT_ASSESSED_SOURCE, ROB_BEFORE_AFTER, ROB_BEFORE_AFTER_SOURCE, ROB_DERIVED,
+    ROB_DERIVED_SOURCE, CERTAINTY_LABELS, CERTAINTY_SYMBOLS, CONCERN_LABELS, GRADE_DOMAIN_LABELS,
+    GRADE_SOURCES, CERTAINTY_REASONS, MID_NOT_ESTABLISHED, MID_HBA1C_SOURCE, CERTAINTY_NO_EVIDENCE,
+    CERTAINTY_NONE, CERTAINTY_OUTCOME_NOUNS, CERTAINTY_COMPARATORS, CERTAINTY_STATEMENTS,
+    CERTAINTY_DIRECTION, CERTAINTY_VERY_UNCERTAIN, CERTAINTY_FOOTNOTE, CERTAINTY_ASSUMPTION)

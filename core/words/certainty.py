@@ -1,0 +1,117 @@
+"""The words of GRADE certainty (core.certainty) and per-study risk of bias."""
+from __future__ import annotations
+
+from core.vocab import Comparison, Outcome
+
+# --- certainty ---
+# GRADE certainty (core.certainty) and per-study risk of bias (core.evidence.risk_of_bias).  Reason
+# templates are filled with numbers by the rules; citations name the rule each sentence applies.
+
+ROB_TOOL_LABELS = {"rob2": "RoB 2", "robins_i": "ROBINS-I"}
+ROB_DESIGN_LABELS = {"rct": "Randomised controlled trial", "controlled": "Non-randomised controlled study",
+                     "single_arm": "Single-arm before–after study"}
+ROB_DOMAIN_LABELS = {
+    "randomisation": "Randomisation process", "confounding": "Confounding",
+    "selection": "Selection of participants", "classification": "Classification of interventions",
+    "deviations": "Deviations from intended interventions", "missing_data": "Missing outcome data",
+    "measurement": "Measurement of the outcome", "reporting": "Selection of the reported result",
+    "overall": "Overall"}
+ROB_LEVEL_LABELS = {"low": "Low", "some_concerns": "Some concerns", "high": "High", "moderate": "Moderate",
+                    "serious": "Serious", "critical": "Critical", "not_assessed": "Not assessed"}
+ROB_NOT_ASSESSED = "Not assessed: nobody has judged this domain yet (the paper did no risk-of-bias assessment)."
+ROB_NOT_ASSESSED_SOURCE = "Shipped default: no judgement without a source."
+ROB_BEFORE_AFTER = ("No concurrent control group: the natural course, regression to the mean and co-interventions "
+                    "cannot be separated from the effect of MSC, so confounding is inherently not controllable.")
+ROB_BEFORE_AFTER_SOURCE = ("ROBINS-I (Sterne et al. 2016, BMJ 355:i4919): 'critical' when confounding is inherently "
+                           "not controllable; GRADE Handbook 2013 §5.1 (uncontrolled designs)")
+ROB_DERIVED = "Derived: at least as severe as the most severe domain judged ({domain}, {level})."
+ROB_DERIVED_SOURCE = {"rob2": "RoB 2 overall-judgement rule (Sterne et al. 2019, BMJ 366:l4898)",
+                      "robins_i": "ROBINS-I overall-judgement rule (Sterne et al. 2016, BMJ 355:i4919)"}
+
+CERTAINTY_LABELS = {"high": "High", "moderate": "Moderate", "low": "Low", "very_low": "Very low"}
+CERTAINTY_SYMBOLS = {"high": "⊕⊕⊕⊕", "moderate": "⊕⊕⊕◯", "low": "⊕⊕◯◯", "very_low": "⊕◯◯◯"}
+CONCERN_LABELS = {"not_serious": "Not serious", "serious": "Serious", "very_serious": "Very serious",
+                  "not_assessable": "Not assessable"}
+GRADE_DOMAIN_LABELS = {"risk_of_bias": "Risk of bias", "inconsistency": "Inconsistency",
+                       "indirectness": "Indirectness", "imprecision": "Imprecision",
+                       "publication_bias": "Publication bias"}
+GRADE_SOURCES = {
+    "start": "GRADE Handbook 2013 §5.1; Balshem et al. 2011, GRADE guidelines 3, J Clin Epidemiol 64:401",
+    "start_mixed": "GRADE Handbook 2013 §5.1; Cuello-Garcia et al. 2022, GRADE guidance 24, J Clin Epidemiol "
+                   "142:200 (a mixed body is started at the lower level here, conservatively)",
+    "risk_of_bias": "Guyatt et al. 2011, GRADE guidelines 4, J Clin Epidemiol 64:407; Cochrane Handbook v5.1 "
+                    "Table 12.2.d ('most information' = more than half of the weight)",
+    "inconsistency": "Guyatt et al. 2011, GRADE guidelines 7, J Clin Epidemiol 64:1294; Cochrane Handbook v6.4 "
+                     "§10.10.2 (I² bands, P < 0.10) and §10.10.4.3 (prediction interval)",
+    "indirectness": "Guyatt et al. 2011, GRADE guidelines 8, J Clin Epidemiol 64:1303",
+    "imprecision": "Guyatt et al. 2011, GRADE guidelines 6, J Clin Epidemiol 64:1283; Zeng et al. 2022, GRADE "
+                   "guidance 34, J Clin Epidemiol 150:216",
+    "publication_bias": "Guyatt et al. 2011, GRADE guidelines 5, J Clin Epidemiol 64:1277; Sterne et al. 2011, "
+                        "BMJ 343:d4002 (at least 10 studies); Cochrane Handbook v6.4 §13.3.5.4",
+    "statement": "Santesso et al. 2020, GRADE guidelines 26, J Clin Epidemiol 119:126",
+}
+CERTAINTY_REASONS = {
+    "start.rct": "All {k} contributing studies are randomised trials, so the evidence starts at high certainty.",
+    "start.nrs": "{n_nrs} of {k} contributing studies are not randomised, so the evidence starts at low certainty.",
+    "start.before_after": "Every contribution is a before–after change within the MSC arm (no control group), "
+                          "which is observational evidence and starts at low certainty.",
+    "rob.very_serious": "{critical:.0f}% of the weight comes from results at critical risk of bias{unknown_note}.",
+    "rob.serious": "{high:.0f}% of the weight comes from results at high or serious risk of bias{unknown_note}.",
+    "rob.concerns": "{concerns:.0f}% of the weight comes from results with some concerns or worse{unknown_note}.",
+    "rob.unknown": "Risk of bias has not been assessed for studies carrying {unknown:.0f}% of the weight; they "
+                   "count as unknown and no judgement is invented, so no downgrade is applied (an assumption).",
+    "rob.low": "Most of the weight comes from results at low risk of bias ({low:.0f}%).",
+    "rob.unknown_note": "; {unknown:.0f}% is not assessed",
+    "inc.single": "Only one study contributes, so inconsistency cannot be assessed.",
+    "inc.very_serious": "Considerable heterogeneity: {signals}, and study estimates fall on both sides of no effect.",
+    "inc.serious": "Heterogeneity: {signals}.",
+    "inc.none": "No important heterogeneity: {signals}.",
+    "inc.i2": "I² = {i2:.0f}%",
+    "inc.q": "P(Q) {p}",
+    "inc.pi_null": "the 95% prediction interval [{low}, {high}] includes no effect",
+    "inc.pi_excludes": "the 95% prediction interval [{low}, {high}] excludes no effect",
+    "inc.subgroups": "the subgroups differ (P {p})",
+    "ind.assumed": "Not assessed: assumed not serious (the studies' patients, MSC products, comparators and "
+                   "outcome are taken to match the question).",
+    "imp.ci_null": "the 95% CI [{low}, {high}] includes no effect",
+    "imp.ci_mid": "the 95% CI [{low}, {high}] crosses the MID of {mid}",
+    "imp.ci_both": "the 95% CI [{low}, {high}] includes both important benefit and important harm (MID {mid})",
+    "imp.ci_ok": "the 95% CI [{low}, {high}] excludes no effect",
+    "imp.ci_ok_mid": "the 95% CI [{low}, {high}] excludes no effect and lies on one side of the MID ({mid})",
+    "imp.ois_short": "{n} participants are fewer than the optimal information size of {ois}",
+    "imp.ois_met": "{n} participants meet the optimal information size of {ois}",
+    "imp.ois_na": "the optimal information size cannot be computed (no usable SD)",
+    "imp.no_mid": "no MID is established for this outcome, so the CI is judged against no effect and the OIS uses "
+                  "a small effect of {delta_sd:g} SD",
+    "pub.few": "Only {k} studies: funnel-plot asymmetry cannot be assessed with fewer than {min_k}.",
+    "pub.egger": "Egger's test for funnel-plot asymmetry gives {p} ({verdict}); see the funnel plot.",
+    "pub.egger_na": "Egger's test cannot be run on these studies ({why}).",
+    "pub.asymmetric": "suggests small-study effects",
+    "pub.symmetric": "no sign of small-study effects",
+}
+MID_NOT_ESTABLISHED = "No published MID was verified for this outcome; imprecision is judged on the CI and the OIS."
+MID_HBA1C_SOURCE = ("NICE NG28 (2015), Type 2 diabetes in adults: management: MID 0.5 percentage points "
+                    "(5.5 mmol/mol), as tabulated in Pharmacol Res Perspect 2021 (PMC8244004), Table 1")
+CERTAINTY_NO_EVIDENCE = "No study in this view has usable numbers for {outcome}, so its certainty cannot be rated."
+CERTAINTY_NONE = "No evidence"
+CERTAINTY_OUTCOME_NOUNS = {Outcome.HBA1C: "HbA1c", Outcome.FBG: "fasting blood glucose",
+                           Outcome.PBG: "2-h postprandial glucose", Outcome.FCP: "fasting C-peptide",
+                           Outcome.INSULIN: "insulin requirement"}
+CERTAINTY_COMPARATORS = {Comparison.VS_CONTROL: " compared with control",
+                         Comparison.PRE_POST: " (after vs before treatment, no control group)"}
+# Santesso et al. 2020 (GRADE guidelines 26), Table 2: wording by certainty and size of effect.
+CERTAINTY_STATEMENTS = {
+    "high": {"large": "MSC results in a large {noun} in {outcome}", "moderate": "MSC {verb}s {outcome}",
+             "small": "MSC {verb}s {outcome} slightly",
+             "trivial": "MSC results in little to no difference in {outcome}"},
+    "moderate": {"large": "MSC likely results in a large {noun} in {outcome}",
+                 "moderate": "MSC likely {verb}s {outcome}", "small": "MSC probably {verb}s {outcome} slightly",
+                 "trivial": "MSC likely results in little to no difference in {outcome}"},
+    "low": {"large": "MSC may result in a large {noun} in {outcome}", "moderate": "MSC may {verb} {outcome}",
+            "small": "MSC may {verb} {outcome} slightly",
+            "trivial": "MSC may result in little to no difference in {outcome}"},
+}
+CERTAINTY_DIRECTION = {"down": ("reduce", "reduction"), "up": ("increase", "increase")}
+CERTAINTY_VERY_UNCERTAIN = ", but the evidence is very uncertain"
+CERTAINTY_FOOTNOTE = "{label} ({concern}): {reason}"
+CERTAINTY_ASSUMPTION = "{label} (assumed): {reason}"

@@ -1,0 +1,66 @@
+"""What the sidebar's choice widgets show, their help texts, and the table headings of the pages."""
+from __future__ import annotations
+
+from core.vocab import Tau2
+from core.words.phrases import POPULATION_HELP
+
+# --- choice labels (sidebar) ---------------------------------------------------------------------
+# What the sidebar's choice widgets show for each code.  Streamlit writes the *label* into the URL,
+# so changing a label changes the shared links it reads.
+MODEL_LABELS = {"auto": "Auto (paper's rule)", "fixed": "Fixed effect (IV)", "random": "Random effects"}
+# REML is known by its abbreviation, which is also its code.
+TAU2_LABELS = {Tau2.DL: "DerSimonian–Laird", Tau2.REML: Tau2.REML.value, Tau2.PM: "Paule–Mandel",
+               Tau2.ML: "Maximum likelihood", Tau2.HE: "Hedges", Tau2.SJ: "Sidik–Jonkman"}
+TIMEPOINT_LABELS = {"end": "End of follow-up", "3": "3 months", "6": "6 months", "12": "12 months"}
+SMD_VARIANT_LABELS = {"revman5": "RevMan 5 (approximate g)", "hedges_exact": "Exact Hedges' g (metafor)"}
+DESIGN_LABELS = {"all": "All designs", "controlled": "Controlled studies only", "rct": "RCTs only"}
+PREPOST_LABELS = {"change": "Mean change (correlation method)", "independent": "After vs before as two groups"}
+SET_LABELS = {"paper": "The paper's 10 studies", "all": "Paper + newer trials"}
+MEASURE_LABELS = {"MD": "MD", "SMD": "SMD"}
+
+# The help text beside each sidebar choice, by widget key.
+HELP = {
+    "outcome": "The outcome pooled across trials.",
+    "comparison": "Between arms at follow-up, or the MSC arm after vs before treatment (pre-post).",
+    "population": POPULATION_HELP,
+    "measure": "MD keeps the outcome's units; SMD (Hedges' g) standardises by the SD, as the paper did for FBG, "
+               "PBG, F-CP and insulin.",
+    "model": "Auto applies the paper's rule: random effects when I² > 50% and P(Q) < 0.10, otherwise fixed.",
+    "tau2": "Estimator of the between-study variance τ² used by random effects (RevMan 5 uses DerSimonian–Laird).",
+    "hksj": "Hartung–Knapp–Sidik–Jonkman: a t-based CI that is wider and more honest when k is small.",
+    "timepoint": "End of follow-up takes each trial's last reported time point; 3/6/12 months match within ±1 "
+                 "month (e.g. 24 weeks counts as 6 months).",
+    "r": "Correlation between baseline and follow-up values, used to impute the SD of the change (Cochrane "
+         "Handbook 16.1.3.2). The paper does not say which r it used; 0.5 is the Handbook's usual choice.",
+    "smd": "RevMan 5 uses an approximate small-sample correction; metafor uses the exact one.",
+    "design": "Keep only randomised trials, or only trials with a control arm.",
+    "exclude": "Leave studies out of every analysis (sensitivity).",
+    "set": "The paper's studies reproduce the paper; newer trials never enter the reproduction.",
+    "prepost": "How a pre-post effect is computed: the mean change with the SD of the change (the paper's "
+               "stated method, needs r), or after vs before entered as two independent groups, as RevMan's "
+               "two-arm data entry does (ignores r).",
+    "pi": "Draw the 95% prediction interval for a new study's effect under the random-effects model.",
+}
+
+# --- table headings (pages) ----------------------------------------------------------------------
+# Column -> heading of each table a page shows, by table.
+_PAPER = {"locator": "Where in the paper", "snippet": "What the paper says"}
+TABLE_HEADINGS = {
+    "events": {"dm_type": "Type", "count": "Patients with event", "n": "Patients", **_PAPER},
+    "adverse_events": {"event": "Event", "patients": "Patients", **_PAPER, "note": "Note"},
+    "flow": {"stage": "Stage", "count": "Count", "note": "What the paper says", "locator": "Where in the paper"},
+    "followup_tables": {"locator": "Where in the paper", "outcome": "Outcome", "timepoint": "Months",
+                        "reported": "Paper reports", "recomputed": "Recomputed", "status": "Status",
+                        "explanation": "Why"},
+    "unavailable": {"label": "Study", "dm_type": "Type", "design_class": "Design", "reason": "Why not in this plot"},
+    "studies": {"Study": "Study", "Ref": "Ref. in paper", "Identity": "Identity", "dm_type": "Type",
+                "country": "Country", "design": "Design", "n_msc": "n MSC", "n_control": "n control",
+                "msc_source": "MSC source", "dose": "Dose", "route": "Route",
+                "followup_months": "Follow-up (months)", "source_url": "Source"},
+    "missing_cells": {"label": "Study", "outcome": "Outcome", "time_bin": "Time point", "status": "Status",
+                      "detail": "Why"},
+    "sensitivity_compare": {"quantity": "", "main": "Main analysis", "variant": "Variant"},
+}
+TABLE_HEADINGS["studies_all_sets"] = {"set": "Set", **TABLE_HEADINGS["studies"]}
+# The figure download buttons, by file format.
+FIGURE_FORMAT_LABELS = {"png": "PNG", "svg": "SVG", "pdf": "PDF"}

@@ -1,0 +1,27 @@
+"""Reproduction statuses, audit flag texts, and the words of the evidence entry form."""
+from __future__ import annotations
+
+# --- workflow: reproduction statuses and audit flags (core.reproduce, core.audit) ----------------
+# A reported result's status is stored as these words: the pages and tables show them as they are.
+STATUS_REPRODUCED = "reproduced within rounding"
+STATUS_DIFFERS = "differs"
+STATUS_CANNOT = "cannot recompute"
+STATUS_OTHER_MEASURE = "different measure"
+# One short phrase per audit flag (core.audit.FLAGS), shown under each flagged result.
+AUDIT_FLAG_TEXT = {
+    "ci_reversed": "CI bounds reversed", "estimate_outside_ci": "estimate outside its CI",
+    "ci_asymmetric": "CI not symmetric", "z_mismatch": "Z does not match the CI",
+    "p_mismatch": "P does not match the CI", "z_p_mismatch": "Z and P disagree",
+    "model_rule": "model contradicts the stated rule", "claim_vs_p": "claim contradicts P",
+    "claim_vs_ci": "claim contradicts the CI", "ratio_ci_nonpositive": "ratio CI ≤ 0",
+}
+
+
+# --- evidence entry (core.evidence.entry) ---
+# How a dispersion type and an arm are named in the entry form and its problem sentences.
+DISPERSION_LABELS = {"sd": "SD", "sd?": "'±' (SD or SE not stated)", "se": "SE", "ci95": "95% CI",
+                     "median_iqr": "median with IQR", "median_range": "median with range"}
+ARM_LABELS = {"msc": "MSC", "control": "control"}
+# The use_note of an entered row, and the note prefixed to the row it supersedes (kept, use = no).
+ENTRY_NOTE = "entered in the dashboard"
+SUPERSEDED_NOTE = "superseded by an entry in the dashboard"

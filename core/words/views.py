@@ -1,0 +1,97 @@
+"""The three descriptions of a view, all built from the same phrases: one line on a page
+(view_line), the caption under an exported slide (slide_caption), and the settings lines of a
+deck's title slide and a reproduce script's header (settings_lines)."""
+from __future__ import annotations
+
+from core.vocab import OUTCOME_LABELS, Comparison, Tau2
+from core.words.choices import MODEL_LABELS
+from core.words.formats import model_label
+from core.words.phrases import (COMPARISON_LABELS, measure_unit, population_phrase, timepoint_phrase,
+                                view_title)
+
+# --- view descriptions ---------------------------------------------------------------------------
+# A view is described three ways, all from the phrases above: one line on a page (view_line), the
+# caption under an exported slide (slide_caption), and the settings lines of a deck's title slide and
+# a reproduce script's header (settings_lines).  ``analysis`` is a core.analysis.ForestAnalysis.
+
+DATA_SOURCE = "Li et al. 2021, Stem Cell Res Ther 12:273 (trial-level numbers re-extracted; see data/)"
+EFFECT_NAMES = {"MD": "mean difference", "SMD": "standardised mean difference (Hedges' g)"}
+CHANGE_NAMES = {"MD": "mean change from baseline", "SMD": "standardised mean change (raw-score)"}
+
+
+def view_line(spec, method: str | None = None) -> str:
+    """The one-line name of a view: outcome · comparison · population · time point · measure · model
+    (the fitted ``method`` when given, else the model chosen in the sidebar)."""
+    model = model_label(method) if method else MODEL_LABELS[spec.model]
+    return f"{view_title(spec)} · {timepoint_phrase(spec.timepoint)} · {spec.measure} · {model}"
+
+
+def study_count(k: int, participants: int) -> str:
+    """'k = 4 studies, 120 participants'."""
+    return f"k = {k} {'study' if k == 1 else 'studies'}, {participants} participants"
+
+
+def independent_prepost(spec) -> bool:
+    """True when a pre-post view compares after vs before as two independent groups (no r used)."""
+    return spec.comparison == Comparison.PRE_POST and spec.prepost == "independent"
+
+
+def effect_description(spec) -> str:
+    """The effect in words: 'mean difference', 'mean change from baseline, r = 0.5', ..."""
+    if independent_prepost(spec):
+        return EFFECT_NAMES[spec.measure] + ", after vs baseline as independent groups"
+    if spec.comparison == Comparison.PRE_POST:
+        return f"{CHANGE_NAMES[spec.measure]}, r = {spec.r:g}"
+    return EFFECT_NAMES[spec.measure]
+
+
+def model_description(analysis) -> str:
+    """'random effects (inverse variance) (paper's rule); τ² estimator REML; Wald z CI': the model
+    fitted, its τ² estimator and its CI test."""
+    spec, method = analysis.spec, analysis.method or ""
+    if method == Tau2.FE:
+        model, tau = "fixed effect (inverse variance)", "τ² not estimated (fixed effect)"
+    elif method:
+        model, tau = "random effects (inverse variance)", f"τ² estimator {method}"
+    else:
+        model, tau = f"{spec.model} (nothing pooled)", f"τ² estimator {spec.tau2_method}"
+    knha = analysis.pooled is not None and analysis.pooled.test == "knha"
+    auto = " (paper's rule)" if spec.model == "auto" else ""
+    return f"{model}{auto}; {tau}; {'Hartung–Knapp (HKSJ) CI' if knha else 'Wald z CI'}"
+
+
+def slide_caption(analysis, data_source: str = DATA_SOURCE, *, dataset_name: str | None = None) -> str:
+    """The caption printed under an exported figure: what was pooled, how, and from what.
+
+    Names the outcome, comparison, population, time point, measure (with unit), model, tau^2
+    estimator, CI test, k and participants, and the data source (after ``dataset_name``).
+    """
+    spec = analysis.spec
+    source = data_source if dataset_name is None else f"{dataset_name}; {data_source}"
+    return " ".join([
+        f"{OUTCOME_LABELS[spec.outcome]} · {COMPARISON_LABELS[spec.comparison]} · "
+        f"{population_phrase(spec.population, subgroups=True)} · {timepoint_phrase(spec.timepoint)}.",
+        f"Measure: {measure_unit(spec.measure, analysis.unit)}, {effect_description(spec)}. "
+        f"Model: {model_description(analysis)}.",
+        f"{study_count(analysis.k, analysis.participants)}.",
+        f"Data: {source}.",
+    ])
+
+
+def settings_lines(spec, analysis=None) -> list[str]:
+    """Lines naming every setting of a view (a deck's title slide, a reproduce script's header);
+    with ``analysis``, the model fitted and k."""
+    fitted = f" -> {analysis.method}" if analysis is not None and analysis.method else ""
+    variant = f" (SMD variant: {spec.smd_variant})" if spec.measure == "SMD" else ""
+    lines = [f"Outcome: {OUTCOME_LABELS[spec.outcome]}", f"Comparison: {COMPARISON_LABELS[spec.comparison]}",
+             f"Population: {population_phrase(spec.population, subgroups=True)}",
+             f"Time point: {timepoint_phrase(spec.timepoint)}", f"Measure: {spec.measure}{variant}",
+             f"Model: {spec.model}{fitted}; tau² estimator: {spec.tau2_method}; CI test: {spec.test}",
+             f"Designs: {spec.design}; study set: {spec.study_set}; excluded: {', '.join(spec.excluded) or 'none'}"]
+    if independent_prepost(spec):
+        lines.append("Pre-post analysed as independent groups (no correlation used)")
+    elif spec.comparison == Comparison.PRE_POST:
+        lines.append(f"Pre-post correlation r = {spec.r:g}")
+    if analysis is not None:
+        lines.append(study_count(analysis.k, analysis.participants))
+    return lines
