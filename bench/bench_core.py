@@ -12,7 +12,7 @@ It reports, from one run on the same inputs:
    (goal: >= 10x faster); the ratio against bare ``combine_effects`` calls is printed too;
 2. leave-one-out and cumulative meta-analysis (DL) at k = 10, 100, 1,000 and 10,000
    (goal: k = 10,000 in <= 10 ms, linear growth);
-3. the dashboard's whole grid: ``core.analysis.analyse`` for every outcome x comparison x
+3. the dashboard's whole grid: ``core.workflow.analysis.analyse`` for every outcome x comparison x
    population x model x time point (goal <= 50 ms), with the share spent in the statistics
    core (``subgroup_analysis`` on the same inputs).
 
@@ -32,7 +32,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from core import analysis as an  # noqa: E402
+from core.workflow import analysis as an  # noqa: E402
 from core.evidence.dataset import load_dataset  # noqa: E402
 from core.pooling import meta_analysis  # noqa: E402
 from core.sensitivity import cumulative, leave_one_out  # noqa: E402
@@ -134,7 +134,7 @@ def bench_grid() -> None:
     print(f"\n3. Dashboard grid: {len(specs)} analyses ({len(OUTCOMES)} outcomes x {len(COMPARISONS)} comparisons"
           f" x {len(POPULATIONS)} populations x {len(MODELS)} models x {len(TIMEPOINTS)} time points),"
           f" {len(inputs)} with a pooled result")
-    print(f"   core.analysis.analyse, whole grid       : {t_grid * 1e3:9.1f} ms  ({t_grid / len(specs) * 1e3:.2f} ms each)")
+    print(f"   core.workflow.analysis.analyse, whole grid       : {t_grid * 1e3:9.1f} ms  ({t_grid / len(specs) * 1e3:.2f} ms each)")
     print(f"   statistics core only (subgroup_analysis): {t_stats * 1e3:9.1f} ms  ({len(inputs)} pooled analyses)")
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from core import export as ex  # noqa: E402
-from core.analysis import AnalysisSpec, analyse  # noqa: E402
+from core.workflow.analysis import AnalysisSpec, analyse  # noqa: E402
 from core.evidence.dataset import load_dataset  # noqa: E402
 from core.figures.forest import forest_figure  # noqa: E402
 from core.vocab import Comparison, Outcome  # noqa: E402

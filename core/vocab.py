@@ -125,6 +125,9 @@ TESTS = ("z", "knha")
 PI_DISTS = ("norm", "t(k-1)", "t(k-2)")
 # The time points offered; any positive month count is also accepted.
 TIMEPOINTS = ("end", "3", "6", "12")
+# A study's time point matches a requested one within this many months: the paper's Tables 2-4 group
+# follow-ups as 3/6/12 months, and trials report e.g. 24 weeks (5.5 months) or 48 weeks (11.0 months).
+TIMEPOINT_TOLERANCE_MONTHS = 1.0
 # Design filters offered, and the design classes a study can have.
 DESIGNS = ("all", "controlled", "rct")
 DESIGN_CLASSES = ("rct", "controlled", "single_arm")

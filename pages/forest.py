@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.reproduce import reported_vs_recomputed
+from core.workflow.reproduce import reported_vs_recomputed
 from core.words import TABLE_HEADINGS, fmt_ci, fmt_num, fmt_p, view_line
 from ui.cache import forest_for, run_analysis
 from ui.components import page_header, show_figure

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import streamlit as st
 
-from core.audit import FLAGS, audit_reported
+from core.workflow.audit import FLAGS, audit_reported
 from core.evidence.reported_csv import read_reported_csv
 from core.export.tables import to_csv_bytes
-from core.reproduce import STATUS_CANNOT, STATUS_DIFFERS, STATUS_REPRODUCED
+from core.workflow.reproduce import STATUS_CANNOT, STATUS_DIFFERS, STATUS_REPRODUCED
 from core.words import AUDIT_FLAG_TEXT, fmt_ci
 from ui.check import comparison_claims, paper_audit, reproduction, request_open_row_in_forest
 from ui.components import page_header

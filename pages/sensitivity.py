@@ -7,7 +7,7 @@ from dataclasses import replace
 import streamlit as st
 
 from core.figures.sensitivity import cumulative_frame, interval_forest, loo_frame, r_curve_figure
-from core.robustness import comparison_frame, comparison_table, describe_changes, variant_from_analysis
+from core.workflow.robustness import comparison_frame, comparison_table, describe_changes, variant_from_analysis
 from core.words import HELP, TABLE_HEADINGS, favours_labels, fmt_num, measure_unit, view_line
 from ui import state as S
 from ui.cache import cached_figure, run_analysis

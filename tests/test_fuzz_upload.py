@@ -19,7 +19,7 @@ import pandas as pd
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from core import audit
+from core.workflow import audit
 from core.evidence import reported_csv
 from core.evidence import upload as up
 from core.evidence.dataset import Dataset, load_dataset, validate_studies

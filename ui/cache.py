@@ -13,7 +13,7 @@ from typing import Callable
 
 import streamlit as st
 
-from core.analysis import AnalysisSpec, ForestAnalysis, analyse, empty_analysis
+from core.workflow.analysis import AnalysisSpec, ForestAnalysis, analyse, empty_analysis
 from core.evidence.dataset import Dataset
 from core.figures.forest import forest_figure
 from ui.data import current_dataset
@@ -65,7 +65,7 @@ def on_session_dataset(fn: Callable) -> Callable:
 
 
 def analysis_or_message(dataset: Dataset, spec: AnalysisSpec) -> ForestAnalysis:
-    """:func:`core.analysis.analyse`, or an empty analysis saying why it could not be computed.
+    """:func:`core.workflow.analysis.analyse`, or an empty analysis saying why it could not be computed.
 
     analyse() lists unusable studies itself; this is the last guard so that a page shows a
     sentence, never a traceback, if a dataset reaches a case the core does not expect.
@@ -80,7 +80,7 @@ cached_analysis = cached(analysis_or_message, max_entries=1024)
 
 
 def run_analysis(spec: AnalysisSpec, dataset: Dataset | None = None) -> ForestAnalysis:
-    """Cached :func:`core.analysis.analyse` on ``dataset`` (default: the session's)."""
+    """Cached :func:`core.workflow.analysis.analyse` on ``dataset`` (default: the session's)."""
     return cached_analysis(dataset or current_dataset(), spec)
 
 

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from core.analysis import AnalysisSpec
+from core.workflow.analysis import AnalysisSpec
 from core.evidence.dataset import Dataset
-from core.robustness import robustness
+from core.workflow.robustness import robustness
 from core.sensitivity import cumulative, leave_one_out
-from core.small_study import SmallStudyReport, small_study_report
-from core.trajectory import followup_tables, trajectory
+from core.workflow.small_study import SmallStudyReport, small_study_report
+from core.workflow.trajectory import followup_tables, trajectory
 from ui.cache import cached, cached_figure, on_session_dataset, run_analysis  # noqa: F401  (cached_figure: pages' import)
 
 # Cached robustness.robustness, trajectory.trajectory and trajectory.followup_tables (the paper's
@@ -34,7 +34,7 @@ def cumulative_of(dataset: Dataset, spec: AnalysisSpec, order: tuple):
 
 
 def small_study_of(dataset: Dataset, spec: AnalysisSpec) -> SmallStudyReport:
-    """Funnel data, Egger, Begg and trim and fill of the pooled result (see core.small_study)."""
+    """Funnel data, Egger, Begg and trim and fill of the pooled result (see core.workflow.small_study)."""
     return small_study_report(run_analysis(spec, dataset).pooled)
 
 

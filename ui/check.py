@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import pandas as pd
 
-from core.analysis import AnalysisSpec
-from core.audit import audit_reported
-from core.claims import audit_comparison_claims
+from core.workflow.analysis import AnalysisSpec
+from core.workflow.audit import audit_reported
+from core.workflow.claims import audit_comparison_claims
 from core.evidence import paper_tables
 from core.evidence.completeness import completeness_table
 from core.evidence.dataset import Dataset
-from core.recompute import recomputer, spec_for_row
-from core.reproduce import classify_reproduction
+from core.workflow.recompute import recomputer, spec_for_row
+from core.workflow.reproduce import classify_reproduction
 from ui.cache import cached, run_analysis
 from ui.forest_link import request_forest_for
 
@@ -22,12 +22,12 @@ adverse_events = cached(paper_tables.load_adverse_events, max_entries=1)
 
 
 def claims_audit(ds: Dataset) -> pd.DataFrame:
-    """:func:`core.audit.audit_comparison_claims` of the paper's subgroup claims against ``ds``'s reported results."""
+    """:func:`core.workflow.audit.audit_comparison_claims` of the paper's subgroup claims against ``ds``'s reported results."""
     return audit_comparison_claims(paper_tables.load_comparison_claims(), ds.reported)
 
 
 def reported_audit(ds: Dataset) -> pd.DataFrame:
-    """:func:`core.audit.audit_reported` of the dataset's reported-results table."""
+    """:func:`core.workflow.audit.audit_reported` of the dataset's reported-results table."""
     return audit_reported(ds.reported)
 
 

@@ -5,7 +5,7 @@ import re
 
 import streamlit as st
 
-from core.analysis import AnalysisSpec, ForestAnalysis
+from core.workflow.analysis import AnalysisSpec, ForestAnalysis
 from core.words import SET_LABELS, view_line
 from ui.cache import run_analysis
 from ui.data import USER_DATASET_KEY, current_dataset

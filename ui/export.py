@@ -21,7 +21,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from core import export as ex
-from core.analysis import ForestAnalysis
+from core.workflow.analysis import ForestAnalysis
 from core.words import FIGURE_FORMAT_LABELS
 from ui.data import USER_DATASET_KEY, current_dataset
 

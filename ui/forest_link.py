@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.analysis import AnalysisSpec
+from core.workflow.analysis import AnalysisSpec
 from ui import state as S
 
 FOREST_PAGE = "pages/forest.py"

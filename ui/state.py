@@ -14,7 +14,7 @@ from typing import Any, Callable, Mapping
 import streamlit as st
 
 from core import vocab
-from core.analysis import AnalysisSpec
+from core.workflow.analysis import AnalysisSpec
 from core.vocab import OUTCOME_LABELS, Comparison
 from core.words import (COMPARISON_LABELS, DESIGN_LABELS, MEASURE_LABELS, MODEL_LABELS,
                         POPULATION_CHOICES, PREPOST_LABELS, SET_LABELS, SMD_VARIANT_LABELS, TAU2_LABELS,

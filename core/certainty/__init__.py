@@ -1,6 +1,6 @@
 """How sure can we be: a GRADE certainty for any analysis the dashboard builds (issue 17).
 
-``assess(analysis, rob)`` rates one :class:`~core.analysis.ForestAnalysis`: its starting level
+``assess(analysis, rob)`` rates one :class:`~core.workflow.analysis.ForestAnalysis`: its starting level
 from the contributing designs, each GRADE domain (risk of bias, inconsistency, indirectness,
 imprecision, publication bias) not serious / serious / very serious with a one-sentence reason
 built from the numbers and the guidance it follows, the resulting rating and GRADE's plain-language

@@ -143,7 +143,7 @@ def _no_evidence(analysis, mid: Mid) -> Certainty:
 
 def assess(analysis, rob: RiskOfBias, *, mid: Mid | None = None, indirectness: Indirectness | None = None,
            alpha: float = 0.05, power: float = 0.8, small_effect_sd: float = SMALL_EFFECT_SD) -> Certainty:
-    """Rate the certainty of the evidence of one :class:`~core.analysis.ForestAnalysis`.
+    """Rate the certainty of the evidence of one :class:`~core.workflow.analysis.ForestAnalysis`.
 
     ``rob``: the studies' risk-of-bias judgements (``core.evidence.risk_of_bias``); ``mid``: the
     outcome's MID (default ``MID_DEFAULTS[outcome]``); ``indirectness``: the user's judgement

@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 import pandas as pd
 
 from core import words
-from core.analysis import AnalysisSpec, analyse
+from core.workflow.analysis import AnalysisSpec, analyse
 from core.certainty.assess import Certainty, assess
 from core.certainty.imprecision import Mid
 from core.certainty.ratings import Indirectness

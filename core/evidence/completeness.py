@@ -9,7 +9,7 @@
 * ``"missing"``: no number, with the reason from ``data/gaps.csv`` when one is recorded.
 
 Time points are binned as the analyses match them: baseline (0), 3, 6 and 12 months within
-±1 month (``core.selection.TIMEPOINT_TOLERANCE_MONTHS``), anything else as "other".
+±1 month (``core.vocab.TIMEPOINT_TOLERANCE_MONTHS``), anything else as "other".
 
 References
 ----------
@@ -28,7 +28,6 @@ from core import vocab
 STATUSES = ("reported", "converted", "not used", "missing")
 TIME_BINS = ("baseline", "3 mo", "6 mo", "12 mo", "other")
 _BIN_MONTHS = {"baseline": 0.0, "3 mo": 3.0, "6 mo": 6.0, "12 mo": 12.0}
-TOLERANCE_MONTHS = 1.0
 _REPORTED_TYPES = {"sd": "mean ± SD as printed", "sd?": "'±' printed without saying SD or SE; used as SD"}
 _CONVERTED_TYPES = {"median_iqr": "converted from median and IQR (Wan 2014)",
                     "median_range": "converted from median and range (Wan 2014)",
@@ -48,7 +47,7 @@ def time_bin(months) -> str:
     if m == 0:
         return "baseline"
     for label, target in _BIN_MONTHS.items():
-        if target > 0 and abs(m - target) <= TOLERANCE_MONTHS:
+        if target > 0 and abs(m - target) <= vocab.TIMEPOINT_TOLERANCE_MONTHS:
             return label
     return "other"
 

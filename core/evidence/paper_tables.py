@@ -11,6 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from core.errors import DatasetError
+from core.evidence.printed import parse_refs
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 FLOW_COLUMNS = ("stage", "count", "note", "locator")
@@ -92,7 +93,6 @@ def load_comparison_claims(data_dir=None) -> pd.DataFrame:
 def refs_to_studies(refs: str, studies: pd.DataFrame, label=None) -> str:
     """"18, 29" -> "[18] Bhansali 2017; [29] Hu 2016" using ``studies.ref_no``; a reference that
     is not one of the included studies is said to be so."""
-    from core.recompute import parse_refs
 
     nums = parse_refs(refs)
     if not nums:

@@ -2,7 +2,7 @@
 
 Printed numbers keep their precision: ``"-0.60"`` stands for any true value in
 ``[-0.605, -0.595]``, ``"<0.00001"`` for any P in ``[0, 0.00001]``.  The audit
-(:mod:`core.audit`), the reproduction check (:mod:`core.reproduce`) and the reported-results
+(:mod:`core.workflow.audit`), the reproduction check (:mod:`core.workflow.reproduce`) and the reported-results
 upload (:mod:`core.evidence.reported_csv`) read cells through these parsers, so a number means
 the same everywhere.  They live with the evidence because they read what a source printed;
 nothing here is statistics.
@@ -249,3 +249,21 @@ def parse_result_row(table: pd.DataFrame, i: int) -> PrintedResult:
     claim = parse_claim(_get(table, "claim", i))
     return PrintedResult(vals["estimate"], vals["ci_low"], vals["ci_high"], p, z, i2, q_p, model,
                          model_text, claim, measure in RATIO_MEASURES, measure)
+
+
+# A printed reference list (the paper's 'refs' column) -> reference numbers.
+_REF_RE = re.compile(r"\d+")
+
+
+def parse_refs(text) -> tuple[int, ...]:
+    """Reference numbers from a printed list such as "18, 23-25" -> (18, 23, 24, 25)."""
+    if text is None or (isinstance(text, float) and math.isnan(text)) or text is pd.NA:
+        return ()
+    out: list[int] = []
+    for part in re.split(r"[,;]", str(text).replace("\u2013", "-").replace("\u2212", "-")):
+        nums = [int(n) for n in _REF_RE.findall(part)]
+        if len(nums) == 2 and "-" in part:
+            out.extend(range(nums[0], nums[1] + 1))
+        else:
+            out.extend(nums)
+    return tuple(dict.fromkeys(out))

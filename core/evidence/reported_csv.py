@@ -1,7 +1,7 @@
 """Reading an uploaded CSV of reported pooled results (any paper's), for the audit.
 
 Every cell is kept as printed (text), so that printed decimals survive to the rounding-aware
-checks of :func:`core.audit.audit_reported`; numbers are checked to parse here, at the
+checks of :func:`core.workflow.audit.audit_reported`; numbers are checked to parse here, at the
 boundary, with messages that name the column, the row and the value.  The size limits are the
 uploads' own (:mod:`core.evidence.limits`).
 """
@@ -66,7 +66,7 @@ def read_reported_csv(data: bytes) -> pd.DataFrame:
     -------
     pandas.DataFrame
         All columns as strings (blank cells are NaN), so printed decimals survive; numbers are
-        checked to parse. Pass it straight to :func:`core.audit.audit_reported`.
+        checked to parse. Pass it straight to :func:`core.workflow.audit.audit_reported`.
 
     Raises
     ------

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import fields
 
-from core.analysis import AnalysisSpec
+from core.workflow.analysis import AnalysisSpec
 from core.evidence.dataset import Dataset
 from core.export.script_header import header_comments
 from core.words import settings_lines
@@ -30,7 +30,7 @@ def python_script(dataset: Dataset, spec: AnalysisSpec) -> str:
 
     The studies table and the outcome's rows are written inline (as Python string literals,
     so no cell can break out of the literal); the script rebuilds a Dataset, calls
-    ``core.analysis.analyse`` with the same settings, prints each study's effect and the
+    ``core.workflow.analysis.analyse`` with the same settings, prints each study's effect and the
     pooled results, and ends with one ``RESULT_JSON {...}`` line (full precision).  Run it from
     the project's root folder (the one holding ``core/``) or set ``MSC_DM_ROOT``.
     """
@@ -54,7 +54,7 @@ sys.path.insert(0, os.environ.get("MSC_DM_ROOT", os.getcwd()))
 
 import pandas as pd
 
-from core.analysis import AnalysisSpec, analyse
+from core.workflow.analysis import AnalysisSpec, analyse
 from core.evidence.dataset import GAP_COLUMNS, REPORTED_COLUMNS, Dataset, validate_outcomes, validate_studies
 
 STUDIES_CSV = {studies_csv!r}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from core.analysis import AnalysisSpec, ForestAnalysis, analyse
+from core.workflow.analysis import AnalysisSpec, ForestAnalysis, analyse
 from core.evidence.dataset import Dataset
 from core.export.script_header import comment_text, header_comments
 from core.vocab import ESTIMATOR_INFO, Comparison

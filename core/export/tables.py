@@ -1,7 +1,7 @@
 """Tables: an analysis's per-study and pooled rows, and the ONE CSV/XLSX writer, which neutralises
 spreadsheet formula injection (OWASP "CSV Injection").
 
-Imports neither plotly nor kaleido, so that :mod:`core.audit` can use the writer cheaply.
+Imports neither plotly nor kaleido, so that :mod:`core.workflow.audit` can use the writer cheaply.
 """
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ import pandas as pd
 from core.vocab import Comparison, Population
 
 if TYPE_CHECKING:
-    from core.analysis import ForestAnalysis
+    from core.workflow.analysis import ForestAnalysis
 
 TABLE_COLUMNS = ("row_type", "group", "study_id", "label", "dm_type", "design_class", "year", "timepoint",
                  "n1", "mean1", "sd1", "n2", "mean2", "sd2", "unit", "measure", "estimate", "se", "vi",

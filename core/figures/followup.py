@@ -27,7 +27,7 @@ def end_position(points: pd.DataFrame) -> float:
 def trajectory_figure(result, *, title: str, y_title: str, font_size: int | None = None) -> go.Figure:
     """Pooled estimate (with CI whiskers) by time point, one line per population.
 
-    ``result`` is a :class:`core.trajectory.TrajectoryResult`.  Rows without a pooled
+    ``result`` is a :class:`core.workflow.trajectory.TrajectoryResult`.  Rows without a pooled
     estimate leave a gap.  Each marker's ``customdata`` is [population, timepoint code], so a
     click can open that forest plot.  ``layout.meta`` = {"points": [[population, timepoint,
     k, estimate], ...]} for the pooled points.

@@ -13,7 +13,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from core import words
-from core.analysis import ForestAnalysis
+from core.workflow.analysis import ForestAnalysis
 from core.figures.style import (DIAMOND_COLOUR, FONT, REPORTED_COLOUR, STUDY_COLOUR, SUBTOTAL_COLOUR,
                                 TEMPLATE)
 from core.vocab import Comparison, Tau2
@@ -142,7 +142,7 @@ def _axis_range(rows) -> tuple[float, float]:
 
 def forest_figure(a: ForestAnalysis, *, title: str | None = None, font_size: int | None = None,
                   show_pi: bool = False) -> go.Figure:
-    """RevMan-style forest plot of one :class:`~core.analysis.ForestAnalysis`.
+    """RevMan-style forest plot of one :class:`~core.workflow.analysis.ForestAnalysis`.
 
     Trace names are stable ('Studies', 'Diamond: T1DM', 'Diamond: Total', 'Reported (paper)')
     so tests can find them.  ``layout.meta`` carries k, the estimate and the model for tests.

@@ -64,3 +64,21 @@ TABLE_HEADINGS = {
 TABLE_HEADINGS["studies_all_sets"] = {"set": "Set", **TABLE_HEADINGS["studies"]}
 # The figure download buttons, by file format.
 FIGURE_FORMAT_LABELS = {"png": "PNG", "svg": "SVG", "pdf": "PDF"}
+
+# --- sensitivity variants (core.workflow.robustness) ---
+# How each family of single changes, and each changed value, is named in the robustness table.
+VARIANT_FAMILY_LABELS = {"base": "Main analysis", "exclude": "Leave one study out", "design": "Study design",
+                         "prepost": "Pre-post effect", "r": "Pre-post correlation r", "smd": "SMD small-sample correction",
+                         "model": "Model and τ² estimator", "test": "Confidence interval method"}
+VARIANT_SMD_LABELS = {"revman5": "RevMan 5 approximate g", "hedges_exact": "exact Hedges' g"}
+VARIANT_PREPOST_LABELS = {"change": "mean change (correlation method)",
+                          "independent": "after vs before as independent groups"}
+VARIANT_DESIGN_LABELS = {"rct": "RCTs only", "controlled": "controlled studies only"}
+# Spec fields a user can vary on the sensitivity page, with how to name them.
+CHANGE_FIELD_NAMES = (("excluded", "Excluded studies"), ("design", "Designs"), ("r", "Pre-post r"),
+                      ("smd_variant", "SMD correction"), ("model", "Model"), ("tau2_method", "τ² estimator"),
+                      ("test", "CI method"), ("measure", "Measure"), ("timepoint", "Time point"),
+                      ("population", "Population"), ("study_set", "Studies"), ("prepost", "Pre-post effect"))
+CHANGE_VALUE_NAMES = {"prepost": VARIANT_PREPOST_LABELS, "test": {"z": "Wald (z)", "knha": "HKSJ (t)"},
+                      "smd_variant": VARIANT_SMD_LABELS, "design": {"all": "all designs", **VARIANT_DESIGN_LABELS},
+                      "model": {"auto": "auto (paper's rule)", "fixed": "fixed effect", "random": "random effects"}}

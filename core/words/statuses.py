@@ -1,13 +1,13 @@
 """Reproduction statuses, audit flag texts, and the words of the evidence entry form."""
 from __future__ import annotations
 
-# --- workflow: reproduction statuses and audit flags (core.reproduce, core.audit) ----------------
+# --- workflow: reproduction statuses and audit flags (core.workflow.reproduce, core.workflow.audit) ----------------
 # A reported result's status is stored as these words: the pages and tables show them as they are.
 STATUS_REPRODUCED = "reproduced within rounding"
 STATUS_DIFFERS = "differs"
 STATUS_CANNOT = "cannot recompute"
 STATUS_OTHER_MEASURE = "different measure"
-# One short phrase per audit flag (core.audit.FLAGS), shown under each flagged result.
+# One short phrase per audit flag (core.workflow.audit.FLAGS), shown under each flagged result.
 AUDIT_FLAG_TEXT = {
     "ci_reversed": "CI bounds reversed", "estimate_outside_ci": "estimate outside its CI",
     "ci_asymmetric": "CI not symmetric", "z_mismatch": "Z does not match the CI",

@@ -12,7 +12,7 @@ from core.words.phrases import (COMPARISON_LABELS, measure_unit, population_phra
 # --- view descriptions ---------------------------------------------------------------------------
 # A view is described three ways, all from the phrases above: one line on a page (view_line), the
 # caption under an exported slide (slide_caption), and the settings lines of a deck's title slide and
-# a reproduce script's header (settings_lines).  ``analysis`` is a core.analysis.ForestAnalysis.
+# a reproduce script's header (settings_lines).  ``analysis`` is a core.workflow.analysis.ForestAnalysis.
 
 DATA_SOURCE = "Li et al. 2021, Stem Cell Res Ther 12:273 (trial-level numbers re-extracted; see data/)"
 EFFECT_NAMES = {"MD": "mean difference", "SMD": "standardised mean difference (Hedges' g)"}

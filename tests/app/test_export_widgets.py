@@ -9,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 def _script():
     import streamlit as st
 
-    from core.analysis import AnalysisSpec
+    from core.workflow.analysis import AnalysisSpec
     from core.figures.forest import forest_figure
     from ui.cache import run_analysis
     from ui.export import analysis_downloads, figure_downloads, page_figures

@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
 from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -45,8 +44,8 @@ def spec(at, key: str) -> dict:
 def test_reproduce_page_statuses_match_core_and_audit_finds_five_rows():
     from core.evidence.reported_csv import read_reported_csv
     from core.evidence.dataset import load_dataset
-    from core.recompute import recomputer
-    from core.reproduce import STATUS_CANNOT, STATUS_DIFFERS, STATUS_REPRODUCED, classify_reproduction
+    from core.workflow.recompute import recomputer
+    from core.workflow.reproduce import STATUS_CANNOT, STATUS_DIFFERS, STATUS_REPRODUCED, classify_reproduction
     at = open_page("pages/reproduce.py")
     m = metrics(at)
     ds = load_dataset()

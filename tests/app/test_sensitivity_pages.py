@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core.analysis import AnalysisSpec, analyse
+from core.workflow.analysis import AnalysisSpec, analyse
 from core.bias import begg_test, egger_test, trim_and_fill
 from core.evidence.dataset import DATA_DIR, load_dataset
 from core.words import fmt_num, fmt_p
-from core.robustness import robustness
+from core.workflow.robustness import robustness
 from tests.factories import heterogeneous_dataset, make_dataset, study, two_arm_study
 from ui.data import USER_DATASET_KEY
 

@@ -1,7 +1,7 @@
 """The dataset and views that the core.export tests share (shipped data, no fixtures in data/)."""
 from __future__ import annotations
 
-from core.analysis import AnalysisSpec
+from core.workflow.analysis import AnalysisSpec
 from core.evidence.dataset import Dataset, load_dataset
 
 DS = load_dataset()

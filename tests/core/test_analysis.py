@@ -1,4 +1,4 @@
-"""core.analysis: selection, conversions, model choice and the reported-vs-recomputed table.
+"""core.workflow.analysis: selection, conversions, model choice and the reported-vs-recomputed table.
 
 Arm-level inputs come from the shipped data (Cai 2016 Diabetes Care abstract; Chen 2016 Chin J
 Intern Med abstract); expected effects are the RevMan 5 formulas applied by hand, shown in the
@@ -10,8 +10,8 @@ import math
 
 import pytest
 
-from core.analysis import AnalysisSpec, analyse
-from core.reproduce import reported_vs_recomputed
+from core.workflow.analysis import AnalysisSpec, analyse
+from core.workflow.reproduce import reported_vs_recomputed
 from core.evidence.dataset import load_dataset
 from tests.factories import heterogeneous_dataset, make_dataset, study, two_arm_study
 
@@ -188,7 +188,7 @@ def test_frames_are_copies_a_caller_cannot_change_the_result_through(ds):
 def test_model_choice_is_a_result_with_the_papers_rule(ds):
     import numpy as np
 
-    from core.analysis import PAPER_MODEL_RULE, ModelChoice, choose_model
+    from core.workflow.analysis import PAPER_MODEL_RULE, ModelChoice, choose_model
     yi, vi = np.array([-1.0, 1.0, -2.0]), np.array([0.01, 0.01, 0.01])   # I² ~ 100 %, P(Q) ~ 0
     auto = choose_model(AnalysisSpec(), yi, vi)
     assert isinstance(auto, ModelChoice) and auto.method == "DL"

@@ -1,4 +1,4 @@
-"""Tests for core.audit: constructed consistent / inconsistent cases of each kind, the paper's own
+"""Tests for core.workflow.audit: constructed consistent / inconsistent cases of each kind, the paper's own
 reported results (Li et al. 2021, Stem Cell Res Ther 12:273).  The CSV reader and the comparison
 claims: tests/core/test_reported_csv.py."""
 from __future__ import annotations
@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from core.audit import FLAGS, audit_reported
+from core.workflow.audit import FLAGS, audit_reported
 from core.evidence.printed import parse_claim, parse_pvalue
 from core.evidence.reported_csv import read_reported_csv
 
@@ -342,7 +342,7 @@ def test_every_flag_has_its_words():
 def test_audit_default_rule_is_the_papers_rule():
     import inspect
 
-    from core.analysis import PAPER_MODEL_RULE
+    from core.workflow.analysis import PAPER_MODEL_RULE
 
     params = inspect.signature(audit_reported).parameters
     assert params["i2_threshold"].default == PAPER_MODEL_RULE.i2_threshold == 50.0

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from core import vocab
-from core.analysis import AnalysisSpec, ForestAnalysis
+from core.workflow.analysis import AnalysisSpec, ForestAnalysis
 from core.certainty import (MID_DEFAULTS, Concern, GradeDomain, Indirectness, Level, Mid, assess,
                             optimal_information_size, summary_of_findings)
 from core.evidence.dataset import load_dataset

@@ -34,7 +34,7 @@ def _ds():
 @pytest.mark.parametrize("m,b", [("0", "baseline"), (2.76, "3 mo"), (5.5, "6 mo"), (11.04, "12 mo"),
                                  (13.1, "other"), (0.46, "other"), ("", "other"), (None, "other")])
 def test_time_bin(m, b):
-    # +-1 month, as core.analysis matches time points (24 weeks = 5.5 months counts as 6)
+    # +-1 month, as core.workflow.analysis matches time points (24 weeks = 5.5 months counts as 6)
     assert time_bin(m) == b
 
 

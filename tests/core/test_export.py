@@ -14,7 +14,7 @@ from pptx.util import Inches
 
 from core import export as ex
 from core import words
-from core.analysis import analyse
+from core.workflow.analysis import analyse
 from core.figures.forest import forest_figure
 from tests.core._export_cases import DS, SPEC_PP_RE, SPEC_VS
 

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from core import export as ex
-from core.analysis import AnalysisSpec, analyse
+from core.workflow.analysis import AnalysisSpec, analyse
 from tests.core._export_cases import DS, SPEC_PP_RE, SPEC_VS, with_tables
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -42,7 +42,7 @@ SCRIPT_SPECS = {
 
 def test_python_script_reproduces_core(tmp_path):
     """Each generated script is RUN (in parallel subprocesses); its printed numbers must equal
-    core.analysis.analyse's for the same spec (code-to-code: rel 1e-12)."""
+    core.workflow.analysis.analyse's for the same spec (code-to-code: rel 1e-12)."""
     procs = {name: _start_script(ex.python_script(DS, spec), tmp_path / f"{name}.py")
              for name, spec in SCRIPT_SPECS.items()}
     for name, spec in SCRIPT_SPECS.items():

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from core import export as ex
-from core.analysis import analyse
+from core.workflow.analysis import analyse
 from tests.core._export_cases import DS, SPEC_VS
 
 

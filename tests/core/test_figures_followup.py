@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from core.analysis import AnalysisSpec
+from core.workflow.analysis import AnalysisSpec
 from core.figures.followup import DODGE, END_GAP, trajectory_figure
-from core.trajectory import trajectory
+from core.workflow.trajectory import trajectory
 from tests.factories import trajectory_dataset
 
 

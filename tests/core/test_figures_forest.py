@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from core.analysis import AnalysisSpec, analyse
+from core.workflow.analysis import AnalysisSpec, analyse
 from core.evidence.dataset import load_dataset
 from core.figures.forest import forest_figure
 from tests.factories import heterogeneous_dataset

@@ -1,12 +1,11 @@
 """core.figures.funnel: the contour-enhanced funnel plot (asserting on fig.data and fig.layout)."""
 from __future__ import annotations
 
-from dataclasses import replace
 
 import numpy as np
 import pytest
 
-from core.analysis import AnalysisSpec, analyse
+from core.workflow.analysis import AnalysisSpec, analyse
 from core.bias import funnel_data, trim_and_fill
 from core.figures.funnel import funnel_figure
 from tests.factories import heterogeneous_dataset

@@ -6,10 +6,10 @@ from dataclasses import replace
 
 import pytest
 
-from core.analysis import AnalysisSpec, analyse
+from core.workflow.analysis import AnalysisSpec, analyse
 from core.evidence.dataset import DATA_DIR, load_dataset
 from core.figures.sensitivity import cumulative_frame, interval_forest, loo_frame, r_curve_figure
-from core.robustness import comparison_frame, robustness, variant_from_analysis
+from core.workflow.robustness import comparison_frame, robustness, variant_from_analysis
 from core.sensitivity import cumulative, leave_one_out
 from tests.factories import heterogeneous_dataset
 

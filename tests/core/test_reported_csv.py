@@ -1,4 +1,4 @@
-"""core.evidence.reported_csv (the reported-results upload) and core.claims (claims comparing two
+"""core.evidence.reported_csv (the reported-results upload) and core.workflow.claims (claims comparing two
 reported results, Altman & Bland BMJ 2003;326:219)."""
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from core.audit import audit_reported
+from core.workflow.audit import audit_reported
 from core.evidence.reported_csv import read_reported_csv
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -57,7 +57,7 @@ def test_safe_csv_neutralises_formulas_but_not_numbers():
 
 # --- claims comparing two results -------------------------------------------------------------
 def test_compare_estimates_constructed():
-    from core.claims import compare_estimates
+    from core.workflow.claims import compare_estimates
     zc = stats.norm.ppf(0.975)
     # SE_a = 1 and SE_b = 1 by construction: SE(diff) = sqrt(2) (Altman & Bland BMJ 2003;326:219)
     c = compare_estimates((3.0, 3.0 - zc, 3.0 + zc), (1.0, 1.0 - zc, 1.0 + zc))
@@ -72,7 +72,7 @@ def test_compare_estimates_constructed():
 
 
 def test_paper_comparison_claims():
-    from core.claims import audit_comparison_claims
+    from core.workflow.claims import audit_comparison_claims
     rep = read_reported_csv((ROOT / "data" / "reported_results.csv").read_bytes())
     claims = pd.read_csv(ROOT / "data" / "comparison_claims.csv", dtype=str)
     out = audit_comparison_claims(claims, rep).set_index("claim_id")

@@ -1,11 +1,11 @@
-"""Tests for core.reproduce with constructed reported / recomputed inputs (pure, no dataset)."""
+"""Tests for core.workflow.reproduce with constructed reported / recomputed inputs (pure, no dataset)."""
 from __future__ import annotations
 
 import pandas as pd
 import pytest
 
-from core.recompute import Recomputed, parse_refs, spec_settings_for_row
-from core.reproduce import STATUS_CANNOT, STATUS_DIFFERS, STATUS_REPRODUCED, classify_reproduction
+from core.workflow.recompute import Recomputed, parse_refs, spec_settings_for_row
+from core.workflow.reproduce import STATUS_CANNOT, STATUS_DIFFERS, STATUS_REPRODUCED, classify_reproduction
 
 
 def reported(**over):
@@ -141,14 +141,14 @@ def test_parse_refs_and_settings():
 
 
 def test_every_reported_row_of_the_paper_gets_a_status():
-    # Integration with core.analysis on the shipped data: every row has one of the three statuses,
+    # Integration with core.workflow.analysis on the shipped data: every row has one of the three statuses,
     # and every "differs" / "cannot recompute" row says why.
     from pathlib import Path
 
     from core.evidence.reported_csv import read_reported_csv
     from core.evidence.dataset import load_dataset
-    from core.recompute import recomputer
-    from core.reproduce import STATUSES
+    from core.workflow.recompute import recomputer
+    from core.workflow.reproduce import STATUSES
     root = Path(__file__).resolve().parents[2]
     rep = read_reported_csv((root / "data" / "reported_results.csv").read_bytes())
     out = classify_reproduction(rep, recomputer(load_dataset()))
@@ -163,7 +163,7 @@ def test_every_reported_row_of_the_paper_gets_a_status():
 
 def test_one_agreement_rule_for_both_tables():
     from core.evidence.printed import parse_number
-    from core.reproduce import agreement
+    from core.workflow.reproduce import agreement
 
     printed = [parse_number(x) for x in ("-2.8", "-1.02", "0.47")]
     a = agreement(printed, (-2.84, -1.02, 0.47))
@@ -177,7 +177,7 @@ def test_one_agreement_rule_for_both_tables():
 
 def test_statuses_are_named_once_in_words():
     from core import words
-    from core.reproduce import STATUSES
+    from core.workflow.reproduce import STATUSES
 
     assert STATUSES == (words.STATUS_REPRODUCED, words.STATUS_DIFFERS, words.STATUS_CANNOT)
     assert (STATUS_REPRODUCED, STATUS_DIFFERS, STATUS_CANNOT) == STATUSES

@@ -1,4 +1,4 @@
-"""core.robustness (its figures: tests/core/test_figures_*.py; core.trajectory: tests/core/test_trajectory.py).
+"""core.workflow.robustness (its figures: tests/core/test_figures_*.py; core.workflow.trajectory: tests/core/test_trajectory.py).
 
 Constructed datasets (tests/factories.py) give known effects: for a two-arm study with equal
 baselines, the MD at 12 months is ``m1 - m2`` with variance ``sd1^2/n + sd2^2/n`` (RevMan 5
@@ -12,9 +12,9 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from core.analysis import AnalysisSpec, analyse
+from core.workflow.analysis import AnalysisSpec, analyse
 from core.evidence.dataset import DATA_DIR, load_dataset
-from core.robustness import (FAMILIES, R_GRID, TAU2_METHODS, RobustnessResult, comparison_table, describe_changes,
+from core.workflow.robustness import (FAMILIES, R_GRID, TAU2_METHODS, RobustnessResult, comparison_table, describe_changes,
                              robustness)
 from core.sensitivity import leave_one_out
 from tests.factories import heterogeneous_dataset, make_dataset, study, two_arm_study
@@ -166,7 +166,7 @@ def test_sentence_names_ties(shipped):
 def test_enumerate_variants_returns_frozen_plans(het):
     from dataclasses import FrozenInstanceError
 
-    from core.robustness import PlannedVariant, VariantPlan, enumerate_variants
+    from core.workflow.robustness import PlannedVariant, VariantPlan, enumerate_variants
 
     plan = enumerate_variants(het, VS)
     assert isinstance(plan, VariantPlan) and isinstance(plan.variants, tuple) and isinstance(plan.skipped, tuple)

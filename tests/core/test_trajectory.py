@@ -1,4 +1,4 @@
-"""core.trajectory: the pooled effect by follow-up time (its figure: tests/core/test_figures_followup.py).
+"""core.workflow.trajectory: the pooled effect by follow-up time (its figure: tests/core/test_figures_followup.py).
 
 ``tests.factories.trajectory_dataset`` has two T2DM and one T1DM single-arm studies with HbA1c at
 0, 3, 6, 12 and (one study) 24 months, so each point's k and estimate are known by construction:
@@ -11,10 +11,10 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from core.analysis import AnalysisSpec, analyse
+from core.workflow.analysis import AnalysisSpec, analyse
 from core.evidence.dataset import DATA_DIR, load_dataset
-from core.reproduce import STATUSES
-from core.trajectory import (COLUMNS, POPULATION_LABELS, POPULATIONS, STANDARD_MONTHS, TrajectoryResult,
+from core.workflow.reproduce import STATUSES
+from core.workflow.trajectory import (COLUMNS, POPULATION_LABELS, POPULATIONS, STANDARD_MONTHS, TrajectoryResult,
                              followup_tables, other_months, trajectory)
 from core.words import STATUS_OTHER_MEASURE, population_phrase
 from tests.factories import arm, make_dataset, study, trajectory_dataset

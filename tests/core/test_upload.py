@@ -12,7 +12,7 @@ import pytest
 
 from core import export as ex
 from core.evidence import upload as up
-from core.analysis import AnalysisSpec, analyse
+from core.workflow.analysis import AnalysisSpec, analyse
 from core.evidence.dataset import DATA_DIR, OUTCOME_COLUMNS, load_dataset
 from core.errors import DatasetError
 

@@ -6,7 +6,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from core.analysis import AnalysisSpec, analyse
+from core.workflow.analysis import AnalysisSpec, analyse
 from core.evidence.dataset import DATA_DIR, load_dataset
 from tests.e2e.conftest import CHART, chart_meta, no_exception_shown, screenshot, wait_app_idle
 from ui.state import url_params

@@ -5,7 +5,7 @@ rows the choices ask for, converts dispersion and units, computes each study's e
 pools them (with subgroups when both diabetes types are shown) and lists every study that
 could not contribute, with the reason.  It never raises for "too few studies": the result
 then carries a ``message`` instead of a pooled estimate.  How a result compares with the
-paper's printed one is :mod:`core.reproduce`'s job.
+paper's printed one is :mod:`core.workflow.reproduce`'s job.
 """
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from core import effect_sizes as es
 from core import vocab
 from core.evidence.dataset import REPORTED_COLUMNS, Dataset
 from core.pooling import MetaResult, meta_analysis
-from core.selection import UNAVAILABLE_COLUMNS, select_numbers, unavailable_row
+from core.workflow.selection import UNAVAILABLE_COLUMNS, select_numbers, unavailable_row
 from core.subgroups import SubgroupResult, subgroup_analysis
 from core.vocab import Comparison, Population, Tau2
 

@@ -2,7 +2,7 @@
 
 ``audit_comparison_claims(claims, reported)`` checks each claim against the two printed
 results it compares: the difference of two independent estimates, its SE from the two 95 % CIs,
-z and a two-sided P [1]_ [2]_.  Like :mod:`core.audit`, it needs no study data.
+z and a two-sided P [1]_ [2]_.  Like :mod:`core.workflow.audit`, it needs no study data.
 
 References
 ----------
@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from core.audit import Z_CRIT, fmt_audit_p, two_sided_p
+from core.workflow.audit import Z_CRIT, fmt_audit_p, two_sided_p
 from core.evidence.printed import parse_number
 from core.intervals import ConfidenceInterval, z_crit
 

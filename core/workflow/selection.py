@@ -1,6 +1,6 @@
-"""Which studies and which numbers an analysis uses: the study selection behind :func:`core.analysis.analyse`.
+"""Which studies and which numbers an analysis uses: the study selection behind :func:`core.workflow.analysis.analyse`.
 
-For an :class:`~core.analysis.AnalysisSpec`, :func:`select_numbers` keeps the studies in scope
+For an :class:`~core.workflow.analysis.AnalysisSpec`, :func:`select_numbers` keeps the studies in scope
 (study set, population, design, exclusions), picks for each the two rows its effect compares
 (MSC vs control at a shared time point, or after vs baseline in the MSC arm), converts the
 dispersion to an SD (:func:`core.conversions.to_mean_sd`) and the unit to its family's canonical
@@ -13,12 +13,8 @@ from dataclasses import dataclass
 
 from core.conversions import canonical_unit, to_mean_sd
 from core.evidence.dataset import Dataset
-from core.vocab import Comparison, Population
+from core.vocab import TIMEPOINT_TOLERANCE_MONTHS, Comparison, Population
 
-# A study's time point matches a requested one when within this many months: the paper's
-# Tables 2-4 group follow-ups as 3/6/12 months, and trials report e.g. 24 weeks (5.5 months)
-# or 48 weeks (11.0 months).
-TIMEPOINT_TOLERANCE_MONTHS = 1.0
 UNAVAILABLE_COLUMNS = ("study_id", "label", "dm_type", "design_class", "id_confidence", "year", "reason")
 
 
@@ -35,7 +31,7 @@ class Selection:
 
 
 def select_numbers(dataset: Dataset, spec) -> Selection:
-    """The studies and numbers ``spec`` (an :class:`~core.analysis.AnalysisSpec`) asks for."""
+    """The studies and numbers ``spec`` (an :class:`~core.workflow.analysis.AnalysisSpec`) asks for."""
     numbers, unavailable = _select(dataset, spec)
     unit = ""
     if numbers and spec.measure == "MD":

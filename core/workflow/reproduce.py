@@ -13,8 +13,8 @@ and returns, for every reported row in order, one of three statuses (their words
 
 ``reported_vs_recomputed(analysis)`` applies the same agreement rule (:func:`agreement`) to the
 reported rows of one analysis (the Forest plot page's table), where a row printed for the other
-measure is ``"different measure"``.  :func:`core.recompute.recomputer` adapts
-:func:`core.analysis.analyse` to the callable.
+measure is ``"different measure"``.  :func:`core.workflow.recompute.recomputer` adapts
+:func:`core.workflow.analysis.analyse` to the callable.
 
 References
 ----------
@@ -31,11 +31,11 @@ from dataclasses import dataclass
 import pandas as pd
 
 from core import words
-from core.analysis import ForestAnalysis
-from core.audit import audit_reported
+from core.workflow.analysis import ForestAnalysis
+from core.workflow.audit import audit_reported
 from core.evidence.printed import MODEL_FIXED, Printed, parse_model, parse_number
 from core.pooling import MetaResult
-from core.recompute import Recomputed, lookup_from_frame
+from core.workflow.recompute import Recomputed, lookup_from_frame
 from core.vocab import DM_TYPES, Tau2
 from core.words import STATUS_CANNOT, STATUS_DIFFERS, STATUS_OTHER_MEASURE, STATUS_REPRODUCED
 
@@ -88,7 +88,7 @@ def classify_reproduction(reported: pd.DataFrame,
     reported : pandas.DataFrame, shape (n_results, ...)
         The reported-results table (``result_id``, ``estimate``, ``ci_low``, ``ci_high``,
         ``pvalue``; optional ``model``, ``measure`` and the other columns of
-        :func:`core.audit.audit_reported`), numbers as printed.
+        :func:`core.workflow.audit.audit_reported`), numbers as printed.
     recomputed : pandas.DataFrame or callable
         Either a table with ``result_id``, ``estimate``, ``ci_low``, ``ci_high`` and optional
         ``k_used``, ``k_cited``, ``model``, ``missing``, ``unavailable``; or a callable that takes

@@ -1,10 +1,10 @@
 """From a reported pooled result to the analysis that recomputes it.
 
 ``spec_for_row(row)`` maps a row of the paper's reported-results table to the
-:class:`~core.analysis.AnalysisSpec` it describes (outcome, comparison, population, measure,
+:class:`~core.workflow.analysis.AnalysisSpec` it describes (outcome, comparison, population, measure,
 model, time point; the paper's own studies); ``recomputer(dataset)`` runs
-:func:`core.analysis.analyse` for each row and returns a :class:`Recomputed` that
-:func:`core.reproduce.classify_reproduction` compares with the printed numbers.
+:func:`core.workflow.analysis.analyse` for each row and returns a :class:`Recomputed` that
+:func:`core.workflow.reproduce.classify_reproduction` compares with the printed numbers.
 
 References
 ----------
@@ -13,14 +13,13 @@ References
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import pandas as pd
 
-from core.analysis import AnalysisSpec, analyse
-from core.evidence.printed import parse_model
+from core.workflow.analysis import AnalysisSpec, analyse
+from core.evidence.printed import parse_model, parse_refs
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +66,7 @@ def _opt_int(x) -> int | None:
 
 def lookup_from_frame(recomputed: pd.DataFrame) -> Callable[[pd.Series], Recomputed | None]:
     """A callable ``row -> Recomputed`` (None when the row's ``result_id`` is absent) over a table of
-    recomputed values keyed by ``result_id`` (see :func:`core.reproduce.classify_reproduction`)."""
+    recomputed values keyed by ``result_id`` (see :func:`core.workflow.reproduce.classify_reproduction`)."""
     if "result_id" not in recomputed.columns:
         raise ValueError("the recomputed table needs a `result_id` column to match reported rows")
     dupes = recomputed["result_id"][recomputed["result_id"].duplicated()].tolist()
@@ -89,23 +88,6 @@ def lookup_from_frame(recomputed: pd.DataFrame) -> Callable[[pd.Series], Recompu
     return look
 
 
-_REF_RE = re.compile(r"\d+")
-
-
-def parse_refs(text) -> tuple[int, ...]:
-    """Reference numbers from a printed list such as "18, 23-25" -> (18, 23, 24, 25)."""
-    if text is None or (isinstance(text, float) and math.isnan(text)) or text is pd.NA:
-        return ()
-    out: list[int] = []
-    for part in re.split(r"[,;]", str(text).replace("\u2013", "-").replace("\u2212", "-")):
-        nums = [int(n) for n in _REF_RE.findall(part)]
-        if len(nums) == 2 and "-" in part:
-            out.extend(range(nums[0], nums[1] + 1))
-        else:
-            out.extend(nums)
-    return tuple(dict.fromkeys(out))
-
-
 def spec_settings_for_row(row: pd.Series) -> dict:
     """The analysis settings (AnalysisSpec keyword arguments) that a reported row describes.
 
@@ -124,7 +106,7 @@ def spec_settings_for_row(row: pd.Series) -> dict:
 
 
 def spec_for_row(row: pd.Series, base=None):
-    """The :class:`core.analysis.AnalysisSpec` that reproduces a reported row.
+    """The :class:`core.workflow.analysis.AnalysisSpec` that reproduces a reported row.
 
     Outcome, comparison, population, measure, model and time point come from the row; the
     paper's own studies (``study_set="paper"``), all designs and no exclusions are used; the
@@ -136,7 +118,7 @@ def spec_for_row(row: pd.Series, base=None):
 
 
 def recomputer(dataset, analyse_fn=None, base=None) -> Callable[[pd.Series], Recomputed]:
-    """A callable ``row -> Recomputed`` that runs :func:`core.analysis.analyse` (or
+    """A callable ``row -> Recomputed`` that runs :func:`core.workflow.analysis.analyse` (or
     ``analyse_fn(dataset, spec)``, e.g. a cached wrapper) with :func:`spec_for_row`.
 
     ``k_cited`` counts the row's ``refs`` that map to studies of the dataset (``ref_no``); cited

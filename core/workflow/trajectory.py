@@ -1,6 +1,6 @@
 """The pooled effect over follow-up: one analysis per time point and population.
 
-``trajectory(dataset, spec)`` re-runs :func:`core.analysis.analyse` at 3, 6 and 12 months,
+``trajectory(dataset, spec)`` re-runs :func:`core.workflow.analysis.analyse` at 3, 6 and 12 months,
 at any other follow-up time the data holds, and at each trial's end of follow-up, for T1DM,
 T2DM and both together, and keeps the pooled estimate, its CI and k.  ``followup_tables``
 recomputes the paper's Tables 2-4 (T2DM pre-post results at 3, 6 and 12 months) next to the
@@ -9,7 +9,7 @@ printed values.  No new statistics: every number comes from ``analyse``.
 References
 ----------
 Li et al. (2021) Stem Cell Res Ther 12:273, Tables 2-4 (subgroup analyses by follow-up time,
-T2DM): the time points 3, 6 and 12 months; :data:`core.selection.TIMEPOINT_TOLERANCE_MONTHS`
+T2DM): the time points 3, 6 and 12 months; :data:`core.vocab.TIMEPOINT_TOLERANCE_MONTHS`
 says how a trial's reported time is matched to them.
 """
 from __future__ import annotations
@@ -20,10 +20,10 @@ import numpy as np
 import pandas as pd
 
 from core import vocab
-from core.analysis import AnalysisSpec, analyse
-from core.recompute import spec_for_row
-from core.reproduce import reported_vs_recomputed
-from core.selection import TIMEPOINT_TOLERANCE_MONTHS
+from core.workflow.analysis import AnalysisSpec, analyse
+from core.workflow.recompute import spec_for_row
+from core.workflow.reproduce import reported_vs_recomputed
+from core.vocab import TIMEPOINT_TOLERANCE_MONTHS
 from core.words import STATUS_CANNOT, population_phrase
 
 STANDARD_MONTHS = (3.0, 6.0, 12.0)

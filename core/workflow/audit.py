@@ -47,7 +47,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 from scipy import stats
 
-from core.analysis import PAPER_MODEL_RULE
+from core.workflow.analysis import PAPER_MODEL_RULE
 from core.evidence.printed import (CLAIM_NOT_SIGNIFICANT, CLAIM_SIGNIFICANT, REQUIRED_COLUMNS, Printed,
                                    PrintedResult, parse_result_row)
 

@@ -1,7 +1,7 @@
 """How fragile is a pooled result?  Re-run one analysis under every single alternative choice.
 
-``robustness(dataset, spec)`` takes the main analysis (an :class:`~core.analysis.AnalysisSpec`)
-and re-runs :func:`core.analysis.analyse` once per *single* change:
+``robustness(dataset, spec)`` takes the main analysis (an :class:`~core.workflow.analysis.AnalysisSpec`)
+and re-runs :func:`core.workflow.analysis.analyse` once per *single* change:
 
 - leave each contributing study out (one at a time);
 - keep RCTs only; keep controlled studies only;
@@ -13,7 +13,7 @@ and re-runs :func:`core.analysis.analyse` once per *single* change:
 It then counts in how many variants the direction of the main estimate holds and in how many
 the effect is significant at P < 0.05, gives the range of the estimates, and names the single
 choice that moves the estimate furthest from the main one, in one sentence.  Nothing here
-is new statistics: every number comes from :func:`core.analysis.analyse`.
+is new statistics: every number comes from :func:`core.workflow.analysis.analyse`.
 
 References
 ----------
@@ -30,9 +30,10 @@ import numpy as np
 import pandas as pd
 
 from core import vocab
-from core.analysis import AnalysisSpec, ForestAnalysis, analyse
+from core.workflow.analysis import AnalysisSpec, ForestAnalysis, analyse
 from core.evidence.dataset import Dataset
 from core.vocab import Tau2
+from core import words
 from core.words import fmt_num, fmt_p, model_label
 
 # r grid for pre-post SD imputation (the app's slider range, 0 to 0.9).
@@ -40,13 +41,6 @@ R_GRID = tuple(round(0.1 * i, 1) for i in range(10))
 TAU2_METHODS = tuple(str(m) for m in vocab.RANDOM_ESTIMATORS)
 ALPHA = 0.05   # "significant" means two-sided P < 0.05, as the paper uses
 FAMILIES = ("exclude", "design", "prepost", "r", "smd", "model", "test")
-FAMILY_LABELS = {"base": "Main analysis", "exclude": "Leave one study out", "design": "Study design",
-                 "prepost": "Pre-post effect", "r": "Pre-post correlation r", "smd": "SMD small-sample correction",
-                 "model": "Model and τ² estimator", "test": "Confidence interval method"}
-SMD_LABELS = {"revman5": "RevMan 5 approximate g", "hedges_exact": "exact Hedges' g"}
-PREPOST_LABELS = {"change": "mean change (correlation method)",
-                  "independent": "after vs before as independent groups"}
-DESIGN_LABELS = {"rct": "RCTs only", "controlled": "controlled studies only"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,7 +125,7 @@ class RobustnessResult:
         for fam in FAMILIES:
             vs = self.family(fam)
             if vs:
-                rows.append({"label": FAMILY_LABELS[fam], "kind": "group"})
+                rows.append({"label": words.VARIANT_FAMILY_LABELS[fam], "kind": "group"})
                 rows += [_plot_row(v, "square", v is self.most_influential) for v in vs]
         return pd.DataFrame(rows)
 
@@ -148,7 +142,7 @@ class RobustnessResult:
         for v in (self.base, *self.variants):
             same = (bool(np.sign(v.estimate) == np.sign(self.base.estimate))
                     if v.has_pooled and self.base.has_pooled else None)
-            rows.append({"family": FAMILY_LABELS[v.family], "change": v.label, "k": v.k, "estimate": v.estimate,
+            rows.append({"family": words.VARIANT_FAMILY_LABELS[v.family], "change": v.label, "k": v.k, "estimate": v.estimate,
                          "ci_low": v.ci_low, "ci_high": v.ci_high, "pvalue": v.pvalue, "method": v.method,
                          "same_direction": same, "significant": v.significant if v.has_pooled else None,
                          "shift": v.estimate - self.base.estimate if v.has_pooled and self.base.has_pooled else np.nan,
@@ -157,7 +151,7 @@ class RobustnessResult:
 
 
 def run_variant(dataset: Dataset, spec: AnalysisSpec, family: str, label: str) -> Variant:
-    """Run :func:`core.analysis.analyse` for one spec and keep what the summary needs."""
+    """Run :func:`core.workflow.analysis.analyse` for one spec and keep what the summary needs."""
     return variant_from_analysis(analyse(dataset, spec), family, label)
 
 
@@ -244,7 +238,7 @@ def enumerate_variants(dataset: Dataset, spec: AnalysisSpec) -> VariantPlan:
     # 2. Design filters stricter than the main one.
     stricter = {"all": ("controlled", "rct"), "controlled": ("rct",), "rct": ()}[spec.design]
     for d in stricter:
-        out.append(PlannedVariant("design", DESIGN_LABELS[d], replace(spec, design=d)))
+        out.append(PlannedVariant("design", words.VARIANT_DESIGN_LABELS[d], replace(spec, design=d)))
     if not stricter:
         skipped.append("Design: the main analysis already keeps RCTs only.")
     # 3. Correlation r (pre-post change scores only: r has no effect between arms, nor when
@@ -252,7 +246,7 @@ def enumerate_variants(dataset: Dataset, spec: AnalysisSpec) -> VariantPlan:
     independent = getattr(spec, "prepost", "change") == "independent"
     if spec.comparison == "pre_post" and hasattr(spec, "prepost"):
         other = "change" if independent else "independent"
-        out.append(PlannedVariant("prepost", PREPOST_LABELS[other], replace(spec, prepost=other)))
+        out.append(PlannedVariant("prepost", words.VARIANT_PREPOST_LABELS[other], replace(spec, prepost=other)))
     if spec.comparison == "pre_post" and not independent:
         for r in R_GRID:
             if not np.isclose(r, spec.r):
@@ -264,7 +258,7 @@ def enumerate_variants(dataset: Dataset, spec: AnalysisSpec) -> VariantPlan:
     # 4. SMD small-sample correction (SMD only).
     if spec.measure == "SMD":
         other = "hedges_exact" if spec.smd_variant == "revman5" else "revman5"
-        out.append(PlannedVariant("smd", SMD_LABELS[other], replace(spec, smd_variant=other)))
+        out.append(PlannedVariant("smd", words.VARIANT_SMD_LABELS[other], replace(spec, smd_variant=other)))
     else:
         skipped.append("SMD correction: the measure is MD.")
     # 5. Model: fixed effect, and random effects with each tau^2 estimator.
@@ -337,16 +331,6 @@ def _sentence(base: Variant, top: Variant | None, n_unpooled: int, ties=()) -> s
             f"{flips}{sig}" + (f"; tied with {' and '.join(ties)}" if ties else "") + "." + tail)
 
 
-# Spec fields a user can vary on the sensitivity page, with how to name them.
-_CHANGE_NAMES = (("excluded", "Excluded studies"), ("design", "Designs"), ("r", "Pre-post r"),
-                 ("smd_variant", "SMD correction"), ("model", "Model"), ("tau2_method", "τ² estimator"),
-                 ("test", "CI method"), ("measure", "Measure"), ("timepoint", "Time point"),
-                 ("population", "Population"), ("study_set", "Studies"), ("prepost", "Pre-post effect"))
-_VALUE_NAMES = {"prepost": PREPOST_LABELS, "test": {"z": "Wald (z)", "knha": "HKSJ (t)"}, "smd_variant": SMD_LABELS,
-                "design": {"all": "all designs", **DESIGN_LABELS},
-                "model": {"auto": "auto (paper's rule)", "fixed": "fixed effect", "random": "random effects"}}
-
-
 def describe_changes(base: AnalysisSpec, variant: AnalysisSpec, study_label=None) -> list[str]:
     """What differs between two specs, in words: ["Pre-post r: 0.5 → 0.8", ...].
 
@@ -354,7 +338,7 @@ def describe_changes(base: AnalysisSpec, variant: AnalysisSpec, study_label=None
     """
     name = study_label or (lambda s: s)
     out = []
-    for field_name, title in _CHANGE_NAMES:
+    for field_name, title in words.CHANGE_FIELD_NAMES:
         a, b = getattr(base, field_name, None), getattr(variant, field_name, None)
         if a == b:
             continue
@@ -366,6 +350,6 @@ def describe_changes(base: AnalysisSpec, variant: AnalysisSpec, study_label=None
             if back:
                 out.append(f"Put back: {', '.join(back)}")
             continue
-        names = _VALUE_NAMES.get(field_name, {})
+        names = words.CHANGE_VALUE_NAMES.get(field_name, {})
         out.append(f"{title}: {names.get(a, a)} → {names.get(b, b)}")
     return out
