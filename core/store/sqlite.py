@@ -60,14 +60,26 @@ class SQLiteStore(Store):
             return
         if not self.path.is_file():
             raise self._unavailable("not a regular file")
-        try:
+
+        def read_header():
             con = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True, timeout=5)
             try:
                 con.execute("SELECT count(*) FROM sqlite_master").fetchone()
             finally:
                 con.close()
-        except sqlite3.Error as exc:
-            raise self._unavailable(exc) from exc
+        self._while_busy(read_header)
+
+    def _while_busy(self, step):
+        """Run ``step``, retrying while another process holds a lock that busy_timeout does not wait
+        for (a read-only open or a journal-mode change while a second replica is creating the file)."""
+        deadline = time.monotonic() + BUSY_DEADLINE_SECONDS
+        while True:
+            try:
+                return step()
+            except sqlite3.Error as exc:
+                if not _is_busy(exc) or time.monotonic() >= deadline:
+                    raise self._unavailable(exc) from exc
+            time.sleep(0.05)
 
     def _connect(self) -> sqlite3.Connection:
         con = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
@@ -104,20 +116,16 @@ class SQLiteStore(Store):
 
     def _migrate(self) -> None:
         """Create or upgrade the schema, once, under the write lock (BEGIN IMMEDIATE)."""
-        try:
-            con = self._connect()
-        except sqlite3.Error as exc:
-            raise self._unavailable(exc) from exc
-        try:
+        def set_wal():
             # WAL is a property of the file: set once, outside a transaction.
-            mode = con.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-            if str(mode).lower() != "wal":
-                raise StoreUnavailable(f"The saved-datasets database {self.path} cannot use WAL mode "
-                                       f"(got {mode!r}).")
-        except sqlite3.Error as exc:
-            raise self._unavailable(exc) from exc
-        finally:
-            con.close()
+            con = self._connect()
+            try:
+                return con.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            finally:
+                con.close()
+        mode = self._while_busy(set_wal)
+        if str(mode).lower() != "wal":
+            raise StoreUnavailable(f"The saved-datasets database {self.path} cannot use WAL mode (got {mode!r}).")
         self._run(self._apply_migrations, write=True)
 
     def _apply_migrations(self, cur) -> None:
