@@ -12,6 +12,7 @@ import streamlit as st
 from core.words import HELP
 from ui import state as S
 from ui.data import current_dataset
+from ui.datasets import resolve as resolve_dataset
 from ui.share import copy_link_control
 
 APP_DIR = Path(__file__).resolve().parent
@@ -23,6 +24,7 @@ PAGES = (
     ("pages/sensitivity.py", "Sensitivity", ":material/tune:"),
     ("pages/followup.py", "Follow-up", ":material/timeline:"),
     ("pages/small_study.py", "Small-study effects", ":material/filter_alt:"),
+    ("pages/summary_of_findings.py", "Summary of findings", ":material/verified:"),
     ("pages/reproduce.py", "Check the paper", ":material/fact_check:"),
     ("pages/studies.py", "Studies", ":material/table:"),
     ("pages/events.py", "Events", ":material/event_note:"),
@@ -64,6 +66,8 @@ def sidebar(study_ids: list[str], study_labels: dict[str, str]) -> None:
         st.selectbox("τ² estimator (random effects)", S.TAU2_OPTIONS, format_func=S.fmt("tau2"), key="tau2",
                      bind=bind, help=HELP["tau2"])
         st.checkbox("Hartung–Knapp (HKSJ) CI", key="hksj", bind=bind, help=HELP["hksj"])
+        st.checkbox("HKSJ never narrower than z (ad hoc floor)", key="floor", bind=bind, help=HELP["floor"],
+                    disabled=not st.session_state.get("hksj", False))
         st.checkbox("Show prediction interval", key="pi", bind=bind, help=HELP["pi"])
         st.radio("SMD variant", S.SMD_VARIANT_OPTIONS, format_func=S.fmt("smd"), key="smd",
                  bind=bind, help=HELP["smd"])
@@ -82,10 +86,12 @@ def run() -> None:
     # An emoji icon renders locally; a :material/...: page icon makes the browser fetch a favicon
     # from fonts.gstatic.com (caught by tests/e2e/test_no_network.py).
     st.set_page_config(page_title="MSC-DM Evidence Explorer", page_icon="🧬", layout="wide")
+    ds_notices: list[str] = []
+    resolve_dataset(ds_notices)           # ?ds=<id>: the saved dataset every page uses
     dataset = current_dataset()
     ids = dataset.studies["study_id"].tolist()
     labels = {s: dataset.study_label(s) for s in ids}
-    st.session_state["_url_notices"] = S.validate_query_params(st.query_params, labels.values())
+    st.session_state["_url_notices"] = ds_notices + S.validate_query_params(st.query_params, labels.values())
     pages = [st.Page(path, title=title, icon=icon, default=(i == 0))
              for i, (path, title, icon) in enumerate(check_pages(PAGES))]
     sidebar(ids, labels)

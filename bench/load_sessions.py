@@ -193,8 +193,9 @@ async def _click_once(page, rng: random.Random, has_sens: bool, stats: SessionSt
 
 async def _session(browser, base_url: str, seconds: float, idx: int, seed: int, think: tuple[float, float],
                    counter: list, stagger: float, has_sens_file: bool, loading: asyncio.Semaphore,
-                   start: StartLine) -> SessionStats:
-    """One session: open the app, wait for every session to be ready, click until the deadline."""
+                   start: StartLine, until: int | None = None) -> SessionStats:
+    """One session: open the app, wait for every session to be ready, click until the deadline
+    (or until ``until`` interactions have finished in all sessions together)."""
     stats = SessionStats()
     rng = random.Random(seed * 1000 + idx)
     await asyncio.sleep(stagger * idx)
@@ -207,9 +208,10 @@ async def _session(browser, base_url: str, seconds: float, idx: int, seed: int, 
         await start.event.wait()
         stats.clicking = True
         deadline = start.t + seconds
-        while time.monotonic() < deadline:
+        done = lambda: time.monotonic() >= deadline or (until is not None and counter[0] >= until)  # noqa: E731
+        while not done():
             await asyncio.sleep(rng.uniform(*think))
-            if time.monotonic() >= deadline:
+            if done():
                 break
             await _click_once(page, rng, has_sens, stats, idx, counter)
     except Exception as exc:
@@ -233,8 +235,12 @@ def _browser_executable(nice: int) -> str:
     return str(wrapper)
 
 
-async def run_sessions(base_url, sessions, seconds, seed, think, counter, stagger, load_concurrency, nice=0):
-    """Run ``sessions`` browser sessions against ``base_url`` in one Chromium; return their stats."""
+async def run_sessions(base_url, sessions, seconds, seed, think, counter, stagger, load_concurrency, nice=0,
+                       until=None):
+    """Run ``sessions`` browser sessions in one Chromium; return their stats.  ``base_url`` is one
+    address or a list (session ``i`` opens ``base_url[i % len]``: one replica per session, as a
+    sticky proxy would place them); ``until`` ends the clicking after that many interactions."""
+    urls = [base_url] if isinstance(base_url, str) else list(base_url)
     from playwright.async_api import async_playwright
 
     loading = asyncio.Semaphore(load_concurrency)
@@ -244,8 +250,9 @@ async def run_sessions(base_url, sessions, seconds, seed, think, counter, stagge
         browser = await p.chromium.launch(executable_path=_browser_executable(nice),
                                           args=CHROMIUM_ARGS + GUARD_ARGS)
         try:
-            return await asyncio.gather(*(_session(browser, base_url, seconds, i, seed, think, counter, stagger,
-                                                   has_sens_file, loading, start) for i in range(sessions)))
+            return await asyncio.gather(*(_session(browser, urls[i % len(urls)], seconds, i, seed, think, counter,
+                                                   stagger, has_sens_file, loading, start, until)
+                                          for i in range(sessions)))
         finally:
             await browser.close()
 

@@ -57,21 +57,26 @@ def cpu_seconds(pid: int) -> float:
 
 
 class RssSampler(threading.Thread):
-    """Samples (elapsed s, interactions so far, RSS kB, server CPU s) every ``interval`` seconds."""
+    """Samples (elapsed s, interactions so far, RSS kB, server CPU s) every ``interval`` seconds;
+    ``pid`` is the server's, or a list of servers' (replicas: their sums)."""
 
-    def __init__(self, pid: int, counter, interval: float = 0.5):
+    def __init__(self, pid, counter, interval: float = 0.5):
         super().__init__(daemon=True)
-        self.pid, self.counter, self.interval = pid, counter, interval
+        self.pids = [pid] if isinstance(pid, int) else list(pid)
+        self.counter, self.interval = counter, interval
         self.samples: list[tuple[float, int, int]] = []
         self.client_cpu: dict[int, float] = {}   # pid -> CPU s of the load generator's own processes
         self._halt = threading.Event()
         self.t0 = time.monotonic()
 
+    def _sample(self) -> tuple:
+        return (time.monotonic() - self.t0, self.counter(), sum(tree_rss_kb(p) for p in self.pids),
+                sum(cpu_seconds(p) for p in self.pids))
+
     def run(self):
         while not self._halt.is_set():
-            self.samples.append((time.monotonic() - self.t0, self.counter(), tree_rss_kb(self.pid),
-                                 cpu_seconds(self.pid)))
-            server = tree_pids(self.pid)
+            self.samples.append(self._sample())
+            server = set().union(*(tree_pids(p) for p in self.pids))
             for p in tree_pids(os.getpid()) - server - {os.getpid()}:   # Playwright driver + Chromium
                 c = cpu_seconds(p)
                 if c == c:
@@ -81,6 +86,5 @@ class RssSampler(threading.Thread):
     def stop(self):
         self._halt.set()
         self.join(timeout=5)
-        self.samples.append((time.monotonic() - self.t0, self.counter(), tree_rss_kb(self.pid),
-                             cpu_seconds(self.pid)))
+        self.samples.append(self._sample())
 

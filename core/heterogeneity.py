@@ -12,6 +12,8 @@ tau^2 estimators (``TAU2_METHODS``: the codes of :mod:`core.vocab`), as metafor 
 "HE"   Hedges (unweighted method of moments; metafor "HE").
 "SJ"   Sidik-Jonkman (2005) estimator.
 "PM"   Paule-Mandel: the generalised Q equals its expectation k - 1.
+"EB"   empirical Bayes (metafor "EB"): its fixed point is the Paule-Mandel root, so it is PM.
+"HS"   Hunter-Schmidt: ``(Q - k) / sum w`` (metafor "HS").
 "ML"   maximum likelihood.
 "REML" restricted maximum likelihood (metafor's default).
 ====== ==================================================================================
@@ -24,7 +26,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import optimize, stats
+from scipy import optimize, special, stats
 
 from core import vocab
 from core.vocab import Tau2
@@ -50,9 +52,17 @@ def cochran_q(yi: np.ndarray, vi: np.ndarray) -> float:
     Cochran (1954) Biometrics 10:101-129; RevMan 5 statistical methods (Deeks & Higgins
     2010), section 1.4.2.
     """
+    if yi.size < 2:
+        return 0.0                      # df = 0: Q is 0 by definition (not a rounding residue)
     w = 1.0 / vi
     mu = np.sum(w * yi) / np.sum(w)
     return float(np.sum(w * (yi - mu) ** 2))
+
+
+def q_pvalue(q: float, df: int) -> float:
+    """P value of Cochran's Q on ``df`` degrees of freedom; 1 when df = 0 (k = 1), as metafor's
+    ``QEp`` (there is no heterogeneity to detect)."""
+    return float(special.chdtrc(df, q)) if df > 0 else 1.0
 
 
 def generalized_q(yi: np.ndarray, vi: np.ndarray, tau2: float) -> float:
@@ -73,7 +83,9 @@ def generalized_q(yi: np.ndarray, vi: np.ndarray, tau2: float) -> float:
 def i2_from_q(q: float, df: int) -> float:
     """I^2 in percent, Q-based as in RevMan 5 and R meta: ``max(0, (Q - df)/Q) * 100``.
 
-    k = 1 (df = 0, Q = 0) gives 0, as RevMan prints; df < 0 gives NaN.
+    df = 0 (k = 1) gives exactly 0 whatever ``q`` is: Q is 0 by definition there, and the
+    rounding residue of a one-study fit (Q ~ 1e-31) must not read as (Q - 0)/Q = 100 %.
+    df < 0 gives NaN.
 
     References
     ----------
@@ -82,7 +94,7 @@ def i2_from_q(q: float, df: int) -> float:
     """
     if df < 0:
         return float("nan")
-    if q <= 0 or q <= df:
+    if df == 0 or q <= df:
         return 0.0
     return float((q - df) / q * 100.0)
 
@@ -274,6 +286,14 @@ def tau2_reml(yi: np.ndarray, vi: np.ndarray) -> float:
     return _solve_decreasing(lambda t: _ml_score(yi, vi, t, True), float(np.var(yi)) + np.mean(vi))
 
 
+def tau2_hunter_schmidt(yi: np.ndarray, vi: np.ndarray) -> float:
+    """Hunter-Schmidt estimator, truncated at zero: ``max(0, (Q - k) / sum w)`` with w = 1/v
+    (Hunter & Schmidt 2004, Methods of Meta-Analysis, 2nd ed.; metafor ``rma.uni`` "HS")."""
+    if yi.size < 2:
+        return 0.0
+    return float(max(0.0, (cochran_q(yi, vi) - yi.size) / np.sum(1.0 / vi)))
+
+
 def tau2_fixed_effect(yi: np.ndarray, vi: np.ndarray) -> float:
     """The fixed-effect (common-effect) model: tau^2 = 0 by assumption."""
     return 0.0
@@ -288,6 +308,10 @@ _ESTIMATORS = {
     Tau2.PM: tau2_paule_mandel,
     Tau2.ML: tau2_ml,
     Tau2.REML: tau2_reml,
+    Tau2.HS: tau2_hunter_schmidt,
+    # Empirical Bayes (Morris 1983): metafor's scoring step (Q(tau2) k/(k-1) - k) / sum w is 0
+    # exactly where the generalised Q equals k - 1, the Paule-Mandel root (Viechtbauer 2005, p. 267).
+    Tau2.EB: tau2_paule_mandel,
 }
 TAU2_METHODS: tuple[str, ...] = tuple(map(str, _ESTIMATORS))
 

@@ -97,6 +97,11 @@ def _tau2_sj(yi, vi, X, start):
     return float(tau0 * (yi @ P @ yi) / (k - p))
 
 
+def _tau2_hs(yi, vi, X, start):
+    P, _, w = _p_matrix(X, vi, 0.0)
+    return float(max(0.0, (yi @ P @ yi - X.shape[0]) / w.sum()))
+
+
 def _tau2_pm(yi, vi, X, start):
     k, p = X.shape
     return _solve(lambda t: float(yi @ _p_matrix(X, vi, t)[0] @ yi) - (k - p), start)
@@ -118,6 +123,8 @@ _RESIDUAL_ESTIMATORS = {
     Tau2.PM: _tau2_pm,
     Tau2.ML: lambda yi, vi, X, start: _solve(_likelihood_score(yi, vi, X, reml=False), start),
     Tau2.REML: lambda yi, vi, X, start: _solve(_likelihood_score(yi, vi, X, reml=True), start),
+    Tau2.HS: _tau2_hs,
+    Tau2.EB: _tau2_pm,          # empirical Bayes: metafor's EB step is 0 at y' P y = k - p, the PM root
 }
 
 
@@ -126,7 +133,8 @@ def residual_tau2(yi: np.ndarray, vi: np.ndarray, X: np.ndarray, method: str) ->
 
     - DL: ``(Q_E - (k - p)) / tr(P_0)``; HE: ``(RSS_ols - tr((I - H) V)) / (k - p)``;
     - SJ: ``tau0 * y' P(tau0) y / (k - p)`` from ``tau0 = RSS_ols / k``;
-    - PM: ``y' P y = k - p``; ML: ``y' P P y = tr(W)``; REML: ``y' P P y = tr(P)``.
+    - PM (and EB): ``y' P y = k - p``; ML: ``y' P P y = tr(W)``; REML: ``y' P P y = tr(P)``;
+    - HS: ``(Q_E - k) / sum w`` with w = 1/v.
 
     References
     ----------
@@ -184,8 +192,8 @@ def meta_regression(yi, vi, X, *, method: str = Tau2.REML, test: str = "z") -> M
     P, vcov, w = _p_matrix(X, vi, tau2)
     beta = vcov @ (X.T @ (w * yi))
     P0, _, _ = _p_matrix(X, vi, 0.0)
-    qe = float(yi @ P0 @ yi)
     qe_df = k - p
+    qe = float(yi @ P0 @ yi) if qe_df > 0 else 0.0          # no residual df: QE = 0 exactly
     df = float("inf")
     if test == "knha" and k > p:
         vcov = vcov * float(yi @ P @ yi) / (k - p)
@@ -209,5 +217,5 @@ def meta_regression(yi, vi, X, *, method: str = Tau2.REML, test: str = "z") -> M
         qm, qm_p = float("nan"), float("nan")
     return MetaRegressionResult(yi=yi, vi=vi, X=X, method=method, test=test, tau2=tau2, beta=beta, se=se,
                                 vcov=vcov, statistic=stat, pvalue=pval, df=df, qe=qe, qe_df=qe_df,
-                                qe_pvalue=float(special.chdtrc(qe_df, qe)) if qe_df > 0 else float("nan"),
+                                qe_pvalue=float(special.chdtrc(qe_df, qe)) if qe_df > 0 else 1.0,
                                 qm=qm, qm_df=m, qm_pvalue=qm_p)

@@ -13,9 +13,8 @@ from functools import lru_cache
 
 import numpy as np
 import pandas as pd
-from scipy import special
-
 from core import heterogeneity as het
+from core import tau2_se
 from core import vocab
 from core.errors import InsufficientStudiesError
 # ConfidenceInterval, t_crit, two_sided_p and z_crit are also importable from here (documented API).
@@ -51,7 +50,7 @@ class MetaResult:
     - ``k``; ``method`` (tau^2 estimator code, "FE" for fixed effect); ``level``;
     - ``estimate``, ``se``, ``ci_low``, ``ci_high``, ``statistic`` (z, or t for HKSJ),
       ``pvalue``; ``test`` ("z" or "knha") and ``df`` (inf for z; k - 1 for HKSJ);
-    - ``tau2`` (>= 0), ``q``, ``q_df``, ``q_pvalue`` (Cochran's Q with 1/vi weights);
+    - ``tau2`` (>= 0; ``se_tau2`` on demand), ``q``, ``q_df``, ``q_pvalue`` (Cochran's Q, 1/vi weights);
     - ``i2`` (percent, **Q-based** as RevMan 5 and R meta print) and ``h2`` (Q/df);
     - ``i2_tau`` and ``h2_tau``: the **tau^2-based** versions metafor and RevMan Web print
       (``100 tau2 / (tau2 + s^2)``); equal to the Q-based ones for DL;
@@ -92,6 +91,9 @@ class MetaResult:
     i2_tau: float = float("nan")
     h2_tau: float = float("nan")
     notes: tuple = ()
+
+    se_tau2 = property(lambda self: tau2_se.se_tau2(self.yi, self.vi, self.tau2, self.method),
+                       doc="Standard error of tau^2 as metafor's ``se.tau2`` (:mod:`core.tau2_se`).")
 
     @property
     def tau(self) -> float:
@@ -189,12 +191,7 @@ def _check_option(name: str, value, options: tuple) -> str:
 
 
 def _validate(yi, vi, labels):
-    yi = np.asarray(yi, dtype=float)
-    vi = np.asarray(vi, dtype=float)
-    if yi.ndim == 0:
-        yi = yi.reshape(1)
-    if vi.ndim == 0:
-        vi = vi.reshape(1)
+    yi, vi = np.atleast_1d(np.asarray(yi, dtype=float)), np.atleast_1d(np.asarray(vi, dtype=float))
     if yi.ndim != 1 or vi.ndim != 1:
         raise ValueError(f"`yi` and `vi` must be 1-d; got shapes {yi.shape} and {vi.shape}")
     if yi.size != vi.size:
@@ -243,7 +240,7 @@ def meta_analysis(yi, vi, *, method: str = Tau2.FE, level: float = 0.95, labels=
     ----------
     yi, vi : array_like, shape (k,)
         Effect sizes and their sampling variances (> 0, finite).
-    method : {"FE", "DL", "REML", "PM", "ML", "HE", "SJ"}
+    method : {"FE", "DL", "REML", "PM", "ML", "HE", "SJ", "HS", "EB"}
         "FE" (alias "EE"): fixed (common) effect, weights ``1/vi``.  Any other code is a
         random-effects model with that tau^2 estimator (see :mod:`core.heterogeneity`),
         weights ``1/(vi + tau2)``.
@@ -275,7 +272,7 @@ def meta_analysis(yi, vi, *, method: str = Tau2.FE, level: float = 0.95, labels=
 
     Notes
     -----
-    k = 1 is allowed: tau^2 = 0, Q = 0, I^2 = 0, as RevMan prints.  With k = 1 and
+    k = 1 is allowed: tau^2 = 0, Q = 0, I^2 = 0, H^2 = 1 exactly, and P(Q) = 1 (metafor's QEp).  With k = 1 and
     test="knha" the HKSJ variance is 0/0, so the z test is used and ``notes`` says so.
     ``i2`` is Q-based (RevMan 5, meta); ``i2_tau`` is tau^2-based (metafor, RevMan Web).
 
@@ -365,6 +362,8 @@ def pool_validated(yi, vi, labels, method, level, test, knha_floor, pi) -> MetaR
     q_df = k - 1
     sums = _inline_sums_small_k if k <= _SMALL_K and method in INLINE_METHODS else _sums_numpy
     w, sw, est, q, tau2, sw0, den, knha_ss = sums(yi, vi, method, q_df)
+    if q_df == 0:
+        q = 0.0                 # k = 1: Q is 0 by definition, not the rounding residue of y - mu
     se = math.sqrt(1.0 / sw)
     notes = ()
     df = math.inf
@@ -392,7 +391,7 @@ def pool_validated(yi, vi, labels, method, level, test, knha_floor, pi) -> MetaR
         yi=yi, vi=vi, labels=labels, method=method, level=level, k=k,
         estimate=est, se=se, ci_low=est - crit * se, ci_high=est + crit * se,
         statistic=stat, pvalue=two_sided_p(stat, df), tau2=float(tau2),
-        q=q, q_df=q_df, q_pvalue=float(special.chdtrc(q_df, q)) if q_df > 0 else math.nan,
+        q=q, q_df=q_df, q_pvalue=het.q_pvalue(q, q_df),
         i2=het.i2_from_q(q, q_df), h2=het.h2_from_q(q, q_df), weights=(100.0 / sw) * w,
         test=test, df=df, knha_floor=knha_floor and test == "knha", pi_low=pi_low, pi_high=pi_high,
         pi_dist=pi, i2_tau=i2_tau, h2_tau=h2_tau, notes=notes,

@@ -98,8 +98,8 @@ def _series_from_sums(res: MetaResult, idx_sets_size: np.ndarray, sw, sw2, swy, 
     """Assemble all statistics for n refits from their FE sums (y centred)."""
     with np.errstate(divide="ignore", invalid="ignore"):
         mu0 = swy / sw
-        q = np.maximum(swy2 - swy * mu0, 0.0)
         q_df = idx_sets_size - 1
+        q = np.where(q_df > 0, np.maximum(swy2 - swy * mu0, 0.0), 0.0)    # k = 1: Q = 0 exactly
         if res.method == Tau2.DL:
             c = sw - sw2 / sw
             tau2 = np.where(q_df > 0, np.maximum(0.0, (q - q_df) / c), 0.0)
@@ -122,7 +122,7 @@ def _series_from_sums(res: MetaResult, idx_sets_size: np.ndarray, sw, sw2, swy, 
         i2_tau = np.where(tau2 > 0, 100 * tau2 / (tau2 + s2typ), 0.0)
         i2 = np.where((q_df > 0) & (q > q_df), 100 * (q - q_df) / q, 0.0)
         h2 = np.where(q_df > 0, np.maximum(q / np.where(q_df > 0, q_df, 1), 1.0), 1.0)
-        q_p = np.where(q_df > 0, special.chdtrc(np.maximum(q_df, 1), q), np.nan)
+        q_p = np.where(q_df > 0, special.chdtrc(np.maximum(q_df, 1), q), 1.0)      # metafor's QEp = 1 for k = 1
     est = est_c
     udf = np.unique(df)
     crit = np.array([t_crit(res.level, d) for d in udf])[np.searchsorted(udf, df)]

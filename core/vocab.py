@@ -69,6 +69,8 @@ class Tau2(StrEnum):
     ML = "ML"       # maximum likelihood
     HE = "HE"       # Hedges 1983
     SJ = "SJ"       # Sidik & Jonkman 2005
+    HS = "HS"       # Hunter & Schmidt 2004 (metafor "HS")
+    EB = "EB"       # empirical Bayes (Morris 1983; Berkey et al. 1995): the same root as Paule-Mandel
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,22 +86,25 @@ class EstimatorInfo:
 
 # Order is the order the Sensitivity page offers them in.
 ESTIMATOR_INFO: tuple[EstimatorInfo, ...] = (
-    EstimatorInfo(Tau2.FE, "Fixed-Effect Model (inverse variance)", "FE"),
+    EstimatorInfo(Tau2.FE, "Fixed-Effect Model (inverse variance)", "EE"),   # "FE" before metafor 3.0
     EstimatorInfo(Tau2.DL, "DerSimonian-Laird", "DL"),
     EstimatorInfo(Tau2.REML, "restricted maximum likelihood", "REML", iterative=True),
     EstimatorInfo(Tau2.PM, "Paule-Mandel", "PM", iterative=True),
     EstimatorInfo(Tau2.ML, "maximum likelihood", "ML", iterative=True),
     EstimatorInfo(Tau2.HE, "Hedges", "HE"),
     EstimatorInfo(Tau2.SJ, "Sidik-Jonkman", "SJ"),
+    EstimatorInfo(Tau2.HS, "Hunter-Schmidt", "HS"),
+    EstimatorInfo(Tau2.EB, "empirical Bayes", "EB", iterative=True),
 )
 ESTIMATORS: tuple[str, ...] = tuple(e.code for e in ESTIMATOR_INFO)
 RANDOM_ESTIMATORS: tuple[str, ...] = tuple(e.code for e in ESTIMATOR_INFO if e.code != Tau2.FE)
 ESTIMATOR_BY_CODE = {e.code: e for e in ESTIMATOR_INFO}
 # Other spellings accepted on input: metafor >= 3.0 calls the fixed-effect model "EE".
 ESTIMATOR_ALIASES = {"EE": Tau2.FE}
-# Random-effects estimators a paper may name that the core does not offer (Hunter-Schmidt,
-# empirical Bayes): a printed model naming one of them is still read as "random effects".
-REPORTED_ONLY_ESTIMATORS = ("HS", "EB")
+# Random-effects estimators a paper may name that the core does not offer: a printed model naming
+# one of them is still read as "random effects".  None since Hunter-Schmidt and empirical Bayes
+# joined the registry (issue 15).
+REPORTED_ONLY_ESTIMATORS: tuple[str, ...] = ()
 
 
 # --- the choices that define a view ----------------------------------------------------------

@@ -3,9 +3,14 @@ from __future__ import annotations
 
 import streamlit as st
 
+from core.vocab import OUTCOME_SHORT, Tau2
+from core.workflow.analysis import other_measure_reports
 from core.workflow.reproduce import reported_vs_recomputed
-from core.words import TABLE_HEADINGS, fmt_ci, fmt_num, fmt_p, view_line
+from core.words import (DESIGN_CLASS_LABELS, TABLE_HEADINGS, fmt_ci, fmt_num, fmt_p, headline_measure, hksj_notices,
+                        other_measure_sentence, switch_measure_label, usable_share_line, view_line)
+from ui import state as S
 from ui.cache import forest_for, run_analysis
+from ui.certainty import certainty_line
 from ui.components import page_header, show_figure
 from ui.data import current_dataset
 from ui.export import analysis_downloads
@@ -21,15 +26,28 @@ if a.pooled is None:
 else:
     st.info(a.model_reason, icon=":material/rule:")
     res = a.pooled
+    for notice in hksj_notices(spec.test, a.method, a.k, fixed=Tau2.FE, floor=spec.knha_floor):
+        st.info(notice, icon=":material/rule:")
+    if len(a.unavailable) > a.k:
+        st.warning(f"{usable_share_line(a.k, a.k + len(a.unavailable))}: see "
+                   "[the list below](#included-studies-without-usable-numbers).", icon=":material/info:")
     c1, c2, c3, c4 = st.columns(4)
-    unit = f" {a.unit}" if spec.measure == "MD" and a.unit else ""
-    c1.metric(f"Pooled {spec.measure}{unit}", fmt_num(res.estimate), help="Overall pooled estimate")
+    c1.metric(f"Pooled {headline_measure(spec.measure, OUTCOME_SHORT[spec.outcome], a.unit)}", fmt_num(res.estimate),
+              help="Overall pooled estimate")
     c2.metric("95% CI", fmt_ci(res.estimate, res.ci_low, res.ci_high).split(" ", 1)[1])
     c3.metric("P (overall effect)", fmt_p(res.pvalue).removeprefix("P ").removeprefix("= "))
     c4.metric("Studies · participants", f"{a.k} · {a.participants}",
               help="Participants: both arms for MSC vs control; the MSC arm for pre-post.")
+    certainty_line(a, dataset)
     show_figure(forest_for(a, dataset, show_pi=st.session_state.get("pi", False)), key="forest_chart",
                 filename=f"forest_{spec.outcome}_{spec.comparison}_{spec.population}")
+    for i, r in enumerate(other_measure_reports(a).itertuples()):
+        population = r.population if spec.population != r.population else ""
+        sentence = other_measure_sentence(r.measure, float(r.estimate), float(r.ci_low), float(r.ci_high), population)
+        box, button = st.columns([4, 1], vertical_alignment="center")
+        box.info(sentence, icon=":material/swap_horiz:")
+        button.button(switch_measure_label(r.measure), key=f"switch_measure_{i}", on_click=S.apply_settings,
+                      kwargs={"measure": r.measure})
     for note in a.notes:
         st.caption(note)
     st.subheader("Download this view")
@@ -42,7 +60,11 @@ st.subheader("What the paper reports")
 same = a.reported[a.reported["same_timepoint"]] if not a.reported.empty else a.reported
 if not same.empty:
     table = reported_vs_recomputed(a)
-    st.dataframe(table.drop(columns=["diff_estimate"]), hide_index=True, width="stretch", key="reported_table")
+    st.dataframe(table[["locator", "population", "reported", "recomputed", "status", "k"]]
+                 .rename(columns=TABLE_HEADINGS["forest_reported"]), hide_index=True, width="stretch",
+                 key="reported_table")
+    for r in table[table["explanation"] != ""].itertuples():
+        st.markdown(f"- **{r.locator} ({r.population})**: {r.explanation}")
 elif not a.reported.empty:
     where = ", ".join(f"{r.timepoint} ({r.locator})" for r in a.reported.itertuples())
     st.write(f"The paper reports this comparison only at other time points: {where}. Change **Time point** "
@@ -56,6 +78,5 @@ if a.unavailable.empty:
 else:
     st.caption(f"{len(a.unavailable)} of {len(a.unavailable) + a.k} studies in the current selection cannot "
                "contribute to this analysis. Missing numbers stay missing; none is imputed or read off a figure.")
-    st.dataframe(a.unavailable[["label", "dm_type", "design_class", "reason"]]
-                 .rename(columns=TABLE_HEADINGS["unavailable"]),
-                 hide_index=True, width="stretch", key="unavailable_table")
+    st.markdown("\n".join(f"- **{r.label}** ({r.dm_type}, {DESIGN_CLASS_LABELS.get(r.design_class, r.design_class)})"
+                           f": {r.reason}" for r in a.unavailable.itertuples()))

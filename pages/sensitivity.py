@@ -8,7 +8,8 @@ import streamlit as st
 
 from core.figures.sensitivity import cumulative_frame, interval_forest, loo_frame, r_curve_figure
 from core.workflow.robustness import comparison_frame, comparison_table, describe_changes, variant_from_analysis
-from core.words import HELP, TABLE_HEADINGS, favours_labels, fmt_num, measure_unit, view_line
+from core.words import (HELP, MOST_INFLUENTIAL_LEGEND, TABLE_HEADINGS, favours_labels, fmt_num, measure_unit,
+                        model_label, view_line)
 from ui import state as S
 from ui.cache import cached_figure, run_analysis
 from ui.cache_sensitivity import run_cumulative, run_leave_one_out, run_robustness
@@ -99,7 +100,7 @@ def variant_section() -> None:
     vm, vv = variant_from_analysis(main), variant_from_analysis(variant, "variant", "variant")
     fig = cached_figure("compare", repr((spec, vspec, show_pi)), lambda: interval_forest(
         comparison_frame(vm, vv, bool(changes)), title="Main analysis and variant", x_title=measure,
-        favours=favours, show_pi=show_pi))
+        favours=favours, show_pi=show_pi, highlight_label="the variant, where it differs from the main analysis"))
     show_figure(fig, key="sens_compare_chart", filename="sensitivity_variant")
     if show_pi:
         st.caption("Grey bars: 95% prediction interval for a new study's effect (random effects only; with k < 3 it "
@@ -117,12 +118,15 @@ variant_section()
 # ---------------------------------------------------------------- robustness summary
 st.header("Robustness summary")
 rob = run_robustness(spec)
-m1, m2, m3 = st.columns(3)
-m1.metric("Direction holds", f"{rob.n_same_direction} of {rob.n_pooled}",
-          help="Variants whose pooled estimate has the same sign as the main analysis's.")
-m2.metric("Significant (P < 0.05)", f"{rob.n_significant} of {rob.n_pooled}")
-m3.metric(f"Range of estimates ({spec.measure})", f"{fmt_num(rob.estimate_min)} to {fmt_num(rob.estimate_max)}")
-st.markdown(rob.headline(spec.measure))
+if rob.base.k == 1:
+    st.warning(rob.headline(spec.measure), icon=":material/warning:")
+else:
+    m1, m2, m3 = st.columns(3)
+    m1.metric("Direction holds", f"{rob.n_same_direction} of {rob.n_pooled}",
+              help="Variants whose pooled estimate has the same sign as the main analysis's.")
+    m2.metric("Significant (P < 0.05)", f"{rob.n_significant} of {rob.n_pooled}")
+    m3.metric(f"Range of estimates ({spec.measure})", f"{fmt_num(rob.estimate_min)} to {fmt_num(rob.estimate_max)}")
+    st.markdown(rob.headline(spec.measure))
 st.info(rob.sentence, icon=":material/insights:")
 for note in rob.skipped:
     st.caption(f"Not varied — {note}")
@@ -132,10 +136,13 @@ if main.k < 3:
 pi = bool(st.session_state.get("pi"))
 show_figure(cached_figure("robustness", repr((spec, pi)), lambda: interval_forest(
     rob.plot_frame(), title="Every single change to the main analysis", x_title=measure, favours=favours,
-    reference=rob.base.estimate, show_pi=pi)),
+    reference=rob.base.estimate, show_pi=pi, highlight_label=MOST_INFLUENTIAL_LEGEND)),
             key="sens_robustness_chart", filename="sensitivity_robustness")
 with st.expander("All variants as a table"):
-    st.dataframe(rob.to_frame().drop(columns=["shift"]), hide_index=True, width="stretch", key="sens_rob_table")
+    variants = rob.to_frame().drop(columns=["shift"])
+    variants["method"] = [model_label(m) if m else "" for m in variants["method"]]
+    st.dataframe(variants.rename(columns=TABLE_HEADINGS["robustness"]), hide_index=True, width="stretch",
+                 key="sens_rob_table")
 
 # ---------------------------------------------------------------- r curve
 st.header("Pooled effect against the pre-post correlation r")

@@ -1,4 +1,7 @@
-"""Your data: upload a CSV/XLSX of outcome rows, or edit the shipped ones; every page then uses it.
+"""Your data: complete the evidence (the workbench: pick a missing cell, enter its numbers with
+their source, save a new immutable version whose id goes in the URL as ``ds``), see the version
+history, give the dataset back (zip of data/ CSVs), or upload / edit outcome rows as before: every
+upload or edit is saved as a new version too.
 
 The user's table lives in the editor until it validates; a validation error never discards it.
 Everything the user typed is shown as data (editor, tables, plain text), never as HTML.
@@ -12,7 +15,10 @@ from core.evidence import upload as up
 from core.errors import DatasetError
 from ui.components import page_header
 from ui.data import USER_DATASET_KEY, current_dataset, shipped_dataset
+from ui.datasets import in_use, use_shipped
+from ui.entry_form import entry_form, saved_notice
 from ui.export import dataset_downloads
+from ui.workbench import give_back, history, import_zip, persist, pick_cell
 
 VERSION = "yd_editor_version"   # bumped to load a new table into the editor
 BASE = "yd_base"                # the table the current editor widget was created with
@@ -27,8 +33,9 @@ SOURCE = "yd_source"            # our words for what the editor holds (never the
 FIRST_COLUMNS = ["study_id", "arm", "outcome", "timepoint_months", "timepoint_label", "n", "mean",
                  "dispersion_type", "disp1", "disp2", "unit", "use"]
 
-page_header("Your data", "Upload your own outcome rows (CSV or XLSX in the documented format) or edit the shipped "
-                         "ones; every page then recomputes on your data. Reset returns to the shipped data.")
+page_header("Your data", "Complete the evidence: pick a missing cell, enter its numbers with their source and save; "
+                         "or upload your own outcome rows (CSV, XLSX, or a zip this page exported). Each save is a "
+                         "new version with its own link; every page recomputes on it.")
 state = st.session_state
 state.setdefault(VERSION, 0)
 
@@ -54,15 +61,51 @@ def try_apply(df, *, kind: str) -> bool:
     except DatasetError as exc:
         state[PROBLEMS], state[PROBLEM_KIND] = exc.problems, "table"
         return False
-    state[USER_DATASET_KEY] = ds
+    refused = persist(ds)
+    if refused:
+        state[PROBLEMS], state[PROBLEM_KIND] = [refused], "file"
+        return False
     state[PROBLEMS] = []
     state[NOTICE] = ("success", f"Every page now uses {ds.name}.")
     return True
 
 
+def import_upload(raw: bytes, filename: str) -> None:
+    """A zip exported by this page: checked, then saved as a new version."""
+    try:
+        ds = import_zip(raw, filename)
+    except DatasetError as exc:
+        state[PROBLEMS], state[PROBLEM_KIND] = exc.problems, "file"
+        return
+    refused = persist(ds)
+    state[PROBLEMS], state[PROBLEM_KIND] = ([refused], "file") if refused else ([], "file")
+    if not refused:
+        state[NOTICE] = ("success", f"Imported and saved: every page now uses {ds.name}.")
+        load_into_editor(up.editable_outcomes(ds), source="your imported zip")
+        st.rerun()
+
+
 notice = state.pop(NOTICE, None)
 if notice:
     getattr(st, notice[0])(notice[1], icon=":material/check_circle:")
+saved_notice()
+
+st.subheader("Complete the evidence")
+ds_in_use = current_dataset()
+cell = pick_cell(ds_in_use)
+if cell is not None:
+    entry_form(ds_in_use, cell)
+st.subheader("History of this dataset")
+history()
+st.subheader("Give it back")
+give_back(ds_in_use)
+st.caption("To load such a zip (or an outcomes CSV) again, use the file input below: it is checked like any "
+           "upload and saved as a new version.")
+if in_use().id and st.button("Back to the shipped data", key="wb_shipped", icon=":material/restart_alt:"):
+    use_shipped()
+    st.rerun()
+
+st.subheader("Upload or edit outcome rows")
 
 with st.expander("Format, template and data dictionary", icon=":material/description:"):
     st.markdown("One row per **study, arm, outcome and time point**, as in `data/outcomes.csv`. Required "
@@ -76,8 +119,12 @@ with st.expander("Format, template and data dictionary", icon=":material/descrip
                       mime="text/markdown", key="yd_dictionary", on_click="ignore", icon=":material/download:")
     st.markdown(up.dictionary_text())     # our own text, not user input
 
-uploaded = st.file_uploader("Upload a CSV or XLSX", type=["csv", "xlsx"], key="yd_upload", max_upload_size=3,
-                            help="UTF-8 CSV or an Excel workbook (sheet 'outcomes', optional sheet 'studies').")
+uploaded = st.file_uploader("Upload a CSV, XLSX or exported zip", type=["csv", "xlsx", "zip"], key="yd_upload",
+                            max_upload_size=3, help="UTF-8 CSV or an Excel workbook (sheet 'outcomes', optional "
+                                                    "sheet 'studies'), or a zip downloaded from this page.")
+if uploaded is not None and state.get(UPLOAD_ID) != uploaded.file_id and uploaded.name.lower().endswith(".zip"):
+    state[UPLOAD_ID] = uploaded.file_id
+    import_upload(uploaded.getvalue(), uploaded.name)
 if uploaded is not None and state.get(UPLOAD_ID) != uploaded.file_id:
     state[UPLOAD_ID] = uploaded.file_id
     kind = "XLSX upload" if uploaded.name.lower().endswith(".xlsx") else "CSV upload"
@@ -109,8 +156,9 @@ if problems:
 
 own = state.get(USER_DATASET_KEY) is not None
 st.subheader("Outcome rows")
-in_use = state[USER_DATASET_KEY].name if own else "the shipped data"
-st.caption(f"The editor holds {state.get(SOURCE, 'the data in use')}; every page uses {in_use}. Edit cells, add or "
+using = state[USER_DATASET_KEY].name if own else (f"the saved dataset {in_use().saved.version.name}" if in_use().id
+                                                    else "the shipped data")
+st.caption(f"The editor holds {state.get(SOURCE, 'the data in use')}; every page uses {using}. Edit cells, add or "
            "delete rows, then press Use this table. Numbers are typed as text and checked when you press it.")
 editor_key = f"yd_editor_{state[VERSION]}"
 if editor_key not in state or BASE not in state:
@@ -141,6 +189,7 @@ if use:
     st.rerun()
 if reset:
     state.pop(USER_DATASET_KEY, None)
+    use_shipped()
     state[PROBLEMS] = []
     state[IGNORED] = ()
     load_into_editor(up.editable_outcomes(shipped_dataset()), source="the shipped data")

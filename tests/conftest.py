@@ -1,7 +1,18 @@
 """Suite-wide fixtures."""
 from __future__ import annotations
 
+import os
+
 import pytest
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _state_dir_outside_the_repo(tmp_path_factory):
+    """Every test (and every app server a test starts) keeps saved datasets in a temporary
+    MSCDM_STATE_DIR, never in the repo's state/; a test that needs its own sets its own."""
+    if not os.environ.get("MSCDM_STATE_DIR"):
+        os.environ["MSCDM_STATE_DIR"] = str(tmp_path_factory.mktemp("mscdm-state"))
+    yield
 
 
 @pytest.fixture(autouse=True)

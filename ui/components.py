@@ -9,6 +9,7 @@ from core.workflow.analysis import AnalysisSpec, ForestAnalysis
 from core.words import SET_LABELS, view_line
 from ui.cache import run_analysis
 from ui.data import USER_DATASET_KEY, current_dataset
+from ui.datasets import banner_text as saved_banner, store_error_text
 from ui.state import spec_from_state
 
 # The modebar's own "Download plot as PNG" gives a 16:9 slide-sized image.
@@ -55,8 +56,13 @@ def page_header(title: str, intro: str | None = None) -> AnalysisSpec:
     own = st.session_state.get(USER_DATASET_KEY) is not None
     set_label = SET_LABELS[spec.study_set]
     banner = f"Dataset: {ds.name} · {set_label}"
+    saved = None if own else saved_banner()
+    if store_error_text():
+        st.error(escape_markdown(store_error_text()), icon=":material/error:")
     if own:
         st.warning(banner + " · reset on the Your data page", icon=":material/dataset:")
+    elif saved:
+        st.info(escape_markdown(f"{saved} · {set_label}"), icon=":material/dataset:")
     else:
         st.caption(banner)
     for notice in st.session_state.get("_url_notices", []):

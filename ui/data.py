@@ -15,8 +15,11 @@ def shipped_dataset() -> Dataset:
 
 
 def current_dataset() -> Dataset:
-    """The user's own dataset when one is loaded, else the shipped one."""
-    return st.session_state.get(USER_DATASET_KEY) or shipped_dataset()
+    """The user's own dataset when one is loaded in the session, else the saved dataset of the
+    URL's ``ds`` (ui/datasets.py), else the shipped one."""
+    from ui.datasets import saved_dataset
+
+    return st.session_state.get(USER_DATASET_KEY) or saved_dataset() or shipped_dataset()
 
 
 def dataset_key(ds: Dataset) -> str:

@@ -60,6 +60,10 @@ def data_source(ds) -> str:
     """Where the numbers come from, for captions: the shipped extraction, or the user's own data."""
     if st.session_state.get(USER_DATASET_KEY) is not None:
         return f"{ds.name}, supplied in this session (not the shipped extraction of Li et al. 2021)"
+    from ui.datasets import in_use
+
+    if in_use().id:
+        return f"saved dataset {ds.name} (id {in_use().id}; not the shipped extraction of Li et al. 2021)"
     return f"{ds.name}; {ex.DATA_SOURCE}"
 
 
@@ -212,3 +216,22 @@ def dataset_downloads(table, *, studies=None, key: str = "dataset") -> None:
                         file_name=f"outcomes_{stamp}.xlsx", key=f"{key}_xlsx", on_click="ignore",
                         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                         icon=":material/download:")
+
+
+def table_downloads(sheets: dict, stem: str, *, key: str, deck_lines: list | None = None) -> None:
+    """A table as CSV (the first sheet) and XLSX (every sheet), formula-like text neutralised, and,
+    with ``deck_lines``, the slide deck of this page's figures (a title slide with those lines)."""
+    first = next(iter(sheets.values()))
+    row = st.container(horizontal=True, gap="small", key=f"dlrow_{key}")
+    row.download_button("Table (CSV)", data=functools.partial(ex.to_csv_bytes, first), file_name=f"{stem}.csv",
+                        mime="text/csv", key=f"{key}_csv", on_click="ignore", icon=":material/table:")
+    row.download_button("Table (XLSX)", data=functools.partial(ex.to_xlsx_sheets, sheets), file_name=f"{stem}.xlsx",
+                        key=f"{key}_xlsx", on_click="ignore", icon=":material/table:",
+                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    if deck_lines is not None:
+        figs = page_figures()
+        row.download_button(f"Slide deck (.pptx, {len(figs) + 1} slides)", data=functools.partial(
+                                _deck, figs, deck_lines), file_name=f"{stem}.pptx", key=f"{key}_pptx",
+                            on_click="ignore", icon=":material/slideshow:", disabled=not figs,
+                            mime="application/vnd.openxmlformats-officedocument.presentationml.presentation",
+                            help="A title slide with the settings, then one slide per figure on this page")

@@ -62,6 +62,7 @@ CHOICES: tuple[Choice, ...] = (
     Choice("model", "model", "auto", vocab.MODELS, MODEL_LABELS),
     Choice("tau2", "tau2_method", str(vocab.Tau2.DL), _codes(vocab.RANDOM_ESTIMATORS), TAU2_LABELS),
     Choice("hksj", "test", False, to_spec=lambda on: "knha" if on else "z", to_widget=lambda t: t == "knha"),
+    Choice("floor", "knha_floor", False, to_spec=bool),
     Choice("timepoint", "timepoint", "end", vocab.TIMEPOINTS, TIMEPOINT_LABELS),
     Choice("r", "r", R_DEFAULT, to_spec=_clamped_r),
     Choice("smd", "smd_variant", "revman5", vocab.SMD_VARIANTS, SMD_VARIANT_LABELS),
@@ -90,6 +91,8 @@ PREPOST_OPTIONS, SET_OPTIONS = OPTIONS["prepost"], OPTIONS["set"]
 
 # Query parameters Streamlit itself understands (embedding options): never reported as unknown.
 IGNORED_PARAMS = ("embed", "embed_options")
+# Query parameters of the app that are not choices: the saved dataset (checked in ui/datasets.py).
+OTHER_PARAMS = ("ds",)
 
 
 def fmt(key: str):
@@ -128,6 +131,8 @@ def _r_notice(raw) -> str | None:
 
 
 def _param_notice(params, key: str, raw, study_ids) -> str | None:
+    if key in OTHER_PARAMS:
+        return None
     if key not in DEFAULTS and key.lower() not in IGNORED_PARAMS:
         return f"URL parameter {key[:40]!r} is not a setting of this app; it was ignored."
     if key in BOOL_KEYS and raw not in ("true", "false"):

@@ -15,7 +15,7 @@ from core import words
 from core.workflow.analysis import AnalysisSpec, analyse
 from core.certainty.assess import Certainty, assess
 from core.certainty.imprecision import Mid
-from core.certainty.ratings import Indirectness
+from core.certainty.ratings import Indirectness, Level
 from core.evidence.risk_of_bias import RiskOfBias, default_risk_of_bias
 from core.vocab import OUTCOME_LABELS, OUTCOMES
 
@@ -34,6 +34,14 @@ class FindingRow:
     @property
     def label(self) -> str:
         return OUTCOME_LABELS[self.outcome]
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """The row's footnotes: the starting level when below high, then ``Certainty.footnotes``."""
+        c = self.certainty
+        start = () if c.start is None or c.start.level == Level.HIGH else (
+            words.SOF_START_NOTE.format(level=words.CERTAINTY_LABELS[c.start.level].lower(), reason=c.start.reason),)
+        return start + c.footnotes
 
     def _record(self) -> dict:
         c = self.certainty
@@ -60,6 +68,35 @@ class SummaryOfFindings:
     def to_frame(self) -> pd.DataFrame:
         """One row per outcome (a new frame each call)."""
         return pd.DataFrame([r._record() for r in self.rows], columns=SOF_COLUMNS)
+
+    def footnotes(self) -> "Footnotes":
+        """The table's footnotes lettered once for the whole table, as GRADE summary-of-findings
+        tables print them: a, b, c ... in order of first use, one letter per distinct text (the
+        same assumption on every row gets one letter).  A row that starts below high gets a first
+        footnote saying why (the design), then one per downgrade and one per assumption."""
+        letters: dict[str, str] = {}
+        per_row = []
+        for r in self.rows:
+            mine = []
+            for text in r.notes:
+                if text not in letters:
+                    letters[text] = footnote_letter(len(letters))
+                mine.append(letters[text])
+            per_row.append(tuple(mine))
+        return Footnotes(tuple(per_row), tuple((letter, text) for text, letter in letters.items()))
+
+
+def footnote_letter(i: int) -> str:
+    """'a' .. 'z', then 'aa', 'ab', ... for the ``i``-th footnote (0-based)."""
+    return chr(97 + i) if i < 26 else footnote_letter(i // 26 - 1) + chr(97 + i % 26)
+
+
+@dataclass(frozen=True, slots=True)
+class Footnotes:
+    """``letters[i]``: the footnote letters of row i; ``notes``: (letter, text) in letter order."""
+
+    letters: tuple[tuple[str, ...], ...]
+    notes: tuple[tuple[str, str], ...]
 
 
 def effect_text(c: Certainty) -> str:

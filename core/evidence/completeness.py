@@ -36,6 +36,11 @@ _CONVERTED_TYPES = {"median_iqr": "converted from median and IQR (Wan 2014)",
                     "ci": "SD from CI (Cochrane Handbook 6.5.2.2)"}
 
 
+def bin_months(label: str) -> float | None:
+    """The months a time bin stands for (baseline 0, 3, 6, 12); None for "other"."""
+    return _BIN_MONTHS.get(label)
+
+
 def time_bin(months) -> str:
     """Bin a follow-up time in months: baseline / 3 / 6 / 12 months within ±1 month, else other."""
     try:

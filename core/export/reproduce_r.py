@@ -7,11 +7,14 @@ import math
 from core.workflow.analysis import AnalysisSpec, ForestAnalysis, analyse
 from core.evidence.dataset import Dataset
 from core.export.script_header import comment_text, header_comments
-from core.vocab import ESTIMATOR_INFO, Comparison
+from core.vocab import ESTIMATOR_BY_CODE, ESTIMATOR_INFO, Comparison, Tau2
 from core.words import independent_prepost, settings_lines
 
 # The app's tau^2 estimator -> metafor's rma(method=) name.
 R_METHODS = {e.code: e.metafor for e in ESTIMATOR_INFO}
+FE_METAFOR = R_METHODS[Tau2.FE]
+# rma(control=) for the iterative estimators: metafor then reaches the exact root the core solves for.
+TIGHT_CONTROL = "threshold = 1e-12, tol = 1e-12, maxiter = 10000"
 # Correlation of baseline and follow-up, for the SD of the change (Cochrane Handbook 16.1.3.2).
 R_CORRELATION = "r <- {r}   # pre-post correlation (Cochrane Handbook 16.1.3.2)"
 
@@ -37,15 +40,23 @@ def _r_vec(values, fn) -> str:
 
 
 def r_script(dataset: Dataset, spec: AnalysisSpec) -> str:
-    """An R script that recomputes this view with metafor (``escalc`` + ``rma``).
+    """An R script that recomputes this view with metafor (``escalc`` + ``rma``), to the last
+    digit the dashboard prints.
 
     The data inline are the arm-level numbers the app pooled (after its conversions of SE,
     CI, median/IQR and units to mean/SD, listed in the ``note`` column).  Effect sizes use
     ``escalc`` with measure MD or SMD (MSC vs control) or MC or SMCR (pre-post, ``ri = r``);
     where the app's choice differs from metafor's default formula (RevMan 5's approximate
     Hedges' g; the approximate correction of the SMCR) the script says so and applies the
-    app's formula.  ``rma`` uses the same tau^2 method (``method=``), test and level; with
-    both diabetes types it adds the subgroups and RevMan's test for subgroup differences.
+    app's formula.  ``rma`` uses the same tau^2 method (``method=``, metafor's name from the
+    registry), test and level, with tight convergence for the iterative estimators.  The
+    script prints both I^2 definitions (saying which one the dashboard shows), the prediction
+    interval of the dashboard's flavour and the Q-profile CI of tau^2 (``confint``); with both
+    diabetes types it adds the subgroups and RevMan's test for subgroup differences.  It
+    plots only in an interactive session, so ``Rscript`` leaves no ``Rplots.pdf`` behind.
+
+    Everything printed is also kept: ``studies`` (a data frame) and ``shown`` (a named list of
+    named numbers per pooled row), which the R parity test reads.
     """
     a = analyse(dataset, spec)
     lines = [
@@ -53,16 +64,18 @@ def r_script(dataset: Dataset, spec: AnalysisSpec) -> str:
         *header_comments(dataset.name, settings_lines(spec, a)),
         "# Requires R >= 4.0 and metafor >= 3.0:  install.packages(\"metafor\")",
         "",
-        "library(metafor)",
+        "suppressPackageStartupMessages(library(metafor))",
         "",
     ]
     if a.pooled is None:
         lines += [f"message({r_string(a.message)})"]
         return "\n".join(lines) + "\n"
-    lines += _data_lines(a) + _effect_size_lines(spec) + _fit_lines(a)
+    lines += _data_lines(a) + _effect_size_lines(spec) + _fit_lines(a) + _report_lines(a)
+    lines += _study_lines() + ["", "shown <- list(Total = report(res, \"Total\", total = TRUE))"]
     if a.subgroups is not None:
         lines += _subgroup_lines()
-    lines += ["", "forest(res, header = TRUE)", ""]
+    lines += ["", "# The forest plot, in an interactive session (under Rscript it would write Rplots.pdf):",
+              "if (interactive()) forest(res, header = TRUE)", ""]
     return "\n".join(lines)
 
 
@@ -129,28 +142,94 @@ def _change_lines(spec: AnalysisSpec) -> list[str]:
 
 
 def _fit_lines(a: ForestAnalysis) -> list[str]:
-    """``rma`` with the app's tau^2 method, CI test and level."""
-    level = r_number(a.spec.level * 100)
-    return [
+    """``rma`` with the app's tau^2 method, CI test and level (tight convergence if iterative)."""
+    info = ESTIMATOR_BY_CODE[a.method]
+    knha = a.spec.test == "knha"
+    test = 'test = if (nrow(d) > 1) test else "z"' if knha else 'test = test'
+    ctl = ", control = ctl" if info.iterative else ""
+    lines = ["", f"level <- {a.spec.level * 100:g}",
+             f'method <- "{info.metafor}"   # {comment_text(a.model_reason)}',
+             f'test <- "{a.spec.test}"' + ("   # HKSJ; a single study falls back to z, in the app as in metafor"
+                                          if knha else "")]
+    if info.iterative:
+        lines += ["# Tight convergence: the app solves for the exact root of the estimating equation, where",
+                  "# metafor's default tolerance stops earlier (differences in the 4th-5th decimal).",
+                  f"ctl <- list({TIGHT_CONTROL})"]
+    return lines + [f"fit <- function(d) rma(yi, vi, data = d, method = method, {test}, level = level, "
+                    f"slab = study{ctl})",
+                    "res <- fit(dat)"]
+
+
+def _pi_lines(a: ForestAnalysis) -> list[str]:
+    """The prediction interval of the dashboard's flavour (``MetaResult.pi_dist``)."""
+    dist = a.pooled.pi_dist
+    if dist == "norm":
+        return ["    pred <- predict(res)   # normal quantile, as the dashboard (metafor's default with test = \"z\")"]
+    df = "res$k - 1" if dist == "t(k-1)" else "res$k - 2"
+    how = ("t with k - 1 df, as predict() with test = \"knha\"" if dist == "t(k-1)"
+           else "t with k - 2 df (Higgins et al. 2009)")
+    return [f"    # {how}; not defined (NA) when df < 1:",
+            f"    pi.df <- {df}",
+            "    half <- if (pi.df >= 1) qt(1 - (1 - level / 100) / 2, pi.df) * sqrt(res$se^2 + res$tau2) else NA",
+            "    pred <- list(pi.lb = c(res$b) - half, pi.ub = c(res$b) + half)",
+            '    cat(sprintf("%g%% prediction interval: [%.4f, %.4f]\\n", level, pred$pi.lb, pred$pi.ub))']
+
+
+def _report_lines(a: ForestAnalysis) -> list[str]:
+    """``report()``: print a fit, both I^2 definitions, and for the total the prediction interval
+    and the Q-profile CI of tau^2; returns the numbers it printed."""
+    random = a.method != Tau2.FE
+    lines = [
         "",
-        f'method <- "{R_METHODS[a.method]}"   # {comment_text(a.model_reason)}',
-        f'fit <- function(d) rma(yi, vi, data = d, method = method, test = "{a.pooled.test}", level = {level}, '
-        "slab = study)",
-        "res <- fit(dat)",
-        "print(res)",
+        "# I^2 has two definitions. The dashboard shows the Q-based one (RevMan 5, R meta):",
+        "# 100 (Q - df) / Q, floored at 0, and 0 for a single study. metafor's print() shows the",
+        "# tau^2-based one, 100 tau^2 / (tau^2 + s^2); the two agree for DerSimonian-Laird.",
+        "i2.q <- function(res) if (res$k > 1 && res$QE > res$k - 1) 100 * (res$QE - (res$k - 1)) / res$QE else 0",
+        "report <- function(res, name, total = FALSE) {",
+        '  cat("\\n====", name, "====\\n")',
+        "  print(res)",
+        '  cat(sprintf("I^2, Q-based (the dashboard shows this one): %.2f%%\\n", i2.q(res)))',
+        '  cat(sprintf("I^2, tau^2-based (metafor\'s print):          %.2f%%\\n", res$I2))',
+        "  out <- c(k = res$k, estimate = c(res$b), se = res$se, zval = res$zval, pval = res$pval, ci.lb = res$ci.lb,",
+        "           ci.ub = res$ci.ub, tau2 = res$tau2, se.tau2 = res$se.tau2, QE = res$QE, QEdf = res$k - 1,",
+        "           QEp = res$QEp, I2.Q = i2.q(res), I2.tau2 = res$I2)",
     ]
+    if random:
+        lines += ["  if (total) {", *_pi_lines(a),
+                  "    if (!is.list(pred) || inherits(pred, \"predict.rma\")) print(pred)",
+                  "    out[c(\"pi.lb\", \"pi.ub\")] <- c(pred$pi.lb, pred$pi.ub)",
+                  "    if (res$k > 1) {",
+                  "      # Q-profile CI of tau^2 (and tau, I^2, H^2). tau2.max: metafor's default upper search",
+                  "      # bound (100) is below the bound for outcomes on a large scale.",
+                  "      ci <- confint(res, control = list(tol = 1e-12, maxiter = 10000,",
+                  "                                        tau2.max = 1e4 * max(100, var(res$yi) + mean(res$vi))))",
+                  "      print(ci)",
+                  "      out[c(\"tau2.lb\", \"tau2.ub\")] <- ci$random[\"tau^2\", c(\"ci.lb\", \"ci.ub\")]",
+                  "    }",
+                  "  }"]
+    return lines + ["  invisible(out)", "}"]
+
+
+def _study_lines() -> list[str]:
+    return ["",
+            "# Each study: effect, CI (normal quantile, as the app and RevMan) and weight in the total (%).",
+            "crit <- qnorm(1 - (1 - level / 100) / 2)",
+            "studies <- data.frame(study = dat$study, yi = c(dat$yi), vi = c(dat$vi), ci.lb = c(dat$yi) - crit * sqrt(dat$vi),",
+            "                      ci.ub = c(dat$yi) + crit * sqrt(dat$vi), weight = weights(res))",
+            "print(studies, digits = 4, row.names = FALSE)"]
 
 
 def _subgroup_lines() -> list[str]:
     return [
         "",
         "# Subgroups (own tau^2 each) and RevMan's test for subgroup differences:",
-        "# a fixed-effect meta-analysis of the subgroup estimates.",
+        "# a fixed-effect (equal-effects) meta-analysis of the subgroup estimates.",
         "subs <- lapply(split(dat, dat$dm_type), fit)",
-        "for (g in names(subs)) { cat(\"\\nSubgroup\", g, \"\\n\"); print(subs[[g]]) }",
+        "for (g in names(subs)) shown[[paste(\"Subtotal\", g)]] <- report(subs[[g]], paste(\"Subgroup\", g))",
         "if (length(subs) > 1) {",
-        '  between <- rma(yi = sapply(subs, coef), sei = sapply(subs, function(x) x$se), method = "FE")',
-        '  cat(sprintf("Test for subgroup differences: Chi2 = %.2f, df = %d, P = %.4g\\n",',
-        "              between$QE, between$k - 1, between$QEp))",
+        f'  between <- rma(yi = sapply(subs, coef), sei = sapply(subs, function(x) x$se), method = "{FE_METAFOR}")',
+        '  cat(sprintf("\\nTest for subgroup differences: Chi2 = %.2f, df = %d, P = %.4g, I^2 = %.1f%%\\n",',
+        "              between$QE, between$k - 1, between$QEp, i2.q(between)))",
+        "  shown$between <- c(QE = between$QE, QEdf = between$k - 1, QEp = between$QEp, I2.Q = i2.q(between))",
         "}",
     ]

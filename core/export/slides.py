@@ -124,11 +124,13 @@ def _scale_trace(tr: dict, factor: float) -> None:
         obj = tr.get(attr)
         if not isinstance(obj, dict) or obj.get(key) is None:
             continue
+        # Text sizes round as the layout's fonts do, so a text trace and an annotation of one size match.
+        scale = (lambda v: _scaled(v, factor, PLOTLY_DEFAULT_FONT)) if attr == "textfont" else (lambda v: v * factor)
         val = obj[key]
         if isinstance(val, (int, float)):
-            obj[key] = val * factor
+            obj[key] = scale(val)
         elif isinstance(val, (list, tuple, np.ndarray)):
-            obj[key] = [v * factor for v in val]
+            obj[key] = [scale(v) for v in val]
     for bar in ("error_x", "error_y"):
         ex_ = tr.get(bar)
         if isinstance(ex_, dict) and ex_.get("thickness"):

@@ -24,6 +24,15 @@ def _wrap(text: str, width: int = 70) -> str:
     return "<br>".join(textwrap.wrap(str(text), width)) or ""
 
 
+def cell_axes(table: pd.DataFrame) -> tuple[list[str], list[str]]:
+    """Each row's x (outcome · time bin) and y (study label, with a dagger when inferred) on the
+    map, so that a clicked point can be traced back to its row."""
+    ys = [f"{lab} {INFERRED_MARK}" if str(conf) != "high" else str(lab)
+          for lab, conf in zip(table["label"], table["id_confidence"])]
+    xs = [f"{OUTCOME_SHORT.get(o, o)} · {b}" for o, b in zip(table["outcome"], table["time_bin"])]
+    return xs, ys
+
+
 def completeness_figure(table: pd.DataFrame, *, title: str | None = None) -> go.Figure:
     """Draw the completeness map.
 
@@ -45,9 +54,7 @@ def completeness_figure(table: pd.DataFrame, *, title: str | None = None) -> go.
     if missing:
         raise ValueError(f"completeness table is missing column(s) {', '.join(missing)}")
     t = table.copy()
-    t["y"] = [f"{lab} {INFERRED_MARK}" if str(conf) != "high" else str(lab)
-              for lab, conf in zip(t["label"], t["id_confidence"])]
-    t["x"] = [f"{OUTCOME_SHORT.get(o, o)} · {b}" for o, b in zip(t["outcome"], t["time_bin"])]
+    t["x"], t["y"] = cell_axes(t)
     xs = [f"{OUTCOME_SHORT.get(o, o)} · {b}" for o in OUTCOMES for b in TIME_BINS
           if f"{OUTCOME_SHORT.get(o, o)} · {b}" in set(t["x"])]
     ys = list(dict.fromkeys(t["y"]))

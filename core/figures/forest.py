@@ -13,7 +13,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from core import words
-from core.workflow.analysis import ForestAnalysis
+from core.workflow.analysis import ForestAnalysis, same_measure_reports
 from core.figures.style import (DIAMOND_COLOUR, FONT, REPORTED_COLOUR, STUDY_COLOUR, SUBTOTAL_COLOUR,
                                 TEMPLATE)
 from core.vocab import Comparison, Tau2
@@ -54,7 +54,7 @@ def forest_rows(a: ForestAnalysis, *, show_pi: bool = False) -> list[dict]:
         rows.append({"kind": "text", "study": words.subgroup_test_line(a.subgroups)})
     elif a.pooled is not None:
         rows += _study_rows(a, a.rows) + _total_rows(a, show_pi)
-    return rows + _reported_rows(a.reported)
+    return rows + _reported_rows(same_measure_reports(a))
 
 
 def _level_label(a: ForestAnalysis, name: str) -> str:
@@ -144,22 +144,20 @@ def forest_figure(a: ForestAnalysis, *, title: str | None = None, font_size: int
                   show_pi: bool = False) -> go.Figure:
     """RevMan-style forest plot of one :class:`~core.workflow.analysis.ForestAnalysis`.
 
-    Trace names are stable ('Studies', 'Diamond: T1DM', 'Diamond: Total', 'Reported (paper)')
-    so tests can find them.  ``layout.meta`` carries k, the estimate and the model for tests.
+    Trace names are stable ('Studies', 'Diamond: T1DM', 'Diamond: Total', 'Reported (paper)', and
+    'Text: <column>' for the text columns: study, m1 ... weight, effect, heading) so tests can find them.  ``layout.meta`` carries k, the estimate and the model for tests.
     """
     rows = forest_rows(a, show_pi=show_pi)
     n = len(rows) + 2                      # two header rows
     top = n - 1
     ys = [n - 3 - i for i in range(len(rows))]
     font = dict(FONT, size=font_size or FONT["size"])
-    ann = _header_labels(a, font, top)
+    cells = _Cells(font)
+    headings = _header_labels(a, cells, top)
     for r, y in zip(rows, ys):
         if r["kind"] != "spacer":
-            ann += _row_labels(r, y, font)
-    fig = go.Figure()
-    for trace in _mark_traces(rows, ys):
-        fig.add_trace(trace)
-    ann += _favours_labels(a, font)
+            _row_labels(r, y, cells)
+    fig = go.Figure(data=cells.traces() + _mark_traces(rows, ys))
     study_ys = [y for r, y in zip(rows, ys) if r["kind"] in ("study", "subtotal", "total", "reported")]
     y0 = min(study_ys + [0]) - 0.6
     fig.add_shape(type="line", x0=0, x1=0, y0=y0, y1=top - 1.5, xref="x", yref="y",
@@ -169,7 +167,8 @@ def forest_figure(a: ForestAnalysis, *, title: str | None = None, font_size: int
         title=dict(text=title or words.view_title(a.spec), x=0.0, xanchor="left",
                    font=dict(font, size=font["size"] + 3)),
         height=int(110 + ROW_HEIGHT * (n + 3) * (font["size"] / FONT["size"])),
-        margin=dict(l=16, r=16, t=56, b=int(font["size"] * 4.5)), annotations=ann, showlegend=False,
+        margin=dict(l=16, r=16, t=56, b=int(font["size"] * 4.5)), annotations=headings + _favours_labels(a, font),
+        showlegend=False, xaxis2=TEXT_AXIS,
         xaxis=dict(domain=list(PLOT_DOMAIN), range=list(_axis_range(rows)), zeroline=False, showgrid=False,
                    ticks="outside", showline=True, linecolor="#444", tickfont=dict(font, size=font["size"] - 1),
                    anchor="free", position=0.0),
@@ -185,46 +184,75 @@ def _figure_meta(a: ForestAnalysis) -> dict:
             "studies": a.rows["label"].tolist() if a.k else []}
 
 
-def _label(font: dict, x, y, s, *, anchor="left", bold=False, size=None, colour=None) -> dict:
-    """A text annotation at paper x and data y."""
-    return dict(x=x, y=y, xref="paper", yref="y", text=f"<b>{s}</b>" if bold else s, showarrow=False,
-                xanchor=anchor, font=dict(font, size=size or font["size"], color=colour or font["color"]))
+# The text columns are scatter text traces (mode="text"), one per column, not ~150 annotations
+# (the browser lays out each annotation as its own group: most of a redraw's cost).  They sit on
+# an invisible x axis left of the plot whose range equals its domain, so a value on it is a paper
+# x; it ends where the plot starts, so the plot's own hover and zoom stay as they were.  The two
+# headings centred over the plot stay annotations (a point outside its axis range is not drawn).
+TEXT_AXIS = dict(domain=[0, PLOT_DOMAIN[0]], range=[0, PLOT_DOMAIN[0]], anchor="y", visible=False, fixedrange=True)
+TEXT_POSITION = {"left": "middle right", "right": "middle left", "center": "middle center"}
 
 
-def _header_labels(a: ForestAnalysis, font: dict, top: int) -> list[dict]:
-    """The two header rows: the groups and the measure, then each column's heading."""
+class _Cells:
+    """The figure's text, gathered per column (left to right) and alignment, then drawn as traces."""
+
+    def __init__(self, font: dict):
+        self.font, self.columns = font, {}
+
+    def add(self, column: str, x, y, s, *, anchor="left", bold=False, size=None, colour=None) -> None:
+        """One text at paper ``x`` and data ``y`` (anchor: which side of the text ``x`` is)."""
+        c = self.columns.setdefault((column, anchor), {"x": [], "y": [], "text": [], "size": [], "color": []})
+        c["x"].append(x)
+        c["y"].append(y)
+        c["text"].append(f"<b>{s}</b>" if bold else s)
+        c["size"].append(size or self.font["size"])
+        c["color"].append(colour or self.font["color"])
+
+    def traces(self) -> list[go.Scatter]:
+        return [go.Scatter(x=c["x"], y=c["y"], text=c["text"], mode="text", xaxis="x2", name=f"Text: {column}",
+                           textposition=TEXT_POSITION[anchor], cliponaxis=False, hoverinfo="skip", showlegend=False,
+                           textfont=dict(family=self.font["family"], size=c["size"], color=c["color"]))
+                for (column, anchor), c in self.columns.items()]
+
+
+def _plot_heading(font: dict, y, s, colour=None) -> dict:
+    """A bold heading centred over the plot (an annotation at paper x, data y)."""
+    return dict(x=(PLOT_DOMAIN[0] + PLOT_DOMAIN[1]) / 2, y=y, xref="paper", yref="y", text=f"<b>{s}</b>",
+                showarrow=False, xanchor="center", font=dict(font, color=colour or font["color"]))
+
+
+def _header_labels(a: ForestAnalysis, cells: _Cells, top: int) -> list[dict]:
+    """The two header rows: the groups and the measure, then each column's heading; returns the
+    two headings over the plot (annotations)."""
     spec = a.spec
     g1, g2 = ("MSC", "Control") if spec.comparison == Comparison.VS_CONTROL else ("After MSC", "Before MSC")
     measure_head = "Mean Difference" if spec.measure == "MD" else "Std. Mean Difference"
     model_head = f"IV, {'Fixed' if a.method == Tau2.FE else 'Random'}, 95% CI"
-    mid = (PLOT_DOMAIN[0] + PLOT_DOMAIN[1]) / 2
-    out = [_label(font, COLS["sd1"] + 0.02, top, g1, anchor="center", bold=True),
-           _label(font, COLS["sd2"] + 0.02, top, g2, anchor="center", bold=True),
-           _label(font, COLS["effect"], top, measure_head, bold=True),
-           _label(font, mid, top, measure_head, anchor="center", bold=True, colour="#222")]
+    cells.add("heading", COLS["sd1"] + 0.02, top, g1, anchor="center", bold=True)
+    cells.add("heading", COLS["sd2"] + 0.02, top, g2, anchor="center", bold=True)
+    cells.add("effect", COLS["effect"], top, measure_head, bold=True)
     for key, head in (("study", "Study or Subgroup"), ("m1", "Mean"), ("sd1", "SD"), ("n1", "Total"),
                       ("m2", "Mean"), ("sd2", "SD"), ("n2", "Total"), ("weight", "Weight"), ("effect", model_head)):
         text_column = key in ("study", "effect")
-        out.append(_label(font, COLS[key] if text_column else COLS[key] + 0.04, top - 1, head, bold=True,
-                          anchor="left" if text_column else "right"))
-    out.append(_label(font, mid, top - 1, model_head + words.unit_suffix(spec.measure, a.unit), anchor="center",
-                      bold=True))
-    return out
+        cells.add(key, COLS[key] if text_column else COLS[key] + 0.04, top - 1, head, bold=True,
+                  anchor="left" if text_column else "right")
+    return [_plot_heading(cells.font, top, measure_head, colour="#222"),
+            _plot_heading(cells.font, top - 1, model_head + words.unit_suffix(spec.measure, a.unit))]
 
 
-def _row_labels(r: dict, y: float, font: dict) -> list[dict]:
+def _row_labels(r: dict, y: float, cells: _Cells) -> None:
     """A row's texts: its name, its numbers (right-aligned) and its effect with CI."""
     kind = r["kind"]
     bold = kind in ("group", "subtotal", "total")
     small = kind in ("text", "pi")
     colour = REPORTED_COLOUR if kind == "reported" else None
-    out = [_label(font, COLS["study"] + (0.01 if small else 0), y, r["study"], bold=bold,
-                  size=font["size"] - 1 if small else None, colour=colour)]
-    out += [_label(font, COLS[key] + 0.04, y, r[key], anchor="right", bold=bold) for key in NUMBER_COLUMNS
-            if r.get(key)]
+    cells.add("study", COLS["study"] + (0.01 if small else 0), y, r["study"], bold=bold,
+              size=cells.font["size"] - 1 if small else None, colour=colour)
+    for key in NUMBER_COLUMNS:
+        if r.get(key):
+            cells.add(key, COLS[key] + 0.04, y, r[key], anchor="right", bold=bold)
     if r.get("effect"):
-        out.append(_label(font, COLS["effect"], y, r["effect"], bold=bold, colour=colour))
-    return out
+        cells.add("effect", COLS["effect"], y, r["effect"], bold=bold, colour=colour)
 
 
 def _mark_traces(rows: list[dict], ys: list[float]) -> list[go.Scatter]:

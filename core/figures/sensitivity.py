@@ -46,7 +46,7 @@ def _range(df: pd.DataFrame, cols=("ci_low", "ci_high", "estimate", "pi_low", "p
 
 def interval_forest(df: pd.DataFrame, *, title: str, x_title: str, favours: tuple[str, str] | None = None,
                     reference: float | None = None, show_pi: bool = False,
-                    font_size: int | None = None) -> go.Figure:
+                    font_size: int | None = None, highlight_label: str = "changed") -> go.Figure:
     """Forest of pooled results, top to bottom in ``df`` order.
 
     Parameters
@@ -63,6 +63,9 @@ def interval_forest(df: pd.DataFrame, *, title: str, x_title: str, favours: tupl
         A dashed vertical line (e.g. the main analysis's estimate).
     show_pi : bool
         Draw each row's prediction interval (when finite) as a thin grey line.
+    highlight_label : str
+        What the "changed" colour means, written as a legend above the plot whenever a row is
+        highlighted (a highlight never goes unexplained).
 
     Returns
     -------
@@ -80,6 +83,8 @@ def interval_forest(df: pd.DataFrame, *, title: str, x_title: str, favours: tupl
     for trace in _mark_traces(df, kind, hl, ys, show_pi):
         fig.add_trace(trace)
     ann = _row_annotations(df, kind, hl, ys, font) + _axis_annotations(font, favours)
+    if any(hl):
+        ann.append(highlight_legend(font, highlight_label))
     shapes = [dict(type="line", x0=0, x1=0, y0=-0.7, y1=n - 0.3, xref="x", yref="y",
                    line=dict(color="#444", width=1))]
     if reference is not None and np.isfinite(reference):
@@ -99,6 +104,13 @@ def interval_forest(df: pd.DataFrame, *, title: str, x_title: str, favours: tupl
               "k": [None if v is None or not np.isfinite(v) else int(v) for v in df.get("k", [np.nan] * n)]},
     )
     return fig
+
+
+def highlight_legend(font: dict, label: str) -> dict:
+    """The legend of the "changed" colour: a square and what it means, above the plot at the right."""
+    return dict(x=1.0, y=1.0, xref="paper", yref="paper", xanchor="right", yanchor="bottom", showarrow=False,
+                yshift=int(font["size"] * 1.7), name="highlight legend", text=f"■ {label}",
+                font=dict(font, size=font["size"] - 1, color=CHANGED_COLOUR))
 
 
 def _numbers_text(r) -> str:

@@ -115,3 +115,14 @@ CERTAINTY_DIRECTION = {"down": ("reduce", "reduction"), "up": ("increase", "incr
 CERTAINTY_VERY_UNCERTAIN = ", but the evidence is very uncertain"
 CERTAINTY_FOOTNOTE = "{label} ({concern}): {reason}"
 CERTAINTY_ASSUMPTION = "{label} (assumed): {reason}"
+
+# --- summary of findings (page, figure, forest-plot line) ---
+SOF_HEADINGS = {"outcome": "Outcome", "studies": "Studies (participants)", "effect": "Effect (95% CI)",
+                "certainty": "Certainty of the evidence (GRADE)", "statement": "What happens"}
+SOF_FIGURE_TITLE = "Summary of findings: {comparison}, {population}, {timepoint}"
+SOF_START_NOTE = "Starting level ({level}): {reason}"
+SOF_NO_FOOTNOTES = "No downgrade and no assumption."
+CERTAINTY_LINE = "Certainty of this evidence (GRADE): {symbols} {label} — {why}."
+CERTAINTY_LINE_DOWN = "starts {start}, rated down for {domains}"
+CERTAINTY_LINE_NONE = "starts {start}, not rated down"
+CERTAINTY_LINE_LINK = "Why: the Summary of findings page"

@@ -7,6 +7,13 @@ STATUS_REPRODUCED = "reproduced within rounding"
 STATUS_DIFFERS = "differs"
 STATUS_CANNOT = "cannot recompute"
 STATUS_OTHER_MEASURE = "different measure"
+# A recomputation from a subset of the studies the paper pooled: "partial: 1 of 4 studies" (issue 14).
+STATUS_PARTIAL = "partial"
+
+
+def partial_status(k_used: int, k_cited: int) -> str:
+    """'partial: 1 of 4 studies': the status of a row recomputed from a subset of the paper's studies."""
+    return f"{STATUS_PARTIAL}: {int(k_used)} of {int(k_cited)} studies"
 # One short phrase per audit flag (core.workflow.audit.FLAGS), shown under each flagged result.
 AUDIT_FLAG_TEXT = {
     "ci_reversed": "CI bounds reversed", "estimate_outside_ci": "estimate outside its CI",

@@ -81,6 +81,7 @@ class AnalysisSpec:
     model: str = "auto"
     tau2_method: str = str(Tau2.DL)
     test: str = "z"
+    knha_floor: bool = False
     timepoint: str = "end"
     r: float = 0.5
     smd_variant: str = "revman5"
@@ -100,6 +101,8 @@ class AnalysisSpec:
                                                    and not _positive_number(self.timepoint)):
             raise ValueError(f"`timepoint` must be one of {vocab.TIMEPOINTS} or a positive number of months; "
                              f"got {self.timepoint!r}")
+        if not isinstance(self.knha_floor, bool):
+            raise ValueError(f"`knha_floor` must be True or False; got {self.knha_floor!r}")
         if not (_is_real(self.r) and 0 <= self.r < 1):
             raise ValueError(f"`r` must be in [0, 1); got {self.r!r}")
         if not (_is_real(self.level) and 0 < self.level < 1):
@@ -185,6 +188,27 @@ class ForestAnalysis:
         return vocab.LOWER_IS_BETTER[self.spec.outcome]
 
 
+def _reported_at_timepoint(a: ForestAnalysis) -> pd.DataFrame:
+    rep = a.reported
+    return rep[rep["same_timepoint"]] if not rep.empty else rep
+
+
+def same_measure_reports(a: ForestAnalysis) -> pd.DataFrame:
+    """The paper's results at the analysis's time point and on its measure: the only ones that may be
+    drawn on its axis (a SMD is never drawn on a mmol/L axis, issue 14)."""
+    rep = _reported_at_timepoint(a)
+    return rep[rep["measure"] == a.spec.measure] if not rep.empty else rep
+
+
+def other_measure_reports(a: ForestAnalysis) -> pd.DataFrame:
+    """The paper's results at the analysis's time point printed on another measure, each distinct one once."""
+    rep = _reported_at_timepoint(a)
+    if rep.empty:
+        return rep
+    rep = rep[rep["measure"] != a.spec.measure]
+    return rep.drop_duplicates(subset=["population", "measure", "estimate", "ci_low", "ci_high"])
+
+
 ARM_FIELDS = ("n1", "m1", "sd1", "n2", "m2", "sd2")
 
 
@@ -236,7 +260,9 @@ def choose_model(spec: AnalysisSpec, yi, vi) -> ModelChoice:
     if spec.model == "fixed":
         return ModelChoice(FE, "Fixed effect (inverse variance), as chosen.")
     if spec.model == "random":
-        return ModelChoice(spec.tau2_method, f"Random effects ({spec.tau2_method}), as chosen.")
+        one = " With one study τ² cannot be estimated: it is set to 0, so this equals the fixed-effect result." \
+            if len(yi) == 1 else ""
+        return ModelChoice(spec.tau2_method, f"Random effects ({spec.tau2_method}), as chosen.{one}")
     rule = PAPER_MODEL_RULE
     fe = meta_analysis(yi, vi, method=FE)
     if fe.k > 1 and rule.wants_random(fe.i2, fe.q_pvalue):
@@ -285,7 +311,7 @@ def analyse(dataset: Dataset, spec: AnalysisSpec) -> ForestAnalysis:
     labels = [r["label"] for r in kept]
     groups = np.array([r["dm_type"] for r in kept], dtype=object)
     sub = subgroup_analysis(eff.yi, eff.vi, groups, method=model.method, level=spec.level, labels=labels,
-                            test=spec.test)
+                            test=spec.test, knha_floor=spec.knha_floor and spec.test == "knha")
     rows = tuple(dict(r, yi=y, vi=v, ci_low=lo, ci_high=hi, weight_pct=w) for r, y, v, lo, hi, w in
                  zip(kept, eff.yi.tolist(), eff.vi.tolist(), eff.ci_low.tolist(), eff.ci_high.tolist(),
                      sub.overall.weights.tolist()))

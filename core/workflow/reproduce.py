@@ -2,12 +2,15 @@
 
 ``classify_reproduction(reported, recomputed)`` is pure: it takes the paper's reported table and
 the recomputed values (a DataFrame keyed by ``result_id``, or a callable ``row -> Recomputed``)
-and returns, for every reported row in order, one of three statuses (their words are in
+and returns, for every reported row in order, one of four statuses (their words are in
 :mod:`core.words`):
 
 * ``"reproduced within rounding"``: estimate and both CI bounds within ±0.01 of the printed
   values (or within the printed rounding half-width, when the paper printed fewer decimals);
-* ``"differs"``: with the likely reason when one is visible (fewer cited studies have numbers,
+* ``"partial: k of K studies"``: not reproduced, and recomputed from only k of the K studies the
+  paper pooled (so the comparison cannot show a disagreement; issue 14);
+* ``"differs"``: recomputed from the paper's full set and still not within rounding, with the
+  likely reason when one is visible (fewer cited studies have numbers,
   a different model, a printed CI that is itself inconsistent, the other direction...);
 * ``"cannot recompute"``: with the data that are missing.
 
@@ -37,9 +40,10 @@ from core.evidence.printed import MODEL_FIXED, Printed, parse_model, parse_numbe
 from core.pooling import MetaResult
 from core.workflow.recompute import Recomputed, lookup_from_frame
 from core.vocab import DM_TYPES, Tau2
-from core.words import STATUS_CANNOT, STATUS_DIFFERS, STATUS_OTHER_MEASURE, STATUS_REPRODUCED
+from core.words import (STATUS_CANNOT, STATUS_DIFFERS, STATUS_OTHER_MEASURE, STATUS_PARTIAL, STATUS_REPRODUCED,
+                        partial_status)
 
-STATUSES = (STATUS_REPRODUCED, STATUS_DIFFERS, STATUS_CANNOT)
+STATUSES = (STATUS_REPRODUCED, STATUS_PARTIAL, STATUS_DIFFERS, STATUS_CANNOT)
 #: agreement tolerance on the estimate and CI bounds (issue 5: "±0.01")
 TOLERANCE = 0.01
 _EPS = 1e-9
@@ -158,6 +162,8 @@ def _classify_row(row: pd.Series, rec: Recomputed | None, flags: list[str], audi
     out.update(recomputed_estimate=rec.estimate, recomputed_ci_low=rec.ci_low, recomputed_ci_high=rec.ci_high,
                diff_estimate=diffs["estimate"], diff_ci_low=diffs["ci_low"], diff_ci_high=diffs["ci_high"],
                k_used=rec.k_used, k_cited=rec.k_cited, recomputed_model=rec.model, status=agree.status)
+    if not agree.reproduced and is_subset(rec.k_used, rec.k_cited):
+        out["status"] = partial_status(rec.k_used, rec.k_cited)
     if agree.reproduced:
         out["explanation"] = (f"Recomputed {_fmt(rec.estimate)} ({_fmt(rec.ci_low)} to {_fmt(rec.ci_high)}) "
                               f"matches the printed {row['estimate']} ({row['ci_low']} to {row['ci_high']}) "
@@ -172,6 +178,16 @@ def _classify_row(row: pd.Series, rec: Recomputed | None, flags: list[str], audi
              else "No reason is visible from the data.")
     out["explanation"] = text
     return out
+
+
+def is_subset(k_used, k_cited) -> bool:
+    """Whether a recomputation used fewer of the studies than the paper pooled."""
+    return k_used is not None and k_cited is not None and k_cited == k_cited and 0 < k_used < k_cited
+
+
+def status_kind(status: str) -> str:
+    """The status word without its counts: 'partial: 1 of 4 studies' -> 'partial'."""
+    return STATUS_PARTIAL if str(status).startswith(STATUS_PARTIAL + ":") else str(status)
 
 
 def _likely_reasons(row: pd.Series, rec: Recomputed, rep: dict, agree: Agreement, flags: list[str],
@@ -258,16 +274,18 @@ def reported_vs_recomputed(a: ForestAnalysis, *, tolerance: float = TOLERANCE) -
                "recomputed": "", "k": 0, "diff_estimate": float("nan")}
         if r["measure"] != a.spec.measure:
             row.update(status=STATUS_OTHER_MEASURE,
-                       explanation=f"The paper reports this as {r['measure']}; switch Measure to {r['measure']} "
-                                   "to compare.")
+                       explanation=words.other_measure_sentence(r["measure"], *(p.value for p in printed)))
         elif res is None:
             row.update(status=STATUS_CANNOT,
                        explanation="No study in this selection has usable numbers for this population.")
         else:
             agree = agreement(printed, (res.estimate, res.ci_low, res.ci_high), tolerance)
+            refs = [x for x in str(r.get("refs", "") or "").split(",") if x.strip()]
+            status = (partial_status(res.k, len(refs)) if not agree.reproduced and is_subset(res.k, len(refs))
+                      else agree.status)
             row.update(recomputed=f"{a.spec.measure} {words.fmt_ci(res.estimate, res.ci_low, res.ci_high)}, "
                                   f"{words.fmt_p(res.pvalue)}",
-                       k=res.k, diff_estimate=agree.diffs[0], status=agree.status,
+                       k=res.k, diff_estimate=agree.diffs[0], status=status,
                        explanation="" if agree.reproduced else _differs_reason(a, r, res))
         out.append(row)
     return pd.DataFrame(out, columns=RESULT_COLUMNS)

@@ -85,7 +85,8 @@ class RobustnessResult:
     ``n_same_direction`` those whose estimate has the main estimate's sign;
     ``n_significant`` those with P < 0.05 (:data:`ALPHA`); ``estimate_min``/``estimate_max``
     the range over the pooled variants *and* the main analysis; ``most_influential`` the
-    variant whose estimate differs most from the main one (None when no variant pooled);
+    variant whose estimate differs most from the main one (None when no variant pooled, or when
+    none moves the estimate by :data:`MOVE_ATOL` or more: nothing is then highlighted);
     ``sentence`` says which single choice moves the estimate most; ``skipped`` names the
     families that do not apply to this analysis, with the reason.
     """
@@ -112,6 +113,8 @@ class RobustnessResult:
             return self.base.message
         if self.n_pooled == 0:
             return "None of the variants could be pooled."
+        if self.base.k == 1:
+            return words.ONE_STUDY_ROBUSTNESS
         m = f"{measure} " if measure else ""
         return (f"The direction of the main result holds in {self.n_same_direction} of {self.n_pooled} variants "
                 f"and the effect is significant (P < 0.05) in {self.n_significant} of {self.n_pooled}; "
@@ -296,6 +299,8 @@ def robustness(dataset: Dataset, spec: AnalysisSpec) -> RobustnessResult:
         return RobustnessResult(base, (), 0, 0, 0, 0, np.nan, np.nan, None,
                                 "Nothing can be pooled for the main analysis, so there is nothing to vary.")
     plan = enumerate_variants(dataset, spec)
+    if base.k == 1:
+        plan = drop_variants_that_cannot_differ(plan)
     variants = tuple(run_variant(dataset, p.spec, p.family, p.label) for p in plan.variants)
     pooled = [v for v in variants if v.has_pooled]
     sign = np.sign(base.estimate)
@@ -305,9 +310,25 @@ def robustness(dataset: Dataset, spec: AnalysisSpec) -> RobustnessResult:
     top = max(pooled, key=lambda v: abs(v.estimate - base.estimate)) if pooled else None
     ties = [v.label for v in pooled if top is not None and v is not top and np.isclose(v.estimate, top.estimate,
                                                                                       rtol=0, atol=1e-9)]
+    moves = top is not None and not np.isclose(top.estimate - base.estimate, 0.0, atol=MOVE_ATOL)
     return RobustnessResult(base, variants, len(variants), len(pooled), same, sig, float(min(ests)),
-                            float(max(ests)), top, _sentence(base, top, len(variants) - len(pooled), ties),
-                            plan.skipped)
+                            float(max(ests)), top if moves else None,
+                            _sentence(base, top, len(variants) - len(pooled), ties), plan.skipped)
+
+
+# A variant "moves" the estimate when it shifts it by at least this much (half a unit of the printed 2 decimals).
+MOVE_ATOL = 5e-3
+# With one study these families cannot change the result: tau² is 0, and HKSJ is undefined.
+CANNOT_DIFFER_WITH_ONE_STUDY = ("model", "test")
+
+
+def drop_variants_that_cannot_differ(plan: VariantPlan) -> VariantPlan:
+    """With one study, leave out the model and HKSJ variants (they cannot differ from the main
+    analysis), and say so in ``skipped``, so that identical re-runs are not counted as agreement."""
+    kept = tuple(p for p in plan.variants if p.family not in CANNOT_DIFFER_WITH_ONE_STUDY)
+    note = (f"{words.VARIANT_FAMILY_LABELS['model']} and {words.VARIANT_FAMILY_LABELS['test'].lower()}: with one "
+            "study τ² is 0 and HKSJ is undefined, so these variants cannot differ from the main analysis.")
+    return VariantPlan(kept, (*plan.skipped, note))
 
 
 def _sentence(base: Variant, top: Variant | None, n_unpooled: int, ties=()) -> str:
@@ -316,7 +337,7 @@ def _sentence(base: Variant, top: Variant | None, n_unpooled: int, ties=()) -> s
     if top is None:
         return "No variant could be pooled, so the influence of single choices cannot be judged." + tail
     shift = top.estimate - base.estimate
-    if np.isclose(shift, 0.0, atol=5e-3):
+    if np.isclose(shift, 0.0, atol=MOVE_ATOL):
         return ("No single choice moves the estimate by 0.005 or more; the main estimate "
                 f"{fmt_num(base.estimate)} is unchanged within rounding in every variant." + tail)
     flips = (" and reverses its direction" if np.sign(top.estimate) != np.sign(base.estimate)

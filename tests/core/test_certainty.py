@@ -262,3 +262,46 @@ def test_shipped_data_gives_a_rating_for_every_view(study_set):
                 assert len(c.footnotes) >= c.downgrades // 2
                 if comparison == Comparison.PRE_POST:
                     assert c.rating == Level.VERY_LOW     # before–after: low start, critical by design
+
+
+@pytest.mark.parametrize("tau2", [Tau2.DL, Tau2.SJ, Tau2.REML, Tau2.PM])
+def test_no_single_study_i2_artefact_reaches_a_reason(tau2):
+    """A single study (or a subgroup of one) has no heterogeneity to measure: the reason says so
+    and never prints an I² (a k = 1 fit once reported I² = 100% under some estimators)."""
+    ds = load_dataset()
+    for comparison in vocab.COMPARISONS:
+        for population in vocab.POPULATIONS:
+            spec = AnalysisSpec(comparison=comparison, population=population, study_set="all", model="random",
+                                tau2_method=tau2)
+            for row in summary_of_findings(ds, spec).rows:
+                c = row.certainty
+                if c.rating is None:
+                    continue
+                reasons = " ".join(d.reason for d in c.domains)
+                assert "I² = 100%" not in reasons
+                inc = c.domain(GradeDomain.INCONSISTENCY)
+                if c.k == 1:
+                    assert inc.concern == Concern.NOT_ASSESSABLE and "I²" not in inc.reason
+
+
+def test_certainty_inputs_are_immutable_and_checked():
+    from core.certainty import CertaintyInputs, user_mid
+    ds = load_dataset()
+    base = CertaintyInputs.default(ds)
+    mid = user_mid(Outcome.FBG, 1.0, "mmol/L", "A panel's choice for this test")
+    changed = base.with_mid(Outcome.FBG, mid)
+    assert base.mid_map() == {} and changed.mid_map()[Outcome.FBG] == mid
+    assert changed.with_mid(Outcome.FBG, None).mids == ()
+    with pytest.raises(ValueError, match="positive"):
+        user_mid(Outcome.FBG, -1, "mmol/L", "A source")
+    with pytest.raises(ValueError, match="source"):
+        user_mid(Outcome.FBG, 1, "mmol/L", "")
+    with pytest.raises(ValueError, match="unknown outcome"):
+        base.with_mid("glucose", mid)
+    sid = ds.studies.loc[ds.studies["design_class"] == "rct", "study_id"].iloc[0]
+    judged = base.with_judgement(Judgement(sid, RobDomain.OVERALL, RobLevel.HIGH, REASON, SOURCE))
+    assert len(judged.user_judgements) == 1 and base.user_judgements == ()
+    assert judged.without_user_judgements().rob == base.rob
+    # persisted as a table and read back: the same judgements
+    from core.evidence.risk_of_bias import RiskOfBias
+    assert RiskOfBias.from_frame(judged.rob.to_frame()) == judged.rob

@@ -46,7 +46,11 @@ def test_slide_fonts_are_large_and_original_untouched(a_vs, slide):
     assert fig.to_json() == before                                  # the on-screen figure is not modified
     assert slide.layout.font.size >= 20                             # 12 px on screen -> >= 20 px on the slide
     sizes = [a.font.size for a in slide.layout.annotations if a.font.size]
-    assert min(sizes) >= 18
+    text_sizes = [s for t in slide.data if t.mode == "text" for s in t.textfont.size]
+    assert min(sizes) >= 18 and text_sizes and min(text_sizes) >= 18        # the text columns scale too
+    screen = [s for t in fig.data if t.mode == "text" for s in t.textfont.size]
+    factor = slide.layout.meta["slide_font_factor"]
+    assert sorted(text_sizes) == sorted(round(s * factor) for s in screen)   # rounded as the annotations are
     assert slide.layout.title.font.size > slide.layout.font.size
 
 

@@ -37,6 +37,9 @@ SCRIPT_SPECS = {
     "vs_control_SMD_exact_excl": replace(SPEC_VS, measure="SMD", smd_variant="hedges_exact", excluded=("Chen2016",),
                                          design="controlled"),
     "pre_post_MD_REML_r03": replace(SPEC_PP_RE, r=0.3, timepoint="12", population="all"),
+    # issue 15: both subgroups have k = 1 (the exported "Subtotal T2DM" once said I² = 100 %)
+    "vs_control_SMD_exact_k1_subgroups": replace(SPEC_VS, measure="SMD", smd_variant="hedges_exact",
+                                                 study_set="paper"),
 }
 
 
@@ -57,8 +60,9 @@ def test_python_script_reproduces_core(tmp_path):
             assert tot[field] == pytest.approx(getattr(a.pooled, field), rel=1e-12, abs=1e-14), (name, field)
         if a.subgroups is not None:
             for g in a.subgroups.groups:
-                assert out["pooled"][f"Subtotal {g}"]["estimate"] == pytest.approx(
-                    a.subgroups.subgroups[g].estimate, rel=1e-12)
+                sub, got = a.subgroups.subgroups[g], out["pooled"][f"Subtotal {g}"]
+                assert got["estimate"] == pytest.approx(sub.estimate, rel=1e-12)
+                assert (got["i2"], got["q"]) == (sub.i2, sub.q) and (sub.k > 1 or (got["i2"], got["q"]) == (0, 0))
     assert analyse(DS, SCRIPT_SPECS["pre_post_MD_REML_r03"]).method == "REML"   # the random-effects path is covered
 
 

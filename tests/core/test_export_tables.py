@@ -98,3 +98,25 @@ def test_the_writer_loads_neither_plotly_nor_kaleido():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=Path(__file__).resolve().parents[2])
     assert out.stdout.strip() == "[]"
+
+
+def test_single_study_subtotals_export_no_heterogeneity():
+    """Issue 15: a k = 1 subgroup ("Subtotal T2DM" of HbA1c vs control, exact SMD, the paper's
+    studies) once exported I² = 100 % from a rounding residue of Q.  CSV and XLSX carry Q = 0,
+    I² = 0 and P(Q) = 1 (metafor's QEp)."""
+    from dataclasses import replace
+    a = analyse(DS, replace(SPEC_VS, measure="SMD", smd_variant="hedges_exact", study_set="paper"))
+    assert a.subgroups is not None and all(s.k == 1 for s in a.subgroups.subgroups.values())
+    t = ex.analysis_table(a)
+    subs = t[t["row_type"] == "subgroup"]
+    assert list(subs["label"]) == ["Subtotal T1DM", "Subtotal T2DM"]
+    assert (subs["q"] == 0).all() and (subs["i2"] == 0).all() and (subs["q_pvalue"] == 1).all()
+    assert (subs["q_df"] == 0).all()
+    rows = list(csv.DictReader(io.StringIO(ex.to_csv_bytes(t).decode("utf-8-sig"))))
+    for r in (r for r in rows if r["row_type"] == "subgroup"):
+        assert (float(r["i2"]), float(r["q"]), float(r["q_pvalue"])) == (0.0, 0.0, 1.0)
+    ws = openpyxl.load_workbook(io.BytesIO(ex.to_xlsx_bytes(t))).active
+    head = [c.value for c in ws[1]]
+    for row in ws.iter_rows(min_row=2, values_only=True):
+        if row[head.index("row_type")] == "subgroup":
+            assert (row[head.index("i2")], row[head.index("q")], row[head.index("q_pvalue")]) == (0, 0, 1)

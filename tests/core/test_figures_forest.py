@@ -15,7 +15,19 @@ def ds():
 
 
 def _texts(fig):
-    return [a.text for a in fig.layout.annotations]
+    """Every text the figure shows: its annotations and its text columns (scatter text traces)."""
+    return [a.text for a in fig.layout.annotations] + [t for tr in text_traces(fig) for t in tr.text]
+
+
+def text_traces(fig):
+    return [t for t in fig.data if t.mode == "text"]
+
+
+def cell(fig, column: str, y) -> str | None:
+    """The text of ``column`` ('Text: m1' ...) in the row drawn at data ``y``, or None."""
+    tr = next(t for t in fig.data if t.name == f"Text: {column}")
+    hits = [t for t, ty in zip(tr.text, tr.y) if ty == y]
+    return hits[0] if hits else None
 
 
 def test_subgroup_forest_has_squares_diamonds_and_lines():
@@ -83,3 +95,27 @@ def test_rows_become_labels_and_one_square_per_study():
     assert "<b>Subtotal (95% CI)</b>" in texts and "<b>Total (95% CI)</b>" in texts
     assert any(t.startswith("95% prediction interval [") for t in texts)
     assert "Prediction interval" in [t.name for t in fig.data]
+
+
+def test_text_columns_are_few_text_traces_with_every_number_in_its_row_and_column():
+    """The ~150 texts are one scatter text trace per column (cheap for the browser), not annotations;
+    each study's numbers stand in their column, on the row of its square, at the old paper x."""
+    from core import words
+    from core.figures.forest import COLS, PLOT_DOMAIN
+
+    a = analyse(heterogeneous_dataset(), AnalysisSpec(outcome="hba1c", comparison="vs_control", model="random"))
+    fig = forest_figure(a, show_pi=True)
+    assert len(fig.layout.annotations) <= 4 and len(text_traces(fig)) <= 11
+    assert fig.layout.xaxis2.domain == (0, PLOT_DOMAIN[0]) and fig.layout.xaxis2.range == (0, PLOT_DOMAIN[0])
+    squares = next(t for t in fig.data if t.name == "Studies")
+    rows = [r for g in a.subgroups.groups for r in a.rows[a.rows["dm_type"] == g].to_dict("records")]
+    for r, y in zip(rows, squares.y):
+        assert cell(fig, "study", y) == r["label"]
+        assert cell(fig, "m1", y) == words.fmt_num(r["m1"]) and cell(fig, "sd2", y) == words.fmt_num(r["sd2"])
+        assert cell(fig, "n1", y) == str(int(r["n1"])) and cell(fig, "weight", y) == f"{r['weight_pct']:.1f}%"
+        assert cell(fig, "effect", y) == words.fmt_ci(r["yi"], r["ci_low"], r["ci_high"])
+    m1 = next(t for t in fig.data if t.name == "Text: m1")
+    assert set(m1.x) == {COLS["m1"] + 0.04} and m1.textposition == "middle left"       # right-aligned
+    study = next(t for t in fig.data if t.name == "Text: study")
+    assert study.textposition == "middle right" and study.hoverinfo == "skip"            # hover stays on the marks
+    assert all(t.xaxis == "x2" and t.cliponaxis is False for t in text_traces(fig))

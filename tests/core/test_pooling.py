@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
+from core import heterogeneity as het
 from core.errors import InsufficientStudiesError
 from core.pooling import METHODS, MetaResult, meta_analysis
 from tests.core._reference_data import BCG_VI, BCG_YI, NORMAND, RAUDENBUSH_VI, RAUDENBUSH_YI
@@ -133,7 +134,33 @@ def test_k1_works_and_k0_raises():
     r = meta_analysis([0.4], [0.04], method="REML", test="knha")
     assert (r.k, r.tau2, r.q, r.i2, r.i2_tau) == (1, 0.0, 0.0, 0.0, 0.0)
     assert r.estimate == 0.4 and r.test == "z" and "k >= 2" in r.notes[0]
-    assert np.isnan(r.q_pvalue)
+    assert r.q_pvalue == 1.0 and r.h2 == 1.0 and r.h2_tau == 1.0       # metafor: QEp = 1, H2 = 1
+    with pytest.raises(InsufficientStudiesError, match=r"k = 0"):
+        meta_analysis([], [])
+
+
+@pytest.mark.parametrize("method", ["FE", "DL", "REML", "PM", "SJ"])
+@pytest.mark.parametrize("yi, vi", [([-0.6234567891], [0.0173]), ([1.37e-3], [3.1e-7]), ([12.345678], [97.1])])
+def test_k1_heterogeneity_is_exact_whatever_the_rounding(method, yi, vi):
+    """k = 1: Q = 0, I^2 = 0, H^2 = 1 exactly, P(Q) = 1 (issue 15: Q ~ 3.8e-31 once gave I^2 = 100 %)."""
+    r = meta_analysis(yi, vi, method=method)
+    assert (r.q, r.q_df, r.i2, r.h2, r.q_pvalue, r.i2_tau, r.h2_tau, r.tau2) == (0.0, 0, 0.0, 1.0, 1.0, 0.0, 1.0, 0.0)
+    assert "I^2 (Q-based, as RevMan 5 / meta):               0.00%" in r.summary() or method == "FE"
+    assert "Q(df = 0) = 0.0000, p-val = 1.0000" in r.summary() and "100.00%" not in r.summary()
+    assert het.i2_from_q(3.8e-31, 0) == 0.0 and het.h2_from_q(3.8e-31, 0) == 1.0
+    assert het.cochran_q(np.asarray(yi, float), np.asarray(vi, float)) == 0.0 and het.q_pvalue(0.0, 0) == 1.0
+
+
+def test_two_identical_studies_have_no_heterogeneity():
+    for vi in ([0.04, 0.04], [0.013, 0.071]):
+        for method in ("FE", "DL", "REML"):
+            r = meta_analysis([-0.6234567891] * 2, vi, method=method)
+            assert r.q == pytest.approx(0.0, abs=1e-25) and r.q_df == 1 and r.i2 == 0.0 and r.h2 == 1.0
+            assert r.q_pvalue == pytest.approx(1.0, abs=1e-12) and r.tau2 == 0.0 and r.i2_tau == 0.0
+            assert "p-val = 1.0000" in r.summary() and "100.00%" not in r.summary()
+
+
+def test_k0_raises():
     with pytest.raises(InsufficientStudiesError, match=r"k = 0"):
         meta_analysis([], [])
 

@@ -128,3 +128,14 @@ def test_property_vectorised_matches_loop(rows, method):
     np.testing.assert_allclose(loo.estimate, ref["estimate"], atol=1e-9)
     np.testing.assert_allclose(loo.tau2, ref["tau2"], atol=1e-9)
     assert np.all(loo.tau2 >= 0)
+
+
+@pytest.mark.parametrize("method", ["FE", "DL", "REML"])
+def test_single_study_refits_have_exact_zero_heterogeneity(method):
+    """Issue 15: the first cumulative step and every leave-one-out refit of k = 2 are k = 1 fits:
+    Q = 0, I² = 0, H² = 1 and P(Q) = 1 exactly (metafor's cumul / leave1out), vectorised or not."""
+    res = meta_analysis([12.345678, 0.2], [97.1, 0.1], method=method)
+    for series in (sens.cumulative(res), sens.leave_one_out(res)):
+        assert list(series.q_df) == [0, 0] if series.kind == "leave-one-out" else list(series.q_df)[0] == 0
+        first = {f: float(getattr(series, f)[0]) for f in ("q", "i2", "i2_tau", "h2", "q_pvalue")}
+        assert first == {"q": 0.0, "i2": 0.0, "i2_tau": 0.0, "h2": 1.0, "q_pvalue": 1.0}, (series.kind, first)

@@ -58,3 +58,18 @@ def test_edge_cases():
         subgroup_analysis([0.1, 0.2], [0.1, 0.1], ["a"])
     with pytest.raises(ValueError, match=r"`groups` must contain at least 2 subgroups; got 1"):
         subgroup_analysis_common_tau2([0.1, 0.2], [0.1, 0.1], ["a", "a"])
+
+
+def test_single_study_subgroup_has_exact_zero_heterogeneity():
+    """Issue 15: a k = 1 subgroup reports Q = 0, I² = 0, H² = 1, P(Q) = 1 (Q's rounding residue was 3e-32)."""
+    for method in ("FE", "DL", "REML"):
+        s = subgroup_analysis([12.345678, 0.2, 0.5], [97.1, 0.1, 0.3], ["a", "b", "b"], method=method)
+        one = s.subgroups["a"]
+        assert (one.k, one.q, one.i2, one.h2, one.q_pvalue) == (1, 0.0, 0.0, 1.0, 1.0), method
+        assert s.df_between == 1 and 0 <= s.i2_between < 100
+
+
+def test_two_identical_subgroups_have_no_difference():
+    s = subgroup_analysis([0.3, 0.3], [0.04, 0.04], ["a", "b"], method="DL")
+    assert s.q_between == pytest.approx(0.0, abs=1e-25) and s.i2_between == 0.0
+    assert s.p_between == pytest.approx(1.0, abs=1e-12)

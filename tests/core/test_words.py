@@ -27,3 +27,15 @@ def test_favours_sides():
     assert favours_labels(True, "vs_control") == ("Favours MSC", "Favours control")
     assert favours_labels(False, "vs_control") == ("Favours control", "Favours MSC")   # C-peptide: higher is better
     assert favours_labels(True, "pre_post")[0] == "Favours after MSC"
+
+
+def test_heterogeneity_words_for_one_study_and_two_identical_studies():
+    """Issue 15: the forest plot's lines for k = 1 and for two identical studies (no 100 % I²)."""
+    from core.pooling import meta_analysis
+    from core.words import heterogeneity_line, prediction_interval_line
+
+    one = meta_analysis([12.345678], [97.1], method="DL")       # Q's rounding residue was 3.2e-32 here
+    assert heterogeneity_line(one) == "Heterogeneity: not applicable (k = 1)"
+    assert prediction_interval_line(one) == "95% prediction interval [−6.97, 31.66] (norm)"
+    two = meta_analysis([12.345678] * 2, [97.1, 12.0], method="DL")
+    assert heterogeneity_line(two) == "Heterogeneity: Tau² = 0.00; Chi² = 0.00, df = 1 (P = 1.00); I² = 0%"

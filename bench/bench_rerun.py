@@ -1,0 +1,126 @@
+"""Benchmark: the server's rerun of the page script after a sidebar change, against the trivial app.
+Prints figures and a cProfile summary; asserts nothing.
+
+Run from the repository root::
+
+    TMPDIR=$PWD/tmp XDG_CONFIG_HOME=$PWD/tmp/xdg-config XDG_CACHE_HOME=$PWD/tmp/xdg-cache \
+        .venv/bin/python bench/bench_rerun.py [--n 30] [--profile bench/out/rerun_profile.txt]
+
+Each rerun is one ``AppTest.run()`` after one widget change (Streamlit's own script runner, in this
+process, no browser): for the app, the Forest plot page with the sidebar "Model" toggled between
+Fixed effect and Random effects (paper + newer trials; every setting seen once before, so the
+caches are warm, as for a user who toggles back and forth); for bench/trivial_app.py, its
+check box.  Pages are measured interleaved, so machine load hits both alike.  Goal (issue 13):
+median <= 5x the trivial app's.
+"""
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import os
+import pstats
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+GOAL_RATIO = 5.0
+
+
+def as_in_a_served_process() -> None:
+    """Make AppTest run app.py on every rerun, as a server process does once app.py has run once.
+
+    AppTest resets ``PagesManager.uses_pages_directory`` before each run, so with a ``pages/``
+    folder every rerun of a page would first run the page script alone (Streamlit's v1 multipage
+    mode) and then re-enter through app.py (ui.components.ensure_shell_ran): two runs per click,
+    which a served app does not do.  Benchmark-only; the tests keep AppTest's own behaviour.
+    """
+    import streamlit.testing.v1.app_test as app_test
+    from streamlit.runtime.pages_manager import PagesManager
+
+    class ServedPagesManager(PagesManager):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            PagesManager.uses_pages_directory = False
+
+    app_test.PagesManager = ServedPagesManager
+
+
+def app_toggler(page: str):
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.run()
+    at.sidebar.radio(key="set").set_value("all").run()
+    if page != "pages/forest.py":
+        at.switch_page(page).run()
+    values = ("fixed", "random")
+
+    def step(i: int):
+        at.sidebar.radio(key="model").set_value(values[i % 2]).run()
+        assert not at.exception, [e.message for e in at.exception]
+    return step
+
+
+def trivial_toggler():
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(ROOT / "bench" / "trivial_app.py"), default_timeout=60).run()
+
+    def step(i: int):
+        at.checkbox(key="toggle").set_value(i % 2 == 0).run()
+    return step
+
+
+def timed(step, i: int) -> float:
+    t0 = time.perf_counter()
+    step(i)
+    return (time.perf_counter() - t0) * 1000
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--n", type=int, default=30)
+    ap.add_argument("--profile", type=Path, default=None, help="write a cProfile summary of the app reruns here")
+    args = ap.parse_args()
+    print(f"load average before: {', '.join(f'{x:.2f}' for x in os.getloadavg())} ({os.cpu_count()} CPUs)")
+    as_in_a_served_process()
+    steps = {"trivial": trivial_toggler(), "forest": app_toggler("pages/forest.py"),
+             "sensitivity": app_toggler("pages/sensitivity.py")}
+    for s in steps.values():                 # warm-up: every setting seen once
+        s(0), s(1)
+    times = {name: [] for name in steps}
+    for i in range(args.n):
+        for name, s in steps.items():
+            times[name].append(timed(s, i))
+    print(f"load average after:  {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    base = statistics.median(times["trivial"])
+    print(f"\nserver rerun after one widget change (AppTest.run), {args.n} reruns each (ms)")
+    print(f"{'page':<12} {'median':>7} {'p95':>7}   median/trivial")
+    for name, ts in times.items():
+        p95 = sorted(ts)[int(0.95 * (len(ts) - 1))]
+        ratio = statistics.median(ts) / base
+        print(f"{name:<12} {statistics.median(ts):7.1f} {p95:7.1f}   {ratio:10.2f}x"
+              + ("" if name == "trivial" else f"   goal <= {GOAL_RATIO:g}x: {'met' if ratio <= GOAL_RATIO else 'NOT MET'}"))
+    if args.profile:
+        prof = cProfile.Profile()
+        prof.enable()
+        for i in range(args.n):
+            steps["forest"](i)
+        prof.disable()
+        out = io.StringIO()
+        st = pstats.Stats(prof, stream=out).sort_stats("cumulative")
+        out.write(f"cProfile of {args.n} Forest-page reruns (Model toggled), cumulative time\n")
+        st.print_stats(45)
+        st.sort_stats("tottime").print_stats(25)
+        args.profile.parent.mkdir(parents=True, exist_ok=True)
+        args.profile.write_text(out.getvalue())
+        print(f"profile: {args.profile}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,74 @@
+"""Where the browser's time goes on a click: Chrome's own counters (CDP ``Performance.getMetrics``:
+script, layout, style recalculation, total task time) summed over ``--n`` sidebar clicks on the
+Forest plot page and on the trivial app, plus the page's DOM node count.  Prints; asserts nothing.
+
+    TMPDIR=$PWD/tmp XDG_CONFIG_HOME=$PWD/tmp/xdg-config XDG_CACHE_HOME=$PWD/tmp/xdg-cache \
+        .venv/bin/python bench/trace_ui.py [--n 10]
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.appserver import CHROMIUM, CHROMIUM_ARGS, start_server, stop_server  # noqa: E402
+from bench.bench_ui import Bench  # noqa: E402
+
+KEYS = ("TaskDuration", "ScriptDuration", "LayoutDuration", "RecalcStyleDuration")
+
+
+def metrics(cdp) -> dict:
+    return {m["name"]: m["value"] for m in cdp.send("Performance.getMetrics")["metrics"]}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--n", type=int, default=10)
+    args = ap.parse_args()
+    from playwright.sync_api import sync_playwright
+
+    logs = ROOT / "tmp" / "bench_ui"
+    logs.mkdir(parents=True, exist_ok=True)
+    app, triv = start_server(logs / "trace_app.log"), start_server(logs / "trace_triv.log", script="bench/trivial_app.py")
+    rows = []
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            ctx = browser.new_context(viewport={"width": 1400, "height": 900})
+            benches = [
+                Bench("trivial", ctx.new_page(), triv.url,
+                      lambda pg, i: pg.get_by_test_id("stCheckbox").first.locator("label")),
+                Bench("forest", ctx.new_page(), f"{app.url}/?set=Paper+%2B+newer+trials",
+                      lambda pg, i: pg.get_by_test_id("stSidebar").get_by_text(
+                          ("Fixed effect (IV)", "Random effects")[i % 2], exact=True)),
+            ]
+            for b in benches:
+                for i in range(2):
+                    b.step(i, record=False)
+                cdp = b.page.context.new_cdp_session(b.page)
+                cdp.send("Performance.enable")
+                before = metrics(cdp)
+                for i in range(args.n):
+                    b.step(i, record=True)
+                after = metrics(cdp)
+                nodes = b.page.evaluate("() => document.getElementsByTagName('*').length")
+                svg_text = b.page.evaluate("() => document.querySelectorAll('svg text').length")
+                rows.append((b.name, {k: 1000 * (after[k] - before[k]) / args.n for k in KEYS}, nodes, svg_text,
+                             sorted(b.times)[len(b.times) // 2]))
+            browser.close()
+    finally:
+        stop_server(app.proc)
+        stop_server(triv.proc)
+    print(f"browser main-thread time per click (ms, CDP Performance.getMetrics, mean of {args.n} clicks)")
+    print(f"{'page':<10} {'task':>7} {'script':>7} {'layout':>7} {'style':>7}   {'DOM nodes':>9} {'svg text':>8}"
+          f"  click->redrawn p50")
+    for name, m, nodes, svg_text, p50 in rows:
+        print(f"{name:<10} {m['TaskDuration']:7.0f} {m['ScriptDuration']:7.0f} {m['LayoutDuration']:7.0f} "
+              f"{m['RecalcStyleDuration']:7.0f}   {nodes:9d} {svg_text:8d}  {p50:7.0f}")
+
+
+if __name__ == "__main__":
+    main()

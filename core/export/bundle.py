@@ -1,0 +1,32 @@
+"""A dataset for download: a zip of the ``data/`` CSV files in the shipped schema (with the
+provenance columns), each through the one neutralising writer (:func:`core.export.tables.to_csv_bytes`),
+plus ``CHANGES.txt``: every cell added or changed against the shipped data, with its source.
+:func:`core.evidence.bundle.read_bundle` reads it back."""
+from __future__ import annotations
+
+import io
+import zipfile
+
+from core.evidence.bundle import BUNDLE_FILES, CHANGES_FILE
+from core.evidence.changes import changes_text, dataset_changes
+from core.evidence.dataset import Dataset
+from core.export.tables import to_csv_bytes
+from core.store.tables import DERIVED_COLUMNS, SCHEMA_COLUMNS
+
+
+def _frame(ds: Dataset, table: str):
+    df = getattr(ds, table)
+    cols = [c for c in SCHEMA_COLUMNS[table] if c in df.columns]
+    cols += [c for c in df.columns if c not in cols and c not in DERIVED_COLUMNS]
+    frame = df[cols].astype(object)
+    return frame.where(frame.notna(), "")
+
+
+def dataset_zip(ds: Dataset, shipped: Dataset) -> bytes:
+    """The zip: ``data/<table>.csv`` for each table of ``ds`` and ``data/CHANGES.txt`` against ``shipped``."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        for table, filename in BUNDLE_FILES.items():
+            zf.writestr(f"data/{filename}", to_csv_bytes(_frame(ds, table)))
+        zf.writestr(f"data/{CHANGES_FILE}", changes_text(dataset_changes(shipped, ds)).encode("utf-8"))
+    return buf.getvalue()

@@ -1,0 +1,59 @@
+"""The notices that keep a page from misleading at a glance (issue 14): a result on another
+measure, thin evidence, HKSJ limits, missing numbers, and pages that ignore sidebar choices."""
+from __future__ import annotations
+
+from core.words.formats import fmt_ci, fmt_num
+
+
+def other_measure_sentence(measure: str, estimate: float, low: float, high: float, population: str = "") -> str:
+    """Why the paper's diamond is not drawn: it is on another measure (issue 14, item 1)."""
+    who = f" ({population})" if population else ""
+    return (f"The paper reports this{who} as {measure} {fmt_ci(estimate, low, high)}; switch Measure to "
+            f"{measure} to compare.")
+
+
+def switch_measure_label(measure: str) -> str:
+    return f"Switch Measure to {measure}"
+
+
+def headline_measure(measure: str, outcome_short: str, unit: str | None) -> str:
+    """'MD (HbA1c, % points)', 'MD (FBG, mmol/L)', 'SMD (HbA1c)': a pooled difference of percentages is in
+    percentage points, never a percentage change (issue 14, item 7)."""
+    if measure != "MD" or not unit:
+        return f"{measure} ({outcome_short})"
+    return f"{measure} ({outcome_short}, {'% points' if unit.strip() == '%' else unit})"
+
+
+def hksj_notices(test: str, method: str, k: int, *, fixed: str, floor: bool = False) -> tuple[str, ...]:
+    """What the HKSJ choice did to this result: nothing with one study, and, on a fixed-effect model,
+    that it is a random-effects adjustment (as metafor warns)."""
+    if test != "knha":
+        return ()
+    out = []
+    if k < 2:
+        out.append("HKSJ (t-based) CI is undefined with one study: the z-based CI is shown.")
+    elif method == fixed:
+        out.append("HKSJ is a random-effects adjustment; here it is applied to a fixed-effect model, as metafor "
+                   "does with a warning (\"Knapp & Hartung method is not meant to be used in the context of FE "
+                   "models\").")
+    if floor and k >= 2:
+        out.append("Ad hoc variance floor on: the HKSJ variance is never below the z-based one, so its interval is never "
+                   "narrower.")
+    return tuple(out)
+
+
+def usable_share_line(k: int, total: int) -> str:
+    """'1 of 10 studies has usable numbers for this view' (issue 14, item 8)."""
+    verb = "has" if k == 1 else "have"
+    return f"{k} of {total} studies {verb} usable numbers for this view"
+
+
+# A study's design class as a clinician names it (tables and lists; the codes are core.vocab.DESIGN_CLASSES).
+DESIGN_CLASS_LABELS = {"rct": "RCT", "controlled": "controlled, not randomised", "single_arm": "single-arm"}
+
+
+# The robustness summary of a one-study analysis (issue 14, item 2): counts of agreeing re-runs would look robust.
+ONE_STUDY_ROBUSTNESS = ("Robustness cannot be judged from one study: every variant re-analyses the same trial, so "
+                        "agreement between them says nothing about how the result would hold up with other trials.")
+# The legend of the highlighted variant in the robustness plot.
+MOST_INFLUENTIAL_LEGEND = "the single change that moves the estimate most"

@@ -1,0 +1,25 @@
+"""The words of the extraction workbench (the "Your data" page): saved-dataset banners, the
+entry form's sections, the one-line effect of a save, and the list of changes for export."""
+from __future__ import annotations
+
+from core.vocab import Comparison
+
+SHORT_COMPARISON = {Comparison.VS_CONTROL: "vs control", Comparison.PRE_POST: "before vs after"}
+BANNER_SHIPPED = "Dataset: {name}"
+BANNER_SAVED = "Dataset: saved dataset “{name}” (id {id}{parent}) · read-only: an edit saves a new version"
+BANNER_PARENT = ", parent {parent}"
+STORE_DOWN = ("Saved datasets are unavailable, so the app runs on the shipped data and nothing can be saved. "
+              "{detail}")
+UNKNOWN_DS = "The dataset in the link could not be opened ({detail}); showing the shipped data."
+SAVED_NOTICE = "Saved as a new version (id {id}); every page now uses it, and the link holds it."
+ARM_SECTION = {"msc": "MSC arm", "control": "Control arm"}
+BEFORE_SECTION = "Before (baseline, MSC arm)"
+AFTER_SECTION = "After ({when}, MSC arm)"
+EFFECT_LINE = ("{locator}, {outcome} {comparison}, {population}: now {k_used} of {k_cited} studies; "
+               "recomputed {recomputed} against the paper's {printed}: {status}.")
+EFFECT_CANNOT = "{locator}, {outcome} {comparison}, {population}: still cannot be recomputed ({why})."
+EFFECT_NONE = "{outcome}: no pooled result of the paper uses this cell; the forest plot and the other pages use it."
+CHANGES_HEADER = ("Changes to propose to data/ ({n} cell(s) added or changed against the shipped data of "
+                  "MSC-DM Evidence Explorer)")
+CHANGE_LINE = "{cell}: {old} -> {new}  | source: {source}  | locator: {locator}{quote}"
+NO_CHANGES = "No cell differs from the shipped data."

@@ -1,0 +1,113 @@
+"""Summary of findings: one row per outcome for the sidebar's comparison and population, with the
+GRADE certainty of each (symbols, every downgrade as a footnote stating its reason) and GRADE's
+plain-language statement; the per-study risk of bias; the indirectness and MIDs the ratings use."""
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pandas as pd
+import streamlit as st
+
+from core import export as ex
+from core.figures.summary_of_findings import sof_title, summary_of_findings_figure
+from core.vocab import OUTCOME_LABELS, OUTCOMES
+from core.words import GRADE_DOMAIN_LABELS, GRADE_SOURCES, MODEL_LABELS, SOF_HEADINGS
+from ui.certainty import JUDGEMENTS, cached_sof
+from ui.certainty_forms import indirectness_form, mid_form, rob_form, rob_table
+from ui.components import escape_markdown, page_header, show_figure
+from ui.data import current_dataset
+from ui.export import data_source, table_downloads
+from ui.forest_link import request_forest_for, switch_if_requested
+
+switch_if_requested()
+spec = page_header("Summary of findings", "How sure can we be? Each outcome's pooled effect for the sidebar's "
+                                          "comparison and population, with its GRADE certainty: where the rating "
+                                          "starts, what rated it down and why, and what it means in words.")
+ds = current_dataset()
+inputs = JUDGEMENTS.get(ds)
+sof = cached_sof(ds, spec, inputs)
+notes = sof.footnotes()
+st.markdown(f"**{escape_markdown(sof_title(spec))}** · {spec.measure} · {MODEL_LABELS[spec.model]}")
+
+table = pd.DataFrame([{
+    SOF_HEADINGS["outcome"]: r.label,
+    SOF_HEADINGS["studies"]: f"{r.certainty.k} ({r.certainty.participants})" if r.certainty.k else "0",
+    SOF_HEADINGS["effect"]: r.effect or "—",
+    SOF_HEADINGS["certainty"]: f"{r.certainty.symbols} {r.certainty.label}"
+                               + (f" ({', '.join(letters)})" if letters else ""),
+    SOF_HEADINGS["statement"]: r.certainty.statement,
+} for r, letters in zip(sof.rows, notes.letters)])
+
+
+def _open(outcome: str) -> None:
+    request_forest_for(replace(spec, outcome=outcome))
+
+
+def _open_selected() -> None:
+    sel = st.session_state["sof_table"].selection.rows
+    if sel:
+        _open(sof.rows[sel[0]].outcome)
+
+
+st.dataframe(table, hide_index=True, width="stretch", key="sof_table", on_select=_open_selected,
+             selection_mode="single-row",
+             column_config={SOF_HEADINGS["statement"]: st.column_config.TextColumn(width="large"),
+                            SOF_HEADINGS["certainty"]: st.column_config.TextColumn(
+                                help="⊕⊕⊕⊕ high, ⊕⊕⊕◯ moderate, ⊕⊕◯◯ low, ⊕◯◯◯ very low; the letters name the "
+                                     "footnotes below")})
+c_sel, c_btn = st.columns([3, 1], vertical_alignment="bottom")
+c_sel.selectbox("Open an outcome in the Forest plot", OUTCOMES, format_func=OUTCOME_LABELS.get, key="sof_open",
+                index=OUTCOMES.index(spec.outcome))
+c_btn.button("Open in Forest plot", key="sof_open_btn", icon=":material/forest:",
+             on_click=lambda: _open(st.session_state["sof_open"]))
+st.caption("Select a row (or choose an outcome above) to open that analysis in the Forest plot with these settings.")
+
+st.subheader("Footnotes")
+for letter, text in notes.notes:
+    st.markdown(f"**{letter}** {escape_markdown(text)}")
+if not notes.notes:
+    st.write("No downgrade and no assumption.")
+
+with st.expander("How each rating is made (the rules and their sources)"):
+    st.markdown("**Starting level.** " + escape_markdown(GRADE_SOURCES["start"]) + ". Randomised trials start "
+                "high, non-randomised and before–after evidence low; a body that mixes them starts low ("
+                + escape_markdown(GRADE_SOURCES["start_mixed"]) + "). Each serious domain takes one level off, "
+                "each very serious two.")
+    for domain, label in GRADE_DOMAIN_LABELS.items():
+        st.markdown(f"**{label}.** {escape_markdown(GRADE_SOURCES[domain])}.")
+    st.markdown(f"**Plain-language statements.** {escape_markdown(GRADE_SOURCES['statement'])}.")
+
+caption = (f"{sof_title(spec)}. Measure: {spec.measure}; model: {MODEL_LABELS[spec.model]}. "
+           f"Certainty: GRADE, recomputed from the numbers (rules and sources on the Summary of findings page). "
+           f"Data: {data_source(ds)}")
+show_figure(summary_of_findings_figure(sof), key="sof_chart",
+            filename=f"summary_of_findings_{spec.comparison}_{spec.population}", caption=caption)
+st.subheader("Download the table")
+rob_frame = inputs.rob.to_frame()
+table_downloads({"summary_of_findings": sof.to_frame(), "risk_of_bias": rob_frame},
+                ex.safe_filename(f"summary_of_findings_{spec.comparison}_{spec.population}"), key="sof",
+                deck_lines=ex.settings_lines(spec) + [f"Data: {data_source(ds)}"])
+
+st.header("Risk of bias per study")
+st.caption("RoB 2 for randomised trials, ROBINS-I for non-randomised comparisons. The paper did no risk-of-bias "
+           "assessment, so every domain is 'not assessed' unless you judge it, except where the design alone "
+           "decides: a single-arm before–after study has no control group (critical confounding).")
+studies = ds.studies if spec.study_set == "all" else ds.studies[ds.studies["set"] == "paper"]
+ids = list(studies["study_id"])
+st.dataframe(rob_table(ds, ids), hide_index=True, width="stretch", key="rob_table",
+             column_config={"Reason": st.column_config.TextColumn(width="large")})
+with st.expander("Set a judgement (with a reason and a source)"):
+    rob_form(ds, ids)
+st.caption("Your judgements are kept in this browser session for this dataset (not saved with it yet); the XLSX "
+           "download above holds them as the risk_of_bias sheet.")
+
+st.header("Indirectness")
+st.caption("Nobody has judged indirectness for this review, so it is assumed not serious, and the table says so. "
+           "Judge it per outcome with a reason and a source.")
+indirectness_form(ds)
+
+st.header("Minimal important differences")
+st.caption("The MID sets when a CI 'crosses' an important effect and the size the optimal information size is "
+           "computed for. Defaults cite their source; where no MID is established, imprecision is judged on the CI "
+           "and the OIS (a small effect of 0.2 SD) alone.")
+mid_form(ds)

@@ -1,0 +1,107 @@
+"""Issue 14 through AppTest: no misleading picture, no cut-off explanation, no internal code on screen,
+and thin evidence never looks robust."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
+
+
+def start(**widgets) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=90).run()
+    assert not at.exception
+    for key, value in widgets.items():
+        widget = at.sidebar.selectbox(key=key) if key in ("outcome", "timepoint") else None
+        if widget is None:
+            try:
+                widget = at.sidebar.radio(key=key)
+            except KeyError:
+                widget = at.sidebar.checkbox(key=key)
+        widget.set_value(value).run()
+        assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def figure(at) -> dict:
+    return json.loads(at.get("plotly_chart")[0].proto.spec)
+
+
+def texts(at) -> list[str]:
+    return [e.value for kind in ("info", "warning", "caption", "markdown") for e in at.get(kind)]
+
+
+# --- item 1: the paper's diamond only on an axis of its own measure ------------------------------------------------
+def test_smd_diamond_is_not_drawn_on_an_md_axis_and_one_click_switches():
+    at = start(outcome="fbg", comparison="vs_control")
+    names = [t.get("name") for t in figure(at)["data"]]
+    assert "Reported (paper)" not in names                      # the paper's SMD is not on the mmol/L axis
+    sentence = "The paper reports this as SMD \u22120.47 [\u22121.07, 0.13]; switch Measure to SMD to compare."
+    assert sentence in [i.value for i in at.info]
+    at.button(key="switch_measure_0").click().run()
+    assert not at.exception
+    assert at.session_state["measure"] == "SMD"
+    assert "Reported (paper)" in [t.get("name") for t in figure(at)["data"]]
+    assert not any("switch Measure" in i.value for i in at.info)
+
+
+# --- item 3: HKSJ --------------------------------------------------------------------------------------------------
+def test_hksj_with_one_study_says_it_is_undefined():
+    at = start(hksj=True)                                    # default view: HbA1c pre-post, k = 1
+    assert any("HKSJ (t-based) CI is undefined with one study" in i.value for i in at.info)
+
+
+def test_hksj_on_a_fixed_effect_model_is_called_a_random_effects_adjustment():
+    at = start(outcome="fbg", comparison="vs_control", model="fixed", hksj=True)
+    assert any("HKSJ is a random-effects adjustment" in i.value for i in at.info)
+
+
+def test_knha_floor_option_never_gives_a_narrower_interval():
+    # FBG, MSC vs control, k = 2 with I² = 0%: the HKSJ variance factor is below 1, the floor lifts it
+    at = start(outcome="fbg", comparison="vs_control", model="random")
+    z_ci = at.metric[1].value
+    at.sidebar.checkbox(key="hksj").check().run()
+    hksj_ci = at.metric[1].value
+    at.sidebar.checkbox(key="floor").check().run()
+    assert not at.exception
+    assert any("Ad hoc variance floor on" in i.value for i in at.info)
+    floored = width(at.metric[1].value)
+    assert width(z_ci) <= floored and width(hksj_ci) < floored
+
+
+def width(ci: str) -> float:
+    low, high = (float(x.replace("\u2212", "-")) for x in ci.strip("[]").split(","))
+    return high - low
+
+
+# --- items 6, 7, 8 ------------------------------------------------------------------------------------------------
+def test_random_effects_with_one_study_says_tau2_cannot_be_estimated():
+    at = start(model="random")
+    assert any("τ² cannot be estimated" in i.value for i in at.info)
+
+
+def test_headline_names_percentage_points():
+    at = start()
+    assert at.metric[0].label == "Pooled MD (HbA1c, % points)"
+
+
+def test_missing_studies_are_said_before_the_downloads():
+    at = start(outcome="fbg", comparison="vs_control")
+    warning = [w.value for w in at.warning if "usable numbers for this view" in w.value]
+    assert warning and warning[0].startswith("2 of 11 studies have usable numbers")
+    order = [(e.type, getattr(e, "value", "")) for e in walk(at.main)]
+    first_warning = next(i for i, (_t, v) in enumerate(order) if "usable numbers for this view" in str(v))
+    downloads = next(i for i, (_t, v) in enumerate(order) if v == "Download this view")
+    chart = next(i for i, (t, _v) in enumerate(order) if t == "plotly_chart")
+    assert first_warning < chart < downloads
+
+
+def walk(node):
+    children = getattr(node, "children", None)
+    if children is None:
+        yield node
+        return
+    for child in children.values():
+        yield from walk(child)

@@ -1,0 +1,153 @@
+"""AppTest of the Summary of findings page (issue 17): the ratings and footnotes the shipped data
+gives, a row opening its analysis on the Forest plot, the user's judgements changing the ratings
+(and refused ones changing nothing), and the Forest plot's one-line certainty."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parents[2]
+APP = str(ROOT / "app.py")
+PAGE = "pages/summary_of_findings.py"
+VS_CONTROL = "vs_control"
+CERT, EFFECT, STUDIES = "Certainty of the evidence (GRADE)", "Effect (95% CI)", "Studies (participants)"
+REASON, SOURCE = "Outcome assessors knew the allocation in this open-label trial.", "Trial report, Methods"
+
+
+@pytest.fixture
+def at() -> AppTest:
+    app = AppTest.from_file(APP, default_timeout=60).run()
+    assert not app.exception
+    app.switch_page(PAGE).run()
+    assert not app.exception, [e.value for e in app.exception]
+    return app
+
+
+def sof(at) -> dict:
+    """Outcome -> the row of the summary-of-findings table as shown."""
+    frame = at.dataframe[0].value
+    return {r["Outcome"]: r for r in frame.to_dict("records")}
+
+
+def footnotes(at) -> dict:
+    """Letter -> footnote text, as the page prints them ('**a** text', Markdown-escaped)."""
+    out = {}
+    for m in at.markdown:
+        v = m.value
+        if v.startswith("**") and v[3:5] == "**":
+            out[v[2]] = v[6:].replace("\\", "")
+    return out
+
+
+def vs_control(at) -> AppTest:
+    at.sidebar.radio(key="comparison").set_value(VS_CONTROL).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_default_view_before_after_is_very_low_with_each_reason(at):
+    rows, notes = sof(at), footnotes(at)
+    hba1c = rows["HbA1c"]
+    # Li 2021's T1DM single-arm studies, shipped numbers: Hu 2013 (21 patients) carries the HbA1c change
+    assert hba1c[STUDIES] == "1 (21)" and hba1c[EFFECT] == "MD (%) −1.10 [−1.49, −0.71]"
+    assert hba1c[CERT] == "⊕◯◯◯ Very low (a, b, c, d)"
+    assert hba1c["What happens"] == ("MSC may result in a large reduction in HbA1c (after vs before treatment, no "
+                                     "control group), but the evidence is very uncertain.")
+    assert rows["Insulin requirement"][CERT] == "⊕◯◯◯ Very low (a, b, f, d)"
+    assert rows["Fasting C-peptide (F-CP)"][CERT] == "No evidence"
+    assert notes["a"].startswith("Starting level (low): Every contribution is a before–after change")
+    assert notes["b"] == "Risk of bias (very serious): 100% of the weight comes from results at critical risk of bias."
+    assert notes["c"] == ("Imprecision (serious): The 95% CI [−1.49, −0.71] excludes no effect and lies on one side "
+                          "of the MID (0.50 %); 21 participants are fewer than the optimal information size of 27.")
+    assert notes["d"].startswith("Indirectness (assumed): Not assessed: assumed not serious")
+    assert "10 participants are fewer than the optimal information size of 157" in notes["f"]
+
+
+def test_msc_vs_control_rcts_start_high_and_lose_one_level_for_imprecision(at):
+    rows, notes = sof(vs_control(at)), footnotes(at)
+    hba1c = rows["HbA1c"]
+    # Cai 2016 (T1DM) + Chen 2016 (T2DM), both RCTs, 54 participants
+    assert hba1c[STUDIES] == "2 (54)" and hba1c[EFFECT] == "MD (%) −1.13 [−1.50, −0.75]"
+    assert hba1c[CERT] == "⊕⊕⊕◯ Moderate (a, b, c)"
+    assert notes["a"] == ("Imprecision (serious): The 95% CI [−1.50, −0.75] excludes no effect and lies on one side "
+                          "of the MID (0.50 %); 54 participants are fewer than the optimal information size of 96.")
+    assert notes["b"].startswith("Risk of bias (assumed): Risk of bias has not been assessed for studies carrying "
+                                 "100% of the weight")
+    assert hba1c["What happens"] == "MSC likely results in a large reduction in HbA1c compared with control."
+    shown = {r["Outcome"]: r[CERT].split(" (")[0] for r in rows.values()}
+    assert shown == {"HbA1c": "⊕⊕⊕◯ Moderate", "Fasting blood glucose (FBG)": "⊕⊕⊕◯ Moderate",
+                     "2-h postprandial glucose (PBG)": "⊕⊕⊕◯ Moderate", "Fasting C-peptide (F-CP)": "No evidence",
+                     "Insulin requirement": "⊕⊕⊕◯ Moderate"}
+
+
+def test_choosing_a_row_opens_the_forest_plot_with_that_outcome(at):
+    vs_control(at)
+    certainty = sof(at)["Fasting blood glucose (FBG)"][CERT].split(" (")[0]
+    at.selectbox(key="sof_open").set_value("fbg")
+    at.button(key="sof_open_btn").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.title[0].value == "Forest plot"
+    assert at.session_state["outcome"] == "fbg" and at.session_state["comparison"] == VS_CONTROL
+    line = [c.value for c in at.caption if c.value.startswith("Certainty of this evidence (GRADE)")]
+    assert line == [f"Certainty of this evidence (GRADE): {certainty} — starts high, rated down for imprecision "
+                    "(serious)."]
+
+
+def test_user_risk_of_bias_judgements_rate_down_and_bad_ones_are_refused(at):
+    vs_control(at)
+    at.text_input(key="rob_reason").set_value("too short")
+    at.text_input(key="rob_source").set_value(SOURCE)
+    at.button(key="rob_set").click().run()
+    assert any("Not saved" in e.value and "clear sentence" in e.value for e in at.error)
+    assert sof(at)["HbA1c"][CERT].startswith("⊕⊕⊕◯ Moderate")
+    for study in ("Cai2016", "Chen2016"):
+        at.selectbox(key="rob_study").set_value(study).run()
+        at.selectbox(key="rob_domain").set_value("overall").run()
+        at.selectbox(key="rob_level").set_value("high")
+        at.text_input(key="rob_reason").set_value(REASON)
+        at.text_input(key="rob_source").set_value(SOURCE)
+        at.button(key="rob_set").click().run()
+        assert not at.exception and not at.error, [e.value for e in at.error]
+    rows, notes = sof(at), footnotes(at)
+    assert rows["HbA1c"][CERT].startswith("⊕⊕◯◯ Low")
+    assert "Risk of bias (serious): 100% of the weight comes from results at high or serious risk of bias." \
+        in notes.values()
+    rob = {r["Study"]: r for r in at.dataframe[1].value.to_dict("records")}
+    assert rob["Cai 2016"]["Judgement (overall)"] == "High" and rob["Cai 2016"]["Reason"] == REASON
+    assert rob["Cai 2016"]["Set by"] == "user" and rob["Jiang 2011"]["Judgement (overall)"] == "Critical"
+    at.button(key="rob_clear").click().run()
+    assert sof(at)["HbA1c"][CERT].startswith("⊕⊕⊕◯ Moderate")
+
+
+def test_indirectness_and_mid_set_by_the_user(at):
+    vs_control(at)
+    at.selectbox(key="ind_outcome").set_value("hba1c")
+    at.selectbox(key="ind_concern").set_value("serious")
+    at.text_input(key="ind_reason").set_value("Most patients had recent-onset diabetes only.")
+    at.text_input(key="ind_source").set_value("Table 1 of the review")
+    at.button(key="ind_set").click().run()
+    assert not at.error, [e.value for e in at.error]
+    assert sof(at)["HbA1c"][CERT].startswith("⊕⊕◯◯ Low")
+    assert "Indirectness (serious): Most patients had recent-onset diabetes only." in footnotes(at).values()
+    at.selectbox(key="mid_outcome").set_value("fbg").run()
+    at.number_input(key="mid_value").set_value(1.0)
+    at.text_input(key="mid_source").set_value("A panel's choice for this test")
+    at.button(key="mid_set").click().run()
+    assert not at.error, [e.value for e in at.error]
+    fbg = [t for t in footnotes(at).values() if "[−2.46, −1.06]" in t]
+    assert fbg and "lies on one side of the MID (1.00 mmol/L)" in fbg[0] and "no MID is established" not in fbg[0]
+    mids = {r["Outcome"]: r for r in at.dataframe[3].value.to_dict("records")}
+    assert mids["Fasting blood glucose (FBG)"]["Set by"] == "you"
+    assert mids["HbA1c"]["MID"] == "0.50 %" and "NICE NG28" in mids["HbA1c"]["Source"]
+
+
+def test_forest_plot_shows_the_views_certainty_with_a_link():
+    app = AppTest.from_file(APP, default_timeout=60).run()
+    assert not app.exception
+    line = [c.value for c in app.caption if c.value.startswith("Certainty of this evidence (GRADE)")]
+    assert line == ["Certainty of this evidence (GRADE): ⊕◯◯◯ Very low — starts low, rated down for risk of bias "
+                    "(very serious), imprecision (serious)."]
+    links = [e for e in app.get("page_link") if "Summary of findings" in e.proto.label]
+    assert len(links) == 1 and links[0].proto.page.endswith("summary_of_findings")

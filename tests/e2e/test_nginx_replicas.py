@@ -1,0 +1,141 @@
+"""The deployment recipe, tested: deploy/nginx.conf passes ``nginx -t``, and, started (ports
+rewritten to free loopback ones) in front of two app replicas, serves the app through the proxy:
+the page draws its figure over the proxied WebSocket, and every request of one browser (page,
+assets, /_stcore/stream) reaches one replica, chosen by the route cookie nginx sets."""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from bench.appserver import APP_DIR, CHART, free_port, start_server, stop_server, wait_app_idle
+from tests.e2e.conftest import SHOTS, no_exception_shown
+
+CONF = APP_DIR / "deploy" / "nginx.conf"
+NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+
+
+def _nginx(prefix: Path, conf: Path, *args: str) -> list[str]:
+    return [NGINX, "-p", f"{prefix}/", "-e", str(prefix / "startup.log"), "-c", str(conf), *args]
+
+
+def _rewritten(conf_text: str, listen: int, ports: list[int]) -> str:
+    """deploy/nginx.conf with its listen port and its upstream servers replaced."""
+    out = re.sub(r"listen \d+;", f"listen 127.0.0.1:{listen};", conf_text)
+    servers = "".join(f"        server 127.0.0.1:{p} max_fails=3 fail_timeout=10s;\n" for p in ports)
+    out, n = re.subn(r"(?:        server 127\.0\.0\.1:\d+ [^\n]*\n)+", servers, out)
+    assert n == 1, "the upstream block of deploy/nginx.conf changed shape"
+    return out
+
+
+def _get(url: str, cookie: str | None = None) -> tuple[int, str]:
+    req = urllib.request.Request(url, headers={"Cookie": f"mscdm_route={cookie}"} if cookie else {})
+    with urllib.request.urlopen(req, timeout=10) as r:
+        return r.status, r.headers.get("Set-Cookie") or ""
+
+
+def _upstreams(log: Path, route: str) -> set[str]:
+    """The replicas (upstream addresses) that served the requests carrying ``route``."""
+    return {m.group(1) for line in log.read_text().splitlines() if f" route={route} " in line
+            for m in [re.search(r"upstream=(\S+)", line)] if m}
+
+
+def _stream_lines(log: Path, route: str) -> list[str]:
+    return [line for line in log.read_text().splitlines() if f" route={route} " in line and "/_stcore/stream" in line]
+
+
+@pytest.fixture(scope="module")
+def proxy(tmp_path_factory):
+    """Two replicas and nginx in front of them; yields (proxy URL, access log, replica addresses)."""
+    if not Path(NGINX).exists():
+        pytest.fail("nginx not found: apt-get install -y nginx-light (the deployment test must not skip)")
+    tmp = tmp_path_factory.mktemp("nginx")
+    env = {**os.environ, "STREAMLIT_SERVER_COOKIE_SECRET": "test-secret-shared-by-both-replicas",
+           "MSCDM_STATE_DIR": str(tmp / "state")}
+    replicas = []
+    try:
+        for i in range(2):
+            replicas.append(start_server(tmp / f"replica{i}.log", env=env))
+        ports = [int(r.url.rsplit(":", 1)[1]) for r in replicas]
+        listen = free_port()
+        conf = tmp / "nginx.conf"
+        conf.write_text(_rewritten(CONF.read_text(), listen, ports))
+        proc = subprocess.Popen(_nginx(tmp, conf, "-g", "daemon off;"), start_new_session=True,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+        try:
+            base = f"http://127.0.0.1:{listen}"
+            deadline = time.monotonic() + 20
+            while True:
+                try:
+                    assert _get(f"{base}/_stcore/health")[0] == 200
+                    break
+                except OSError:
+                    if proc.poll() is not None or time.monotonic() > deadline:
+                        raise RuntimeError(f"nginx did not start: {(tmp / 'error.log').read_text()}")
+                    time.sleep(0.1)
+            yield base, tmp / "access.log", {f"127.0.0.1:{p}" for p in ports}
+        finally:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(timeout=10)
+    finally:
+        for r in replicas:
+            stop_server(r.proc)
+
+
+def test_the_checked_in_config_passes_nginx_t(tmp_path):
+    done = subprocess.run(_nginx(tmp_path, CONF, "-t"), capture_output=True, text=True, timeout=30)
+    assert done.returncode == 0, done.stderr
+    assert "test is successful" in done.stderr
+
+
+def _two_routes(base: str, log: Path) -> dict[str, str]:
+    """Route cookie values that the consistent hash sends to two different replicas."""
+    found: dict[str, str] = {}
+    for i in range(64):
+        _get(f"{base}/_stcore/health", cookie=f"probe{i}")
+        time.sleep(0.05)      # the access log line is written after the response
+        (up,) = _upstreams(log, f"probe{i}")
+        found.setdefault(up, f"probe{i}")
+        if len(found) == 2:
+            return {v: k for k, v in found.items()}
+    raise AssertionError(f"64 route cookies all went to {set(found)}")
+
+
+def test_each_browser_sticks_to_one_replica_and_the_app_works_through_the_proxy(proxy, browser):
+    base, log, addresses = proxy
+    status, set_cookie = _get(base + "/")
+    assert status == 200 and set_cookie.startswith("mscdm_route=")   # a first visit gets its route
+    routes = _two_routes(base, log)
+    (SHOTS / "16").mkdir(parents=True, exist_ok=True)
+    for n, (route, replica) in enumerate(sorted(routes.items())):
+        size = [{"width": 1440, "height": 900}, {"width": 1280, "height": 720}][n]
+        ctx = browser.new_context(viewport=size)
+        try:
+            ctx.add_cookies([{"name": "mscdm_route", "value": route, "url": base}])
+            page = ctx.new_page()
+            errors = []
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.goto(base + "/")
+            page.locator(f"{CHART} .main-svg").first.wait_for(timeout=60_000)
+            wait_app_idle(page)
+            page.get_by_test_id("stSidebar").get_by_role("radiogroup").first.locator("label").nth(1).click()
+            wait_app_idle(page)     # a rerun over the proxied WebSocket
+            page.screenshot(path=str(SHOTS / "16" / f"through_nginx_{size['width']}.png"))
+            assert no_exception_shown(page) and errors == []
+        finally:
+            ctx.close()
+        deadline = time.monotonic() + 10      # the WebSocket's log line is written when it closes
+        while not _stream_lines(log, route) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        served = _upstreams(log, route)
+        assert served == {replica}, f"route {route}: served by {served}, expected only {replica}"
+        stream = _stream_lines(log, route)
+        assert stream and all('" 101 ' in l for l in stream), stream   # the WebSocket upgrade went through
+    assert set(routes.values()) == addresses        # both replicas served a browser

@@ -1,0 +1,117 @@
+"""The Summary of findings page's inputs: the per-study risk-of-bias table and the forms that set a
+risk-of-bias judgement, an outcome's indirectness and an outcome's MID, each with a reason (or a
+value) and a source.  Every form stores through :data:`ui.certainty.JUDGEMENTS`; a refused entry
+says why in the page and changes nothing."""
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from core import words
+from core.certainty import MID_DEFAULTS, Concern, Indirectness, user_mid
+from core.evidence.dataset import Dataset
+from core.evidence.risk_of_bias import TOOL_DOMAINS, TOOL_LEVELS, Judgement, RobDomain
+from core.vocab import OUTCOME_BY_CODE, OUTCOME_LABELS, OUTCOMES
+from ui.certainty import JUDGEMENTS
+from ui.components import escape_markdown
+
+JUDGED_CONCERNS = (Concern.NOT_SERIOUS, Concern.SERIOUS, Concern.VERY_SERIOUS)
+
+
+def rob_table(ds: Dataset, study_ids) -> pd.DataFrame:
+    """One row per study: design, tool, each domain's judgement, the overall judgement with its
+    reason and source (between-arm comparison; a before-after comparison is critical by design)."""
+    rob = JUDGEMENTS.get(ds).rob
+    rows = []
+    for sid in study_ids:
+        d = rob.design(sid)
+        row = {"Study": ds.study_label(sid), "Design": words.ROB_DESIGN_LABELS[d.design_class],
+               "Tool": words.ROB_TOOL_LABELS[d.tool]}
+        for dom in RobDomain:
+            if dom == RobDomain.OVERALL:
+                continue
+            row[words.ROB_DOMAIN_LABELS[dom]] = (words.ROB_LEVEL_LABELS[rob.judgement(sid, dom).level]
+                                                 if dom in TOOL_DOMAINS[d.tool] else "—")
+        overall = rob.overall(sid)
+        row.update({"Judgement (overall)": words.ROB_LEVEL_LABELS[overall.level], "Reason": overall.reason,
+                    "Source": overall.source, "Set by": str(overall.set_by)})
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _put(ds: Dataset, change) -> None:
+    """Apply ``change(inputs) -> inputs`` and rerun, or show why it was refused."""
+    try:
+        JUDGEMENTS.put(ds, change(JUDGEMENTS.get(ds)))
+    except ValueError as exc:
+        st.error(escape_markdown(f"Not saved: {exc}"), icon=":material/error:")
+        return
+    st.rerun()
+
+
+def rob_form(ds: Dataset, study_ids) -> None:
+    """Set one risk-of-bias judgement (study, domain, level, reason, source)."""
+    rob = JUDGEMENTS.get(ds).rob
+    c1, c2, c3 = st.columns(3)
+    sid = c1.selectbox("Study", list(study_ids), format_func=ds.study_label, key="rob_study")
+    if sid is None:
+        return
+    tool = rob.design(sid).tool
+    dom = c2.selectbox(f"Domain ({words.ROB_TOOL_LABELS[tool]})", [str(d) for d in TOOL_DOMAINS[tool]],
+                       format_func=words.ROB_DOMAIN_LABELS.get, key="rob_domain")
+    level = c3.selectbox("Judgement", [str(v) for v in TOOL_LEVELS[tool]], format_func=words.ROB_LEVEL_LABELS.get,
+                         key="rob_level")
+    reason = st.text_input("Reason (one sentence)", key="rob_reason",
+                           placeholder="e.g. Allocation was concealed by a central web-based system.")
+    source = st.text_input("Source", key="rob_source", placeholder="e.g. Cai 2016, Methods, p. 150")
+    b1, b2 = st.columns([1, 3])
+    if b1.button("Set judgement", key="rob_set", icon=":material/gavel:"):
+        _put(ds, lambda inp: inp.with_judgement(Judgement(sid, dom, level, reason, source)))
+    n_user = len(JUDGEMENTS.get(ds).user_judgements)
+    if b2.button(f"Clear my judgements ({n_user})", key="rob_clear", disabled=not n_user):
+        _put(ds, lambda inp: inp.without_user_judgements())
+
+
+def indirectness_form(ds: Dataset) -> None:
+    """Judge one outcome's indirectness with a reason and a source, or go back to the assumption."""
+    inputs = JUDGEMENTS.get(ds)
+    judged = inputs.indirectness_map()
+    st.dataframe(pd.DataFrame([{"Outcome": OUTCOME_LABELS[o],
+                                "Indirectness": words.CONCERN_LABELS[judged[o].concern] if o in judged
+                                else "Not serious (assumed)",
+                                "Reason": judged[o].reason if o in judged else words.CERTAINTY_REASONS["ind.assumed"],
+                                "Source": judged[o].source if o in judged else words.GRADE_SOURCES["indirectness"]}
+                               for o in OUTCOMES]), hide_index=True, width="stretch", key="ind_table")
+    c1, c2 = st.columns(2)
+    outcome = c1.selectbox("Outcome", OUTCOMES, format_func=OUTCOME_LABELS.get, key="ind_outcome")
+    concern = c2.selectbox("Indirectness", [str(c) for c in JUDGED_CONCERNS], format_func=words.CONCERN_LABELS.get,
+                           key="ind_concern")
+    reason = st.text_input("Reason (one sentence)", key="ind_reason",
+                           placeholder="e.g. Most patients had recent-onset type 1 diabetes only.")
+    source = st.text_input("Source", key="ind_source", placeholder="e.g. Table 1 of the review")
+    b1, b2 = st.columns([1, 3])
+    if b1.button("Set indirectness", key="ind_set"):
+        _put(ds, lambda inp: inp.with_indirectness(outcome, Indirectness(concern, reason, source)))
+    if b2.button("Back to the assumption", key="ind_reset", disabled=outcome not in judged):
+        _put(ds, lambda inp: inp.with_indirectness(outcome, None))
+
+
+def mid_form(ds: Dataset) -> None:
+    """The MIDs in use (defaults with their cited sources, or the user's) and a form to change one."""
+    mids = JUDGEMENTS.get(ds).mid_map()
+    shown = [mids.get(o, MID_DEFAULTS[o]) for o in OUTCOMES]
+    st.dataframe(pd.DataFrame([{"Outcome": OUTCOME_LABELS[m.outcome],
+                                "MID": f"{words.fmt_num(m.value)} {m.unit}" if m.established else "not established",
+                                "Set by": "you" if m.outcome in mids else "default", "Source": m.source}
+                               for m in shown]), hide_index=True, width="stretch", key="mid_table")
+    c1, c2, c3 = st.columns(3)
+    outcome = c1.selectbox("Outcome", OUTCOMES, format_func=OUTCOME_LABELS.get, key="mid_outcome")
+    value = c2.number_input("MID", min_value=0.0, value=None, step=0.1, key="mid_value",
+                            placeholder="e.g. 0.5")
+    unit = c3.selectbox("Unit", OUTCOME_BY_CODE[outcome].units, key="mid_unit")
+    source = st.text_input("Source of this MID", key="mid_source", placeholder="e.g. a published MID study")
+    b1, b2 = st.columns([1, 3])
+    if b1.button("Set MID", key="mid_set"):
+        _put(ds, lambda inp: inp.with_mid(outcome, user_mid(outcome, value, unit, source)))
+    if b2.button("Back to the default", key="mid_reset", disabled=outcome not in mids):
+        _put(ds, lambda inp: inp.with_mid(outcome, None))

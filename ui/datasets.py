@@ -1,0 +1,192 @@
+"""The saved dataset in use: the ``ds=<id>`` URL parameter, beside the shared choices.
+
+app.py calls :func:`resolve` once per run, before anything reads the data: a valid ``ds`` makes
+every page use that saved version (loaded once per process and id: versions never change); an
+unknown or malformed one falls back to the shipped data with a URL notice; a store that cannot be
+opened (a corrupt file, an unreachable database) leaves the app on the shipped data with a plain
+error banner, and the file untouched.  Everything is keyed by the id alone, so two replicas on one
+database serve the same link the same way; the session only remembers the id (so that page
+switches, which rewrite the URL, keep it).
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+
+import streamlit as st
+
+from core.errors import DatasetError, StoreError, StoreLimitExceeded, StoreUnavailable, UnknownDataset
+from core.evidence.dataset import Dataset
+from core.store import ENV_DATABASE_URL, ENV_STATE_DIR, DatasetVersion, Limits, Store, open_store
+from core.store.tables import dataset_tables, version_dataset
+from core.words import BANNER_PARENT, BANNER_SAVED, STORE_DOWN, UNKNOWN_DS
+
+DS_PARAM = "ds"
+IN_USE_KEY = "_ds_in_use"       # this run's DatasetInUse
+ID_KEY = "_ds_id"               # the id the session uses (survives page switches that rewrite the URL)
+TOKEN_KEY = "_ds_session"
+NOTICE_KEY = "_ds_notice"       # why the link's dataset could not be opened       # the session's token for the saves-per-minute limit
+SAVE_ERRORS = (StoreLimitExceeded, StoreUnavailable, UnknownDataset, DatasetError)
+
+
+@dataclass(frozen=True, slots=True)
+class StoreStatus:
+    """The store the settings name, or why it cannot be used."""
+
+    store: Store | None
+    error: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class SavedDataset:
+    """A saved version and its checked Dataset."""
+
+    version: DatasetVersion
+    dataset: Dataset
+
+
+@dataclass(frozen=True, slots=True)
+class DatasetInUse:
+    """What this run uses: a saved version (``saved``) or the shipped data (None), with the
+    store's error when it is unavailable."""
+
+    saved: SavedDataset | None = None
+    store_error: str | None = None
+
+    @property
+    def id(self) -> str | None:
+        return self.saved.version.id if self.saved else None
+
+
+def _settings() -> tuple:
+    return tuple(os.environ.get(k, "") for k in (ENV_DATABASE_URL, ENV_STATE_DIR, "MSCDM_MAX_DATASET_BYTES",
+                                                  "MSCDM_MAX_DATASET_ROWS", "MSCDM_MAX_SAVES_PER_MINUTE"))
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _open(settings: tuple) -> StoreStatus:
+    try:
+        return StoreStatus(open_store(limits=Limits.from_env()), None)
+    except StoreUnavailable as exc:
+        return StoreStatus(None, str(exc))
+
+
+def store_status() -> StoreStatus:
+    """The store of the current settings (opened once per process and settings)."""
+    return _open(_settings())
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _load(settings: tuple, dataset_id: str) -> SavedDataset:
+    version = _open(settings).store.get(dataset_id)
+    return SavedDataset(version, version_dataset(version))
+
+
+def load_saved(dataset_id: str) -> SavedDataset:
+    """The saved version ``dataset_id`` (cached by id); raises UnknownDataset, StoreUnavailable or
+    DatasetError."""
+    status = store_status()
+    if status.store is None:
+        raise StoreUnavailable(status.error)
+    return _load(_settings(), dataset_id)
+
+
+def _put_id(dataset_id: str | None) -> None:
+    if dataset_id:
+        st.session_state[ID_KEY] = dataset_id
+        if st.query_params.get(DS_PARAM) != dataset_id:
+            st.query_params[DS_PARAM] = dataset_id
+    else:
+        st.session_state.pop(ID_KEY, None)
+        if DS_PARAM in st.query_params:
+            del st.query_params[DS_PARAM]
+
+
+def resolve(notices: list[str]) -> DatasetInUse:
+    """Decide this run's dataset from ``ds`` (else the session's id); append a notice for an id
+    that cannot be opened.  Call once per run, before the data are read."""
+    raw = st.query_params.get(DS_PARAM) or st.session_state.get(ID_KEY)
+    status = store_status()
+    use = DatasetInUse(store_error=status.error)
+    if raw:
+        try:
+            use = DatasetInUse(load_saved(raw), status.error)
+            st.session_state.pop(NOTICE_KEY, None)
+        except (UnknownDataset, DatasetError, StoreUnavailable) as exc:
+            detail = "; ".join(exc.problems[:3]) if isinstance(exc, DatasetError) else str(exc)
+            st.session_state[NOTICE_KEY] = UNKNOWN_DS.format(detail=detail)
+    if st.session_state.get(NOTICE_KEY):      # kept for the session, until another dataset is chosen
+        notices.append(st.session_state[NOTICE_KEY])
+    _put_id(use.id)
+    st.session_state[IN_USE_KEY] = use
+    return use
+
+
+def in_use() -> DatasetInUse:
+    """This run's :class:`DatasetInUse` (resolved by app.py)."""
+    use = st.session_state.get(IN_USE_KEY)
+    return use if isinstance(use, DatasetInUse) else resolve([])
+
+
+def saved_dataset() -> Dataset | None:
+    """The saved dataset this run uses, else None."""
+    saved = in_use().saved
+    return saved.dataset if saved else None
+
+
+def banner_text(prefix_len: int = 8) -> str | None:
+    """The banner naming the saved dataset and its parent, or None on the shipped data."""
+    saved = in_use().saved
+    if saved is None:
+        return None
+    v = saved.version
+    parent = BANNER_PARENT.format(parent=v.parent_id) if v.parent_id else ""
+    return BANNER_SAVED.format(name=v.name, id=v.id, parent=parent)
+
+
+def store_error_text() -> str | None:
+    """The plain error banner when the store cannot be used."""
+    err = in_use().store_error
+    return STORE_DOWN.format(detail=err) if err else None
+
+
+def session_token() -> str:
+    token = st.session_state.get(TOKEN_KEY)
+    if not token:
+        token = st.session_state[TOKEN_KEY] = secrets.token_urlsafe(12)
+    return token
+
+
+def save_dataset(ds: Dataset, *, name: str, edits=()) -> DatasetVersion:
+    """Save ``ds`` as a new version whose parent is the one in use, and make it the one in use
+    (URL ``ds`` and session).  Raises one of :data:`SAVE_ERRORS` with a sentence."""
+    status = store_status()
+    if status.store is None:
+        raise StoreUnavailable(STORE_DOWN.format(detail=status.error))
+    version = status.store.save(dataset_tables(ds), parent_id=in_use().id, name=name, edits=edits,
+                                session=session_token())
+    _put_id(version.id)
+    st.session_state.pop(IN_USE_KEY, None)
+    st.session_state.pop(NOTICE_KEY, None)
+    return version
+
+
+def use_shipped() -> None:
+    """Go back to the shipped data (the saved versions stay saved)."""
+    _put_id(None)
+    st.session_state.pop(IN_USE_KEY, None)
+    st.session_state.pop(NOTICE_KEY, None)
+
+
+def lineage():
+    """The version chain of the dataset in use (newest first), or None on the shipped data."""
+    use = in_use()
+    if use.saved is None or store_status().store is None:
+        return None
+    return store_status().store.history(use.id)
+
+
+__all__ = ["DS_PARAM", "DatasetInUse", "SAVE_ERRORS", "SavedDataset", "StoreError", "StoreStatus", "banner_text",
+           "in_use", "lineage", "load_saved", "resolve", "save_dataset", "saved_dataset", "session_token",
+           "store_error_text", "store_status", "use_shipped"]

@@ -1,0 +1,184 @@
+"""The entry form of one missing cell (study × outcome × time point): one section per arm (MSC and
+control, or before and after), prefilled with the arm's randomised n; unit, source, locator and
+quote shared.  Every field is checked as it is typed (:func:`core.evidence.entry.check_entry_in`)
+and its problems are named under it, as plain text.  Saving writes a new immutable version."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import streamlit as st
+
+from core.conversions import DISPERSION_TYPES
+from core.evidence.entry import BOUNDED_TYPES, Entry, EntryCheck, apply_entry, check_entry_in, randomised_n
+from core.vocab import OUTCOME_BY_CODE
+from core.words import AFTER_SECTION, ARM_SECTION, BEFORE_SECTION, DISPERSION_LABELS, SAVED_NOTICE
+from core.workflow.entry_effect import entry_effect
+from ui.cache import run_analysis
+from ui.components import escape_markdown
+from ui.datasets import SAVE_ERRORS, in_use, save_dataset
+
+FORM_TYPES = tuple(t for t in DISPERSION_TYPES if t != "sd?")
+SHARED = ("unit", "source", "locator", "quote")
+NOTICE_KEY = "wb_saved"            # (notice, effect line) shown after the rerun that follows a save
+CELL_KEY = "wb_form_cell"          # the cell the form's widgets were filled for
+DEFAULT_NAME = "My extraction"
+
+
+@dataclass(frozen=True, slots=True)
+class Cell:
+    """A study × outcome × time point of the completeness map."""
+
+    study_id: str
+    outcome: str
+    months: float
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    """One arm at one time point, as the form shows it."""
+
+    arm: str
+    months: float
+    title: str
+
+
+def sections(ds, cell: Cell) -> tuple[Section, ...]:
+    """MSC and control arms for a controlled study; before and after for a single-arm one (before
+    only when the baseline is missing too)."""
+    s = ds.studies[ds.studies["study_id"] == cell.study_id].iloc[0]
+    if s["design_class"] != "single_arm" and randomised_n(ds, cell.study_id, "control") != 0:
+        return tuple(Section(a, cell.months, ARM_SECTION[a]) for a in ("msc", "control"))
+    if cell.months == 0:
+        return (Section("msc", 0.0, BEFORE_SECTION),)
+    o = ds.outcomes
+    has_base = ((o["study_id"] == cell.study_id) & (o["arm"] == "msc") & (o["outcome"] == cell.outcome)
+                & (o["timepoint_num"] == 0) & (o["use"] == "yes")).any()
+    after = Section("msc", cell.months, AFTER_SECTION.format(when=f"{cell.months:g} months"))
+    return (after,) if has_base else (Section("msc", 0.0, BEFORE_SECTION), after)
+
+
+def _key(i: int, name: str) -> str:
+    return f"wb_{i}_{name}"
+
+
+def _prefill(ds, cell: Cell, secs) -> None:
+    """Fill the widgets for a newly picked cell (n from the study characteristics)."""
+    if st.session_state.get(CELL_KEY) == cell:
+        return
+    st.session_state[CELL_KEY] = cell
+    for i, sec in enumerate(secs):
+        n = randomised_n(ds, cell.study_id, sec.arm)
+        st.session_state[_key(i, "n")] = "" if n is None else str(n)
+        for f in ("mean", "disp1", "disp2"):
+            st.session_state[_key(i, f)] = ""
+        st.session_state[_key(i, "dtype")] = "sd"
+    st.session_state["wb_unit"] = OUTCOME_BY_CODE[cell.outcome].units[0]
+    for f in ("source", "locator", "quote"):
+        st.session_state[f"wb_{f}"] = ""
+
+
+def _problems(messages) -> None:
+    for m in dict.fromkeys(messages):
+        text = m if m.startswith("n ") else m[:1].upper() + m[1:]      # "n = 12 is larger ..." keeps its n
+        st.caption(f":red[{escape_markdown(text)}.]")
+
+
+def _section(i: int, sec: Section, checks: dict) -> None:
+    with st.container(border=True):
+        st.markdown(f"**{sec.title}**")
+        c = st.columns(5)
+        fields = (("n", "n"), ("mean", "mean"), ("dtype", "dispersion_type"), ("disp1", "disp1"), ("disp2", "disp2"))
+        dtype = st.session_state.get(_key(i, "dtype"), "sd")
+        labels = {"n": "n (analysed)", "mean": "Median" if dtype.startswith("median") else "Mean",
+                  "disp1": "Lower bound" if dtype in BOUNDED_TYPES else DISPERSION_LABELS[dtype],
+                  "disp2": "Upper bound" if dtype in BOUNDED_TYPES else "(second value: none)"}
+        check = checks.get(i)
+        for col, (name, field) in zip(c, fields):
+            with col:
+                if name == "dtype":
+                    st.selectbox("Dispersion as printed", FORM_TYPES, format_func=DISPERSION_LABELS.get,
+                                 key=_key(i, name))
+                else:
+                    st.text_input(labels[name], key=_key(i, name), disabled=name == "disp2" and dtype not in BOUNDED_TYPES)
+                if check is not None:
+                    _problems(check.for_field(field) + (check.for_field("arm") if name == "n" else ()))
+
+
+def _entries(cell: Cell, secs) -> dict[int, Entry]:
+    s = st.session_state
+    out = {}
+    for i, sec in enumerate(secs):
+        typed = [s.get(_key(i, f), "") for f in ("mean", "disp1", "disp2")]
+        if any(str(v).strip() for v in typed):
+            out[i] = Entry(cell.study_id, sec.arm, cell.outcome, f"{sec.months:g}", s.get(_key(i, "n"), ""),
+                           typed[0], s.get(_key(i, "dtype"), "sd"), typed[1], typed[2], s.get("wb_unit", ""),
+                           s.get("wb_source", ""), s.get("wb_locator", ""), s.get("wb_quote", ""))
+    return out
+
+
+def _shared_fields(outcome: str, checks: dict) -> None:
+    c1, c2 = st.columns([1, 3])
+    c1.selectbox("Unit", OUTCOME_BY_CODE[outcome].units, key="wb_unit")
+    with c1:
+        _problems(m for ch in checks.values() for m in ch.for_field("unit"))
+    with c2:
+        st.text_input("Source (URL, DOI or citation)", key="wb_source")
+        _problems(m for ch in checks.values() for m in ch.for_field("source"))
+    c3, c4 = st.columns([1, 3])
+    with c3:
+        st.text_input("Locator (table, figure or page)", key="wb_locator")
+        _problems(m for ch in checks.values() for m in ch.for_field("locator"))
+    with c4:
+        st.text_input("Quote (optional, verbatim)", key="wb_quote")
+        _problems(m for ch in checks.values() for m in ch.for_field("quote"))
+
+
+def _save(ds, cell: Cell, entries: dict[int, Entry], name: str) -> None:
+    new, edits = ds, []
+    for e in entries.values():
+        res = apply_entry(new, e)
+        new, edits = res.dataset, edits + list(res.edits)
+    version = save_dataset(new, name=name, edits=edits)
+    effect = entry_effect(new, cell.study_id, cell.outcome, cell.months,
+                          analyse_fn=lambda d, spec: run_analysis(spec, d))
+    st.session_state[NOTICE_KEY] = (SAVED_NOTICE.format(id=version.id), effect.line)
+    st.session_state.pop(CELL_KEY, None)
+
+
+def entry_form(ds, cell: Cell) -> None:
+    """The form for ``cell`` on ``ds`` (the dataset in use); a valid save reruns the app on the new version."""
+    secs = sections(ds, cell)
+    _prefill(ds, cell, secs)
+    st.markdown(f"**Enter the numbers of {escape_markdown(cell.label)}**")
+    entries = _entries(cell, secs)
+    checks: dict[int, EntryCheck] = {i: check_entry_in(ds, e) for i, e in entries.items()}
+    for i, sec in enumerate(secs):
+        _section(i, sec, checks)
+    _shared_fields(cell.outcome, checks)
+    saved = in_use().saved
+    name = st.text_input("Name of the saved dataset", value=saved.version.name if saved else DEFAULT_NAME,
+                         key="wb_name", max_chars=200)
+    if st.button("Save as a new version", type="primary", key="wb_save", icon=":material/save:",
+                 help="Saves a new, immutable version of the dataset (the one in use stays as it is) and puts "
+                      "its id in the address, so the link shows exactly these numbers"):
+        if not entries:
+            st.error("Type the numbers of at least one arm before saving.", icon=":material/error:")
+        elif not all(ch.ok for ch in checks.values()):
+            n = sum(len(ch.problems) for ch in checks.values())
+            st.error(f"Not saved: {n} problem(s), named under their fields.", icon=":material/error:")
+        else:
+            try:
+                _save(ds, cell, entries, name)
+            except SAVE_ERRORS as exc:
+                st.error(escape_markdown(f"Not saved: {exc}"), icon=":material/error:")
+            else:
+                st.rerun()
+
+
+def saved_notice() -> None:
+    """After a save: which version it made, and what the new numbers changed, in one line."""
+    done = st.session_state.pop(NOTICE_KEY, None)
+    if done:
+        st.success(escape_markdown(done[0]), icon=":material/check_circle:")
+        st.info(escape_markdown(done[1]), icon=":material/insights:")

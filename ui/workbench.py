@@ -1,0 +1,129 @@
+"""The extraction workbench on the "Your data" page: start from what is missing (the completeness
+map, or the list of missing cells), enter a cell's numbers (ui/entry_form.py), see the version
+chain's history, and give the dataset back as a zip of data/ CSVs (or import one)."""
+from __future__ import annotations
+
+import functools
+
+import pandas as pd
+import streamlit as st
+
+from core.errors import DatasetError
+from core.evidence.bundle import read_bundle
+from core.evidence.changes import dataset_changes
+from core.evidence.completeness import bin_months
+from core.export.bundle import dataset_zip
+from core.figures.completeness import cell_axes, completeness_figure
+from core.vocab import OUTCOME_SHORT
+from ui.check import completeness
+from ui.components import escape_markdown
+from ui.data import USER_DATASET_KEY, shipped_dataset
+from ui.datasets import SAVE_ERRORS, in_use, lineage, save_dataset, store_status
+from ui.entry_form import DEFAULT_NAME, Cell
+
+PICKED_KEY = "wb_cell"         # the cell picked last (from the map or the list)
+CELLS_COLUMNS = {"label": "Study", "outcome_short": "Outcome", "time_bin": "Time point", "detail": "Why it is missing"}
+
+
+def missing_cells(ds) -> pd.DataFrame:
+    """The paper's study × outcome × time-point cells without numbers (baseline, 3, 6, 12 months)."""
+    cmap = completeness(ds, "paper")
+    miss = cmap[(cmap["status"] == "missing") & (cmap["time_bin"] != "other")].copy()
+    miss["outcome_short"] = miss["outcome"].map(lambda o: OUTCOME_SHORT.get(o, o))
+    miss["x"], miss["y"] = cell_axes(miss) if len(miss) else ([], [])
+    return miss.reset_index(drop=True)
+
+
+def _cell(row) -> Cell:
+    return Cell(row["study_id"], row["outcome"], bin_months(row["time_bin"]),
+                f"{row['label']}, {row['outcome_short']} at {row['time_bin']}")
+
+
+def _from_map(event, miss: pd.DataFrame):
+    points = getattr(getattr(event, "selection", None), "points", None) or []
+    for p in points:
+        hit = miss[(miss["x"] == p.get("x")) & (miss["y"] == p.get("y"))]
+        if len(hit):
+            return _cell(hit.iloc[0])
+    return None
+
+
+def pick_cell(ds) -> Cell | None:
+    """The completeness map and the list of missing cells; a click on either picks a cell."""
+    miss = missing_cells(ds)
+    cmap = completeness(ds, "paper")
+    st.caption(f"{len(miss)} of {len(cmap)} cells of the paper's studies have no numbers. Click a missing "
+               "(pink) cell on the map, or select a row of the list, to enter its numbers.")
+    event = st.plotly_chart(completeness_figure(cmap), key="wb_map", theme=None, width="stretch",
+                            on_select="rerun", selection_mode="points", config={"displaylogo": False})
+    picked = _from_map(event, miss)
+    with st.expander(f"Missing cells ({len(miss)})", expanded=picked is None):
+        sel = st.dataframe(miss[list(CELLS_COLUMNS)].rename(columns=CELLS_COLUMNS), hide_index=True,
+                           width="stretch", key="wb_cells", on_select="rerun", selection_mode="single-row",
+                           height=240)
+    rows = sel.selection.rows if sel is not None and hasattr(sel, "selection") else []
+    if picked is None and rows:
+        picked = _cell(miss.iloc[int(rows[0])])
+    if picked is not None:
+        st.session_state[PICKED_KEY] = picked
+    last = st.session_state.get(PICKED_KEY)
+    keys = {(c.study_id, c.outcome, c.months) for c in map(_cell, (r for _, r in miss.iterrows()))}
+    return last if last is not None and (last.study_id, last.outcome, last.months) in keys else None
+
+
+def history() -> None:
+    """Every edit of the version chain in use: version, cell, old, new, source, time."""
+    try:
+        chain = lineage()
+    except SAVE_ERRORS as exc:
+        st.error(escape_markdown(f"The history could not be read: {exc}"), icon=":material/error:")
+        return
+    if chain is None:
+        st.caption("The shipped data are in use: no saved version, no history yet.")
+        return
+    rows = [{"version": v.id, "saved (UTC)": f"{v.created_at:%Y-%m-%d %H:%M:%S}", "cell": e.cell,
+             "old": e.old, "new": e.new, "source": e.source, "locator": e.locator,
+             "time (UTC)": f"{e.time:%Y-%m-%d %H:%M:%S}" if e.time else ""}
+            for v in chain for e in v.edits]
+    st.caption(f"{len(chain)} version(s) in this chain, newest first; {len(rows)} edited cell(s). "
+               "Versions are never changed: each edit saved a new one.")
+    st.dataframe(pd.DataFrame(rows, columns=["version", "saved (UTC)", "cell", "old", "new", "source", "locator",
+                                             "time (UTC)"]),
+                 hide_index=True, width="stretch", key="wb_history")
+
+
+def give_back(ds) -> None:
+    """Download the dataset in use as a zip of data/ CSVs with the list of changes."""
+    name = in_use().saved.version.name if in_use().saved else "shipped"
+    st.download_button("Download this dataset (.zip of data/ CSVs + CHANGES.txt)",
+                       data=functools.partial(dataset_zip, ds, shipped_dataset()),
+                       file_name=f"mscdm_dataset_{in_use().id or 'shipped'}.zip", mime="application/zip",
+                       key="wb_zip", on_click="ignore", icon=":material/folder_zip:",
+                       help=f"The data/ tables of {name} in the shipped schema, with the provenance columns, and "
+                            "a plain-text list of every cell added or changed against the shipped data")
+
+
+def persist(ds) -> str | None:
+    """Save an uploaded, edited or imported dataset as a new version (parent: the one in use) and
+    make it the one in use; None when done, else the sentence saying why not.  Without a store it
+    is used for this session only (the page's error banner says the store is unavailable)."""
+    if store_status().store is None:
+        st.session_state[USER_DATASET_KEY] = ds
+        return None
+    from ui.data import current_dataset
+
+    name = in_use().saved.version.name if in_use().saved else DEFAULT_NAME
+    try:
+        save_dataset(ds, name=name, edits=dataset_changes(current_dataset(), ds))
+    except SAVE_ERRORS as exc:
+        return f"Not saved: {exc}"
+    st.session_state.pop(USER_DATASET_KEY, None)
+    return None
+
+
+def import_zip(raw: bytes, filename: str):
+    """A zip made by the download (or any with data/outcomes.csv) as a checked Dataset; raises DatasetError."""
+    return read_bundle(raw, filename, shipped_dataset())
+
+
+__all__ = ["DatasetError", "give_back", "history", "import_zip", "missing_cells", "persist", "pick_cell"]
