@@ -194,7 +194,7 @@ def run_load(sessions: int = 3, seconds: float = 15.0, *, think: tuple = (1.0, 3
     assert all(urllib.parse.urlparse(u).hostname == "127.0.0.1" for u in urls)
     pids = [srv.proc.pid for srv in servers]
     counter = [0]
-    sampler = RssSampler(pids, lambda: counter[0])
+    sampler = RssSampler(pids, lambda: counter[0], client_priority=priority)
     sampler.start()
     cpu0 = sum(cpu_seconds(p) for p in pids)
     hard_limit = seconds + LOAD_TIMEOUT_S * (1 + sessions / load_concurrency) + stagger * sessions + 60

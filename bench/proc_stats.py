@@ -56,12 +56,25 @@ def cpu_seconds(pid: int) -> float:
         return float("nan")
 
 
+def renice_threads(pid: int, nice: int) -> None:
+    """Set every thread of ``pid`` to ``nice`` (Linux nice is per thread; Chromium starts its
+    renderers from a zygote at its own priority, so inheriting it is not enough)."""
+    try:
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            tid = int(task.name)
+            if os.getpriority(os.PRIO_PROCESS, tid) != nice:
+                os.setpriority(os.PRIO_PROCESS, tid, nice)
+    except (OSError, ValueError):
+        pass
+
+
 class RssSampler(threading.Thread):
     """Samples (elapsed s, interactions so far, RSS kB, server CPU s) every ``interval`` seconds;
     ``pid`` is the server's, or a list of servers' (replicas: their sums)."""
 
-    def __init__(self, pid, counter, interval: float = 0.5):
+    def __init__(self, pid, counter, interval: float = 0.5, client_priority: int = 0):
         super().__init__(daemon=True)
+        self.client_priority = client_priority   # nice level kept on every thread of the load generator
         self.pids = [pid] if isinstance(pid, int) else list(pid)
         self.counter, self.interval = counter, interval
         self.samples: list[tuple[float, int, int]] = []
@@ -78,6 +91,8 @@ class RssSampler(threading.Thread):
             self.samples.append(self._sample())
             server = set().union(*(tree_pids(p) for p in self.pids))
             for p in tree_pids(os.getpid()) - server - {os.getpid()}:   # Playwright driver + Chromium
+                if self.client_priority:
+                    renice_threads(p, self.client_priority)
                 c = cpu_seconds(p)
                 if c == c:
                     self.client_cpu[p] = max(c, self.client_cpu.get(p, 0.0))

@@ -71,18 +71,29 @@ def _arrays(names, values):
     return arrs
 
 
-def mean_difference(n1, m1, sd1, n2, m2, sd2, *, level: float = 0.95) -> EffectSizes:
+def mean_difference(n1, m1, sd1, n2, m2, sd2, *, level: float = 0.95, variance: str = "unequal") -> EffectSizes:
     """Mean difference ``m1 - m2`` (group 1 = MSC) with its variance.
 
-    ``vi = sd1**2/n1 + sd2**2/n2``.
+    ``variance="unequal"`` (default): ``vi = sd1**2/n1 + sd2**2/n2`` (RevMan 5; metafor's default).
+    ``variance="pooled"``: the equal-variances form ``vi = sp**2 (1/n1 + 1/n2)`` with
+    ``sp**2 = ((n1-1) sd1**2 + (n2-1) sd2**2) / (n1 + n2 - 2)`` (metafor ``escalc(vtype="HO")``);
+    needs n1 + n2 >= 3.
 
     References
     ----------
     RevMan 5 statistical methods (Deeks & Higgins 2010), section 1.2.1 "Mean difference".
-    Cochrane Handbook v6.4, section 6.5.1.1.
+    Cochrane Handbook v6.4, section 6.5.1.1; Borenstein et al. (2009) Introduction to
+    Meta-Analysis, eq. 4.5 (pooled SD); metafor ``escalc`` vtype "HO".
     """
+    if variance not in vocab.MD_VARIANCES:
+        raise ValueError(f"`variance` must be one of {vocab.MD_VARIANCES}; got {variance!r}")
     n1, m1, sd1, n2, m2, sd2 = _arrays(("n1", "m1", "sd1", "n2", "m2", "sd2"), (n1, m1, sd1, n2, m2, sd2))
-    return EffectSizes(yi=m1 - m2, vi=sd1**2 / n1 + sd2**2 / n2, measure="MD", variant="md", level=level)
+    if variance == "unequal":
+        return EffectSizes(yi=m1 - m2, vi=sd1**2 / n1 + sd2**2 / n2, measure="MD", variant="md", level=level)
+    if np.any(n1 + n2 < 3):
+        raise ValueError(f"the pooled SD needs n1 + n2 >= 3; got {(n1 + n2).tolist()}")
+    sp2 = ((n1 - 1) * sd1**2 + (n2 - 1) * sd2**2) / (n1 + n2 - 2)
+    return EffectSizes(yi=m1 - m2, vi=sp2 * (1 / n1 + 1 / n2), measure="MD", variant="md_pooled", level=level)
 
 
 def standardized_mean_difference(n1, m1, sd1, n2, m2, sd2, *, variant: str = "revman5",

@@ -9,10 +9,12 @@ import pandas as pd
 import streamlit as st
 
 from core.figures.followup import trajectory_figure
-from core.vocab import OUTCOME_LABELS
-from core.words import COMPARISON_LABELS, MODEL_LABELS, TABLE_HEADINGS, fmt_ci, fmt_p, population_phrase, timepoint_phrase
+from core.vocab import OUTCOME_LABELS, OUTCOME_SHORT
+from core.words import AUDIT_FLAG_TEXT, COMPARISON_LABELS, MODEL_LABELS, TABLE_HEADINGS, fmt_ci, fmt_p, population_phrase, timepoint_phrase
 from ui import state as S
 from ui.cache import cached_figure
+from ui.check import paper_audit
+from ui.data import current_dataset
 from ui.cache_sensitivity import run_followup_tables, run_trajectory
 from ui.components import SLIDE_PNG, page_header
 from ui.forest_link import request_forest, switch_if_requested
@@ -67,9 +69,11 @@ else:
                     selection_mode="points",
                     config={"displaylogo": False,
                             "toImageButtonOptions": {**SLIDE_PNG, "filename": f"followup_{spec.outcome}"}})
-    st.caption("Whiskers: 95% CI. k = number of trials pooled at that point; a missing point means no trial "
-               "reported that time. 3/6/12 months match a trial's reported time within ±1 month. With k = 1 the "
-               "'pooled' effect is that one trial's.")
+    st.caption("Whiskers: 95% CI. k = number of trials pooled at that point; \"no data\" marks a time point no "
+               "trial reported. 3/6/12 months match a trial's reported time within ±1 month. With k = 1 the "
+               "'pooled' effect is that one trial's, and a lone time point is a dot, not a line. The same trials' "
+               "same result is drawn once: where both types together are one type's trials, or end of follow-up is "
+               "a dated time point's trials, the repeat is left out of the chart (it stays in the table below).")
     options = [f"{r.population}|{r.timepoint}" for r in pooled.itertuples()]
     c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
     c1.selectbox("Open the forest plot for", options, key="followup_pick",
@@ -88,7 +92,7 @@ table = pd.DataFrame({
                                  for e, lo, hi in zip(traj.points["estimate"], traj.points["ci_low"],
                                                       traj.points["ci_high"])],
     "P": [fmt_p(p) if math.isfinite(p) else "—" for p in traj.points["pvalue"]],
-    "Studies, or why nothing is pooled": [s or m for s, m in zip(traj.points["studies"], traj.points["message"])],
+    "Studies": [s or "no data at this time point" for s in traj.points["studies"]],
 })
 st.dataframe(table, hide_index=True, width="stretch", key="followup_table")
 
@@ -100,5 +104,10 @@ tables = run_followup_tables(spec)
 if tables.empty:
     st.write("The dataset holds no time-point table from the paper.")
 else:
-    st.dataframe(tables.drop(columns=["result_id"]).rename(columns=TABLE_HEADINGS["followup_tables"]),
-        hide_index=True, width="stretch", key="followup_tables")
+    flags = paper_audit(current_dataset()).set_index("result_id")["flags"]
+    shown = tables.assign(outcome=tables["outcome"].map(OUTCOME_SHORT), audit=[
+        ", ".join(AUDIT_FLAG_TEXT[f] for f in flags.get(rid, ())) or "none" for rid in tables["result_id"]])
+    st.dataframe(shown[["locator", "outcome", "timepoint", "reported", "audit", "recomputed", "k", "status"]]
+                 .rename(columns=TABLE_HEADINGS["followup_tables"]), hide_index=True, width="stretch",
+                 key="followup_tables")
+    st.markdown("\n".join(f"- **{r.locator}** ({r.status}): {r.explanation}" for r in tables.itertuples()))

@@ -9,8 +9,9 @@ import streamlit as st
 from core.workflow.audit import FLAGS, audit_reported
 from core.evidence.reported_csv import read_reported_csv
 from core.export.tables import to_csv_bytes
-from core.workflow.reproduce import STATUS_CANNOT, STATUS_DIFFERS, STATUS_REPRODUCED
-from core.words import AUDIT_FLAG_TEXT, fmt_ci
+from core.vocab import OUTCOME_SHORT
+from core.workflow.reproduce import STATUS_CANNOT, STATUS_DIFFERS, STATUS_PARTIAL, STATUS_REPRODUCED, status_kind
+from core.words import AUDIT_FLAG_TEXT, fmt_ci, printed_with_minus, result_label, signed_difference
 from ui.check import comparison_claims, paper_audit, reproduction, request_open_row_in_forest
 from ui.components import page_header
 from ui.data import current_dataset
@@ -32,27 +33,33 @@ try:
 except ValueError as exc:
     st.error(f"The reported-results table could not be checked: {exc}", icon=":material/error:")
     st.stop()
-n = rep["status"].value_counts()
-c1, c2, c3 = st.columns(3)
+n = rep["status"].map(status_kind).value_counts()
+c1, c2, c3, c4 = st.columns(4)
 c1.metric("Reproduced within rounding", int(n.get(STATUS_REPRODUCED, 0)), help="±0.01 on the estimate and both CI "
           "bounds (or the printed rounding, when the paper printed fewer decimals)")
-c2.metric("Differ", int(n.get(STATUS_DIFFERS, 0)))
-c3.metric("Cannot recompute", int(n.get(STATUS_CANNOT, 0)), help="The trial-level numbers are not available; the "
+c2.metric("Partial (subset of studies)", int(n.get(STATUS_PARTIAL, 0)), help="Recomputed from only some of the "
+          "studies the paper pooled, so a difference says little about the paper's number.")
+c3.metric("Differ (full set)", int(n.get(STATUS_DIFFERS, 0)), help="Recomputed from every study the paper pooled, "
+          "and still not within rounding.")
+c4.metric("Cannot recompute", int(n.get(STATUS_CANNOT, 0)), help="The trial-level numbers are not available; the "
           "explanation says which are missing and why.")
 st.caption(f"Outcome, comparison, population, measure, model and time point come from each reported row; the paper's "
            f"studies only. Pre-post correlation r = {spec.r:g}, SMD: {spec.smd_variant}, τ²: {spec.tau2_method} "
            "come from the sidebar (the paper does not report r).")
 
 reported = ds.reported.reset_index(drop=True)
+labels = {r.result_id: result_label(OUTCOME_SHORT.get(r.outcome, r.outcome), r.comparison, r.population, r.locator)
+          for r in reported.itertuples()}
 table = rep.assign(
-    Result=reported["result_id"], Where=reported["locator"],
-    Reported=[f"{e} [{lo}, {hi}]" for e, lo, hi in zip(reported["estimate"], reported["ci_low"], reported["ci_high"])],
+    Result=reported["result_id"].map(labels), Where=reported["locator"],
+    Reported=[f"{printed_with_minus(e)} [{printed_with_minus(lo)}, {printed_with_minus(hi)}]"
+              for e, lo, hi in zip(reported["estimate"], reported["ci_low"], reported["ci_high"])],
     Recomputed=[fmt_ci(e, lo, hi) if e == e else "—" for e, lo, hi in
                 zip(rep["recomputed_estimate"], rep["recomputed_ci_low"], rep["recomputed_ci_high"])],
     Status=list(rep["status"]),
     k=[f"{u} of {c}" if c is not None and c == c else "" for u, c in zip(rep["k_used"], rep["k_cited"])],
-)[["Result", "Status", "Reported", "Recomputed", "diff_estimate", "diff_ci_low", "diff_ci_high", "k",
-   "explanation", "Where"]]
+    **{c: rep[c].map(signed_difference) for c in ("diff_estimate", "diff_ci_low", "diff_ci_high")},
+)[["Result", "Status", "Reported", "Recomputed", "diff_estimate", "diff_ci_low", "diff_ci_high", "k", "Where"]]
 
 
 def _open_selected():
@@ -65,16 +72,16 @@ st.dataframe(
     table, hide_index=True, width="stretch", key="repro_table", on_select=_open_selected,
     selection_mode="single-row",
     column_config={
-        "diff_estimate": st.column_config.NumberColumn("Δ estimate", format="%.2f",
-                                                       help="recomputed − reported"),
-        "diff_ci_low": st.column_config.NumberColumn("Δ lower", format="%.2f"),
-        "diff_ci_high": st.column_config.NumberColumn("Δ upper", format="%.2f"),
+        "diff_estimate": st.column_config.TextColumn("Δ estimate", help="recomputed − reported"),
+        "diff_ci_low": st.column_config.TextColumn("Δ lower"),
+        "diff_ci_high": st.column_config.TextColumn("Δ upper"),
         "k": st.column_config.TextColumn("Studies with numbers", help="k used of the studies the paper cites for the "
                                          "result (or of the studies in scope when it cites none)"),
-        "explanation": st.column_config.TextColumn("Why", width="large"),
     })
-st.caption("Select a row to open that analysis on the Forest plot page with the same settings. The full reason "
-           "why each study lacks numbers is on the Studies page (completeness map) and the Forest plot page.")
+st.caption("Select a row to open that analysis on the Forest plot page with the same settings; why each row is "
+           "what it is follows the table, in full.")
+with st.expander("Why, row by row", expanded=True):
+    st.markdown("\n".join(f"- **{labels[r.result_id]}** ({r.status}): {r.explanation}" for r in rep.itertuples()))
 
 
 def _open_chosen():
@@ -85,15 +92,9 @@ def _open_chosen():
 
 c_sel, c_btn = st.columns([3, 1], vertical_alignment="bottom")
 c_sel.selectbox("Open a result in the Forest plot", reported["result_id"], key="repro_open",
-                format_func=lambda rid: f"{rid} ({reported.set_index('result_id').at[rid, 'locator']})")
+                format_func=labels.get)
 c_btn.button("Open in Forest plot", on_click=_open_chosen, key="repro_open_btn", icon=":material/forest:")
 
-differs = rep[rep["status"] == STATUS_DIFFERS]
-if not differs.empty:
-    with st.expander(f"Why each of the {len(differs)} 'differs' rows differs", expanded=False):
-        for r in differs.itertuples():
-            st.markdown(f"**{r.result_id}**")
-            st.text(r.explanation)
 
 # ------------------------------------------------------------------------------------------------
 st.header("Audit of the reported statistics")
@@ -113,15 +114,21 @@ if aud is not None:
     a2.metric("With at least one inconsistency", len(flagged))
     for r in flagged.itertuples():
         with st.container(border=True):
-            st.markdown(f"**{r.result_id}** · {r.locator}")
+            st.markdown(f"**{labels.get(r.result_id, r.result_id)}** · {r.locator}")
             st.caption(" · ".join(AUDIT_FLAG_TEXT[f] for f in r.flags))
             st.text(r.explanation)
     with st.expander("All audited rows"):
-        st.dataframe(aud[["result_id", "estimate", "ci_low", "ci_high", "z", "pvalue", "z_from_ci", "p_from_ci",
-                          "flags", "explanation"]],
+        audited = aud.assign(result_id=aud["result_id"].map(lambda rid: labels.get(rid, rid)),
+                             flags=aud["flags"].map(lambda f: ", ".join(AUDIT_FLAG_TEXT[x] for x in f) or "none"))
+        st.dataframe(audited[["result_id", "estimate", "ci_low", "ci_high", "z", "pvalue", "z_from_ci", "p_from_ci",
+                              "flags"]],
                      hide_index=True, width="stretch", key="audit_table",
-                     column_config={"z_from_ci": st.column_config.NumberColumn("Z from CI", format="%.2f"),
+                     column_config={"result_id": "Result", "estimate": "Estimate", "ci_low": "CI lower",
+                                    "ci_high": "CI upper", "z": "Z (printed)", "pvalue": "P (printed)",
+                                    "flags": "Inconsistencies",
+                                    "z_from_ci": st.column_config.NumberColumn("Z from CI", format="%.2f"),
                                     "p_from_ci": st.column_config.NumberColumn("P from CI", format="%.2g")})
+        st.caption("Each inconsistency is explained in full in the boxes above.")
 
     st.subheader("Claims that compare two results")
     st.caption("Where the text says one subgroup's effect differs from, or exceeds, another's, the two printed "
@@ -136,7 +143,7 @@ if aud is not None:
         a4.metric("Not supported by the printed numbers", int((~claims["consistent"].astype(bool)).sum()))
         for r in claims.itertuples():
             with st.container(border=True):
-                st.markdown(f"**{r.claim_id}** · {r.locator} · "
+                st.markdown(f"**{r.locator}** · "
                             + ("consistent" if r.consistent else "not supported"))
                 st.caption(f"“{r.claim}”")
                 st.text(r.explanation)

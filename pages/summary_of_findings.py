@@ -33,8 +33,8 @@ table = pd.DataFrame([{
     SOF_HEADINGS["outcome"]: r.label,
     SOF_HEADINGS["studies"]: f"{r.certainty.k} ({r.certainty.participants})" if r.certainty.k else "0",
     SOF_HEADINGS["effect"]: r.effect or "—",
-    SOF_HEADINGS["certainty"]: f"{r.certainty.symbols} {r.certainty.label}"
-                               + (f" ({', '.join(letters)})" if letters else ""),
+    SOF_HEADINGS["certainty"]: (f"{r.certainty.symbols} {r.certainty.label}"
+                                + (f" ({', '.join(letters)})" if letters else "")).strip(),
     SOF_HEADINGS["statement"]: r.certainty.statement,
 } for r, letters in zip(sof.rows, notes.letters)])
 

@@ -4,8 +4,10 @@ chain's history, and give the dataset back as a zip of data/ CSVs (or import one
 from __future__ import annotations
 
 import functools
+import textwrap
 
 import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 
 from core.errors import DatasetError
@@ -48,13 +50,26 @@ def _from_map(event, miss: pd.DataFrame):
     return None
 
 
+def clickable_map(cmap: pd.DataFrame, miss: pd.DataFrame):
+    """The completeness map with a clickable (invisible) marker on each missing cell: plotly
+    selects points of a scatter trace, not cells of a heatmap."""
+    fig = completeness_figure(cmap)
+    fig.add_trace(go.Scatter(x=miss["x"], y=miss["y"], mode="markers", name="pick a missing cell",
+                             showlegend=False, customdata=[f"<b>{y}</b> · {x}<br>missing: click to enter its numbers<br>"
+                                                           + "<br>".join(textwrap.wrap(str(d), 70))
+                                                           for x, y, d in zip(miss["x"], miss["y"], miss["detail"])],
+                             hovertemplate="%{customdata}<extra></extra>",
+                             marker=dict(symbol="square", size=26, opacity=0.01, color="#000")))
+    return fig
+
+
 def pick_cell(ds) -> Cell | None:
     """The completeness map and the list of missing cells; a click on either picks a cell."""
     miss = missing_cells(ds)
     cmap = completeness(ds, "paper")
     st.caption(f"{len(miss)} of {len(cmap)} cells of the paper's studies have no numbers. Click a missing "
                "(pink) cell on the map, or select a row of the list, to enter its numbers.")
-    event = st.plotly_chart(completeness_figure(cmap), key="wb_map", theme=None, width="stretch",
+    event = st.plotly_chart(clickable_map(cmap, miss), key="wb_map", theme=None, width="stretch",
                             on_select="rerun", selection_mode="points", config={"displaylogo": False})
     picked = _from_map(event, miss)
     with st.expander(f"Missing cells ({len(miss)})", expanded=picked is None):

@@ -109,8 +109,11 @@ def _effect_size_lines(spec: AnalysisSpec) -> list[str]:
     if independent_prepost(spec):
         lines += ["# Pre-post analysed as two independent groups (after vs baseline), as the app's option does:",
                   "# no pre-post correlation is used."]
+    pooled_sd = spec.measure == "MD" and spec.md_variance == "pooled"
+    if pooled_sd:
+        lines += ["# The MD's variance uses the pooled SD (equal variances): vi = sp^2 (1/n1 + 1/n2), vtype = \"HO\"."]
     lines += [f'dat <- escalc(measure = "{spec.measure}", m1i = m1, sd1i = sd1, n1i = n1, m2i = m2, sd2i = sd2, '
-              'n2i = n2, data = dat)']
+              'n2i = n2, data = dat' + (', vtype = "HO")' if pooled_sd else ")")]
     if spec.measure == "SMD" and spec.smd_variant == "revman5":
         lines += [
             "# The app uses RevMan 5's Hedges' g: J = 1 - 3/(4N - 9), vi = N/(n1 n2) + g^2/(2(N - 3.94))",
@@ -189,11 +192,15 @@ def _report_lines(a: ForestAnalysis) -> list[str]:
         '  cat("\\n====", name, "====\\n")',
         "  print(res)",
         '  cat(sprintf("I^2, Q-based (the dashboard shows this one): %.2f%%\\n", i2.q(res)))',
-        '  cat(sprintf("I^2, tau^2-based (metafor\'s print):          %.2f%%\\n", res$I2))',
         "  out <- c(k = res$k, estimate = c(res$b), se = res$se, zval = res$zval, pval = res$pval, ci.lb = res$ci.lb,",
         "           ci.ub = res$ci.ub, tau2 = res$tau2, se.tau2 = res$se.tau2, QE = res$QE, QEdf = res$k - 1,",
-        "           QEp = res$QEp, I2.Q = i2.q(res), I2.tau2 = res$I2)",
+        "           QEp = res$QEp, I2.Q = i2.q(res))",
     ]
+    if not random:
+        lines += ["  # (For an equal-effects model metafor's print() shows this Q-based I^2 too: there is no tau^2.)"]
+    else:
+        lines += ['  cat(sprintf("I^2, tau^2-based (metafor\'s print):          %.2f%%\\n", res$I2))',
+                  '  out["I2.tau2"] <- res$I2']
     if random:
         lines += ["  if (total) {", *_pi_lines(a),
                   "    if (!is.list(pred) || inherits(pred, \"predict.rma\")) print(pred)",

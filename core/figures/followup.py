@@ -37,22 +37,28 @@ def trajectory_figure(result, *, title: str, y_title: str, font_size: int | None
     x_end = end_position(pts)
     fig = go.Figure()
     meta = []
+    shown = pts[~repeated_points(pts)]
     for pop in DRAW_ORDER:
-        d = pts[pts["population"] == pop]
+        d = shown[shown["population"] == pop]
         if d.empty or not np.isfinite(d["estimate"]).any():
             continue
         dated_shown = np.isfinite(d.loc[d["timepoint"] != "end", "estimate"]).any()
+        one_dated = int(np.isfinite(d.loc[d["timepoint"] != "end", "estimate"]).sum()) == 1
         for part, is_end in ((d[d["timepoint"] != "end"], False), (d[d["timepoint"] == "end"], True)):
             if part.empty or not np.isfinite(part["estimate"]).any():
                 continue
             x = (np.full(len(part), x_end) if is_end else part["months"].to_numpy(dtype=float)) + DODGE[pop]
             # End of follow-up mixes each trial's last time, so it is not joined to the dated points;
             # it has a legend entry only when the population has no dated point.
-            fig.add_trace(_points_trace(part, pop, x, is_end, showlegend=not is_end or not dated_shown))
+            fig.add_trace(_points_trace(part, pop, x, is_end or one_dated, showlegend=not is_end or not dated_shown))
             fig.add_trace(_k_labels(part, pop, x, font))
-        meta += [[pop, tp, int(k), round(float(e), 6)] for tp, k, e in zip(d["timepoint"], d["k"], d["estimate"])
-                 if np.isfinite(e)]
+    d_all = pts[np.isfinite(pts["estimate"].to_numpy(dtype=float))]
+    meta = [[p, tp, int(k), round(float(e), 6)] for p, tp, k, e in zip(d_all["population"], d_all["timepoint"],
+                                                                        d_all["k"], d_all["estimate"])]
     months = sorted(set(pts["months"].dropna()))
+    for m in empty_months(pts):
+        fig.add_annotation(x=m, y=0, yref="paper", yanchor="bottom", showarrow=False, text="no data",
+                           name="no data", font=dict(font, size=font["size"] - 2, color="#777777"))
     fig.add_hline(y=0, line=dict(color="#444", width=1))
     fig.add_vline(x=x_end - END_GAP / 2, line=dict(color="#bbbbbb", width=1, dash="dash"))
     fig.update_layout(
@@ -70,6 +76,30 @@ def trajectory_figure(result, *, title: str, y_title: str, font_size: int | None
         meta={"points": meta},
     )
     return fig
+
+
+def repeated_points(pts: pd.DataFrame) -> pd.Series:
+    """Points that would draw the same trials' same result again: "both types" where one type's trials
+    are all there are, and "end of follow-up" where it is the same trials at a dated time point.
+    Drawn once, a single trial does not look like four (issue 14)."""
+    est = pts["estimate"].to_numpy(dtype=float)
+    key = [(s, round(e, 9)) if np.isfinite(e) else None for s, e in zip(pts["studies"], est)]
+    out = []
+    for i, (pop, tp) in enumerate(zip(pts["population"], pts["timepoint"])):
+        same = [j for j, k in enumerate(key) if key[i] is not None and k == key[i] and j != i]
+        out.append(any((pop == Population.ALL and pts["population"].iat[j] != Population.ALL
+                        and pts["timepoint"].iat[j] == tp)
+                       or (tp == "end" and pts["timepoint"].iat[j] != "end" and pts["population"].iat[j] == pop)
+                       or (tp == "end" and pop == Population.ALL and pts["timepoint"].iat[j] != "end")
+                       for j in same))
+    return pd.Series(out, index=pts.index)
+
+
+def empty_months(pts: pd.DataFrame) -> list[float]:
+    """The dated time points where no population has a pooled estimate (marked "no data")."""
+    dated = pts[pts["timepoint"] != "end"]
+    ok = dated.assign(ok=np.isfinite(dated["estimate"].to_numpy(dtype=float))).groupby("months")["ok"].any()
+    return [float(m) for m, has in ok.items() if not has]
 
 
 def _points_trace(part: pd.DataFrame, pop: str, x: np.ndarray, is_end: bool, *, showlegend: bool) -> go.Scatter:

@@ -2,7 +2,12 @@
 measure, thin evidence, HKSJ limits, missing numbers, and pages that ignore sidebar choices."""
 from __future__ import annotations
 
+from core.vocab import Comparison
 from core.words.formats import fmt_ci, fmt_num
+from core.words.phrases import population_phrase
+
+# A comparison in a result's short name.
+COMPARISON_SHORT = {Comparison.PRE_POST: "after vs before", Comparison.VS_CONTROL: "MSC vs control"}
 
 
 def other_measure_sentence(measure: str, estimate: float, low: float, high: float, population: str = "") -> str:
@@ -57,3 +62,22 @@ ONE_STUDY_ROBUSTNESS = ("Robustness cannot be judged from one study: every varia
                         "agreement between them says nothing about how the result would hold up with other trials.")
 # The legend of the highlighted variant in the robustness plot.
 MOST_INFLUENTIAL_LEGEND = "the single change that moves the estimate most"
+
+
+def printed_with_minus(text) -> str:
+    """A printed number as printed (its decimals kept), with the same true minus sign as recomputed numbers."""
+    return str(text).strip().replace("-", "\u2212")
+
+
+def signed_difference(x) -> str:
+    """'+0.12', '−0.30'; '—' when there is nothing to compare (never a literal None)."""
+    if x is None or x != x:
+        return "—"
+    return f"{x:+.2f}".replace("-", "\u2212")
+
+
+def result_label(outcome_short: str, comparison: str, population: str, locator: str) -> str:
+    """'HbA1c, MSC vs control, T1DM (Fig. 5)': a reported result named as a reader would cite it."""
+    where = str(locator or "").rsplit(";", 1)[-1].strip()
+    return (f"{outcome_short}, {COMPARISON_SHORT.get(comparison, comparison)}, {population_phrase(population)}"
+            + (f" ({where})" if where else ""))

@@ -83,6 +83,8 @@ def settings_lines(spec, analysis=None) -> list[str]:
     with ``analysis``, the model fitted and k."""
     fitted = f" -> {analysis.method}" if analysis is not None and analysis.method else ""
     variant = f" (SMD variant: {spec.smd_variant})" if spec.measure == "SMD" else ""
+    if spec.measure == "MD" and spec.md_variance == "pooled":
+        variant = " (variance from the pooled SD: equal variances)"
     lines = [f"Outcome: {OUTCOME_LABELS[spec.outcome]}", f"Comparison: {COMPARISON_LABELS[spec.comparison]}",
              f"Population: {population_phrase(spec.population, subgroups=True)}",
              f"Time point: {timepoint_phrase(spec.timepoint)}", f"Measure: {spec.measure}{variant}",

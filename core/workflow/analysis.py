@@ -54,7 +54,7 @@ REPORTED_VIEW_COLUMNS = list(REPORTED_COLUMNS) + ["same_timepoint"]
 _CHOICES = (("outcome", vocab.OUTCOMES), ("comparison", vocab.COMPARISONS), ("population", vocab.POPULATIONS),
             ("measure", vocab.MEASURES), ("model", vocab.MODELS), ("tau2_method", vocab.RANDOM_ESTIMATORS),
             ("test", vocab.TESTS), ("smd_variant", vocab.SMD_VARIANTS), ("design", vocab.DESIGNS),
-            ("study_set", vocab.STUDY_SETS), ("prepost", vocab.PREPOST_METHODS))
+            ("study_set", vocab.STUDY_SETS), ("prepost", vocab.PREPOST_METHODS), ("md_variance", vocab.MD_VARIANCES))
 
 
 def _plain(codes) -> tuple[str, ...]:
@@ -71,7 +71,9 @@ class AnalysisSpec:
 
     Every field is checked at construction (``ValueError`` naming the field, what it accepts and
     what it got), so a bad choice fails here and not deep inside the pooling.  ``tau2_method`` is
-    the random-effects estimator (the fixed-effect model is ``model="fixed"``).
+    the random-effects estimator (the fixed-effect model is ``model="fixed"``).  ``md_variance``
+    is the variance of a two-group MD ("unequal", RevMan's; or "pooled", the equal-variances form;
+    :func:`core.effect_sizes.mean_difference`); the mean change of a pre-post MD ignores it.
     """
 
     outcome: str = str(vocab.Outcome.HBA1C)
@@ -90,6 +92,7 @@ class AnalysisSpec:
     study_set: str = "paper"
     prepost: str = "change"
     level: float = 0.95
+    md_variance: str = "unequal"
 
     def __post_init__(self):
         for name, allowed in _CHOICES:
@@ -218,7 +221,7 @@ def _effects(arr: dict, spec: AnalysisSpec) -> es.EffectSizes:
     b = (arr["n2"], arr["m2"], arr["sd2"])
     if spec.comparison == Comparison.VS_CONTROL or spec.prepost == "independent":
         if spec.measure == "MD":
-            return es.mean_difference(*a, *b, level=spec.level)
+            return es.mean_difference(*a, *b, level=spec.level, variance=spec.md_variance)
         return es.standardized_mean_difference(*a, *b, variant=spec.smd_variant, level=spec.level)
     # pre-post: group 1 = after, group 2 = baseline, same patients; correlation r.
     if spec.measure == "MD":

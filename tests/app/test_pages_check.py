@@ -45,16 +45,19 @@ def test_reproduce_page_statuses_match_core_and_audit_finds_five_rows():
     from core.evidence.reported_csv import read_reported_csv
     from core.evidence.dataset import load_dataset
     from core.workflow.recompute import recomputer
-    from core.workflow.reproduce import STATUS_CANNOT, STATUS_DIFFERS, STATUS_REPRODUCED, classify_reproduction
+    from core.workflow.reproduce import (STATUS_CANNOT, STATUS_DIFFERS, STATUS_PARTIAL, STATUS_REPRODUCED,
+                                         classify_reproduction, status_kind)
     at = open_page("pages/reproduce.py")
     m = metrics(at)
     ds = load_dataset()
     expected = classify_reproduction(read_reported_csv((ROOT / "data" / "reported_results.csv").read_bytes()),
-                                     recomputer(ds))["status"].value_counts()
+                                     recomputer(ds))["status"].map(status_kind).value_counts()
     assert m["Reproduced within rounding"] == str(expected.get(STATUS_REPRODUCED, 0))
-    assert m["Differ"] == str(expected.get(STATUS_DIFFERS, 0))
+    assert m["Partial (subset of studies)"] == str(expected.get(STATUS_PARTIAL, 0))
+    assert m["Differ (full set)"] == str(expected.get(STATUS_DIFFERS, 0))
     assert m["Cannot recompute"] == str(expected.get(STATUS_CANNOT, 0))
-    assert sum(int(m[k]) for k in ("Reproduced within rounding", "Differ", "Cannot recompute")) == 26
+    assert sum(int(m[k]) for k in ("Reproduced within rounding", "Partial (subset of studies)", "Differ (full set)",
+                                   "Cannot recompute")) == 26
     # the paper's own audit: 26 reported rows, 5 with an inconsistency (see tests/core/test_audit.py)
     assert m["Reported results audited"] == "26"
     assert m["With at least one inconsistency"] == "5"

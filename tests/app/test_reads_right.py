@@ -2,9 +2,11 @@
 and thin evidence never looks robust."""
 from __future__ import annotations
 
+import base64
 import json
 from pathlib import Path
 
+import numpy as np
 from streamlit.testing.v1 import AppTest
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
@@ -105,3 +107,35 @@ def walk(node):
         return
     for child in children.values():
         yield from walk(child)
+
+
+def array(value):
+    """A plotly JSON array, plain or typed ({"dtype", "bdata"})."""
+    if isinstance(value, dict) and "bdata" in value:
+        return np.frombuffer(base64.b64decode(value["bdata"]), dtype=value["dtype"]).reshape(value.get("shape", -1))
+    return np.array([np.nan if v is None else v for v in value], dtype=object if value and
+                    isinstance(value[0], list) else float)
+
+
+# --- item 5: Follow-up ----------------------------------------------------------------------------------------------
+def open_page(path: str) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=90).run()
+    at.switch_page(path).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_followup_draws_one_trial_once_as_a_dot_and_marks_empty_times():
+    at = open_page("pages/followup.py")                       # HbA1c pre-post: Cai 2016 at 12 months only
+    fig = figure(at)
+    points = [t for t in fig["data"] if t.get("customdata")]
+    drawn = [tuple(c) for t in points for c, y in zip(array(t["customdata"]), array(t["y"])) if np.isfinite(y)]
+    assert drawn == [("T1DM", "12")]                          # not four times (T1DM/both × 12/end)
+    assert all(t["mode"] == "markers" for t in points)        # one value is a dot, not a line
+    no_data = [a for a in fig["layout"]["annotations"] if a.get("text") == "no data"]
+    assert sorted(a["x"] for a in no_data) == [3, 6]
+    tables = {d.proto.id: d.value for d in at.dataframe}
+    papers = next(v for v in tables.values() if "Audit of the printed numbers" in v.columns)
+    audit = dict(zip(papers["Where in the paper"], papers["Audit of the printed numbers"]))
+    assert "CI bounds reversed" in audit["Table 2, row 6 months"]      # printed [2.27, −0.32]
+    assert "estimate outside its CI" in audit["Table 3, row 6 months"]  # printed −2.8 (−1.02, 0.47)

@@ -73,7 +73,9 @@ def test_sensitivity_default_view_k1_says_so(shipped):
     # Default: HbA1c pre-post, paper's studies -> only Cai 2016 (8.6 -> 7.5: MD -1.10).
     assert charts(at)["sens_compare_chart"]["layout"]["meta"]["estimates"] == [-1.1, -1.1]
     rob = robustness(shipped, AnalysisSpec())
-    assert metric(at, "Direction holds") == f"{rob.n_same_direction} of {rob.n_pooled}"
+    # one trial: no "19 of 19" counts, but the sentence that robustness cannot be judged (issue 14)
+    assert not [m for m in at.metric if m.label == "Direction holds"]
+    assert any(w.value == rob.headline("MD") and "cannot be judged from one study" in w.value for w in at.warning)
     assert any("left too few studies to pool" in i.value for i in at.info)
     assert any("With k = 1" in c.value for c in at.caption)
     # Leaving out the only study: the variant cannot be pooled, said plainly.
@@ -181,7 +183,7 @@ def test_followup_points_table_and_open_forest(shipped):
     t = table(at, "followup_table")
     row = t[(t["Population"] == "T2DM") & (t["Time point"] == "12 months")]
     assert row["k"].item() == a.k and row["P"].item() == fmt_p(a.pooled.pvalue)
-    assert "Zang 2022" in row["Studies, or why nothing is pooled"].item()
+    assert "Zang 2022" in row["Studies"].item()
     papers = table(at, "followup_tables")
     assert len(papers) == 8 and papers["Where in the paper"].str.startswith("Table").all()
     # Pick a point and open its forest plot: the shared choices follow.

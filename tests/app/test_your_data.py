@@ -51,7 +51,7 @@ def editor_table(at):
 
 
 def banner(at) -> str:
-    texts = [c.value for c in at.caption] + [w.value for w in at.warning]
+    texts = [c.value for c in at.caption] + [w.value for w in at.warning] + [i.value for i in at.info]
     return next(t for t in texts if t.startswith("Dataset: "))
 
 
@@ -83,25 +83,28 @@ def test_invalid_edits_are_listed_and_kept_in_the_editor(at):
     assert all("<script>" not in m.value for m in at.markdown)
 
 
-def test_valid_edits_drive_every_page_and_reset_restores(at):
+def test_valid_edits_are_saved_as_a_version_every_page_uses_and_reset_restores(at):
     edited = SHIPPED.copy()
     edited.loc[cai_after_row(edited), "mean"] = "7.0"          # Cai 2016 MSC HbA1c at 12 months: 7.5 -> 7.0
     load_table(at, edited)
     at.button(key="yd_apply").click().run()
     assert not at.exception
     assert "Every page now uses your edited data (48 outcome rows)." in at.success[0].value
-    assert banner(at).startswith("Dataset: your edited data (48 outcome rows)")
-    assert at.session_state[USER_DATASET_KEY].name == "your edited data (48 outcome rows)"
+    ds = at.query_params["ds"]                                 # saved: a new version, its id in the URL
+    assert banner(at).replace("\\", "").startswith(f"Dataset: saved dataset “My extraction” (id {ds})")
+    assert USER_DATASET_KEY not in at.session_state
 
     at.switch_page("pages/forest.py").run()
-    assert banner(at).startswith("Dataset: your edited data")
+    assert at.query_params["ds"] == ds
     # default view = Cai 2016 pre-post MD, after - before = 7.0 - 8.6 (shipped: 7.5 - 8.6 = -1.10)
     assert at.metric[0].value == "\u22121.60"
 
     at.switch_page(PAGE).run()
     assert editor_table(at).loc[cai_after_row(SHIPPED), "mean"] == "7.0"     # edits survive leaving the page
+    history = next(d.value for d in at.dataframe if "cell" in d.value.columns and "old" in d.value.columns)
+    assert ("Cai2016/msc/hba1c/12/mean", "7.5", "7.0") in set(zip(history["cell"], history["old"], history["new"]))
     at.button(key="yd_reset").click().run()
-    assert USER_DATASET_KEY not in at.session_state
+    assert "ds" not in at.query_params
     assert banner(at).startswith("Dataset: shipped dataset")
     assert editor_table(at).loc[cai_after_row(SHIPPED), "mean"] == "7.5"
     at.switch_page("pages/forest.py").run()
@@ -114,4 +117,7 @@ def test_formula_like_text_is_accepted(at):
     load_table(at, edited)
     at.button(key="yd_apply").click().run()
     assert not at.error
-    assert at.session_state[USER_DATASET_KEY].outcomes.loc[0, "use_note"].startswith("=HYPERLINK")
+    from ui.datasets import load_saved
+
+    saved = load_saved(at.query_params["ds"]).dataset
+    assert saved.outcomes.loc[0, "use_note"].startswith("=HYPERLINK")

@@ -22,3 +22,15 @@ f("confint_dl", c(ci$random[1, ], ci$random[3, ], ci$random[4, ]))          # ta
 de <- escalc(measure = "OR", ai = ai, n1i = n1i, ci = ci, n2i = n2i, data = dat.egger2001)
 rt <- regtest(rma(yi, vi, data = de, control = ctl))
 f("regtest_reml", c(rt$zval, rt$pval))
+# Issue 15: Hunter-Schmidt and empirical Bayes fits, se.tau2 of every estimator, and the pooled-SD
+# ("HO", equal variances) mean difference.
+for (m in c("HS", "EB")) {
+  r <- rma(yi, vi, data = dat, method = m, control = ctl)
+  f(tolower(m), c(r$tau2, r$se.tau2, r$b, r$se, r$I2))                        # tau2, se.tau2, estimate, se, I2
+}
+f("se_tau2", sapply(c("DL", "HE", "SJ", "PM", "ML", "REML", "HS", "EB"),
+                    function(m) rma(yi, vi, data = dat, method = m, control = ctl)$se.tau2))
+dn <- escalc(measure = "MD", m1i = m1i, sd1i = sd1i, n1i = n1i, m2i = m2i, sd2i = sd2i, n2i = n2i,
+             data = dat.normand1999, vtype = "HO")
+f("md_pooled_vi", dn$vi)
+f("md_pooled_fe", with(rma(yi, vi, data = dn, method = "EE"), c(b, se, QE)))

@@ -79,14 +79,17 @@ def test_r_script_uses_metafor_with_matching_settings():
     code = ex.r_script(DS, SPEC_PP_RE)
     assert "library(metafor)" in code
     assert 'escalc(measure = "MC"' in code and f"r <- {SPEC_PP_RE.r!r}" in code
-    assert 'method <- "REML"' in code and 'test = "z"' in code and "level = 95.0" in code
+    assert 'method <- "REML"' in code and 'test <- "z"' in code and "level <- 95\n" in code and "95.0" not in code
+    assert "control = ctl" in code and "ctl <- list(threshold = 1e-12, tol = 1e-12, maxiter = 10000)" in code
+    assert "predict(res)" in code and "confint(res" in code and "if (interactive()) forest(" in code
     for label in a.rows["label"]:
         assert f'"{label}"' in code
     for m1 in a.rows["m1"]:
         assert repr(float(m1)) in code                  # full-precision numbers inline
     assert "split(dat, dat$dm_type)" in code            # subgroups with both diabetes types
     vs = ex.r_script(DS, SPEC_VS)
-    assert 'escalc(measure = "MD"' in vs and 'method <- "FE"' in vs
+    assert 'escalc(measure = "MD"' in vs and 'method <- "EE"' in vs and "control = ctl" not in vs   # metafor >= 3.0
+    assert "vtype" not in vs and 'vtype = "HO")' in ex.r_script(DS, replace(SPEC_VS, md_variance="pooled"))
     smd = ex.r_script(DS, replace(SPEC_VS, measure="SMD"))
     assert 'escalc(measure = "SMD"' in smd and "3.94" in smd          # RevMan 5 variant applied
     indep = ex.r_script(DS, replace(SPEC_PP_RE, prepost="independent"))

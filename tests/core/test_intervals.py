@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from core import events, heterogeneity as het, influence, intervals, metaregression, pooling, sensitivity, vocab
+from core import events, heterogeneity as het, influence, intervals, metaregression, pooling, sensitivity, tau2_se, vocab
 
 
 def test_one_confidence_interval_type_behaves_as_the_pair():
@@ -52,6 +52,7 @@ def test_shared_helpers_are_public_and_reexported():
 def test_every_registry_estimator_has_a_formula_everywhere():
     assert pooling.METHODS == tuple(vocab.ESTIMATORS)
     assert set(het.TAU2_METHODS) == set(vocab.ESTIMATORS)
+    assert set(tau2_se.SE_TAU2_METHODS) == set(vocab.ESTIMATORS)          # se.tau2 (FE: none, NaN)
     assert pooling.METHOD_LABELS == {e.code: e.label for e in vocab.ESTIMATOR_INFO}
     assert pooling.METHOD_LABELS["DL"] == "DerSimonian-Laird"
     assert all(type(m) is str for m in pooling.METHODS + het.TAU2_METHODS + sensitivity.VECTORISED_METHODS)
@@ -59,5 +60,11 @@ def test_every_registry_estimator_has_a_formula_everywhere():
     y, v = np.array([0.1, 0.5, 0.2, 0.9, 0.4, 0.7]), np.full(6, 0.02)
     for m in vocab.ESTIMATORS:
         assert metaregression.meta_regression(y, v, X, method=m).method == m
+        fit = pooling.meta_analysis(y, v, method=m)
+        assert fit.tau2 == het.estimate_tau2(y, v, m) and (np.isfinite(fit.se_tau2) == (m != vocab.Tau2.FE)), m
+    # the intercept-only meta-regression is the pooled fit, for every estimator
+    for m in vocab.ESTIMATORS:
+        reg = metaregression.meta_regression(y, v, X[:, :1], method=m)
+        assert reg.tau2 == pytest.approx(het.estimate_tau2(y, v, m), rel=1e-9, abs=1e-14), m
     r = pooling.meta_analysis(y, v, method=vocab.Tau2.REML)
     assert type(r.method) is str and r.method == "REML"      # results hold the plain code

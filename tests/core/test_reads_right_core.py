@@ -102,3 +102,22 @@ def test_headline_measure_says_percentage_points():
     assert headline_measure("MD", "HbA1c", "%") == "MD (HbA1c, % points)"
     assert headline_measure("MD", "FBG", "mmol/L") == "MD (FBG, mmol/L)"
     assert headline_measure("SMD", "FBG", "mmol/L") == "SMD (FBG)"
+
+
+# --- item 4 --------------------------------------------------------------------------------------------------------
+def test_a_subset_recomputation_is_partial_and_differs_needs_the_full_set(shipped):
+    from core.workflow.recompute import recomputer
+    from core.workflow.reproduce import STATUS_DIFFERS, classify_reproduction, status_kind
+    rep = classify_reproduction(shipped.reported, recomputer(shipped)).set_index("result_id")
+    assert rep.at["fig5_fbg_t1", "status"] == "partial: 1 of 4 studies"        # was "differs"
+    assert rep.at["fig3_hba1c_all", "status"] == "partial: 1 of 11 studies"
+    differs = rep[rep["status"] == STATUS_DIFFERS]
+    assert len(differs) >= 1 and (differs["k_used"] == differs["k_cited"]).all()
+    assert (rep["status"].map(status_kind) == "partial").sum() == 8
+
+
+def test_delta_and_printed_numbers_never_show_none_and_use_one_minus():
+    from core.words import printed_with_minus, signed_difference
+    assert signed_difference(float("nan")) == "—" and signed_difference(None) == "—"
+    assert signed_difference(-0.3) == "\u22120.30" and signed_difference(0.12) == "+0.12"
+    assert printed_with_minus("-1.51") == "\u22121.51"

@@ -1,0 +1,94 @@
+"""Does a shared deep link's first paint show the link's view?  Samples the sidebar's radios on
+every animation frame and on every DOM change from the page's first script on, and counts the
+samples in which a radio shows a value other than the link's.  Shared by
+tests/e2e/test_deeplink_first_paint.py; run alone it prints the counts for a fresh and a warm
+server (asserts nothing)::
+
+    TMPDIR=$PWD/tmp XDG_CONFIG_HOME=$PWD/tmp/xdg-config XDG_CACHE_HOME=$PWD/tmp/xdg-cache \
+        .venv/bin/python bench/deeplink.py
+"""
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.appserver import CHART, CHROMIUM, CHROMIUM_ARGS, start_server, stop_server, wait_app_idle  # noqa: E402
+
+# Every frame and every mutation: {radio label: checked option's text} of the sidebar's radios.
+SAMPLER_JS = """(() => {
+  window.__radioSamples = [];
+  const sample = (why) => {
+    const sb = document.querySelector('[data-testid="stSidebar"]');
+    if (!sb) return;
+    const state = {};
+    for (const r of sb.querySelectorAll('[data-testid="stRadio"]')) {
+      const label = r.querySelector('[data-testid="stWidgetLabel"]');
+      const checked = r.querySelector('input[type="radio"]:checked');
+      if (label && checked) state[label.innerText.trim()] = checked.closest('label').innerText.trim();
+    }
+    if (Object.keys(state).length) window.__radioSamples.push({t: performance.now(), why, state});
+  };
+  const frame = () => { sample('frame'); requestAnimationFrame(frame); };
+  requestAnimationFrame(frame);
+  new MutationObserver(() => sample('mutation')).observe(document, {subtree: true, childList: true,
+                                                                    attributes: true, characterData: true});
+})();"""
+
+# A view that differs from the default in every radio the Forest plot's sidebar shows.
+LINK = {"Comparison": "MSC vs control (end of follow-up)", "Population": "T2DM", "Measure": "SMD",
+        "Model": "Random effects", "Studies": "Paper + newer trials"}
+LINK_PARAMS = {"comparison": LINK["Comparison"], "population": LINK["Population"], "measure": LINK["Measure"],
+               "model": LINK["Model"], "set": LINK["Studies"]}
+
+
+@dataclass(frozen=True, slots=True)
+class FirstPaint:
+    """What the radios showed from the first paint until the app was idle."""
+
+    samples: int          # samples with at least one radio drawn
+    wrong: int            # samples in which a linked radio showed another value
+    first_wrong: dict | None
+
+    def line(self, name: str) -> str:
+        return (f"{name:<14} samples {self.samples:5d}   showing a value not in the link: {self.wrong:4d}"
+                + (f"   first: {self.first_wrong}" if self.first_wrong else ""))
+
+
+def open_deep_link(context, base_url: str, path: str = "sensitivity") -> FirstPaint:
+    page = context.new_page()
+    page.add_init_script(SAMPLER_JS)
+    page.goto(f"{base_url}/{path}?{urlencode(LINK_PARAMS)}")
+    page.locator(CHART).first.wait_for(timeout=120_000)
+    wait_app_idle(page, 120_000)
+    page.wait_for_timeout(300)
+    samples = page.evaluate("() => window.__radioSamples")
+    page.close()
+    wrong = [s for s in samples if any(s["state"].get(k, v) != v for k, v in LINK.items())]
+    return FirstPaint(len(samples), len(wrong), wrong[0]["state"] if wrong else None)
+
+
+def main() -> None:
+    from playwright.sync_api import sync_playwright
+
+    logs = ROOT / "tmp" / "bench_ui"
+    logs.mkdir(parents=True, exist_ok=True)
+    server = start_server(logs / "deeplink.log")
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            ctx = browser.new_context(viewport={"width": 1400, "height": 900})
+            print(open_deep_link(ctx, server.url).line("fresh server"))
+            for i in range(3):
+                print(open_deep_link(ctx, server.url).line(f"warm server {i + 1}"))
+            browser.close()
+    finally:
+        stop_server(server.proc)
+
+
+if __name__ == "__main__":
+    main()

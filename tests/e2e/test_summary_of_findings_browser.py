@@ -1,0 +1,85 @@
+"""The Summary of findings page in real headless Chromium: the table exported as a slide (PNG size,
+not blank, the title in the drawn figure's JSON), CSV/XLSX and the deck, a click on a table row
+opening that outcome on the Forest plot, and screenshots at 1440×900 and 1280×720."""
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+from openpyxl import load_workbook
+from PIL import Image, ImageStat
+from pptx import Presentation
+
+from tests.e2e.conftest import CHART, SHOTS, no_exception_shown, wait_app_idle
+
+VS_CONTROL = "comparison=MSC+vs+control+%28end+of+follow-up%29"
+TITLE = "Summary of findings: MSC vs control (end of follow-up), T1DM + T2DM, end of follow-up"
+
+
+def download(page, button_text: str, *, exact: bool = True) -> bytes:
+    with page.expect_download(timeout=60_000) as info:
+        page.get_by_role("button", name=button_text, exact=exact).first.click()
+    return Path(info.value.path()).read_bytes()
+
+
+def _open(page, base: str, query: str = VS_CONTROL) -> None:
+    page.goto(base)                     # the entry point first: st.navigation registers the pages
+    wait_app_idle(page, timeout=60_000)
+    page.goto(f"{base}/summary_of_findings?{query}")
+    page.locator(f"{CHART} .table").first.wait_for(timeout=60_000)
+    wait_app_idle(page)
+
+
+def test_table_exports_as_a_slide_and_as_tables(page, streamlit_server, page_errors):
+    _open(page, streamlit_server)
+    title = page.evaluate(f"() => document.querySelector('{CHART}').layout.title.text")
+    assert title == TITLE
+    assert page.evaluate(f"() => document.querySelector('{CHART}').layout.meta.figure") == "summary_of_findings"
+
+    png = download(page, "PNG")
+    img = Image.open(io.BytesIO(png)).convert("L")
+    assert png.startswith(b"\x89PNG") and img.size == (3840, 2160)
+    dark = sum(img.point(lambda v: 255 if v < 128 else 0).convert("1").getdata()) / 255
+    assert dark > 0.01 * 3840 * 2160                      # text and the header band: not a blank slide
+    assert ImageStat.Stat(img).stddev[0] > 20
+    SHOTS.joinpath("17").mkdir(parents=True, exist_ok=True)
+    SHOTS.joinpath("17", "sof_slide.png").write_bytes(png)
+    svg = download(page, "SVG").decode()
+    assert "Summary of findings: MSC vs control" in svg and "Certainty of the evidence (GRADE)" in svg
+
+    rows = list(csv.DictReader(io.StringIO(download(page, "Table (CSV)").decode("utf-8-sig"))))
+    assert [r["outcome"] for r in rows] == ["hba1c", "fbg", "pbg", "fcp", "insulin"]
+    assert rows[0]["certainty"] == "Moderate" and rows[0]["symbols"] == "⊕⊕⊕◯"
+    book = load_workbook(io.BytesIO(download(page, "Table (XLSX)")))
+    assert book.sheetnames == ["summary_of_findings", "risk_of_bias"]
+    deck = Presentation(io.BytesIO(download(page, "Slide deck", exact=False)))
+    assert len(deck.slides) == 2                          # the title slide, then the table
+    assert no_exception_shown(page) and not page_errors
+
+
+def test_clicking_a_row_opens_the_forest_plot_with_that_outcome(page, streamlit_server, page_errors):
+    _open(page, streamlit_server)
+    grid = page.get_by_test_id("stDataFrame").first
+    grid.scroll_into_view_if_needed()
+    box = grid.bounding_box()
+    # the row-selection column at the left; row height and header height are 35 px; row 2 = FBG
+    page.mouse.click(box["x"] + 14, box["y"] + 35 + 35 + 17)
+    page.get_by_role("heading", name="Forest plot").wait_for(timeout=30_000)
+    page.locator(f"{CHART} .scatterlayer .trace").first.wait_for(timeout=60_000)
+    wait_app_idle(page)
+    page.wait_for_function("() => location.search.includes('outcome=Fasting+blood+glucose')", timeout=30_000)
+    assert page.evaluate(f"() => document.querySelector('{CHART}').layout.meta.studies") == ["Cai 2016", "Chen 2016"]
+    assert page.get_by_text("Certainty of this evidence (GRADE): ⊕⊕⊕◯ Moderate", exact=False).count() == 1
+    assert no_exception_shown(page) and not page_errors
+
+
+def test_screenshots_at_two_sizes(page, streamlit_server):
+    for width, height in ((1440, 900), (1280, 720)):
+        page.set_viewport_size({"width": width, "height": height})
+        _open(page, streamlit_server)
+        SHOTS.joinpath("17").mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / "17" / f"sof_{width}x{height}.png"))
+        page.screenshot(path=str(SHOTS / "17" / f"sof_{width}x{height}_full.png"), full_page=True)
+        assert page.get_by_role("heading", name="Summary of findings").count() == 1
+        assert page.locator(f"{CHART} .table").count() == 1
