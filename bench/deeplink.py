@@ -50,7 +50,7 @@ LINK_PARAMS = {"comparison": LINK["Comparison"], "population": LINK["Population"
 class FirstPaint:
     """What the radios showed from the first paint until the app was idle."""
 
-    samples: int          # samples with at least one radio drawn
+    samples: int          # samples in which every linked radio is drawn
     wrong: int            # samples in which a linked radio showed another value
     first_wrong: dict | None
 
@@ -59,17 +59,20 @@ class FirstPaint:
                 + (f"   first: {self.first_wrong}" if self.first_wrong else ""))
 
 
-def open_deep_link(context, base_url: str, path: str = "sensitivity") -> FirstPaint:
+def open_deep_link(context, base_url: str, path: str = "sensitivity", params: dict | None = None) -> FirstPaint:
+    """Open ``path`` with the link's parameters (``params``: others, e.g. none for a control run)
+    in a new tab of ``context`` and sample its radios until the app is idle."""
     page = context.new_page()
     page.add_init_script(SAMPLER_JS)
-    page.goto(f"{base_url}/{path}?{urlencode(LINK_PARAMS)}")
+    page.goto(f"{base_url}/{path}?{urlencode(LINK_PARAMS if params is None else params)}")
     page.locator(CHART).first.wait_for(timeout=120_000)
     wait_app_idle(page, 120_000)
     page.wait_for_timeout(300)
     samples = page.evaluate("() => window.__radioSamples")
     page.close()
-    wrong = [s for s in samples if any(s["state"].get(k, v) != v for k, v in LINK.items())]
-    return FirstPaint(len(samples), len(wrong), wrong[0]["state"] if wrong else None)
+    drawn = [s for s in samples if all(k in s["state"] for k in LINK)]
+    wrong = [s for s in drawn if any(s["state"][k] != v for k, v in LINK.items())]
+    return FirstPaint(len(drawn), len(wrong), wrong[0]["state"] if wrong else None)
 
 
 def main() -> None:
@@ -85,6 +88,8 @@ def main() -> None:
             print(open_deep_link(ctx, server.url).line("fresh server"))
             for i in range(3):
                 print(open_deep_link(ctx, server.url).line(f"warm server {i + 1}"))
+            print(open_deep_link(ctx, server.url, params={}).line("control: no link (must show wrong samples)"))
+            print(open_deep_link(ctx, server.url, path="").line("forest page"))
             browser.close()
     finally:
         stop_server(server.proc)

@@ -7,13 +7,22 @@ from core.vocab import OUTCOME_SHORT, Tau2
 from core.workflow.analysis import other_measure_reports
 from core.workflow.reproduce import reported_vs_recomputed
 from core.words import (DESIGN_CLASS_LABELS, TABLE_HEADINGS, fmt_ci, fmt_num, fmt_p, headline_measure, hksj_notices,
-                        other_measure_sentence, switch_measure_label, usable_share_line, view_line)
+                        other_measure_sentence, paper_count_note, switch_measure_label, usable_share_line,
+                        view_line)
 from ui import state as S
 from ui.cache import forest_for, run_analysis
 from ui.certainty import certainty_line
 from ui.components import page_header, show_figure
 from ui.data import current_dataset
 from ui.export import analysis_downloads
+
+def unresolved_note(dataset, spec, total: int) -> str:
+    """The paper's candidates for an unresolved reference, when they make the count exceed the paper's."""
+    paper = dataset.studies[dataset.studies["set"] == "paper"]
+    if spec.study_set != "paper" or total != len(paper):
+        return ""
+    return paper_count_note(len(paper), [dataset.study_label(s) for s in paper.loc[paper["ref_no"] == "", "study_id"]])
+
 
 spec = page_header("Forest plot", "Every choice in the sidebar recomputes the pooled effect from the trial-level "
                                   "numbers in data/ and redraws the plot.")
@@ -30,7 +39,8 @@ else:
         st.info(notice, icon=":material/rule:")
     if len(a.unavailable) > a.k:
         st.warning(f"{usable_share_line(a.k, a.k + len(a.unavailable))}: see "
-                   "[the list below](#included-studies-without-usable-numbers).", icon=":material/info:")
+                   "[the list below](#included-studies-without-usable-numbers)."
+                   + unresolved_note(dataset, spec, a.k + len(a.unavailable)), icon=":material/info:")
     c1, c2, c3, c4 = st.columns(4)
     c1.metric(f"Pooled {headline_measure(spec.measure, OUTCOME_SHORT[spec.outcome], a.unit)}", fmt_num(res.estimate),
               help="Overall pooled estimate")

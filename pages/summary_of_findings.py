@@ -50,8 +50,10 @@ def _open_selected() -> None:
 
 
 st.dataframe(table, hide_index=True, width="stretch", key="sof_table", on_select=_open_selected,
-             selection_mode="single-row",
-             column_config={SOF_HEADINGS["statement"]: st.column_config.TextColumn(width="large"),
+             selection_mode="single-row", row_height=62,
+             column_config={SOF_HEADINGS["statement"]: st.column_config.TextColumn(width=420),
+                            SOF_HEADINGS["outcome"]: st.column_config.TextColumn(width=150),
+                            SOF_HEADINGS["studies"]: st.column_config.TextColumn(width=90),
                             SOF_HEADINGS["certainty"]: st.column_config.TextColumn(
                                 help="⊕⊕⊕⊕ high, ⊕⊕⊕◯ moderate, ⊕⊕◯◯ low, ⊕◯◯◯ very low; the letters name the "
                                      "footnotes below")})

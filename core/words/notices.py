@@ -81,3 +81,13 @@ def result_label(outcome_short: str, comparison: str, population: str, locator: 
     where = str(locator or "").rsplit(";", 1)[-1].strip()
     return (f"{outcome_short}, {COMPARISON_SHORT.get(comparison, comparison)}, {population_phrase(population)}"
             + (f" ({where})" if where else ""))
+
+
+def paper_count_note(n_listed: int, unresolved: list[str]) -> str:
+    """Why the paper's studies are counted as more than the paper says (issue 14, item 9): candidates
+    kept for one reference that the paper's text does not resolve."""
+    if len(unresolved) < 2:
+        return ""
+    return (f" The paper pooled {n_listed - len(unresolved) + 1} studies; {n_listed} are listed here because "
+            f"{' and '.join(unresolved)} are both kept as candidates for one reference the paper does not resolve "
+            "(marked †).")

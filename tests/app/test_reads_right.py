@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from pathlib import Path
 
 import numpy as np
+import pytest
 from streamlit.testing.v1 import AppTest
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
@@ -93,6 +95,8 @@ def test_missing_studies_are_said_before_the_downloads():
     at = start(outcome="fbg", comparison="vs_control")
     warning = [w.value for w in at.warning if "usable numbers for this view" in w.value]
     assert warning and warning[0].startswith("2 of 11 studies have usable numbers")
+    # item 9: the 11th study is explained where the count is shown (sidebar: "The paper's 10 studies")
+    assert "The paper pooled 10 studies; 11 are listed here because Kong 2014 and Li 2016" in warning[0]
     order = [(e.type, getattr(e, "value", "")) for e in walk(at.main)]
     first_warning = next(i for i, (_t, v) in enumerate(order) if "usable numbers for this view" in str(v))
     downloads = next(i for i, (_t, v) in enumerate(order) if v == "Download this view")
@@ -139,3 +143,28 @@ def test_followup_draws_one_trial_once_as_a_dot_and_marks_empty_times():
     audit = dict(zip(papers["Where in the paper"], papers["Audit of the printed numbers"]))
     assert "CI bounds reversed" in audit["Table 2, row 6 months"]      # printed [2.27, −0.32]
     assert "estimate outside its CI" in audit["Table 3, row 6 months"]  # printed −2.8 (−1.02, 0.47)
+
+
+# --- no internal code on screen ------------------------------------------------------------------------------------
+PAGES = ("pages/forest.py", "pages/sensitivity.py", "pages/followup.py", "pages/small_study.py", "pages/reproduce.py",
+         "pages/studies.py", "pages/events.py", "pages/flow.py", "pages/your_data.py")
+# Internal codes a clinician should never read: ids with underscores (result_id, fig5_fbg_t1, single_arm,
+# records_identified, abs_hba1c_prepost), lower-case outcome codes, and the data file's name.
+INTERNAL = re.compile(r"^(?:[a-z]+(?:_[a-z0-9]+)+|hba1c|fbg|pbg|fcp|rct|sd\?)$|data/studies\.csv")
+FIXED_PAGES = ("pages/forest.py", "pages/sensitivity.py", "pages/followup.py", "pages/reproduce.py")
+
+
+def shown_cells(at):
+    for d in at.dataframe:
+        value = d.value
+        frame = value.data if hasattr(value, "data") else value      # a Styler shows its data
+        yield from (str(c) for c in frame.columns)
+        for col in frame.columns:
+            yield from (str(v) for v in frame[col].head(60))
+
+
+@pytest.mark.parametrize("path", FIXED_PAGES)
+def test_no_internal_code_in_shown_headers_or_cells(path):
+    at = open_page(path)
+    bad = sorted({c for c in shown_cells(at) if INTERNAL.search(c.strip())})
+    assert not bad, bad

@@ -123,7 +123,7 @@ def test_each_browser_sticks_to_one_replica_and_the_app_works_through_the_proxy(
             errors = []
             page.on("pageerror", lambda e: errors.append(str(e)))
             page.goto(base + "/")
-            page.locator(f"{CHART} .main-svg").first.wait_for(timeout=60_000)
+            page.locator(f"{CHART} .main-svg").first.wait_for(timeout=120_000)
             wait_app_idle(page)
             page.get_by_test_id("stSidebar").get_by_role("radiogroup").first.locator("label").nth(1).click()
             wait_app_idle(page)     # a rerun over the proxied WebSocket

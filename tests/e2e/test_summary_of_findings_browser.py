@@ -46,7 +46,7 @@ def test_table_exports_as_a_slide_and_as_tables(page, streamlit_server, page_err
     SHOTS.joinpath("17").mkdir(parents=True, exist_ok=True)
     SHOTS.joinpath("17", "sof_slide.png").write_bytes(png)
     svg = download(page, "SVG").decode()
-    assert "Summary of findings: MSC vs control" in svg and "Certainty of the evidence (GRADE)" in svg
+    assert "Summary of findings: MSC vs control" in svg and "Certainty of the evidence" in svg
 
     rows = list(csv.DictReader(io.StringIO(download(page, "Table (CSV)").decode("utf-8-sig"))))
     assert [r["outcome"] for r in rows] == ["hba1c", "fbg", "pbg", "fcp", "insulin"]
@@ -68,9 +68,14 @@ def test_clicking_a_row_opens_the_forest_plot_with_that_outcome(page, streamlit_
     page.get_by_role("heading", name="Forest plot").wait_for(timeout=30_000)
     page.locator(f"{CHART} .scatterlayer .trace").first.wait_for(timeout=60_000)
     wait_app_idle(page)
-    page.wait_for_function("() => location.search.includes('outcome=Fasting+blood+glucose')", timeout=30_000)
+    page.get_by_text("Fasting blood glucose (FBG) · MSC vs control (end of follow-up) · T1DM + T2DM",
+                     exact=False).first.wait_for(timeout=30_000)
     assert page.evaluate(f"() => document.querySelector('{CHART}').layout.meta.studies") == ["Cai 2016", "Chen 2016"]
     assert page.get_by_text("Certainty of this evidence (GRADE): ⊕⊕⊕◯ Moderate", exact=False).count() == 1
+    link = page.get_by_role("link", name="Why: the Summary of findings page")
+    assert link.count() == 1 and link.is_visible()
+    SHOTS.joinpath("17").mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "17" / "forest_certainty_line.png"))
     assert no_exception_shown(page) and not page_errors
 
 
