@@ -18,6 +18,12 @@ the two pages.  It reports
 All sessions first open the app (``--load-concurrency`` at a time), then all click together
 for ``--seconds``, pausing ``--think-min``..``--think-max`` seconds between clicks.
 
+Fair by default (issue 16): the server(s) run pinned to core 0 (``taskset``), the browsers to the
+other cores; ``--priority -10`` (root) also puts them ahead of anything else on a shared machine.
+``--step 10,15,20`` finds how many sessions hold a server-view p95 <= 1 s (bench/load_plan.py);
+``--until 1000`` is a soak (RSS slope over the second half); ``--replicas 2`` runs two replicas on the
+server core sharing a throwaway PostgreSQL, ``--saved-dataset`` opens a saved dataset (``?ds=<id>``).
+
 Bounded and local only: the server binds 127.0.0.1, at most ``MAX_SESSIONS`` sessions and
 ``MAX_SECONDS`` seconds, and the whole run stops itself after a hard deadline.
 

@@ -5,7 +5,7 @@ import streamlit as st
 
 from core.errors import DatasetError
 from core.figures.flow import flow_figure
-from core.words import TABLE_HEADINGS
+from core.words import TABLE_HEADINGS, stage_label
 from ui.check import flow_table
 from ui.components import page_header, show_figure
 
@@ -27,5 +27,5 @@ c4.metric("Participants (T1DM · T2DM)", f"{counts['participants_t1dm']} · {cou
 show_figure(fig, key="flow_chart", filename="study_flow")
 st.caption("The paper gives no reasons for the 30 full-text exclusions. Fig. 1 itself is an image that is not in our "
            "text copy of the paper; every count here is from the Results ('Search results') and the Abstract.")
-st.dataframe(flow.rename(columns=TABLE_HEADINGS["flow"]),
+st.dataframe(flow.assign(stage=flow["stage"].map(stage_label)).rename(columns=TABLE_HEADINGS["flow"]),
              hide_index=True, width="stretch", key="flow_table")

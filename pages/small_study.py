@@ -44,8 +44,8 @@ else:
         report.funnel, tf, title=f"Contour-enhanced funnel plot (k = {res.k})", x_title=measure)),
                 key="funnel_chart", filename=f"funnel_{spec.outcome}_{spec.comparison}")
     st.caption("Shading: the P value a study placed there would have (white: P > 0.10; darker: smaller P). "
-               "Dashed: pseudo 95% confidence limits around the pooled estimate (solid line). "
-               "Hollow circles: studies imputed by trim and fill.")
+               "Dashed: pseudo 95% confidence limits around the pooled estimate (solid line)."
+               + (" Hollow circles: studies imputed by trim and fill." if tf is not None and tf.k0 > 0 else ""))
 
 st.subheader("Tests for funnel-plot asymmetry")
 c1, c2, c3 = st.columns(3)

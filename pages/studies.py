@@ -6,6 +6,7 @@ import streamlit as st
 
 from core.evidence.completeness import STATUSES, completeness_counts
 from core.figures.completeness import INFERRED_MARK, completeness_figure
+from core.vocab import OUTCOME_SHORT
 from core.words import TABLE_HEADINGS
 from ui.check import completeness
 from ui.components import page_header, show_figure
@@ -76,5 +77,6 @@ st.caption("Reported: mean with SD (or a '±' the source did not label, used as 
            "Hover a cell for the detail. Time points match within ±1 month, as in the analyses.")
 with st.expander("Missing cells and their reasons"):
     miss = cmap[cmap["status"] != "reported"][["label", "outcome", "time_bin", "status", "detail"]]
+    miss = miss.assign(outcome=miss["outcome"].map(lambda o: OUTCOME_SHORT.get(o, o)))
     st.dataframe(miss.rename(columns=TABLE_HEADINGS["missing_cells"]),
                  hide_index=True, width="stretch", key="missing_table")

@@ -10,8 +10,7 @@ import streamlit as st
 
 from core import export as ex
 from core.figures.summary_of_findings import sof_title, summary_of_findings_figure
-from core.vocab import OUTCOME_LABELS, OUTCOMES
-from core.words import GRADE_DOMAIN_LABELS, GRADE_SOURCES, MODEL_LABELS, SOF_HEADINGS
+from core.words import GRADE_DOMAIN_LABELS, GRADE_SOURCES, MODEL_LABELS, SOF_HEADINGS, study_count
 from ui.certainty import JUDGEMENTS, cached_sof
 from ui.certainty_forms import indirectness_form, mid_form, rob_form, rob_table
 from ui.components import escape_markdown, page_header, show_figure
@@ -31,7 +30,6 @@ st.markdown(f"**{escape_markdown(sof_title(spec))}** · {spec.measure} · {MODEL
 
 table = pd.DataFrame([{
     SOF_HEADINGS["outcome"]: r.label,
-    SOF_HEADINGS["studies"]: f"{r.certainty.k} ({r.certainty.participants})" if r.certainty.k else "0",
     SOF_HEADINGS["effect"]: r.effect or "—",
     SOF_HEADINGS["certainty"]: (f"{r.certainty.symbols} {r.certainty.label}"
                                 + (f" ({', '.join(letters)})" if letters else "")).strip(),
@@ -43,26 +41,20 @@ def _open(outcome: str) -> None:
     request_forest_for(replace(spec, outcome=outcome))
 
 
-def _open_selected() -> None:
-    sel = st.session_state["sof_table"].selection.rows
-    if sel:
-        _open(sof.rows[sel[0]].outcome)
-
-
-st.dataframe(table, hide_index=True, width="stretch", key="sof_table", on_select=_open_selected,
-             selection_mode="single-row", row_height=62,
-             column_config={SOF_HEADINGS["statement"]: st.column_config.TextColumn(width=420),
-                            SOF_HEADINGS["outcome"]: st.column_config.TextColumn(width=150),
-                            SOF_HEADINGS["studies"]: st.column_config.TextColumn(width=90),
-                            SOF_HEADINGS["certainty"]: st.column_config.TextColumn(
-                                help="⊕⊕⊕⊕ high, ⊕⊕⊕◯ moderate, ⊕⊕◯◯ low, ⊕◯◯◯ very low; the letters name the "
-                                     "footnotes below")})
-c_sel, c_btn = st.columns([3, 1], vertical_alignment="bottom")
-c_sel.selectbox("Open an outcome in the Forest plot", OUTCOMES, format_func=OUTCOME_LABELS.get, key="sof_open",
-                index=OUTCOMES.index(spec.outcome))
-c_btn.button("Open in Forest plot", key="sof_open_btn", icon=":material/forest:",
-             on_click=lambda: _open(st.session_state["sof_open"]))
-st.caption("Select a row (or choose an outcome above) to open that analysis in the Forest plot with these settings.")
+ROW_WIDTHS = [1.5, 1.5, 1.4, 2.7, 0.8]
+with st.container(border=True, key="sof_head"):
+    for col, heading in zip(st.columns(ROW_WIDTHS), table.columns):
+        col.markdown(f"**{heading}**")
+for r, record in zip(sof.rows, table.to_dict("records")):
+    with st.container(border=True, key=f"sof_row_{r.outcome}"):
+        cells = st.columns(ROW_WIDTHS, vertical_alignment="center")
+        for col, text in zip(cells, record.values()):
+            col.markdown(escape_markdown(text))
+        cells[0].caption(study_count(r.certainty.k, r.certainty.participants))
+        cells[-1].button("Open", key=f"sof_open_{r.outcome}", on_click=_open, args=(r.outcome,),
+                         icon=":material/forest:", help="Open this analysis in the Forest plot", width="stretch")
+st.caption("⊕⊕⊕⊕ high, ⊕⊕⊕◯ moderate, ⊕⊕◯◯ low, ⊕◯◯◯ very low certainty; the letters name the footnotes below. "
+           "Open a row to see that analysis in the Forest plot with these settings.")
 
 st.subheader("Footnotes")
 for letter, text in notes.notes:

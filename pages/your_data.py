@@ -13,7 +13,8 @@ import streamlit as st
 
 from core.evidence import upload as up
 from core.errors import DatasetError
-from ui.components import page_header
+from core.words import UPLOAD_READING_NOTES
+from ui.components import escape_markdown, page_header
 from ui.data import USER_DATASET_KEY, current_dataset, shipped_dataset
 from ui.datasets import in_use, use_shipped
 from ui.entry_form import entry_form, saved_notice
@@ -88,11 +89,11 @@ def import_upload(raw: bytes, filename: str) -> None:
 notice = state.pop(NOTICE, None)
 if notice:
     getattr(st, notice[0])(notice[1], icon=":material/check_circle:")
-saved_notice()
 
 st.subheader("Complete the evidence")
 ds_in_use = current_dataset()
 cell = pick_cell(ds_in_use)
+saved_notice()                      # after a save: the new version, and what it changed, in one line
 if cell is not None:
     entry_form(ds_in_use, cell)
 st.subheader("History of this dataset")
@@ -120,8 +121,10 @@ with st.expander("Format, template and data dictionary", icon=":material/descrip
     st.markdown(up.dictionary_text())     # our own text, not user input
 
 uploaded = st.file_uploader("Upload a CSV, XLSX or exported zip", type=["csv", "xlsx", "zip"], key="yd_upload",
-                            max_upload_size=3, help="UTF-8 CSV or an Excel workbook (sheet 'outcomes', optional "
-                                                    "sheet 'studies'), or a zip downloaded from this page.")
+                            help="UTF-8 CSV or an Excel workbook (sheet 'outcomes', optional sheet 'studies'), or a "
+                                 "zip downloaded from this page. Up to 5 MB per file (the server's limit); a table "
+                                 f"itself is read up to {up.MAX_UPLOAD_BYTES // 1_000_000} MB.")
+st.caption(UPLOAD_READING_NOTES)
 if uploaded is not None and state.get(UPLOAD_ID) != uploaded.file_id and uploaded.name.lower().endswith(".zip"):
     state[UPLOAD_ID] = uploaded.file_id
     import_upload(uploaded.getvalue(), uploaded.name)
@@ -156,8 +159,8 @@ if problems:
 
 own = state.get(USER_DATASET_KEY) is not None
 st.subheader("Outcome rows")
-using = state[USER_DATASET_KEY].name if own else (f"the saved dataset {in_use().saved.version.name}" if in_use().id
-                                                    else "the shipped data")
+using = state[USER_DATASET_KEY].name if own else (f"the saved dataset {escape_markdown(in_use().saved.version.name)}"
+                                                    if in_use().id else "the shipped data")
 st.caption(f"The editor holds {state.get(SOURCE, 'the data in use')}; every page uses {using}. Edit cells, add or "
            "delete rows, then press Use this table. Numbers are typed as text and checked when you press it.")
 editor_key = f"yd_editor_{state[VERSION]}"

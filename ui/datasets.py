@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import time
 from dataclasses import dataclass
 
 import streamlit as st
@@ -65,15 +66,30 @@ def _settings() -> tuple:
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
+def _open_store(settings: tuple) -> Store:
+    return open_store(limits=Limits.from_env())      # a failure raises, and is not cached
+
+
+_FAILED: dict[tuple, tuple[float, str]] = {}          # settings -> (when, why): retried after RETRY_SECONDS
+RETRY_SECONDS = 30.0
+
+
 def _open(settings: tuple) -> StoreStatus:
+    failed = _FAILED.get(settings)
+    if failed and time.monotonic() - failed[0] < RETRY_SECONDS:
+        return StoreStatus(None, failed[1])
     try:
-        return StoreStatus(open_store(limits=Limits.from_env()), None)
+        store = _open_store(settings)
     except StoreUnavailable as exc:
+        _FAILED[settings] = (time.monotonic(), str(exc))
         return StoreStatus(None, str(exc))
+    _FAILED.pop(settings, None)
+    return StoreStatus(store, None)
 
 
 def store_status() -> StoreStatus:
-    """The store of the current settings (opened once per process and settings)."""
+    """The store of the current settings: opened once per process and settings; a store that
+    cannot be opened is tried again after RETRY_SECONDS (a database back up, a file repaired)."""
     return _open(_settings())
 
 

@@ -109,7 +109,7 @@ def history() -> None:
 
 def give_back(ds) -> None:
     """Download the dataset in use as a zip of data/ CSVs with the list of changes."""
-    name = in_use().saved.version.name if in_use().saved else "shipped"
+    name = escape_markdown(in_use().saved.version.name) if in_use().saved else "the shipped data"
     st.download_button("Download this dataset (.zip of data/ CSVs + CHANGES.txt)",
                        data=functools.partial(dataset_zip, ds, shipped_dataset()),
                        file_name=f"mscdm_dataset_{in_use().id or 'shipped'}.zip", mime="application/zip",

@@ -12,6 +12,7 @@ import pandas as pd
 
 from core.errors import DatasetError
 from core.evidence.printed import parse_refs
+from core.words import NOT_INCLUDED_REF
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 FLOW_COLUMNS = ("stage", "count", "note", "locator")
@@ -107,7 +108,7 @@ def refs_to_studies(refs: str, studies: pd.DataFrame, label=None) -> str:
     for n in nums:
         sid = by_ref.get(n)
         if sid is None:
-            parts.append(f"[{n}] not an included study in data/studies.csv")
+            parts.append(f"[{n}] {NOT_INCLUDED_REF}")
         else:
             parts.append(f"[{n}] {label(sid) if label else sid}")
     return "; ".join(parts)

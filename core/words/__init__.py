@@ -26,7 +26,7 @@ from core.words.statuses import (STATUS_REPRODUCED, STATUS_DIFFERS, STATUS_CANNO
     AUDIT_FLAG_TEXT, DISPERSION_LABELS, ARM_LABELS, ENTRY_NOTE, SUPERSEDED_NOTE)
 from core.words.notices import (other_measure_sentence, switch_measure_label, headline_measure, hksj_notices,
     usable_share_line, DESIGN_CLASS_LABELS, ONE_STUDY_ROBUSTNESS, MOST_INFLUENTIAL_LEGEND, printed_with_minus,
-    signed_difference, result_label, paper_count_note)
+    signed_difference, result_label, paper_count_note, NOT_INCLUDED_REF, stage_label, UPLOAD_READING_NOTES)
 from core.words.certainty import (ROB_TOOL_LABELS, ROB_DESIGN_LABELS, ROB_DOMAIN_LABELS, ROB_LEVEL_LABELS,
     ROB_NOT_ASSESSED, ROB_NOT_ASSESSED_SOURCE, ROB_BEFORE_AFTER, ROB_BEFORE_AFTER_SOURCE, ROB_DERIVED,
     ROB_DERIVED_SOURCE, CERTAINTY_LABELS, CERTAINTY_SYMBOLS, CONCERN_LABELS, GRADE_DOMAIN_LABELS,

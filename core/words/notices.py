@@ -91,3 +91,20 @@ def paper_count_note(n_listed: int, unresolved: list[str]) -> str:
     return (f" The paper pooled {n_listed - len(unresolved) + 1} studies; {n_listed} are listed here because "
             f"{' and '.join(unresolved)} are both kept as candidates for one reference the paper does not resolve "
             "(marked †).")
+
+
+# A reference number of the paper that names none of the included studies (Events page).
+NOT_INCLUDED_REF = "a reference that is not one of the included studies"
+
+
+def stage_label(code: str) -> str:
+    """'records_identified' -> 'Records identified', 'participants_t1dm' -> 'Participants T1DM'."""
+    words = str(code).replace("_", " ").split()
+    words = [w.upper() if w in ("t1dm", "t2dm", "msc") else w for w in words]
+    return " ".join(words)[:1].upper() + " ".join(words)[1:]
+
+
+# How the Your data page reads a table (issue 14): the '±' code and the row numbers of its messages.
+UPLOAD_READING_NOTES = ("A dispersion printed as '±' without saying SD or SE is entered as `sd?` and used as an SD "
+                        "(the usual reading; the Studies page marks it). Row numbers in messages count the header "
+                        "as row 1, as a spreadsheet does, so the first data row is row 2.")

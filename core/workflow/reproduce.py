@@ -280,15 +280,27 @@ def reported_vs_recomputed(a: ForestAnalysis, *, tolerance: float = TOLERANCE) -
                        explanation="No study in this selection has usable numbers for this population.")
         else:
             agree = agreement(printed, (res.estimate, res.ci_low, res.ci_high), tolerance)
-            refs = [x for x in str(r.get("refs", "") or "").split(",") if x.strip()]
-            status = (partial_status(res.k, len(refs)) if not agree.reproduced and is_subset(res.k, len(refs))
-                      else agree.status)
+            pooled_by_paper = _studies_the_paper_pooled(a, r, res.k)
+            status = (partial_status(res.k, pooled_by_paper)
+                      if not agree.reproduced and is_subset(res.k, pooled_by_paper) else agree.status)
             row.update(recomputed=f"{a.spec.measure} {words.fmt_ci(res.estimate, res.ci_low, res.ci_high)}, "
                                   f"{words.fmt_p(res.pvalue)}",
                        k=res.k, diff_estimate=agree.diffs[0], status=status,
                        explanation="" if agree.reproduced else _differs_reason(a, r, res))
         out.append(row)
     return pd.DataFrame(out, columns=RESULT_COLUMNS)
+
+
+def _studies_the_paper_pooled(a: ForestAnalysis, reported: pd.Series, k: int) -> int:
+    """K of "partial: k of K": the studies the paper cites for the row, or (when it cites none) the
+    studies in scope for its population, as :func:`core.workflow.recompute.recomputer` counts them."""
+    refs = [x for x in str(reported.get("refs", "") or "").split(",") if x.strip()]
+    if refs:
+        return len(refs)
+    missing = a.unavailable
+    if reported["population"] in DM_TYPES and not missing.empty:
+        missing = missing[missing["dm_type"] == reported["population"]]
+    return k + len(missing)
 
 
 def _differs_reason(a: ForestAnalysis, reported: pd.Series, res: MetaResult) -> str:

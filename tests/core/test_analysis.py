@@ -134,7 +134,7 @@ def test_spec_rejects_bad_values():
 
 # --- AnalysisSpec validates every field at construction -----------------------------------------
 @pytest.mark.parametrize("field,value,match", [
-    ("tau2_method", "XX", r"`tau2_method` must be one of \('DL', 'REML', 'PM', 'ML', 'HE', 'SJ'\); got 'XX'"),
+    ("tau2_method", "XX", r"`tau2_method` must be one of \('DL', 'REML', 'PM', 'ML', 'HE', 'SJ', 'HS', 'EB'\); got 'XX'"),
     ("tau2_method", "FE", r"`tau2_method` must be one of"),     # fixed effect is model="fixed"
     ("level", 95, r"`level` must be in \(0, 1\)"),
     ("level", 1.5, r"`level` must be in \(0, 1\)"),
@@ -156,6 +156,7 @@ def test_spec_rejects_bad_values():
     ("design", "cohort", r"`design` must be one of"),
     ("study_set", "mine", r"`study_set` must be one of"),
     ("prepost", "paired", r"`prepost` must be one of"),
+    ("md_variance", "equal", r"`md_variance` must be one of \('unequal', 'pooled'\); got 'equal'"),
     ("timepoint", "-3", r"`timepoint` must be one of"),
     ("timepoint", 12, r"`timepoint` must be one of"),
     ("outcome", None, r"`outcome` must be one of \('hba1c',"),
@@ -200,3 +201,20 @@ def test_model_choice_is_a_result_with_the_papers_rule(ds):
     assert not PAPER_MODEL_RULE.wants_random(80.0, 0.10)
     with pytest.raises(AttributeError):
         auto.method = "FE"
+
+
+def test_md_variance_pooled_changes_only_the_variance():
+    """Issue 15: md_variance="pooled" gives the equal-variances MD variance sp^2 (1/n1 + 1/n2)
+    (metafor vtype "HO"); the effects, and every default view, are unchanged."""
+    from dataclasses import replace
+    from core.evidence.dataset import load_dataset
+    ds = load_dataset()
+    spec = AnalysisSpec(outcome="hba1c", comparison="vs_control", study_set="all")
+    base, pooled = analyse(ds, spec), analyse(ds, replace(spec, md_variance="pooled"))
+    assert base.rows["yi"].tolist() == pooled.rows["yi"].tolist()
+    r = pooled.rows
+    sp2 = ((r["n1"] - 1) * r["sd1"] ** 2 + (r["n2"] - 1) * r["sd2"] ** 2) / (r["n1"] + r["n2"] - 2)
+    assert pooled.rows["vi"].to_numpy() == pytest.approx((sp2 * (1 / r["n1"] + 1 / r["n2"])).to_numpy(), rel=1e-14)
+    assert base.rows["vi"].to_numpy() == pytest.approx((r["sd1"] ** 2 / r["n1"] + r["sd2"] ** 2 / r["n2"]).to_numpy(),
+                                                       rel=1e-14)
+    assert AnalysisSpec().md_variance == "unequal"

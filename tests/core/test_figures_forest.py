@@ -119,3 +119,16 @@ def test_text_columns_are_few_text_traces_with_every_number_in_its_row_and_colum
     study = next(t for t in fig.data if t.name == "Text: study")
     assert study.textposition == "middle right" and study.hoverinfo == "skip"            # hover stays on the marks
     assert all(t.xaxis == "x2" and t.cliponaxis is False for t in text_traces(fig))
+
+
+def test_single_study_subgroups_show_no_heterogeneity(ds):
+    """Issue 15: k = 1 subgroups (HbA1c vs control, exact SMD, the paper's studies) read 'not
+    applicable (k = 1)', never an I² of 100 %; the total (k = 2) prints its own Q-based I²."""
+    from core.figures.forest import forest_rows
+    a = analyse(ds, AnalysisSpec(outcome="hba1c", comparison="vs_control", measure="SMD",
+                                 smd_variant="hedges_exact", study_set="paper"))
+    texts = [r["study"] for r in forest_rows(a) if r["kind"] == "text"]
+    assert texts.count("Heterogeneity: not applicable (k = 1)") == 2
+    assert not any("I² = 100%" in t for t in texts)
+    assert any(t.endswith(f"I² = {a.pooled.i2:.0f}%") and "df = 1" in t for t in texts) and a.pooled.k == 2
+    assert not any("I² = 100%" in t for t in _texts(forest_figure(a)))

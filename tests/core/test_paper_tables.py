@@ -43,7 +43,7 @@ def test_loader_errors_name_row_and_column(tmp_path):
 def test_refs_to_studies_flags_non_included_reference():
     studies = pd.DataFrame({"study_id": ["Bhansali2017", "Liu2014", "Kong2014"], "ref_no": ["18", "19", ""]})
     # Li 2021 Adverse events: fever "in 2 studies [19, 20]"; ref 20 is a methods reference
-    assert refs_to_studies("19, 20", studies) == "[19] Liu2014; [20] not an included study in data/studies.csv"
+    assert refs_to_studies("19, 20", studies) == "[19] Liu2014; [20] a reference that is not one of the included studies"
     assert refs_to_studies("18", studies, lambda s: s.upper()) == "[18] BHANSALI2017"
     assert refs_to_studies("", studies) == ""
 

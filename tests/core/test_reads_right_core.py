@@ -121,3 +121,10 @@ def test_delta_and_printed_numbers_never_show_none_and_use_one_minus():
     assert signed_difference(float("nan")) == "—" and signed_difference(None) == "—"
     assert signed_difference(-0.3) == "\u22120.30" and signed_difference(0.12) == "+0.12"
     assert printed_with_minus("-1.51") == "\u22121.51"
+
+
+def test_forest_table_says_partial_for_a_subset(shipped):
+    from core.workflow.reproduce import reported_vs_recomputed
+    table = reported_vs_recomputed(analyse(shipped, AnalysisSpec())).set_index("locator")
+    status = table[table["population"] == "all"]["status"]
+    assert (status == "partial: 1 of 11 studies").all()

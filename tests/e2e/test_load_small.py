@@ -6,7 +6,7 @@ from bench.load_test import report, run_load
 
 
 def test_three_sessions_fifteen_seconds_without_errors(tmp_path):
-    r = run_load(sessions=3, seconds=15, think=(0.3, 0.8), seed=3, stagger=0.1, load_concurrency=3,
+    r = run_load(sessions=3, seconds=15, think=(0.3, 0.8), seed=3, stagger=0.1, load_concurrency=3, pin=False,
                  log_path=tmp_path / "server.log")
     print(report(r))
     assert r.errors == [], r.errors[:5]

@@ -60,11 +60,10 @@ def test_table_exports_as_a_slide_and_as_tables(page, streamlit_server, page_err
 
 def test_clicking_a_row_opens_the_forest_plot_with_that_outcome(page, streamlit_server, page_errors):
     _open(page, streamlit_server)
-    grid = page.get_by_test_id("stDataFrame").first
-    grid.scroll_into_view_if_needed()
-    box = grid.bounding_box()
-    # the row-selection column at the left; row height and header height are 35 px; row 2 = FBG
-    page.mouse.click(box["x"] + 14, box["y"] + 35 + 35 + 17)
+    row = page.locator(".st-key-sof_row_fbg")
+    row.scroll_into_view_if_needed()
+    assert "Fasting blood glucose (FBG)" in row.inner_text()
+    row.get_by_role("button", name="Open").click()
     page.get_by_role("heading", name="Forest plot").wait_for(timeout=30_000)
     page.locator(f"{CHART} .scatterlayer .trace").first.wait_for(timeout=60_000)
     wait_app_idle(page)

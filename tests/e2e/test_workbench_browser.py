@@ -75,7 +75,7 @@ def test_workbench_whole_flow(browser, tmp_path):   # long: one user's flow from
         _type(page, SYNTHETIC)
         screenshot(page, "12/workbench_form")
         page.get_by_role("button", name="Save as a new version").click()
-        page.get_by_text("Saved as a new version").wait_for(timeout=120_000)
+        page.get_by_text("Saved as a new version (id").wait_for(timeout=120_000)
         wait_app_idle(page)
         ds = _ds(page.url)
         assert page.get_by_text("now 2 of").count() >= 1 or page.get_by_text("HbA1c before vs after").count() >= 1
