@@ -109,5 +109,6 @@ else:
         ", ".join(AUDIT_FLAG_TEXT[f] for f in flags.get(rid, ())) or "none" for rid in tables["result_id"]])
     st.dataframe(shown[["locator", "outcome", "timepoint", "reported", "audit", "recomputed", "k", "status"]]
                  .rename(columns=TABLE_HEADINGS["followup_tables"]), hide_index=True, width="stretch",
-                 key="followup_tables")
+                 key="followup_tables", column_config={TABLE_HEADINGS["followup_tables"]["audit"]:
+                                                       st.column_config.TextColumn(width="large")})
     st.markdown("\n".join(f"- **{r.locator}** ({r.status}): {r.explanation}" for r in tables.itertuples()))

@@ -11,7 +11,8 @@ from core.evidence.reported_csv import read_reported_csv
 from core.export.tables import to_csv_bytes
 from core.vocab import OUTCOME_SHORT
 from core.workflow.reproduce import STATUS_CANNOT, STATUS_DIFFERS, STATUS_PARTIAL, STATUS_REPRODUCED, status_kind
-from core.words import AUDIT_FLAG_TEXT, fmt_ci, printed_with_minus, result_label, signed_difference
+from core.words import (AUDIT_FLAG_TEXT, SMD_VARIANT_LABELS, TAU2_LABELS, fmt_ci, printed_with_minus, result_label,
+                        signed_difference)
 from ui.check import comparison_claims, paper_audit, reproduction, request_open_row_in_forest
 from ui.components import page_header
 from ui.data import current_dataset
@@ -44,7 +45,8 @@ c3.metric("Differ (full set)", int(n.get(STATUS_DIFFERS, 0)), help="Recomputed f
 c4.metric("Cannot recompute", int(n.get(STATUS_CANNOT, 0)), help="The trial-level numbers are not available; the "
           "explanation says which are missing and why.")
 st.caption(f"Outcome, comparison, population, measure, model and time point come from each reported row; the paper's "
-           f"studies only. Pre-post correlation r = {spec.r:g}, SMD: {spec.smd_variant}, τ²: {spec.tau2_method} "
+           f"studies only. Pre-post correlation r = {spec.r:g}, SMD: {SMD_VARIANT_LABELS[spec.smd_variant]}, τ²: "
+           f"{TAU2_LABELS[spec.tau2_method]} "
            "come from the sidebar (the paper does not report r).")
 
 reported = ds.reported.reset_index(drop=True)
@@ -80,7 +82,7 @@ st.dataframe(
     })
 st.caption("Select a row to open that analysis on the Forest plot page with the same settings; why each row is "
            "what it is follows the table, in full.")
-with st.expander("Why, row by row", expanded=True):
+with st.expander("Why, row by row (every reason in full)", expanded=False):
     st.markdown("\n".join(f"- **{labels[r.result_id]}** ({r.status}): {r.explanation}" for r in rep.itertuples()))
 
 

@@ -94,7 +94,7 @@ cached_forest = cached(forest_of, max_entries=256, resource=True)
 
 def forest_for(a: ForestAnalysis, dataset: Dataset, *, show_pi: bool = False):
     """The forest figure of ``a``, the analysis run on ``dataset``: built once per (that dataset,
-    choices, PI) and reused on reruns (building and validating ~150 plotly annotations costs
+    choices, PI) and reused on reruns (building and validating the figure costs
     ~40 ms).  Callers must not mutate it."""
     return cached_forest(dataset, a.spec, bool(show_pi), analysis=a)
 
