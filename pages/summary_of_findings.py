@@ -41,7 +41,7 @@ def _open(outcome: str) -> None:
     request_forest_for(replace(spec, outcome=outcome))
 
 
-ROW_WIDTHS = [1.5, 1.5, 1.4, 2.7, 0.8]
+ROW_WIDTHS = [1.4, 1.5, 1.4, 2.5, 1.0]
 with st.container(border=True, key="sof_head"):
     for col, heading in zip(st.columns(ROW_WIDTHS), table.columns):
         col.markdown(f"**{heading}**")

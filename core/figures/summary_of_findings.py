@@ -40,7 +40,7 @@ def _cell(text: str, width: int) -> str:
 
 
 def sof_title(spec) -> str:
-    """'Summary of findings: MSC vs control (end of follow-up), T1DM + T2DM, end of follow-up'."""
+    """The figure's title: comparison, population and time point (words from core.words)."""
     return words.SOF_FIGURE_TITLE.format(comparison=COMPARISON_LABELS[spec.comparison],
                                          population=population_phrase(spec.population),
                                          timepoint=timepoint_phrase(spec.timepoint))
