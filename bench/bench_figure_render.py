@@ -51,10 +51,11 @@ def forest_figures(build=None) -> list[dict]:
     from core.evidence.dataset import load_dataset
     from core.figures.forest import forest_figure
     from core.workflow.analysis import AnalysisSpec, analyse
+    from core.vocab import Outcome
 
     build = build or forest_figure
     ds = load_dataset()
-    return [json.loads(build(analyse(ds, AnalysisSpec(outcome="hba1c", comparison="vs_control", study_set="all",
+    return [json.loads(build(analyse(ds, AnalysisSpec(outcome=Outcome.HBA1C, comparison="vs_control", study_set="all",
                                                       model=m))).to_json()) for m in ("fixed", "random")]
 
 

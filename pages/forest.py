@@ -12,7 +12,7 @@ from core.words import (DESIGN_CLASS_LABELS, TABLE_HEADINGS, fmt_ci, fmt_num, fm
 from ui import state as S
 from ui.cache import forest_for, run_analysis
 from ui.certainty import certainty_line
-from ui.components import page_header, show_figure
+from ui.components import escape_markdown, page_header, show_figure
 from ui.data import current_dataset
 from ui.export import analysis_downloads
 
@@ -88,5 +88,7 @@ if a.unavailable.empty:
 else:
     st.caption(f"{len(a.unavailable)} of {len(a.unavailable) + a.k} studies in the current selection cannot "
                "contribute to this analysis. Missing numbers stay missing; none is imputed or read off a figure.")
-    st.markdown("\n".join(f"- **{r.label}** ({r.dm_type}, {DESIGN_CLASS_LABELS.get(r.design_class, r.design_class)})"
-                           f": {r.reason}" for r in a.unavailable.itertuples()))
+    # Labels and reasons may come from a user's upload: escaped, so they are shown as typed.
+    st.markdown("\n".join(f"- **{escape_markdown(r.label)}** ({r.dm_type}, "
+                           f"{DESIGN_CLASS_LABELS.get(r.design_class, r.design_class)}): {escape_markdown(r.reason)}"
+                           for r in a.unavailable.itertuples()))
