@@ -7,14 +7,15 @@ cd "$(dirname "$0")/.."
 # Debian packages the tests use: chromium (browser tests, kaleido export), strace and iproute2
 # (the no-network test runs the server under strace in a loopback-only network namespace),
 # r-base-core and r-cran-metafor (the reproduce scripts are run under R), postgresql (the store
-# suite starts a throwaway cluster on loopback; tests/store_pg.py).
+# suite starts a throwaway cluster on loopback; tests/store_pg.py), nginx-light (deploy/nginx.conf is
+# tested in front of two replicas).
 if [ ! -x /usr/bin/chromium ] || ! command -v strace >/dev/null || ! command -v ip >/dev/null \
    || ! command -v Rscript >/dev/null || ! Rscript -e 'library(metafor)' >/dev/null 2>&1 \
-   || ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+   || ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || ! command -v nginx >/dev/null; then
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
   $SUDO apt-get update -q
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q chromium strace iproute2 \
-    r-base-core r-cran-metafor postgresql
+    r-base-core r-cran-metafor postgresql nginx-light
 fi
 
 [ -x .venv/bin/python ] || python3 -m venv .venv

@@ -38,8 +38,9 @@ def test_reproduce_page_shows_statuses_audit_and_upload_error(page, streamlit_se
 def test_open_reported_result_in_forest_plot(page, streamlit_server):
     _open_reproduce(page, streamlit_server)
     page.get_by_role("combobox", name="Open a result in the Forest plot").click()
-    page.keyboard.type("fig4_fbg")   # the option list is virtualised: filter it first
-    page.get_by_role("option", name=re.compile(r"^fig4_fbg_all")).click()
+    page.keyboard.type("FBG, MSC vs control")   # the option list is virtualised: filter it first
+    # results are named as a reader cites them, not by their internal id (issue 14)
+    page.get_by_role("option", name=re.compile(r"^FBG, MSC vs control, T1DM \+ T2DM \(Fig\. 4\)")).click()
     wait_app_idle(page)
     page.get_by_role("button", name="Open in Forest plot").click()
     page.get_by_role("heading", name="Forest plot").wait_for(timeout=30_000)
