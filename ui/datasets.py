@@ -43,8 +43,8 @@ class StoreStatus:
 class SavedDataset:
     """A saved version and its checked Dataset."""
 
-    version: DatasetVersion
-    dataset: Dataset
+    version: DatasetVersion   # id, parent, edits: what the banner and the history show
+    dataset: Dataset          # the tables, schema-checked on load
 
 
 @dataclass(frozen=True, slots=True)

@@ -38,11 +38,11 @@ DOWNGRADE = {Concern.NOT_SERIOUS: 0, Concern.SERIOUS: 1, Concern.VERY_SERIOUS: 2
 
 
 class GradeDomain(StrEnum):
-    RISK_OF_BIAS = "risk_of_bias"
-    INCONSISTENCY = "inconsistency"
-    INDIRECTNESS = "indirectness"
-    IMPRECISION = "imprecision"
-    PUBLICATION_BIAS = "publication_bias"
+    RISK_OF_BIAS = "risk_of_bias"            # GRADE guidelines 4 (Guyatt et al. 2011)
+    INCONSISTENCY = "inconsistency"          # GRADE guidelines 7
+    INDIRECTNESS = "indirectness"            # GRADE guidelines 8
+    IMPRECISION = "imprecision"              # GRADE guidelines 6
+    PUBLICATION_BIAS = "publication_bias"    # GRADE guidelines 5
 
 
 def lower(level: Level, steps: int) -> Level:

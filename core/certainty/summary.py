@@ -27,12 +27,13 @@ SOF_COLUMNS = ["outcome", "outcome_label", "studies", "participants", "effect", 
 class FindingRow:
     """One outcome's row: its analysis's certainty and the effect as the table prints it."""
 
-    outcome: str
+    outcome: str             # a core.vocab.Outcome code
     certainty: Certainty
-    effect: str
+    effect: str              # "MD (%) −1.13 [−1.50, −0.75]", or a sentence when nothing pooled
 
     @property
     def label(self) -> str:
+        """The outcome as a reader names it."""
         return OUTCOME_LABELS[self.outcome]
 
     @property
