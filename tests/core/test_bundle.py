@@ -74,3 +74,15 @@ def test_entry_effect_names_the_papers_result_in_one_line():
     assert line.startswith("Fig. 2, HbA1c vs control, T1DM: now 2 of 2 studies; recomputed ")
     assert "against the paper's −0.66 [−1.61, 0.29]: " in line and line.endswith(".")
     assert "\n" not in line
+
+
+
+def test_entry_effect_uses_the_one_classifier_partial_for_a_subset_differs_for_the_full_set():
+    # Shipped data: Fig. 2 (HbA1c vs control, T1DM) is fed by Cai 2016 alone, 1 of the paper's 2 studies:
+    # a mismatch is "partial" (issue 14), as on "Check the paper"; Fig. 4 (FBG vs control) by 2 of 2: "differs".
+    from core.evidence.dataset import load_dataset
+    ds = load_dataset()
+    subset = entry_effect(ds, "Cai2016", "hba1c", 12).line
+    assert "now 1 of 2 studies" in subset and subset.endswith(": partial."), subset
+    full = entry_effect(ds, "Cai2016", "fbg", 12).line
+    assert "now 2 of 2 studies" in full and full.endswith(": differs."), full
