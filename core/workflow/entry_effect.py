@@ -9,10 +9,9 @@ from dataclasses import dataclass
 
 from core.evidence.printed import parse_number, parse_refs
 from core.vocab import OUTCOME_SHORT, Comparison, Population
-from core.words import (EFFECT_CANNOT, EFFECT_LINE, EFFECT_NONE, SHORT_COMPARISON, STATUS_PARTIAL, fmt_ci,
-                        population_phrase)
+from core.words import (EFFECT_CANNOT, EFFECT_LINE, EFFECT_NONE, SHORT_COMPARISON, fmt_ci, population_phrase)
 from core.workflow.recompute import recomputer
-from core.workflow.reproduce import agreement, is_subset
+from core.workflow.reproduce import agreement, reproduction_status, status_kind
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,9 +63,8 @@ def entry_effect(dataset, study_id: str, outcome: str, timepoint_months: float, 
         return EntryEffect(EFFECT_CANNOT.format(**words, why=rec.missing or "no numbers"), row["result_id"])
     printed = [parse_number(row[c]) for c in ("estimate", "ci_low", "ci_high")]
     agree = agreement(printed, (rec.estimate, rec.ci_low, rec.ci_high))
-    # the one classifier's rule: a subset of the paper's studies is "partial", never "differs" (issue 14);
-    # the line already says "k of K studies"
-    status = STATUS_PARTIAL if not agree.reproduced and is_subset(rec.k_used, rec.k_cited) else agree.status
+    # the one classifier's status, without its counts: the line already says "k of K studies"
+    status = status_kind(reproduction_status(agree, rec.k_used, rec.k_cited))
     line = EFFECT_LINE.format(**words, k_used=rec.k_used, k_cited=rec.k_cited,
                               recomputed=fmt_ci(rec.estimate, rec.ci_low, rec.ci_high),
                               printed=fmt_ci(*(p.value for p in printed)), status=status)

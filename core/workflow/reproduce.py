@@ -161,9 +161,8 @@ def _classify_row(row: pd.Series, rec: Recomputed | None, flags: list[str], audi
     diffs = dict(zip(_PARTS, agree.diffs))
     out.update(recomputed_estimate=rec.estimate, recomputed_ci_low=rec.ci_low, recomputed_ci_high=rec.ci_high,
                diff_estimate=diffs["estimate"], diff_ci_low=diffs["ci_low"], diff_ci_high=diffs["ci_high"],
-               k_used=rec.k_used, k_cited=rec.k_cited, recomputed_model=rec.model, status=agree.status)
-    if not agree.reproduced and is_subset(rec.k_used, rec.k_cited):
-        out["status"] = partial_status(rec.k_used, rec.k_cited)
+               k_used=rec.k_used, k_cited=rec.k_cited, recomputed_model=rec.model,
+               status=reproduction_status(agree, rec.k_used, rec.k_cited))
     if agree.reproduced:
         out["explanation"] = (f"Recomputed {_fmt(rec.estimate)} ({_fmt(rec.ci_low)} to {_fmt(rec.ci_high)}) "
                               f"matches the printed {row['estimate']} ({row['ci_low']} to {row['ci_high']}) "
@@ -183,6 +182,12 @@ def _classify_row(row: pd.Series, rec: Recomputed | None, flags: list[str], audi
 def is_subset(k_used, k_cited) -> bool:
     """Whether a recomputation used fewer of the studies than the paper pooled."""
     return k_used is not None and k_cited is not None and k_cited == k_cited and 0 < k_used < k_cited
+
+
+def reproduction_status(agree: Agreement, k_used, k_cited) -> str:
+    """The one rule: a mismatch recomputed from a subset of the paper's studies is 'partial: k of K
+    studies'; 'differs' is kept for the paper's full set (issue 14)."""
+    return partial_status(k_used, k_cited) if not agree.reproduced and is_subset(k_used, k_cited) else agree.status
 
 
 def status_kind(status: str) -> str:
@@ -281,8 +286,7 @@ def reported_vs_recomputed(a: ForestAnalysis, *, tolerance: float = TOLERANCE) -
         else:
             agree = agreement(printed, (res.estimate, res.ci_low, res.ci_high), tolerance)
             pooled_by_paper = _studies_the_paper_pooled(a, r, res.k)
-            status = (partial_status(res.k, pooled_by_paper)
-                      if not agree.reproduced and is_subset(res.k, pooled_by_paper) else agree.status)
+            status = reproduction_status(agree, res.k, pooled_by_paper)
             row.update(recomputed=f"{a.spec.measure} {words.fmt_ci(res.estimate, res.ci_low, res.ci_high)}, "
                                   f"{words.fmt_p(res.pvalue)}",
                        k=res.k, diff_estimate=agree.diffs[0], status=status,
