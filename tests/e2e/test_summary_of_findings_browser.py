@@ -72,8 +72,11 @@ def test_clicking_a_row_opens_the_forest_plot_with_that_outcome(page, streamlit_
                      exact=False).first.wait_for(timeout=30_000)
     assert page.evaluate(f"() => document.querySelector('{CHART}').layout.meta.studies") == ["Cai 2016", "Chen 2016"]
     assert page.get_by_text("Certainty of this evidence (GRADE): ⊕⊕⊕◯ Moderate", exact=False).count() == 1
+    # The link is a separate element after the caption and may arrive a frame later on a loaded machine
+    # (CI once read the page between the two): wait for it, then check there is exactly one.
     link = page.get_by_role("link", name="Why: the Summary of findings page")
-    assert link.count() == 1 and link.is_visible()
+    link.first.wait_for(state="visible", timeout=30_000)
+    assert link.count() == 1
     SHOTS.joinpath("17").mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "17" / "forest_certainty_line.png"))
     assert no_exception_shown(page) and not page_errors
