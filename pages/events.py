@@ -8,14 +8,15 @@ import streamlit as st
 from core.errors import DatasetError
 from core.events import proportions_table
 from core.figures.events import events_figure
-from core.words import TABLE_HEADINGS
-from core.evidence.paper_tables import EVENT_LABELS, EVENT_SHORT, refs_to_studies
+from core.words import EVENT_LABELS, EVENT_PAPER_WORDS, SIDEBAR_IGNORED, TABLE_HEADINGS
+from core.evidence.paper_tables import refs_to_studies
 from ui.check import adverse_events, events_reported
 from ui.components import page_header, show_figure
 from ui.data import current_dataset
 
 page_header("Events", "Counts of patients, as the paper pools them (Results, 'Effects of stem cell therapy on insulin "
                       "requirements'), with Wilson score 95% confidence intervals (Newcombe 1998, method 3).")
+st.caption(SIDEBAR_IGNORED)
 ds = current_dataset()
 try:
     ev = proportions_table(events_reported())
@@ -24,10 +25,13 @@ except (DatasetError, ValueError) as exc:
     st.error(f"The events tables could not be read: {exc}", icon=":material/error:")
     st.stop()
 
-cols = st.columns(len(ev))
+# Two metrics a row (the paper has two events per diabetes type): each event's full name fits its label at 1280 px.
+cols = [c for _ in range(0, len(ev), 2) for c in st.columns(2)]
 for col, r in zip(cols, ev.itertuples()):
-    col.metric(f"{r.dm_type}: {EVENT_SHORT.get(r.event, r.event)}", f"{100 * r.proportion:.1f}%",
-               help=f"{EVENT_LABELS.get(r.event, r.event)}: {r.count} of {r.n} patients; Wilson 95% CI {100 * r.ci_low:.1f}% to {100 * r.ci_high:.1f}%")
+    paper_words = f" ({EVENT_PAPER_WORDS[r.event]})" if r.event in EVENT_PAPER_WORDS else ""
+    col.metric(f"{r.dm_type}: {EVENT_LABELS.get(r.event, r.event)}", f"{100 * r.proportion:.1f}%",
+               help=f"{r.count:,} of {r.n:,} patients; Wilson 95% CI {100 * r.ci_low:.1f}% to "
+                    f"{100 * r.ci_high:.1f}%{paper_words}")
 
 show_figure(events_figure(ev), key="events_chart", filename="insulin_events")
 

@@ -3,18 +3,22 @@ from __future__ import annotations
 
 import streamlit as st
 
+from core.export import slide_caption
 from core.vocab import OUTCOME_SHORT, Tau2
 from core.workflow.analysis import other_measure_reports
-from core.workflow.reproduce import reported_vs_recomputed
 from core.words import (DESIGN_CLASS_LABELS, TABLE_HEADINGS, fmt_ci, fmt_num, fmt_p, headline_measure, hksj_notices,
                         other_measure_sentence, paper_count_note, switch_measure_label, usable_share_line,
                         view_line)
 from ui import state as S
-from ui.cache import forest_for, run_analysis
+from ui.cache import forest_for, reported_for, run_analysis
 from ui.certainty import certainty_line
 from ui.components import escape_markdown, page_header, show_figure
 from ui.data import current_dataset
-from ui.export import analysis_downloads
+from ui.export import analysis_downloads, data_source
+
+# Widths of the headline metrics (pooled, 95% CI, P, studies): the CI's value is the longest.
+METRIC_WEIGHTS = (1.25, 1.3, 0.95, 0.95)
+
 
 def unresolved_note(dataset, spec, total: int) -> str:
     """The paper's candidates for an unresolved reference, when they make the count exceed the paper's."""
@@ -41,7 +45,8 @@ else:
         st.warning(f"{usable_share_line(a.k, a.k + len(a.unavailable))}: see "
                    "[the list below](#included-studies-without-usable-numbers)."
                    + unresolved_note(dataset, spec, a.k + len(a.unavailable)), icon=":material/info:")
-    c1, c2, c3, c4 = st.columns(4)
+    # The CI is the longest value ("[−1.49, −0.71]"): its column is wider, so it is never cut off at 1280 × 720.
+    c1, c2, c3, c4 = st.columns(METRIC_WEIGHTS)
     c1.metric(f"Pooled {headline_measure(spec.measure, OUTCOME_SHORT[spec.outcome], a.unit)}", fmt_num(res.estimate),
               help="Overall pooled estimate")
     c2.metric("95% CI", fmt_ci(res.estimate, res.ci_low, res.ci_high).split(" ", 1)[1])
@@ -50,7 +55,8 @@ else:
               help="Participants: both arms for MSC vs control; the MSC arm for pre-post.")
     certainty_line(a, dataset)
     show_figure(forest_for(a, dataset, show_pi=st.session_state.get("pi", False)), key="forest_chart",
-                filename=f"forest_{spec.outcome}_{spec.comparison}_{spec.population}")
+                filename=f"forest_{spec.outcome}_{spec.comparison}_{spec.population}",
+                caption=slide_caption(a, data_source(dataset)))   # from this analysis: not run again
     for i, r in enumerate(other_measure_reports(a).itertuples()):
         population = r.population if spec.population != r.population else ""
         sentence = other_measure_sentence(r.measure, float(r.estimate), float(r.ci_low), float(r.ci_high), population)
@@ -69,10 +75,11 @@ else:
 st.subheader("What the paper reports")
 same = a.reported[a.reported["same_timepoint"]] if not a.reported.empty else a.reported
 if not same.empty:
-    table = reported_vs_recomputed(a)
-    st.dataframe(table[["locator", "population", "reported", "recomputed", "status", "k"]]
-                 .rename(columns=TABLE_HEADINGS["forest_reported"]), hide_index=True, width="stretch",
-                 key="reported_table")
+    table = reported_for(a, dataset)
+    # A static table, not an interactive grid: a few rows that nobody sorts, and a grid costs the
+    # browser a canvas and its own layout on every rerun (issue 13).
+    st.table(table[["locator", "population", "reported", "recomputed", "status", "k"]]
+             .rename(columns=TABLE_HEADINGS["forest_reported"]).astype(str), hide_index=True)
     for r in table[table["explanation"] != ""].itertuples():
         st.markdown(f"- **{r.locator} ({r.population})**: {r.explanation}")
 elif not a.reported.empty:

@@ -9,7 +9,7 @@ from core.figures.completeness import INFERRED_MARK, completeness_figure
 from core.vocab import OUTCOME_SHORT
 from core.words import TABLE_HEADINGS
 from ui.check import completeness
-from ui.components import page_header, show_figure
+from ui.components import escape_markdown, page_header, show_figure
 from ui.data import current_dataset
 
 spec = page_header("Studies", "The included trials (the paper's Table 1 characteristics), each traced to the page it "
@@ -47,7 +47,8 @@ event = st.dataframe(
     })
 st.caption(f"{INFERRED_MARK} identity as one of the paper's references is inferred, not confirmed. Studies with "
            "identity 'low' are alternative candidates for a reference the paper does not let us pin down, so the "
-           "count can exceed the paper's 10. Select a row for its sources and extraction notes.")
+           "count can exceed the paper's 10. Select a row to read its characteristics in full, with its sources and "
+           "extraction notes.")
 
 sel = event.selection.rows if event is not None and hasattr(event, "selection") else []
 choice = st.selectbox("Show the sources of", studies["study_id"], index=int(sel[0]) if sel else None,
@@ -59,6 +60,9 @@ if choice is not None:
         st.text(f"Title: {r['title']}")
         st.text(f"Journal: {r['journal']}   DOI: {r['doi'] or 'not recorded'}   PMID: {r['pmid'] or 'not recorded'}")
         st.text(f"Identity: {r['id_confidence']}   Reference in the paper: {r['ref_no'] or 'not cited by number'}")
+        # Every characteristic in full, wrapped: the table above cuts its long columns (design, dose, route).
+        st.markdown("\n".join(f"- **{heading}**: {escape_markdown(str(r[col]) or 'not recorded')}"
+                               for col, heading in TABLE_HEADINGS["studies_detail"].items()))
         st.text("Extraction note: " + str(r["confidence"]))
         if r["source_url"]:
             st.link_button("Open the source page", str(r["source_url"]))

@@ -10,7 +10,8 @@ import streamlit as st
 
 from core import export as ex
 from core.figures.summary_of_findings import sof_title, summary_of_findings_figure
-from core.words import GRADE_DOMAIN_LABELS, GRADE_SOURCES, MODEL_LABELS, SOF_HEADINGS, study_count
+from core.words import (GRADE_DOMAIN_LABELS, GRADE_SOURCES, JUDGEMENTS_SAVED, JUDGEMENTS_SESSION, MODEL_LABELS,
+                        SOF_HEADINGS, study_count)
 from ui.certainty import JUDGEMENTS, cached_sof
 from ui.certainty_forms import indirectness_form, mid_form, rob_form, rob_table
 from ui.components import escape_markdown, page_header, show_figure
@@ -92,8 +93,7 @@ st.dataframe(rob_table(ds, ids), hide_index=True, width="stretch", key="rob_tabl
              column_config={"Reason": st.column_config.TextColumn(width="large")})
 with st.expander("Set a judgement (with a reason and a source)"):
     rob_form(ds, ids)
-st.caption("Your judgements are kept in this browser session for this dataset (not saved with it yet); the XLSX "
-           "download above holds them as the risk_of_bias sheet.")
+st.caption(JUDGEMENTS_SAVED if JUDGEMENTS.persistent else JUDGEMENTS_SESSION)
 
 st.header("Indirectness")
 st.caption("Nobody has judged indirectness for this review, so it is assumed not serious, and the table says so. "

@@ -2,11 +2,12 @@
 summary of findings, the forms that set judgements, and the Forest plot's one-line certainty.
 
 Where judgements live: :data:`JUDGEMENTS` has two methods, ``get(dataset) -> CertaintyInputs``
-and ``put(dataset, inputs)``.  Today it keeps them in the session, one entry per dataset content
-(fingerprint), so judgements made on one dataset never apply to another.  A saved-dataset store can
-replace it with an object that has the same two methods and saves ``inputs.rob.to_frame()`` (one
-row per study and domain, with reason, source and who set it) as a table of the dataset's version
-(``RiskOfBias.from_frame`` reads it back).
+and ``put(dataset, inputs)``.  With the saved-datasets store (ui/datasets.py) they are saved with
+the dataset: ``put`` saves a new immutable version (parent: the one in use) whose ``judgements``
+table carries them, and makes it the one in use, so ``?ds=<id>`` restores them on every page; a
+save that fails raises one of :data:`ui.datasets.SAVE_ERRORS` and changes nothing.  Without a
+store (or on a session-only dataset) they are kept in the session, one entry per dataset content
+(fingerprint), so judgements made on one dataset never apply to another.
 """
 from __future__ import annotations
 
@@ -17,6 +18,9 @@ from core.certainty import CertaintyInputs, assess, summary_of_findings
 from core.evidence.dataset import Dataset
 from core.workflow.analysis import AnalysisSpec, ForestAnalysis
 from ui.cache import cached
+from ui.data import USER_DATASET_KEY
+from ui.datasets import in_use, save_dataset, store_status
+from ui.entry_form import DEFAULT_NAME
 
 SESSION_KEY = "_certainty_inputs"          # session_state: {dataset fingerprint: CertaintyInputs}
 SOF_PAGE = "pages/summary_of_findings.py"
@@ -37,7 +41,29 @@ class SessionJudgements:
         st.session_state[SESSION_KEY] = kept
 
 
-JUDGEMENTS = SessionJudgements()
+class SavedJudgements(SessionJudgements):
+    """The user's certainty inputs, saved with the dataset as a new version (see the module
+    docstring); in the session when no store can be used."""
+
+    @property
+    def persistent(self) -> bool:
+        return store_status().store is not None and st.session_state.get(USER_DATASET_KEY) is None
+
+    def get(self, dataset: Dataset) -> CertaintyInputs:
+        saved = in_use().saved
+        if saved is not None and saved.dataset.fingerprint() == dataset.fingerprint():
+            return saved.inputs
+        return super().get(dataset)
+
+    def put(self, dataset: Dataset, inputs: CertaintyInputs) -> None:
+        """Save ``inputs`` with ``dataset`` as a new version; raises one of SAVE_ERRORS when it fails."""
+        if not self.persistent:
+            return super().put(dataset, inputs)
+        saved = in_use().saved
+        save_dataset(dataset, name=saved.version.name if saved else DEFAULT_NAME, inputs=inputs)
+
+
+JUDGEMENTS = SavedJudgements()
 
 
 def sof_of(dataset: Dataset, spec: AnalysisSpec, inputs: CertaintyInputs):

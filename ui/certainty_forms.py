@@ -1,7 +1,8 @@
 """The Summary of findings page's inputs: the per-study risk-of-bias table and the forms that set a
 risk-of-bias judgement, an outcome's indirectness and an outcome's MID, each with a reason (or a
-value) and a source.  Every form stores through :data:`ui.certainty.JUDGEMENTS`; a refused entry
-says why in the page and changes nothing."""
+value) and a source.  Every form stores through :data:`ui.certainty.JUDGEMENTS` (a new saved version
+of the dataset when the store can be used); a refused entry or a failed save says why in the page
+and changes nothing (the form keeps what was typed)."""
 from __future__ import annotations
 
 import pandas as pd
@@ -14,6 +15,7 @@ from core.evidence.risk_of_bias import TOOL_DOMAINS, TOOL_LEVELS, Judgement, Rob
 from core.vocab import OUTCOME_BY_CODE, OUTCOME_LABELS, OUTCOMES
 from ui.certainty import JUDGEMENTS
 from ui.components import escape_markdown
+from ui.datasets import SAVE_ERRORS
 
 JUDGED_CONCERNS = (Concern.NOT_SERIOUS, Concern.SERIOUS, Concern.VERY_SERIOUS)
 
@@ -43,7 +45,7 @@ def _put(ds: Dataset, change) -> None:
     """Apply ``change(inputs) -> inputs`` and rerun, or show why it was refused."""
     try:
         JUDGEMENTS.put(ds, change(JUDGEMENTS.get(ds)))
-    except ValueError as exc:
+    except (ValueError, *SAVE_ERRORS) as exc:
         st.error(escape_markdown(f"Not saved: {exc}"), icon=":material/error:")
         return
     st.rerun()

@@ -17,10 +17,11 @@ from dataclasses import dataclass
 
 import streamlit as st
 
+from core.certainty import CertaintyInputs
 from core.errors import DatasetError, StoreError, StoreLimitExceeded, StoreUnavailable, UnknownDataset
 from core.evidence.dataset import Dataset
 from core.store import ENV_DATABASE_URL, ENV_STATE_DIR, DatasetVersion, Limits, Store, open_store
-from core.store.tables import dataset_tables, version_dataset
+from core.store.tables import version_dataset, version_inputs, version_tables
 from core.words import BANNER_PARENT, BANNER_SAVED, STORE_DOWN, UNKNOWN_DS
 
 DS_PARAM = "ds"
@@ -41,10 +42,11 @@ class StoreStatus:
 
 @dataclass(frozen=True, slots=True)
 class SavedDataset:
-    """A saved version and its checked Dataset."""
+    """A saved version, its checked Dataset and the certainty inputs it carries."""
 
     version: DatasetVersion   # id, parent, edits: what the banner and the history show
     dataset: Dataset          # the tables, schema-checked on load
+    inputs: CertaintyInputs   # risk-of-bias judgements, MIDs, indirectness (checked on load; defaults if none)
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,7 +98,8 @@ def store_status() -> StoreStatus:
 @st.cache_resource(show_spinner=False, max_entries=64)
 def _load(settings: tuple, dataset_id: str) -> SavedDataset:
     version = _open(settings).store.get(dataset_id)
-    return SavedDataset(version, version_dataset(version))
+    dataset = version_dataset(version)
+    return SavedDataset(version, dataset, version_inputs(version, dataset))
 
 
 def load_saved(dataset_id: str) -> SavedDataset:
@@ -174,14 +177,18 @@ def session_token() -> str:
     return token
 
 
-def save_dataset(ds: Dataset, *, name: str, edits=()) -> DatasetVersion:
-    """Save ``ds`` as a new version whose parent is the one in use, and make it the one in use
-    (URL ``ds`` and session).  Raises one of :data:`SAVE_ERRORS` with a sentence."""
+def save_dataset(ds: Dataset, *, name: str, edits=(), inputs: CertaintyInputs | None = None) -> DatasetVersion:
+    """Save ``ds`` with the certainty ``inputs`` (default: those of the version in use, carried to
+    ``ds``) as a new version whose parent is the one in use, and make it the one in use (URL ``ds``
+    and session).  Raises one of :data:`SAVE_ERRORS` with a sentence; nothing changes then."""
     status = store_status()
     if status.store is None:
         raise StoreUnavailable(STORE_DOWN.format(detail=status.error))
-    version = status.store.save(dataset_tables(ds), parent_id=in_use().id, name=name, edits=edits,
-                                session=session_token())
+    saved = in_use().saved
+    if inputs is None:
+        inputs = saved.inputs.carried_to(ds) if saved else CertaintyInputs.default(ds)
+    version = status.store.save(version_tables(ds, inputs), parent_id=saved.version.id if saved else None,
+                                name=name, edits=edits, session=session_token())
     _put_id(version.id)
     st.session_state.pop(IN_USE_KEY, None)
     st.session_state.pop(NOTICE_KEY, None)

@@ -160,6 +160,14 @@ def _zip(figs) -> bytes:
     return ex.figures_zip(slides, renderer=renderer)
 
 
+def _table_csv(a: ForestAnalysis) -> bytes:
+    return ex.to_csv_bytes(ex.analysis_table(a))
+
+
+def _table_xlsx(a: ForestAnalysis) -> bytes:
+    return ex.to_xlsx_bytes(ex.analysis_table(a), "analysis")
+
+
 def analysis_downloads(a: ForestAnalysis, figures: list | None = None, *, key: str = "analysis") -> None:
     """Downloads for the current analysis: table (CSV, XLSX), reproduce scripts (Python, R), slide
     deck (.pptx) and a zip of the figures.
@@ -174,12 +182,12 @@ def analysis_downloads(a: ForestAnalysis, figures: list | None = None, *, key: s
     figs = page_figures() if figures is None else [
         (f[0], f[1], f[2] if len(f) > 2 else caption) for f in figures]
     lines = ex.settings_lines(spec, a) + [f"Data: {data_source(ds)}"]
-    table = ex.analysis_table(a)
     row = st.container(horizontal=True, gap="small", key=f"dlrow_{key}")
-    row.download_button("Table (CSV)", data=functools.partial(ex.to_csv_bytes, table), file_name=f"{stem}.csv",
+    # The tables are built on click, not on every rerun (~6 ms each time, issue 13).
+    row.download_button("Table (CSV)", data=functools.partial(_table_csv, a), file_name=f"{stem}.csv",
                         mime="text/csv", key=f"{key}_csv", on_click="ignore", icon=":material/table:",
                         help="Per-study effects and weights, subgroup and overall pooled rows (full precision)")
-    row.download_button("Table (XLSX)", data=functools.partial(ex.to_xlsx_bytes, table, "analysis"),
+    row.download_button("Table (XLSX)", data=functools.partial(_table_xlsx, a),
                         file_name=f"{stem}.xlsx", key=f"{key}_xlsx", on_click="ignore", icon=":material/table:",
                         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     row.download_button("Python script", data=functools.partial(ex.python_script, ds, spec),

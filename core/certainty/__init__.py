@@ -18,7 +18,7 @@ from core.certainty.imprecision import (MID_DEFAULTS, SMALL_EFFECT_SD, Informati
                                         imprecision_rating, information_size, mid_in_effect_units,
                                         optimal_information_size, outcome_spread)
 from core.certainty.ratings import DOWNGRADE, LEVELS, Concern, DomainRating, GradeDomain, Indirectness, Level, lower
-from core.certainty.inputs import CertaintyInputs, user_mid
+from core.certainty.inputs import INPUT_COLUMNS, CertaintyInputs, InputKind, user_mid
 from core.certainty.summary import (FindingRow, Footnotes, SummaryOfFindings, effect_text, footnote_letter,
                                     summary_of_findings)
 
@@ -29,5 +29,5 @@ __all__ = [
     "MID_DEFAULTS", "SMALL_EFFECT_SD", "InformationSize", "Mid", "OutcomeSpread", "imprecision_rating",
     "information_size", "mid_in_effect_units", "optimal_information_size", "outcome_spread",
     "DOWNGRADE", "LEVELS", "Concern", "DomainRating", "GradeDomain", "Indirectness", "Level", "lower",
-    "CertaintyInputs", "user_mid", "FindingRow", "Footnotes", "SummaryOfFindings", "effect_text", "footnote_letter", "summary_of_findings",
+    "CertaintyInputs", "INPUT_COLUMNS", "InputKind", "user_mid", "FindingRow", "Footnotes", "SummaryOfFindings", "effect_text", "footnote_letter", "summary_of_findings",
 ]

@@ -1,7 +1,8 @@
 """What a user sets for a certainty assessment, in one immutable object: the per-study risk-of-bias
 judgements, per-outcome MIDs and per-outcome indirectness judgements (each with a reason and a
 source).  Every change returns a new object, so an app can keep it in a session or save it with a
-dataset: ``rob.to_frame()`` / ``RiskOfBias.from_frame`` give the judgements as one table.
+dataset: ``to_frame()`` gives what the user set as one tidy table (one row per input, columns
+:data:`INPUT_COLUMNS`) and ``from_frame(frame, dataset)`` reads it back, checking every row.
 """
 from __future__ import annotations
 
@@ -10,10 +11,27 @@ from dataclasses import dataclass, replace
 from types import MappingProxyType
 from typing import Mapping
 
+from enum import StrEnum
+
+import pandas as pd
+
 from core.certainty.imprecision import Mid
 from core.certainty.ratings import Indirectness
+from core.errors import DatasetError
 from core.evidence.risk_of_bias import Judgement, RiskOfBias, SetBy, check_source, default_risk_of_bias
-from core.vocab import OUTCOMES
+from core.vocab import OUTCOME_BY_CODE, OUTCOMES
+
+
+class InputKind(StrEnum):
+    """What one row of the inputs table sets."""
+
+    RISK_OF_BIAS = "risk_of_bias"     # study_id, domain, level, reason, source
+    INDIRECTNESS = "indirectness"     # outcome, level (the concern), reason, source
+    MID = "mid"                       # outcome, value, unit, source
+
+
+# The inputs table: one row per input the user set; a column a kind does not use is empty.
+INPUT_COLUMNS = ("kind", "study_id", "domain", "outcome", "level", "value", "unit", "reason", "source")
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +73,66 @@ class CertaintyInputs:
     def with_indirectness(self, outcome: str, judgement: Indirectness | None) -> "CertaintyInputs":
         """A copy with ``outcome``'s indirectness judged (None: back to the assumption)."""
         return replace(self, indirectness=_set(self.indirectness, _outcome(outcome), judgement))
+
+    def carried_to(self, dataset) -> "CertaintyInputs":
+        """These inputs on ``dataset`` (a new version of the data): its designs' defaults plus each
+        user judgement that still applies (its study is there and its tool has that domain and
+        level); MIDs and indirectness as they are."""
+        rob = default_risk_of_bias(dataset)
+        for j in self.user_judgements:
+            try:
+                rob = rob.with_judgement(j)
+            except (KeyError, ValueError):
+                continue          # the study is gone, or its design changed: the judgement no longer applies
+        return replace(self, rob=rob)
+
+    def to_frame(self) -> pd.DataFrame:
+        """What the user set, one row per input (columns :data:`INPUT_COLUMNS`, all text)."""
+        empty = dict.fromkeys(INPUT_COLUMNS, "")
+        rows = [{**empty, "kind": InputKind.RISK_OF_BIAS, "study_id": j.study_id, "domain": str(j.domain),
+                 "level": str(j.level), "reason": j.reason, "source": j.source} for j in self.user_judgements]
+        rows += [{**empty, "kind": InputKind.INDIRECTNESS, "outcome": o, "level": str(i.concern), "reason": i.reason,
+                  "source": i.source} for o, i in self.indirectness]
+        rows += [{**empty, "kind": InputKind.MID, "outcome": o, "value": repr(float(m.value)), "unit": m.unit,
+                  "source": m.source} for o, m in self.mids]
+        return pd.DataFrame([{k: str(v) for k, v in r.items()} for r in rows], columns=list(INPUT_COLUMNS))
+
+    @classmethod
+    def from_frame(cls, frame: pd.DataFrame, dataset, *, source: str = "certainty inputs") -> "CertaintyInputs":
+        """Read back what :meth:`to_frame` wrote, on ``dataset``; :class:`DatasetError` lists every
+        row that cannot be used (unknown kind, study, domain, level, outcome or unit; a missing
+        reason or source; a second row for the same input)."""
+        missing = [c for c in INPUT_COLUMNS if c not in frame.columns]
+        if missing:
+            raise DatasetError([f"judgements: missing column(s) {', '.join(missing)}"], source)
+        inputs, problems, seen = cls.default(dataset), [], set()
+        for i, r in enumerate(frame.fillna("").astype(str).to_dict("records"), start=2):   # row 1: the header
+            key = (r["kind"], r["study_id"], r["domain"], r["outcome"])
+            try:
+                if key in seen:
+                    raise ValueError("a second row for the same input")
+                seen.add(key)
+                inputs = _with_row(inputs, r)
+            except (KeyError, ValueError) as exc:
+                problems.append(f"judgements row {i}: {exc.args[0] if exc.args else exc}")
+        if problems:
+            raise DatasetError(problems, source)
+        return inputs
+
+
+def _with_row(inputs: CertaintyInputs, r: dict) -> CertaintyInputs:
+    kind = r["kind"]
+    if kind == InputKind.RISK_OF_BIAS:
+        return inputs.with_judgement(Judgement(r["study_id"], r["domain"], r["level"], r["reason"], r["source"]))
+    if kind == InputKind.INDIRECTNESS:
+        return inputs.with_indirectness(r["outcome"], Indirectness(r["level"], r["reason"], r["source"]))
+    if kind == InputKind.MID:
+        outcome = _outcome(r["outcome"])
+        if r["unit"] not in OUTCOME_BY_CODE[outcome].units:
+            raise ValueError(f"{r['unit']!r} is not a unit of {outcome}; expected one of "
+                             f"{list(OUTCOME_BY_CODE[outcome].units)}")
+        return inputs.with_mid(outcome, user_mid(outcome, r["value"], r["unit"], r["source"]))
+    raise ValueError(f"kind {kind!r} is not one of {[str(k) for k in InputKind]}")
 
 
 def _outcome(outcome: str) -> str:

@@ -12,20 +12,13 @@ import pandas as pd
 
 from core.errors import DatasetError
 from core.evidence.printed import parse_refs
-from core.words import NOT_INCLUDED_REF
+from core.words import EVENT_LABELS, NOT_INCLUDED_REF  # noqa: F401  (EVENT_LABELS: re-exported)
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 FLOW_COLUMNS = ("stage", "count", "note", "locator")
 EVENTS_COLUMNS = ("dm_type", "event", "count", "n", "refs", "locator", "snippet")
 ADVERSE_COLUMNS = ("event", "patients", "studies_refs", "locator", "snippet")
 CLAIM_COLUMNS = ("claim_id", "locator", "claim", "result_a", "result_b", "kind")
-EVENT_LABELS = {"insulin_discontinued": "Insulin discontinued",
-                "insulin_independence": "Insulin independence",
-                "insulin_reduction_gt50pct": "Insulin dose reduced by > 50%"}
-
-
-EVENT_SHORT = {"insulin_discontinued": "insulin stopped", "insulin_independence": "insulin-free",
-               "insulin_reduction_gt50pct": "dose cut > 50%"}
 
 
 def _read(name: str, columns, data_dir: Path | str | None) -> pd.DataFrame:

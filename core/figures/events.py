@@ -9,10 +9,10 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from core.evidence.paper_tables import EVENT_LABELS
 from core.figures import style
 from core.figures.style import TEMPLATE   # one house style for every figure
 from core.vocab import Population
+from core.words import EVENT_LABELS
 
 COLOURS = {Population.T1DM: "#2b5797", Population.T2DM: "#a33b3b"}
 FONT = dict(style.FONT, size=13)

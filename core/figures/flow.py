@@ -28,6 +28,7 @@ ARROW = "#444444"
 FONT_SIZE = 13
 HEIGHT = 620
 WIDTH = 900
+X_PAD = 0.2   # axis units either side of the outermost boxes
 
 #: stage -> (label template, x centre, y centre, width, height, kind); axes run 0..10.
 LAYOUT = {
@@ -146,7 +147,10 @@ def flow_figure(flow_df: pd.DataFrame, *, title: str | None = None) -> go.Figure
         fig.add_annotation(x=x, y=y, ax=ax, ay=ay, xref="x", yref="y", axref="x", ayref="y",
                            text="", showarrow=True, arrowhead=2, arrowsize=1.2, arrowwidth=1.5,
                            arrowcolor=ARROW, name=f"arrow:{src}->{dst}")
-    fig.update_xaxes(range=[0, 10.2], visible=False, fixedrange=True)
+    # The drawing is centred in the container's width: equal margins either side of the outermost boxes.
+    left = min(x - w / 2 for _, x, _, w, _, _ in LAYOUT.values())
+    right = max(x + w / 2 for _, x, _, w, _, _ in LAYOUT.values())
+    fig.update_xaxes(range=[left - X_PAD, right + X_PAD], visible=False, fixedrange=True)
     fig.update_yaxes(range=[0, 9.9], visible=False, fixedrange=True)
     fig.update_layout(
         template=TEMPLATE, paper_bgcolor="white", plot_bgcolor="white",

@@ -68,7 +68,8 @@ def _study_rows(a: ForestAnalysis, df) -> list[dict]:
         flag = " †" if r.get("id_confidence", "high") != "high" else ""
         rows.append({"kind": "study", "study": f"{r['label']}{flag}", **_row_texts(r), "yi": r["yi"],
                      "lo": r["ci_low"], "hi": r["ci_high"], "w": r["weight_pct"],
-                     "hover": f"{r['label']} ({r['dm_type']}, {r['design_class']})<br>"
+                     "hover": f"{r['label']} ({r['dm_type']}, "
+                              f"{words.DESIGN_CLASS_LABELS.get(r['design_class'], r['design_class'])})<br>"
                               f"{a.spec.measure} {words.fmt_ci(r['yi'], r['ci_low'], r['ci_high'])}<br>"
                               f"time point: {r['timepoint_label']}" + (f"<br>{r['notes']}" if r['notes'] else "")})
     return rows

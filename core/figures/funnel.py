@@ -10,11 +10,14 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from core.figures.style import FONT, STUDY_COLOUR, TEMPLATE   # one house style for every figure
+from core.figures.style import FONT, TEMPLATE   # one house style for every figure
 
 FILLED_COLOUR = "#d35400"
 # Shade of the region *outside* each contour (P below 1 - level), darkest for the smallest P.
 SHADES = ("#f2f2f2", "#d9d9d9", "#bdbdbd", "#969696")
+# A study's dot: a navy dark enough to read on every shade, the darkest included (WCAG contrast >= 4.5 against
+# each; the house STUDY_COLOUR is only 2.9 against #969696), ringed in white so it stands off the pooled line.
+STUDY_MARKER = "#0b2545"
 
 
 def _x_range(fd, tf) -> list[float]:
@@ -80,7 +83,7 @@ def funnel_figure(fd, trimfill=None, *, title: str, x_title: str, font_size: int
                                  marker=dict(size=10, color="white", line=dict(color=FILLED_COLOUR, width=2)),
                                  hovertemplate="imputed study<br>effect %{x:.2f}, SE %{y:.2f}<extra></extra>"))
     fig.add_trace(go.Scatter(x=fd.yi, y=fd.sei, mode="markers", name="Studies", text=list(fd.labels),
-                             marker=dict(size=10, color=STUDY_COLOUR, line=dict(color="white", width=1)),
+                             marker=dict(size=12, color=STUDY_MARKER, line=dict(color="white", width=2)),
                              hovertemplate="%{text}<br>effect %{x:.2f}, SE %{y:.2f}<extra></extra>"))
     fig.update_layout(
         template=TEMPLATE, paper_bgcolor="white", plot_bgcolor="white", font=font, height=520,

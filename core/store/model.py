@@ -12,8 +12,10 @@ from typing import Iterator, Mapping
 
 from core.errors import UnknownDataset
 
-# The tables a version may hold, named as the fields of core.evidence.dataset.Dataset.
-TABLE_NAMES = ("studies", "outcomes", "events", "gaps", "reported")
+# The tables a version may hold: the fields of core.evidence.dataset.Dataset, and the user's
+# certainty inputs (risk-of-bias judgements, MIDs, indirectness: see core.store.tables).
+INPUTS_TABLE = "judgements"
+TABLE_NAMES = ("studies", "outcomes", "events", "gaps", "reported", INPUTS_TABLE)
 ID_BYTES = 18                       # 144 bits from secrets: unguessable, and 24 URL-safe characters
 ID_PATTERN = re.compile(r"[A-Za-z0-9_-]{22,64}")   # >= 128 bits of base64url; what new_id makes
 

@@ -2,6 +2,10 @@
 schema of ``data/``): the store keeps text, and every load re-runs the schema checks, so a saved
 version is trusted no more than an upload.
 
+A version also holds the user's certainty inputs (risk-of-bias judgements, MIDs, indirectness) as
+the ``judgements`` table (:data:`core.certainty.inputs.INPUT_COLUMNS`), checked on load as well; a
+version saved before it existed has none, and loads with the defaults ("not assessed").
+
 Formula injection is not neutralised here: these are the data as typed, kept exactly; exports go
 through the one writer that neutralises them (``core.export``).
 """
@@ -13,10 +17,11 @@ from typing import Mapping
 
 import pandas as pd
 
+from core.certainty.inputs import INPUT_COLUMNS, CertaintyInputs
 from core.errors import DatasetError
 from core.evidence.dataset import (EVENT_COLUMNS, GAP_COLUMNS, OUTCOME_COLUMNS, REPORTED_COLUMNS, STUDY_COLUMNS,
                                    Dataset, validate_outcomes, validate_studies)
-from core.store.model import DatasetVersion
+from core.store.model import INPUTS_TABLE, DatasetVersion
 
 # Each table's schema columns, in the order of the shipped CSVs.
 SCHEMA_COLUMNS = {"studies": STUDY_COLUMNS, "outcomes": OUTCOME_COLUMNS, "events": EVENT_COLUMNS,
@@ -39,6 +44,11 @@ def table_text(df: pd.DataFrame, columns) -> str:
 def dataset_tables(ds: Dataset) -> Mapping[str, str]:
     """The dataset's five tables as CSV text (a read-only mapping), ready for ``Store.save``."""
     return MappingProxyType({name: table_text(getattr(ds, name), cols) for name, cols in SCHEMA_COLUMNS.items()})
+
+
+def version_tables(ds: Dataset, inputs: CertaintyInputs) -> Mapping[str, str]:
+    """The dataset's tables and the user's certainty ``inputs`` as CSV text, ready for ``Store.save``."""
+    return MappingProxyType({**dataset_tables(ds), INPUTS_TABLE: table_text(inputs.to_frame(), INPUT_COLUMNS)})
 
 
 def _read(text: str) -> pd.DataFrame:
@@ -68,3 +78,12 @@ def tables_dataset(tables: Mapping[str, str], *, name: str) -> Dataset:
 def version_dataset(version: DatasetVersion) -> Dataset:
     """The Dataset of a saved version, named after it, checked as on upload."""
     return tables_dataset(version.tables, name=version.name)
+
+
+def version_inputs(version: DatasetVersion, dataset: Dataset) -> CertaintyInputs:
+    """The certainty inputs a saved version carries, on its ``dataset``: the defaults when the
+    version has no judgements table; :class:`DatasetError` lists every row that cannot be used."""
+    text = version.tables.get(INPUTS_TABLE)
+    if not text:
+        return CertaintyInputs.default(dataset)
+    return CertaintyInputs.from_frame(_read(text), dataset, source=version.name)

@@ -126,3 +126,8 @@ CERTAINTY_LINE = "Certainty of this evidence (GRADE): {symbols} {label} — {why
 CERTAINTY_LINE_DOWN = "starts {start}, rated down for {domains}"
 CERTAINTY_LINE_NONE = "starts {start}, not rated down"
 CERTAINTY_LINE_LINK = "Why: the Summary of findings page"
+JUDGEMENTS_SAVED = ("Each judgement, indirectness or MID you set is saved with this dataset as a new version (its "
+                    "parent: the one in use), so the link to this view restores it on every page; the XLSX download "
+                    "above holds the judgements as the risk_of_bias sheet.")
+JUDGEMENTS_SESSION = ("Saved datasets cannot be used here, so your judgements are kept in this browser session for this "
+                      "dataset only; the XLSX download above holds them as the risk_of_bias sheet.")

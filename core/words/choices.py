@@ -72,6 +72,10 @@ TABLE_HEADINGS = {
                         "recomputed": "Recomputed here", "status": "Status", "k": "Studies"},
 }
 TABLE_HEADINGS["studies_all_sets"] = {"set": "Set", **TABLE_HEADINGS["studies"]}
+# The Studies page's detail panel: the characteristics the table cuts, in full.
+TABLE_HEADINGS["studies_detail"] = {c: TABLE_HEADINGS["studies"][c] for c in
+                                    ("country", "design", "n_msc", "n_control", "msc_source", "dose", "route",
+                                     "followup_months")}
 # The figure download buttons, by file format.
 FIGURE_FORMAT_LABELS = {"png": "PNG", "svg": "SVG", "pdf": "PDF"}
 

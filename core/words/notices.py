@@ -108,3 +108,16 @@ def stage_label(code: str) -> str:
 UPLOAD_READING_NOTES = ("A dispersion printed as '±' without saying SD or SE is entered as `sd?` and used as an SD "
                         "(the usual reading; the Studies page marks it). Row numbers in messages count the header "
                         "as row 1, as a spreadsheet does, so the first data row is row 2.")
+
+
+# Pages that show the paper's own counts (issue 14): the sidebar's analysis choices do not reach them.
+SIDEBAR_IGNORED = ("This page shows the paper's own counts: the sidebar's choices (outcome, comparison, population, "
+                   "measure, model, time point, studies) do not change it.")
+
+# One name per event on the Events page (issue 14): metrics, chart and table use these, and only these.
+# The paper words T1DM's event as 'insulin was discontinued' and T2DM's as 'achieved insulin independence'.
+EVENT_LABELS = {"insulin_discontinued": "Insulin independence",
+                "insulin_independence": "Insulin independence",
+                "insulin_reduction_gt50pct": "Insulin dose reduced by > 50%"}
+EVENT_PAPER_WORDS = {"insulin_discontinued": "the paper's words: 'insulin was discontinued'",
+                     "insulin_independence": "the paper's words: 'achieved insulin independence'"}

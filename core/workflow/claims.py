@@ -20,6 +20,8 @@ import pandas as pd
 from core.workflow.audit import Z_CRIT, fmt_audit_p, two_sided_p
 from core.evidence.printed import parse_number
 from core.intervals import ConfidenceInterval, z_crit
+from core.vocab import OUTCOME_SHORT
+from core.words import result_label
 
 COMPARISON_CLAIM_KINDS = ("a_differs_significantly", "a_larger_effect")
 CLAIM_COLUMNS = ("claim_id", "result_a", "result_b", "kind")
@@ -66,18 +68,29 @@ def _printed_result(rep: pd.DataFrame, side: str, rid, row_no: int) -> tuple[flo
     return tuple(parse_number(r[k], what=f"`{k}` of {rid}").value for k in ("estimate", "ci_low", "ci_high"))
 
 
+def result_name(rep: pd.DataFrame, rid) -> str:
+    """A reported result as a reader cites it ('FBG, after vs before, T1DM, Fig. 5'), never its ``result_id``;
+    the id itself only when the table lacks the columns that name it (a user's upload)."""
+    r = rep.loc[rid]
+    if not all(k in r.index and str(r[k]) for k in ("outcome", "comparison", "population")):
+        return str(rid)
+    where = str(r.get("locator", "") or "").rsplit(";", 1)[-1].strip()
+    name = result_label(OUTCOME_SHORT.get(r["outcome"], r["outcome"]), r["comparison"], r["population"], "")
+    return f"{name}, {where}" if where else name
+
+
 def _explain(c: dict, a_e: float, b_e: float, cmp: EstimateComparison, alpha: float) -> tuple[bool, str]:
     ptxt = fmt_audit_p(cmp.pvalue)
     if c["kind"] == "a_differs_significantly":
         ok = cmp.pvalue < alpha
-        return ok, (f"{c['result_a']} ({a_e:g}) minus {c['result_b']} ({b_e:g}) = {cmp.diff:.2f} "
+        return ok, (f"{c['name_a']} ({a_e:g}) minus {c['name_b']} ({b_e:g}) = {cmp.diff:.2f} "
                     f"(SE {cmp.se:.3f}), z = {cmp.z:.2f}, P = {ptxt}: "
                     + ("the difference is significant, as claimed." if ok else
                        f"the subgroups do not differ significantly (P >= {alpha:g}), contrary to the claim."))
     larger = abs(a_e) > abs(b_e)
     return larger, (f"|{a_e:g}| vs |{b_e:g}|: " + (
-        f"{c['result_a']} is larger, as claimed" if larger else
-        f"{c['result_a']} is not larger than {c['result_b']}, contrary to the claim")
+        f"{c['name_a']} is larger, as claimed" if larger else
+        f"{c['name_a']} is not larger than {c['name_b']}, contrary to the claim")
         + f"; the difference {cmp.diff:.2f} has P = {ptxt}.")
 
 
@@ -88,7 +101,8 @@ def audit_comparison_claims(claims: pd.DataFrame, reported: pd.DataFrame, *, alp
     ``reported``), ``kind`` (``"a_differs_significantly"``: the text says A and B differ
     significantly; ``"a_larger_effect"``: the text says A's effect is more pronounced, i.e. larger
     in absolute size) and optional ``claim``, ``locator``. Returns the claims with ``diff``,
-    ``se``, ``z``, ``pvalue``, ``consistent`` (bool) and ``explanation``.
+    ``se``, ``z``, ``pvalue``, ``consistent`` (bool) and ``explanation`` (which names each result as a
+    reader cites it, see :func:`result_name`).
     """
     missing = [c for c in CLAIM_COLUMNS if c not in claims.columns]
     if missing:
@@ -102,7 +116,8 @@ def audit_comparison_claims(claims: pd.DataFrame, reported: pd.DataFrame, *, alp
         a = _printed_result(rep, "result_a", c["result_a"], i + 1)
         b = _printed_result(rep, "result_b", c["result_b"], i + 1)
         cmp = compare_estimates(a, b)
-        ok, expl = _explain(c, a[0], b[0], cmp, alpha)
+        names = {"name_a": result_name(rep, c["result_a"]), "name_b": result_name(rep, c["result_b"])}
+        ok, expl = _explain({**c, **names}, a[0], b[0], cmp, alpha)
         rows.append({**c, "diff": cmp.diff, "se": cmp.se, "z": cmp.z, "pvalue": cmp.pvalue,
                      "consistent": ok, "explanation": expl})
     return pd.DataFrame(rows)

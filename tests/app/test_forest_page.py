@@ -30,7 +30,7 @@ def test_default_view_shows_cai_and_the_papers_result(at):
     assert at.title[0].value == "Forest plot"
     assert meta(at)["studies"] == ["Cai 2016"]
     assert at.metric[0].value == "\u22121.10"          # Cai HbA1c change 8.6 -> 7.5
-    reported = at.dataframe[0].value
+    reported = at.table[0].value                                     # a light table, not a grid (issue 13)
     assert "result_id" not in reported.columns                      # no internal code on screen (issue 14)
     assert any("Fig. 3" in str(x) for x in reported["Where in the paper"])
 

@@ -122,11 +122,13 @@ def test_studies_page_counts_sources_and_map():
 
 def test_events_page_shows_paper_percentages_and_wilson_cis():
     # Li 2021 Results: 20% (3/15), 66.7% (8/12), 37% (20/54), 48.5% (33/68)
-    at = open_page_showing("pages/events.py", {"T1DM: insulin stopped": "20.0%", "T1DM: dose cut > 50%": "66.7%",
-                                               "T2DM: insulin-free": "37.0%", "T2DM: dose cut > 50%": "48.5%"})
+    at = open_page_showing("pages/events.py", {"T1DM: Insulin independence": "20.0%",
+                                               "T1DM: Insulin dose reduced by > 50%": "66.7%",
+                                               "T2DM: Insulin independence": "37.0%",
+                                               "T2DM: Insulin dose reduced by > 50%": "48.5%"})
     helps = {x.label: x.help for x in at.metric}
     # Wilson 95% CI for 3/15: 0.0705 to 0.4519 (Newcombe 1998 method 3 formula)
-    assert "3 of 15 patients; Wilson 95% CI 7.0% to 45.2%" in helps["T1DM: insulin stopped"]
+    assert "3 of 15 patients; Wilson 95% CI 7.0% to 45.2%" in helps["T1DM: Insulin independence"]
     fig = spec(at, "events_chart")
     xs = sorted(round(x, 1) for tr in fig["data"] for x in tr["x"])
     assert xs == [20.0, 37.0, 48.5, 66.7]

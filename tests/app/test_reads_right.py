@@ -162,6 +162,10 @@ def shown_cells(at):
         yield from (str((config.get(str(c)) or {}).get("label") or c) for c in frame.columns)
         for col in frame.columns:
             yield from (str(v) for v in frame[col].head(60))
+    for t in at.table:                                              # light tables (st.table)
+        yield from (str(c) for c in t.value.columns)
+        for col in t.value.columns:
+            yield from (str(v) for v in t.value[col].head(60))
 
 
 # Your data shows the upload template's column names and codes on purpose: they are the file format a user types.
@@ -180,3 +184,129 @@ def test_your_data_limits_agree_with_the_config_and_sd_question_is_explained():
     assert uploader.proto.max_upload_size_mb in (0, config["server"]["maxUploadSize"])   # 0: the config's
     assert f"Up to {config['server']['maxUploadSize']} MB per file" in uploader.proto.help
     assert any("`sd?`" in c.value and "used as an SD" in c.value and "row 2" in c.value for c in at.caption)
+
+
+# --- words and tables: the remaining bullets -------------------------------------------------------------------------
+def shown_words(at) -> list[str]:
+    """Every label, value and help a reader sees on a page: metrics, texts, tables, chart labels and hovers."""
+    out = [t for kind in ("title", "caption", "markdown", "info", "warning", "text") for t in
+           (e.value for e in at.get(kind))]
+    out += [w for m in at.metric for w in (m.label, m.value, m.help or "")]
+    out += list(shown_cells(at))
+    for t in at.get("table"):
+        frame = t.value
+        out += [str(c) for c in frame.columns] + [str(v) for col in frame.columns for v in frame[col]]
+    for chart in at.get("plotly_chart"):
+        for trace in json.loads(chart.proto.spec)["data"]:
+            y, text = trace.get("y"), trace.get("text")
+            out += [str(v) for v in (y if isinstance(y, list) else [])]
+            out += [str(v) for v in (text if isinstance(text, list) else [text] if text else [])]
+    return out
+
+
+def test_events_page_names_each_event_one_way():
+    at = open_page("pages/events.py")
+    words = " ".join(shown_words(at)).lower()
+    for other in ("insulin-free", "insulin stopped", "insulin discontinued", "dose cut"):
+        assert other not in words.replace("'insulin was discontinued'", ""), other
+    labels = [m.label for m in at.metric]
+    assert labels == ["T1DM: Insulin independence", "T1DM: Insulin dose reduced by > 50%",
+                      "T2DM: Insulin independence", "T2DM: Insulin dose reduced by > 50%"]
+    chart = {y for tr in figure(at)["data"] for y in tr["y"]}
+    table = set(at.dataframe[0].value["Event"])
+    assert chart == set(labels) and table == {"Insulin independence", "Insulin dose reduced by > 50%"}
+
+
+def test_flow_page_counts_use_thousands_separators_and_notes_are_shown_in_full():
+    at = open_page("pages/flow.py")
+    flow = at.get("table")[0].value                        # a static table: its text wraps, nothing is cut
+    assert "2,270" in set(flow["Count"]) and "2,230" in set(flow["Count"])
+    unseparated = re.compile(r"(?<![\d,.])(?!(?:19|20)\d\d(?!\d))\d{4,}(?![\d,.])")   # 2270, not a year
+    assert not [w for w in shown_words(at) if unseparated.search(w)]
+    note = next(v for v in flow["What the paper says"] if v.startswith("potential research articles"))
+    assert note.endswith("to November 2020")            # the longest note, whole
+    assert not [d for d in at.dataframe if d.proto.id and "flow" in str(d.proto)]
+
+
+@pytest.mark.parametrize("path", ["pages/events.py", "pages/flow.py"])
+def test_pages_that_ignore_the_sidebar_say_so_at_the_top(path):
+    from core.words import SIDEBAR_IGNORED
+    at = open_page(path)
+    captions = [c.value for c in at.main.caption]
+    assert SIDEBAR_IGNORED in captions[:3]
+    changed = AppTest.from_file(APP, default_timeout=90).run()
+    changed.sidebar.selectbox(key="outcome").set_value("fbg").run()
+    changed.switch_page(path).run()
+    assert not changed.exception
+    assert [m.value for m in changed.metric] == [m.value for m in at.metric]   # the statement is true
+
+
+def test_studies_detail_panel_shows_long_characteristics_in_full():
+    import pandas as pd
+    studies = pd.read_csv(Path(APP).parent / "data" / "studies.csv", dtype=str, keep_default_na=False)
+    studies = studies[studies["set"] == "paper"].reset_index(drop=True)          # the default study set
+    longest = studies.loc[studies["design"].str.len().idxmax()]
+    at = open_page("pages/studies.py")
+    at.selectbox(key="studies_detail").set_value(longest["study_id"]).run()
+    assert not at.exception
+    panel = " ".join(m.value for m in at.markdown).replace("\\", "")
+    for col in ("design", "dose", "route", "msc_source"):
+        assert longest[col] in panel, col
+
+
+def test_forest_hover_names_designs_as_a_reader_does():
+    at = start(outcome="fbg", comparison="vs_control")
+    hovers = [t for tr in figure(at)["data"] for t in (tr.get("text") or []) if isinstance(t, str) and "<br>" in t]
+    assert hovers and not [h for h in hovers if re.search(r"\b(rct|single_arm|controlled)\)", h)]
+    assert any("(T1DM, RCT)" in h or "(T2DM, RCT)" in h for h in hovers)
+
+
+def test_check_the_paper_explanations_show_no_result_ids():
+    import pandas as pd
+    ids = set(pd.read_csv(Path(APP).parent / "data" / "reported_results.csv", dtype=str)["result_id"])
+    at = open_page("pages/reproduce.py")
+    texts_shown = [e.value for kind in ("markdown", "caption", "text") for e in at.get(kind)]
+    leaked = sorted({i for i in ids for t in texts_shown if re.search(rf"\b{re.escape(i)}\b", t)})
+    assert not leaked, leaked
+    assert any("FBG, after vs before, T1DM, Fig. 5 is not larger than FBG, after vs before, T2DM, Fig. 5" in t
+               for t in texts_shown)
+
+
+def test_forest_ci_metric_has_the_widest_column():
+    at = start()
+    weights = [c.proto.weight for c in at.main.columns[:4]]
+    ci = at.metric[1].value
+    assert at.metric[1].label == "95% CI" and len(ci) > max(len(m.value) for m in at.metric if m is not at.metric[1])
+    assert weights[1] == max(weights) and weights[1] >= 1.3 * min(weights)   # equal columns cut it at 1280 px
+
+
+def contrast(a: str, b: str) -> float:
+    """WCAG 2 contrast ratio of two '#rrggbb' colours ('white' allowed)."""
+    def lum(h):
+        h = "ffffff" if h == "white" else h.lstrip("#")
+        c = [int(h[i:i + 2], 16) / 255 for i in (0, 2, 4)]
+        c = [x / 12.92 if x <= 0.03928 else ((x + 0.055) / 1.055) ** 2.4 for x in c]
+        return 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2]
+    hi, lo = sorted((lum(a), lum(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def test_funnel_study_dot_stands_out_on_every_shade():
+    at = open_page("pages/small_study.py")                  # default view: one study, on the darkest shading
+    data = figure(at)["data"]
+    dot = next(t for t in data if t.get("name") == "Studies")["marker"]
+    shades = {t["fillcolor"] for t in data if t.get("fill") == "toself"}
+    assert "#969696" in shades
+    assert min(contrast(dot["color"], s) for s in shades) >= 4.5, dot
+    assert dot["line"]["width"] >= 2
+
+
+def test_flow_diagram_is_centred_and_uses_the_container_width():
+    at = open_page("pages/flow.py")
+    chart = at.get("plotly_chart")[0]
+    fig = json.loads(chart.proto.spec)
+    x0, x1 = fig["layout"]["xaxis"]["range"]
+    boxes = [s for s in fig["layout"]["shapes"] if s["type"] == "rect"]
+    left, right = min(s["x0"] for s in boxes) - x0, x1 - max(s["x1"] for s in boxes)
+    assert abs(left - right) < 0.01 * (x1 - x0)                 # 0.3 vs 0.4 of 10.2 before
+    assert fig["layout"].get("width") is None                  # the chart takes the container width

@@ -14,10 +14,12 @@ from pathlib import Path
 
 import pytest
 
+from core.certainty import CertaintyInputs, user_mid
 from core.errors import DatasetError, StoreLimitExceeded, StoreUnavailable, UnknownDataset
 from core.evidence.dataset import load_dataset
+from core.evidence.risk_of_bias import Judgement
 from core.store import Edit, Limits, SaveRateLimiter, SQLiteStore, Store, new_id, open_store
-from core.store.tables import dataset_tables, version_dataset
+from core.store.tables import dataset_tables, version_dataset, version_inputs, version_tables
 from core.store.postgres import PostgresStore
 from tests.store_pg import start_cluster
 from tests.store_worker import numbered_tables
@@ -267,6 +269,24 @@ def test_the_shipped_dataset_round_trips_with_its_checks(store):
     broken = dict(v.tables, outcomes=v.tables["outcomes"].replace(",sd?,", ",sd-ish,", 1))
     with pytest.raises(DatasetError, match="sd-ish"):
         version_dataset(store.get(store.save(broken, name="broken").id))
+
+
+def test_certainty_inputs_are_versioned_with_the_dataset_and_checked_on_load(store):
+    ds = load_dataset()
+    judged = (CertaintyInputs.default(ds)
+              .with_judgement(Judgement("Cai2016", "overall", "high", "Assessors knew the allocation here.", "Methods"))
+              .with_mid("fbg", user_mid("fbg", 1.0, "mmol/L", "A panel's choice")))
+    old = store.save(dataset_tables(ds), name="saved before judgements were")
+    new = store.save(version_tables(ds, judged), parent_id=old.id, name="judged")
+    assert version_inputs(store.get(old.id), ds) == CertaintyInputs.default(ds)       # defaults: not assessed
+    got = store.get(new.id)
+    assert got.parent_id == old.id and version_inputs(got, version_dataset(got)) == judged
+    assert version_inputs(got, ds).rob.overall("Cai2016").reason == "Assessors knew the allocation here."
+    bad = dict(got.tables, judgements=got.tables["judgements"].replace("Cai2016", "Nobody2000"))
+    with pytest.raises(DatasetError, match="judgements row 2: no study 'Nobody2000'"):
+        version_inputs(store.get(store.save(bad, name="bad").id), ds)
+    with pytest.raises(DatasetError, match="missing column"):
+        version_inputs(store.get(store.save(dict(bad, judgements="kind\nmid\n"), name="bad").id), ds)
 
 
 # --- backend selection ------------------------------------------------------------------------
