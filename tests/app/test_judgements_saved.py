@@ -14,7 +14,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from core.store import open_store
-from tests.app.test_summary_of_findings_page import CERT, footnotes, sof, vs_control
+from tests.app.test_summary_of_findings_page import CERT, footnotes, judge_overall, sof, vs_control
 from tests.app.test_workbench import SYNTHETIC, pick, type_in
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
@@ -43,12 +43,7 @@ def open_app(page: str, ds: str | None = None) -> AppTest:
 
 
 def judge(at: AppTest, study: str, reason: str = REASON) -> None:
-    at.selectbox(key="rob_study").set_value(study).run()
-    at.selectbox(key="rob_domain").set_value("overall").run()
-    at.selectbox(key="rob_level").set_value("high")
-    at.text_input(key="rob_reason").set_value(reason)
-    at.text_input(key="rob_source").set_value(SOURCE)
-    at.button(key="rob_set").click().run()
+    judge_overall(at, study, reason, SOURCE)
     assert not at.exception, [e.value for e in at.exception]
 
 

@@ -106,6 +106,16 @@ def test_choosing_a_row_opens_the_forest_plot_with_that_outcome(at):
                     "(serious)."]
 
 
+def judge_overall(at, study: str, reason: str, source: str) -> None:
+    """Set ``study``'s overall risk of bias to high, with ``reason`` and ``source``, through the page's form."""
+    at.selectbox(key="rob_study").set_value(study).run()
+    at.selectbox(key="rob_domain").set_value("overall").run()
+    at.selectbox(key="rob_level").set_value("high")
+    at.text_input(key="rob_reason").set_value(reason)
+    at.text_input(key="rob_source").set_value(source)
+    at.button(key="rob_set").click().run()
+
+
 def test_user_risk_of_bias_judgements_rate_down_and_bad_ones_are_refused(at):
     vs_control(at)
     at.text_input(key="rob_reason").set_value("too short")
@@ -114,12 +124,7 @@ def test_user_risk_of_bias_judgements_rate_down_and_bad_ones_are_refused(at):
     assert any("Not saved" in e.value and "clear sentence" in e.value for e in at.error)
     assert sof(at)["HbA1c"][CERT].startswith("⊕⊕⊕◯ Moderate")
     for study in ("Cai2016", "Chen2016"):
-        at.selectbox(key="rob_study").set_value(study).run()
-        at.selectbox(key="rob_domain").set_value("overall").run()
-        at.selectbox(key="rob_level").set_value("high")
-        at.text_input(key="rob_reason").set_value(REASON)
-        at.text_input(key="rob_source").set_value(SOURCE)
-        at.button(key="rob_set").click().run()
+        judge_overall(at, study, REASON, SOURCE)
         assert not at.exception and not at.error, [e.value for e in at.error]
     rows, notes = sof(at), footnotes(at)
     assert rows["HbA1c"][CERT].startswith("⊕⊕◯◯ Low")

@@ -86,8 +86,10 @@ def test_workbench_whole_flow(browser, tmp_path):   # long: one user's flow from
 
         # the plot changes: the forest plot now pools Liu 2014 as well
         page.get_by_test_id("stSidebarNav").get_by_text("Forest plot").click()
-        page.wait_for_function(f"() => document.querySelector('{CHART}')?.layout.meta.studies.length === 2",
-                               timeout=120_000)
+        # The forest chart by its key, every step optional: while the page switches, the first chart in the
+        # document can still be the previous page's map, whose layout has no meta (a TypeError ends the wait).
+        page.wait_for_function("() => document.querySelector('.st-key-forest_chart .js-plotly-plot')"
+                               "?.layout?.meta?.studies?.length === 2", timeout=120_000)
         wait_app_idle(page)
         after = chart_meta(page)
         assert after["studies"] == ["Cai 2016", "Liu 2014"] and after["estimate"] != before["estimate"]
