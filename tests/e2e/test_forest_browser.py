@@ -15,7 +15,7 @@ def test_forest_redraws_when_comparison_changes(page, streamlit_server, page_err
     sidebar = page.get_by_test_id("stSidebar")
     sidebar.get_by_text("MSC vs control (end of follow-up)", exact=True).click()
     page.wait_for_function(
-        f"() => document.querySelector('{CHART}').layout.meta.studies.length === 2", timeout=30_000)
+        f"() => document.querySelector('{CHART}')?.layout?.meta?.studies?.length === 2", timeout=30_000)
     wait_app_idle(page)
     after = chart_meta(page)
     assert after["studies"] == ["Cai 2016", "Chen 2016"]

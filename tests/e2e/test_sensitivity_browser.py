@@ -60,8 +60,7 @@ def test_url_round_trip_and_page_switch(page, streamlit_server, page_errors, exp
 
     # Switching pages keeps the state: the forest plot shows the same analysis.
     sb.get_by_test_id("stSidebarNav").get_by_role("link", name="Forest plot").click()
-    page.wait_for_function(f"() => document.querySelector('{CHART}') && "
-                           f"document.querySelector('{CHART}').layout.meta.studies", timeout=30_000)
+    page.wait_for_function(f"() => document.querySelector('{CHART}')?.layout?.meta?.studies", timeout=30_000)
     wait_app_idle(page)
     forest = chart_meta(page, 0)
     assert forest["studies"] == ["Zang 2022"] and forest["population"] == "T2DM"
@@ -102,8 +101,7 @@ def test_clicking_a_follow_up_point_opens_its_forest_plot(page, streamlit_server
     assert trace >= 0
     page.locator(f"{CHART} .scatterlayer .trace").nth(trace).locator(".points path").first.click(force=True)
     page.get_by_role("heading", name="Forest plot").wait_for(timeout=30_000)
-    page.wait_for_function(f"() => document.querySelector('{CHART}') && "
-                           f"document.querySelector('{CHART}').layout.meta.population === 'T2DM'", timeout=30_000)
+    page.wait_for_function(f"() => document.querySelector('{CHART}')?.layout?.meta?.population === 'T2DM'", timeout=30_000)
     wait_app_idle(page)
     meta = chart_meta(page, 0)
     assert meta["studies"] == ["Lian 2022"]
