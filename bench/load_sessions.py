@@ -117,6 +117,39 @@ class StartLine:
             self.event.set()
 
 
+async def click_until(start: StartLine, stats, seconds: float, until: int | None, counter: list,
+                      rng: random.Random, think: tuple, step) -> None:
+    """Wait until every session is ready, then ``await step()`` every ``think`` seconds until the
+    common deadline, or until ``until`` interactions have finished in all sessions together; a
+    step that returns False ends this session's clicking early."""
+    await start.event.wait()
+    stats.clicking = True
+    deadline = start.t + seconds
+    done = lambda: time.monotonic() >= deadline or (until is not None and counter[0] >= until)  # noqa: E731
+    while not done():
+        await asyncio.sleep(rng.uniform(*think))
+        if done() or await step() is False:
+            break
+
+
+async def session_lifetime(start: StartLine, stats, idx: int, open_app, close, clicking) -> None:
+    """``await open_app()``, report ready at the start line, ``await clicking()``, then ``await
+    close()``; an exception is the session's error, and a session that fails to open still
+    reports ready, so it never holds the others back."""
+    ready = False
+    try:
+        await open_app()
+        start.ready()
+        ready = True
+        await clicking()
+    except Exception as exc:
+        stats.errors.append(f"session {idx}: {type(exc).__name__}: {str(exc)[:300]}")
+    finally:
+        if not ready:
+            start.ready()
+        await close()
+
+
 async def _watched_page(browser, stats: SessionStats, idx: int):
     """A new browser context and page whose errors, outbound requests and rerun frames go to ``stats``."""
     ctx = await browser.new_context(viewport={"width": 1400, "height": 900})
@@ -200,26 +233,14 @@ async def _session(browser, base_url: str, seconds: float, idx: int, seed: int, 
     rng = random.Random(seed * 1000 + idx)
     await asyncio.sleep(stagger * idx)
     ctx, page = await _watched_page(browser, stats, idx)
-    clicking = False
-    try:
-        has_sens = await _open_app(page, base_url, loading, stats, has_sens_file)
-        start.ready()
-        clicking = True
-        await start.event.wait()
-        stats.clicking = True
-        deadline = start.t + seconds
-        done = lambda: time.monotonic() >= deadline or (until is not None and counter[0] >= until)  # noqa: E731
-        while not done():
-            await asyncio.sleep(rng.uniform(*think))
-            if done():
-                break
-            await _click_once(page, rng, has_sens, stats, idx, counter)
-    except Exception as exc:
-        stats.errors.append(f"session {idx}: {type(exc).__name__}: {str(exc)[:300]}")
-    finally:
-        if not clicking:
-            start.ready()          # a session that failed to open must not hold the others back
-        await ctx.close()
+    has_sens = []
+
+    async def open_app():
+        has_sens.append(await _open_app(page, base_url, loading, stats, has_sens_file))
+
+    await session_lifetime(start, stats, idx, open_app, ctx.close, lambda: click_until(
+        start, stats, seconds, until, counter, rng, think, lambda: _click_once(page, rng, has_sens[0], stats, idx,
+                                                                               counter)))
     return stats
 
 

@@ -23,6 +23,8 @@ other cores; ``--priority -10`` (root) also puts them ahead of anything else on 
 ``--step 10,15,20`` finds how many sessions hold a server-view p95 <= 1 s (bench/load_plan.py);
 ``--until 1000`` is a soak (RSS slope over the second half); ``--replicas 2`` runs two replicas on the
 server core sharing a throwaway PostgreSQL, ``--saved-dataset`` opens a saved dataset (``?ds=<id>``).
+``--client ws`` drives the sessions at the protocol level instead (bench/load_ws.py: Streamlit's own
+WebSocket messages, no browser, no rendering), so one spare core can drive tens of sessions.
 
 Bounded and local only: the server binds 127.0.0.1, at most ``MAX_SESSIONS`` sessions and
 ``MAX_SECONDS`` seconds, and the whole run stops itself after a hard deadline.
@@ -54,7 +56,8 @@ if __package__ in (None, ""):          # run as a script: make the repository im
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.appserver import APP_DIR, start_server, stop_server  # noqa: E402
-from bench.load_sessions import LOAD_TIMEOUT_S, run_sessions  # noqa: E402
+from bench.load_sessions import LOAD_TIMEOUT_S  # noqa: E402
+from bench.load_ws import session_driver, ws_figures  # noqa: E402
 from bench.proc_stats import RssSampler, cpu_seconds  # noqa: E402
 
 MAX_SESSIONS = 40
@@ -75,6 +78,7 @@ class LoadResult:
     think_s: tuple
     browser_nice: int
     replicas: int
+    client: str                 # "browser" (Chromium, bench/load_sessions.py) or "ws" (bench/load_ws.py)
     pinning: str                # which CPUs the server(s) and the browsers ran on
     interactions: int
     errors: list
@@ -98,6 +102,8 @@ class LoadResult:
     wall_s: float
     pages: list
     rss_samples: list
+    ws: dict                    # protocol sessions only: requests, finished, meta_checked, meta_changed
+    load_start: float           # the machine's 1-minute load average when the run started
 
     @property
     def error_count(self) -> int:
@@ -174,7 +180,7 @@ def run_load(sessions: int = 3, seconds: float = 15.0, *, think: tuple = (1.0, 3
              stagger: float = 0.25, warmup_frac: float = None, log_path: Path | None = None,
              load_concurrency: int = LOAD_CONCURRENCY, browser_nice: int = 0, pin: bool = True,
              replicas: int = 1, env: dict | None = None, query: str = "", until: int | None = None,
-             priority: int = 0) -> LoadResult:
+             priority: int = 0, client: str = "browser") -> LoadResult:
     """Start ``replicas`` servers on loopback, run the sessions, stop everything; return the figures.
 
     ``pin``: the servers on core 0, the browsers on the other cores (``taskset`` / affinity), so the
@@ -182,7 +188,8 @@ def run_load(sessions: int = 3, seconds: float = 15.0, *, think: tuple = (1.0, 3
     ``MSCDM_DATABASE_URL``); ``query``: appended to every session's address (e.g. ``?ds=<id>``);
     ``until``: stop clicking after that many interactions (soak), ``seconds`` is then the cap.
     ``priority``: nice level of the servers and the load generator (negative, as root: ahead of
-    whatever else runs on a shared machine).
+    whatever else runs on a shared machine).  ``client``: "browser" (Chromium sessions) or "ws"
+    (protocol-level sessions, bench/load_ws.py).
     """
     warmup_frac = WARMUP_FRAC if warmup_frac is None else warmup_frac
     if not 1 <= sessions <= MAX_SESSIONS:
@@ -191,9 +198,10 @@ def run_load(sessions: int = 3, seconds: float = 15.0, *, think: tuple = (1.0, 3
         raise ValueError(f"seconds must be 1..{MAX_SECONDS}; got {seconds}")
     if not 1 <= replicas <= MAX_REPLICAS:
         raise ValueError(f"replicas must be 1..{MAX_REPLICAS}; got {replicas}")
+    drive = session_driver(client)
     log_path = Path(log_path or APP_DIR / "tmp" / "load_test_server.log")
     log_path.parent.mkdir(parents=True, exist_ok=True)
-    t_wall = time.monotonic()
+    t_wall, load_start = time.monotonic(), os.getloadavg()[0]
     split = core_split(pin)
     servers = _start_servers(replicas, log_path, env, split, priority)
     urls = [srv.url + query for srv in servers]
@@ -202,19 +210,18 @@ def run_load(sessions: int = 3, seconds: float = 15.0, *, think: tuple = (1.0, 3
     counter = [0]
     sampler = RssSampler(pids, lambda: counter[0], client_priority=priority)
     sampler.start()
-    cpu0 = sum(cpu_seconds(p) for p in pids)
+    cpu0, own0 = sum(cpu_seconds(p) for p in pids), time.process_time()
     hard_limit = seconds + LOAD_TIMEOUT_S * (1 + sessions / load_concurrency) + stagger * sessions + 60
     try:
         # asyncio in a fresh thread: safe even when the caller (pytest-playwright) owns a loop.
         with concurrent.futures.ThreadPoolExecutor(1) as ex:
             fut = ex.submit(_pinned, split[1] if split else None, priority, asyncio.run, asyncio.wait_for(
-                run_sessions(urls, sessions, seconds, seed, think, counter, stagger, load_concurrency,
-                             browser_nice, until),
+                drive(urls, sessions, seconds, seed, think, counter, stagger, load_concurrency, browser_nice, until),
                 timeout=hard_limit))
             stats = fut.result(timeout=hard_limit + 30)
     finally:
         try:
-            cpu1 = sum(cpu_seconds(p) for p in pids)
+            cpu1, own1 = sum(cpu_seconds(p) for p in pids), time.process_time()
             sampler.stop()
         finally:
             for srv in servers:        # whatever happened above, never leave a server running
@@ -222,10 +229,12 @@ def run_load(sessions: int = 3, seconds: float = 15.0, *, think: tuple = (1.0, 3
     logs = [log_path] if replicas == 1 else [log_path.with_name(f"{log_path.stem}.{i}{log_path.suffix}")
                                              for i in range(replicas)]
     return _summarise(stats, sampler, interactions=counter[0], server_cpu_s=cpu1 - cpu0, log_paths=logs,
-                      warmup_frac=warmup_frac, wall_s=time.monotonic() - t_wall, sessions=sessions,
-                      seconds=seconds, think_s=tuple(think), browser_nice=browser_nice, replicas=replicas,
-                      pinning=(f"server(s) on CPU {sorted(split[0])}, browsers on CPU {sorted(split[1])}"
+                      warmup_frac=warmup_frac, wall_s=time.monotonic() - t_wall, own_cpu_s=own1 - own0,
+                      load_start=load_start, sessions=sessions, seconds=seconds, think_s=tuple(think),
+                      browser_nice=browser_nice, replicas=replicas, client=client,
+                      pinning=(f"server(s) on CPU {sorted(split[0])}, load generator on CPU {sorted(split[1])}"
                                if split else "none") + (f", both at nice {priority}" if priority else ""))
+
 
 
 def _last_half(samples):
@@ -244,8 +253,10 @@ def _busy(samples) -> tuple[float, float]:
 
 
 def _summarise(stats, sampler: RssSampler, *, interactions: int, server_cpu_s: float, log_paths: list,
-               warmup_frac: float, wall_s: float, **settings) -> LoadResult:  # long: one figure per field
-    """The figures of a finished run: the sessions' stats and the server's sampled memory and CPU."""
+               warmup_frac: float, wall_s: float, own_cpu_s: float = 0.0,
+               **settings) -> LoadResult:  # long: one figure per field
+    """The figures of a finished run: the sessions' stats and the server's sampled memory and CPU.
+    ``own_cpu_s``: this process's CPU (the protocol sessions run in it; Playwright's side of the browsers)."""
     lat = [ms for s in stats for _, ms in s.latencies_ms]
     kinds: dict[str, list] = {}
     for s in stats:
@@ -278,28 +289,37 @@ def _summarise(stats, sampler: RssSampler, *, interactions: int, server_cpu_s: f
         rss_slope_last_half_kb=_slope(_last_half(samples), 2), clicking_s=_busy(samples)[0],
         server_busy=_busy(samples)[1],
         server_cpu_ms_per_interaction=1000 * _slope(after, 3),          # server CPU per interaction, steady state
-        client_cpu_s=sum(sampler.client_cpu.values()), wall_s=wall_s,
+        client_cpu_s=sum(sampler.client_cpu.values()) + own_cpu_s, wall_s=wall_s,
+        ws=ws_figures(stats) if settings.get("client") == "ws" else {},
         pages=sorted(set().union(*(s.pages for s in stats))) if stats else [], rss_samples=samples)
 
 
 def report(r: LoadResult) -> str:  # long: one line per figure
     rate = r.interactions / r.clicking_s if r.clicking_s == r.clicking_s and r.clicking_s > 0 else float("nan")
+    ws = r.client == "ws"
+    who = ("protocol-level WebSocket sessions (bench/load_ws.py, no browser)" if ws else "Chromium contexts")
     lines = [
-        f"sessions: {r.sessions} concurrent Chromium contexts on {r.replicas} replica(s), clicking together "
-        f"(cap {r.seconds:g} s), think time {r.think_s[0]:g}-{r.think_s[1]:g} s; pinning: {r.pinning}; browsers "
-        f"at nice {r.browser_nice}; pages exercised: {', '.join(r.pages) or 'none'}",
+        f"sessions: {r.sessions} concurrent {who} on {r.replicas} replica(s), clicking together "
+        f"(cap {r.seconds:g} s), think time {r.think_s[0]:g}-{r.think_s[1]:g} s; pinning: {r.pinning}"
+        + ("" if ws else f"; browsers at nice {r.browser_nice}") + f"; pages exercised: {', '.join(r.pages) or 'none'}",
         f"interactions completed: {r.interactions} in {r.clicking_s:.0f} s ({rate:.1f}/s, "
         f"{rate / r.sessions:.2f} per session per s)",
         f"errors: {r.error_count} (page: {len(r.errors)}, server log: {len(r.server_log_errors)}); clicks that "
         f"started no rerun (not timed, not errors): {len(r.noop_clicks)}",
-        f"SERVER VIEW (rerun request frame sent -> script_finished frame received, timed by the browser's network "
-        f"stack off the server's core): p50 {r.wire_ms['p50']:.0f}, p95 {r.wire_ms['p95']:.0f} ms "
-        f"(n = {r.wire_ms['n']}); server CPU busy {100 * r.server_busy:.0f}% of one core while clicking",
-        f"BROWSER VIEW (click -> page redrawn, page clock): p50 {r.latency_ms['p50']:.0f}, p95 "
-        f"{r.latency_ms['p95']:.0f}, max {r.latency_ms['max']:.0f} ms (n = {r.latency_ms['n']})",
-        f"  of which click -> script_finished arrives in the page (server + queue): "
-        f"p50 {r.server_part_ms['p50']:.0f}, p95 {r.server_part_ms['p95']:.0f} (the rest: rendering)",
+        f"SERVER VIEW (rerun request frame sent -> script_finished frame received, timed by "
+        f"{'the sessions on the load-generator core' if ws else 'the browser network stack'}, off the server's "
+        f"core): p50 {r.wire_ms['p50']:.0f}, p95 {r.wire_ms['p95']:.0f} ms (n = {r.wire_ms['n']}); server CPU "
+        f"busy {100 * r.server_busy:.0f}% of one core while clicking",
     ]
+    if ws:      # no browser, no page clock: the checks only the wire gives instead
+        lines.append(f"  rerun requests sent {r.ws['requests']}, answered by script_finished {r.ws['finished']}; "
+                     f"forest figures checked against the choices (layout.meta) {r.ws['meta_checked']}, of which "
+                     f"changed from the session's previous one {r.ws['meta_changed']}")
+    else:
+        lines += [f"BROWSER VIEW (click -> page redrawn, page clock): p50 {r.latency_ms['p50']:.0f}, p95 "
+                  f"{r.latency_ms['p95']:.0f}, max {r.latency_ms['max']:.0f} ms (n = {r.latency_ms['n']})",
+                  f"  of which click -> script_finished arrives in the page (server + queue): "
+                  f"p50 {r.server_part_ms['p50']:.0f}, p95 {r.server_part_ms['p95']:.0f} (the rest: rendering)"]
     for kind, v in r.latency_by_kind.items():
         lines.append(f"  {kind:22s} p50 {v['p50']:.0f} ms, p95 {v['p95']:.0f} ms (n = {v['n']})")
     lines += [
@@ -310,9 +330,10 @@ def report(r: LoadResult) -> str:  # long: one line per figure
         f"(warm-up: the loads and the first {100 * WARMUP_FRAC:.0f}% of the clicking time); over the second "
         f"half of the interactions: {r.rss_slope_last_half_kb:+.1f} kB per interaction",
         f"server CPU after warm-up: {r.server_cpu_ms_per_interaction:.0f} ms per interaction; whole run "
-        f"{r.server_cpu_s:.1f} s (incl. {r.sessions} first loads); load generator (Chromium) CPU: "
-        f"{r.client_cpu_s:.0f} s; wall time {r.wall_s:.0f} s; cores: {os.cpu_count()}; load average at the end: "
-        f"{os.getloadavg()[0]:.1f}",
+        f"{r.server_cpu_s:.1f} s (incl. {r.sessions} first loads); load generator "
+        f"({'this process' if ws else 'Chromium + this process'}) CPU: {r.client_cpu_s:.0f} s; wall time "
+        f"{r.wall_s:.0f} s; cores: {os.cpu_count()}; load average (1 min) at "
+        f"the start {r.load_start:.2f}, at the end {os.getloadavg()[0]:.2f}",
     ]
     if r.errors or r.server_log_errors:
         lines.append("first errors:")
@@ -348,6 +369,8 @@ def main(argv=None) -> int:
     ap.add_argument("--postgres", action="store_true", help="use a throwaway PostgreSQL even for one replica")
     ap.add_argument("--saved-dataset", action="store_true",
                     help="save the shipped dataset in the store and open it by its link (?ds=<id>) in every session")
+    ap.add_argument("--client", choices=("browser", "ws"), default="browser",
+                    help="browser: Chromium sessions; ws: protocol-level WebSocket sessions (bench/load_ws.py)")
     ap.add_argument("--json", type=Path, help="also write the figures (and RSS samples) as JSON here")
     args = ap.parse_args(argv)
     from bench.load_plan import postgres_env, saved_dataset_query, step_sessions
@@ -359,7 +382,8 @@ def main(argv=None) -> int:
         run = functools.partial(run_load, seconds=args.seconds, think=(args.think_min, args.think_max),
                                 seed=args.seed, load_concurrency=args.load_concurrency,
                                 browser_nice=args.browser_nice, pin=not args.no_pin, replicas=args.replicas,
-                                env=env, query=query, until=args.until, priority=args.priority)
+                                env=env, query=query, until=args.until, priority=args.priority,
+                                client=args.client)
         if args.step:
             summary = step_sessions([int(n) for n in args.step.split(",")], run, report,
                                     echo=lambda t: print(t, flush=True))
