@@ -41,8 +41,8 @@ table = ev.assign(
     **{"Wilson 95% CI": [f"{100 * lo:.1f}% to {100 * hi:.1f}%" for lo, hi in zip(ev["ci_low"], ev["ci_high"])]},
     Studies=[refs_to_studies(r, ds.studies, ds.study_label) for r in ev["refs"]],
 )[["dm_type", "Event", "count", "n", "Proportion", "Wilson 95% CI", "Studies", "locator", "snippet"]]
-st.dataframe(table.rename(columns=TABLE_HEADINGS["events"]),
-             hide_index=True, width="stretch", key="events_table")
+# Static tables: a few rows, read in full (studies and the paper's own words wrap instead of being cut).
+st.table(table.rename(columns=TABLE_HEADINGS["events"]), hide_index=True)
 st.caption("The T1DM counts (3/15 and 8/12) come from one sentence that cites a single study [26]; the paper does not "
            "say how the T2DM denominators (54 and 68) were formed from the cited studies. Percentages printed in the "
            "paper (20%, 66.7%, 37%, 48.5%) match these counts.")
@@ -50,8 +50,7 @@ st.caption("The T1DM counts (3/15 and 8/12) come from one sentence that cites a 
 st.subheader("Adverse events as reported")
 ae_table = ae.assign(Studies=[refs_to_studies(r, ds.studies, ds.study_label) for r in ae["studies_refs"]])
 ae_table["patients"] = [str(p) if p is not pd.NA else "not reported" for p in ae_table["patients"]]
-st.dataframe(ae_table[["event", "patients", "Studies", "locator", "snippet", "note"]]
-             .rename(columns=TABLE_HEADINGS["adverse_events"]),
-             hide_index=True, width="stretch", key="adverse_table")
+st.table(ae_table[["event", "patients", "Studies", "locator", "snippet", "note"]]
+         .rename(columns=TABLE_HEADINGS["adverse_events"]), hide_index=True)
 st.caption("No denominators are reported for adverse events, so no proportions are given. Reference [20] is not "
            "one of the included studies; the paper cites it in Methods for converting medians.")

@@ -94,7 +94,8 @@ table = pd.DataFrame({
     "P": [fmt_p(p) if math.isfinite(p) else "—" for p in traj.points["pvalue"]],
     "Studies": [s or "no data at this time point" for s in traj.points["studies"]],
 })
-st.dataframe(table, hide_index=True, width="stretch", key="followup_table")
+# Static tables: a dozen rows nobody sorts, shown whole and wrapped (no cut-off cell, no canvas grid to lay out).
+st.table(table, hide_index=True)
 
 st.subheader("The paper's Tables 2–4, recomputed")
 st.caption("T2DM, MSC after vs before treatment, at 3, 6 and 12 months (Li et al. 2021, Tables 2–4). Each row is "
@@ -107,8 +108,6 @@ else:
     flags = paper_audit(current_dataset()).set_index("result_id")["flags"]
     shown = tables.assign(outcome=tables["outcome"].map(OUTCOME_SHORT), audit=[
         ", ".join(AUDIT_FLAG_TEXT[f] for f in flags.get(rid, ())) or "none" for rid in tables["result_id"]])
-    st.dataframe(shown[["locator", "outcome", "timepoint", "reported", "audit", "recomputed", "k", "status"]]
-                 .rename(columns=TABLE_HEADINGS["followup_tables"]), hide_index=True, width="stretch",
-                 key="followup_tables", column_config={TABLE_HEADINGS["followup_tables"]["audit"]:
-                                                       st.column_config.TextColumn(width="large")})
+    st.table(shown[["locator", "outcome", "timepoint", "reported", "audit", "recomputed", "k", "status"]]
+             .rename(columns=TABLE_HEADINGS["followup_tables"]), hide_index=True)
     st.markdown("\n".join(f"- **{r.locator}** ({r.status}): {r.explanation}" for r in tables.itertuples()))

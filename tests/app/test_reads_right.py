@@ -138,8 +138,7 @@ def test_followup_draws_one_trial_once_as_a_dot_and_marks_empty_times():
     assert all(t["mode"] == "markers" for t in points)        # one value is a dot, not a line
     no_data = [a for a in fig["layout"]["annotations"] if a.get("text") == "no data"]
     assert sorted(a["x"] for a in no_data) == [3, 6]
-    tables = {d.proto.id: d.value for d in at.dataframe}
-    papers = next(v for v in tables.values() if "Audit of the printed numbers" in v.columns)
+    papers = next(t.value for t in at.get("table") if "Audit of the printed numbers" in t.value.columns)
     audit = dict(zip(papers["Where in the paper"], papers["Audit of the printed numbers"]))
     assert "CI bounds reversed" in audit["Table 2, row 6 months"]      # printed [2.27, −0.32]
     assert "estimate outside its CI" in audit["Table 3, row 6 months"]  # printed −2.8 (−1.02, 0.47)
@@ -213,7 +212,7 @@ def test_events_page_names_each_event_one_way():
     assert labels == ["T1DM: Insulin independence", "T1DM: Insulin dose reduced by > 50%",
                       "T2DM: Insulin independence", "T2DM: Insulin dose reduced by > 50%"]
     chart = {y for tr in figure(at)["data"] for y in tr["y"]}
-    table = set(at.dataframe[0].value["Event"])
+    table = set(at.table[0].value["Event"])
     assert chart == set(labels) and table == {"Insulin independence", "Insulin dose reduced by > 50%"}
 
 

@@ -33,12 +33,13 @@ def metric(at, label) -> str:
     return next(m.value for m in at.metric if m.label.startswith(label))
 
 
-# AppTest does not expose a dataframe's key; tables are found by their order on the page.
-TABLES = {"sens_compare_table": 0, "followup_table": 0, "followup_tables": 1}
+# AppTest does not expose a table's key; tables are found by their kind (grid or static) and order on the page.
+TABLES = {"sens_compare_table": ("dataframe", 0), "followup_table": ("table", 0), "followup_tables": ("table", 1)}
 
 
 def table(at, key):
-    return at.dataframe[TABLES[key]].value
+    kind, index = TABLES[key]
+    return at.get(kind)[index].value
 
 
 def variant_cell(at, quantity) -> str:
