@@ -23,8 +23,7 @@ other cores; ``--priority -10`` (root) also puts them ahead of anything else on 
 ``--step 10,15,20`` finds how many sessions hold a server-view p95 <= 1 s (bench/load_plan.py);
 ``--until 1000`` is a soak (RSS slope over the second half); ``--replicas 2`` runs two replicas on the
 server core sharing a throwaway PostgreSQL, ``--saved-dataset`` opens a saved dataset (``?ds=<id>``).
-``--client ws`` drives the sessions at the protocol level instead (bench/load_ws.py: Streamlit's own
-WebSocket messages, no browser, no rendering), so one spare core can drive tens of sessions.
+``--client ws``: protocol-level sessions (bench/load_ws.py), no browser: one spare core drives tens.
 
 Bounded and local only: the server binds 127.0.0.1, at most ``MAX_SESSIONS`` sessions and
 ``MAX_SECONDS`` seconds, and the whole run stops itself after a hard deadline.
@@ -353,6 +352,7 @@ def main(argv=None) -> int:
     ap.add_argument("--step", help="comma-separated session counts to step through (e.g. 5,10,15,20,25,30): "
                                    "finds how many sessions hold p95 <= 1 s")
     ap.add_argument("--seconds", type=float, default=60, help="clicking time (with --until: its cap)")
+    ap.add_argument("--all-steps", action="store_true", help="with --step: run every step (not only until one fails)")
     ap.add_argument("--until", type=int, help="soak: stop after this many interactions (e.g. 1000)")
     ap.add_argument("--think-min", type=float, default=1.0, help="shortest pause between clicks (s)")
     ap.add_argument("--think-max", type=float, default=3.0, help="longest pause between clicks (s)")
@@ -386,7 +386,8 @@ def main(argv=None) -> int:
                                 client=args.client)
         if args.step:
             summary = step_sessions([int(n) for n in args.step.split(",")], run, report,
-                                    echo=lambda t: print(t, flush=True))
+                                    echo=lambda t: print(t, flush=True),
+                                    stop_after_over=len(args.step.split(",")) if args.all_steps else 1)
             return 1 if any(row.errors for row in summary.rows) else 0
         r = run(sessions=args.sessions)
     print(report(r))
