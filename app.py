@@ -11,7 +11,6 @@ import streamlit as st
 
 from core.words import HELP
 from ui import state as S
-from ui.components import freeze_long_lived_heap
 from ui.data import current_dataset
 from ui.datasets import resolve as resolve_dataset
 from ui.share import copy_link_control
@@ -99,7 +98,6 @@ def run() -> None:
     nav = st.navigation(pages)
     copy_link_control(page=nav)
     nav.run()
-    freeze_long_lived_heap()              # after a run that imported modules: keeps full collections cheap
 
 
 run()

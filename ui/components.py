@@ -1,10 +1,7 @@
 """Reusable page pieces: the page header (dataset banner, URL notices) and figure display."""
 from __future__ import annotations
 
-import gc
 import re
-import sys
-import threading
 
 import streamlit as st
 
@@ -48,31 +45,6 @@ def ensure_shell_ran() -> None:
     if page and page.get("script_path"):
         st.switch_page(page["script_path"], query_params={k: st.query_params.get_all(k) for k in st.query_params})
     st.rerun()
-
-
-_FROZEN_AT_MODULES = 0                    # len(sys.modules) when the heap was last frozen
-_FREEZE_LOCK = threading.Lock()
-
-
-def freeze_long_lived_heap() -> None:
-    """Move the objects alive now out of the cyclic garbage collector's view (``gc.freeze``), after
-    a run that imported modules.
-
-    Streamlit runs a full collection after every script run (``runner.postScriptGC``), and a full
-    collection walks every tracked object: with plotly, pandas and the app imported that is ~160,000
-    objects and 60-150 ms of CPU per rerun, most of a rerun's cost (bench/server_cpu.py, issue 13).
-    Modules, their classes and the dataset live as long as the process, so walking them finds
-    nothing.  Collected first, so no garbage is frozen; the few objects of the run that are frozen
-    with them are freed by reference counting as usual (only cycles among them would stay).
-    """
-    global _FROZEN_AT_MODULES
-    if len(sys.modules) == _FROZEN_AT_MODULES:
-        return
-    with _FREEZE_LOCK:
-        if len(sys.modules) != _FROZEN_AT_MODULES:
-            gc.collect()
-            gc.freeze()
-            _FROZEN_AT_MODULES = len(sys.modules)
 
 
 def page_header(title: str, intro: str | None = None) -> AnalysisSpec:
