@@ -19,13 +19,14 @@ idle, then ``--settle`` s for any follow-up run), the script runs it caused (``n
 frames) and the bytes the server sent.  The kernel reports CPU in clock ticks (10 ms), so a single
 interaction's figure is quantised; the mean over a phase is exact.
 
-``--pyspy PATH`` runs the app server (and the trivial one, into PATH_trivial) under ``py-spy record --gil --threads -f raw`` (samples of the thread holding the GIL: Python CPU) (a profile of the same
-drive; its CPU figures then include py-spy's own and are not the measurement).
+``--pyspy PATH`` attaches ``py-spy record --gil --threads -f raw`` to the app server (and to the trivial
+one, into PATH_trivial) for the warm rounds: samples of the thread holding the GIL, i.e. where the
+Python CPU goes (summarise with bench/pyspy_summary.py --served).  Its CPU figures then include
+py-spy's pauses and are not the measurement.
 """
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import signal
 import statistics
@@ -38,7 +39,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.appserver import CHART, CHROMIUM, CHROMIUM_ARGS, start_server, stop_server, wait_app_idle  # noqa: E402
-from bench.proc_stats import cpu_seconds, tree_pids  # noqa: E402
+from bench.proc_stats import cpu_seconds, tree_pids, tree_rss_kb  # noqa: E402
 
 TIMEOUT = 60_000
 GOAL_MS = 40.0
@@ -211,20 +212,27 @@ def report(results: dict, rounds: int) -> None:
               f"goal median <= {GOAL_MS:g} ms: {'met' if am <= GOAL_MS else 'NOT MET'}")
 
 
-def pyspy_prefix(out: Path | None) -> tuple:
-    """The command prefix that runs a server under py-spy (raw stacks per thread into ``out``)."""
-    if out is None:
-        return ()
+def start_pyspy(pid: int, out: Path) -> subprocess.Popen:
+    """py-spy recording the running process ``pid`` (raw stacks per thread into ``out``) until :func:`stop_pyspy`."""
     out.parent.mkdir(parents=True, exist_ok=True)
-    return (str(ROOT / ".venv/bin/py-spy"), "record", "-r", "200", "--gil", "--threads", "-f", "raw", "-o", str(out.resolve()),
-            "--")
+    return subprocess.Popen([str(ROOT / ".venv/bin/py-spy"), "record", "-r", "200", "--gil", "--threads", "-f", "raw",
+                             "-o", str(out.resolve()), "--pid", str(pid)], stdout=subprocess.DEVNULL)
+
+
+def stop_pyspy(proc: subprocess.Popen) -> None:
+    proc.send_signal(signal.SIGINT)          # py-spy writes its file on SIGINT
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--rounds", type=int, default=6, help="rounds of 8 interactions (round 1 is cold)")
     ap.add_argument("--settle", type=float, default=0.3, help="s waited before and after each interaction")
-    ap.add_argument("--pyspy", type=Path, default=None, help="run the app server under py-spy, raw output here")
+    ap.add_argument("--pyspy", type=Path, default=None, help="profile the warm rounds with py-spy, raw output here")
     ap.add_argument("--app-only", action="store_true", help="skip the trivial app (profiling runs)")
     args = ap.parse_args()
     from playwright.sync_api import sync_playwright
@@ -232,10 +240,10 @@ def main() -> None:
     logs = ROOT / "tmp" / "server_cpu"
     logs.mkdir(parents=True, exist_ok=True)
     print(f"load average before: {loadavg()} ({os.cpu_count()} CPUs)")
-    servers = {"app": start_server(logs / "app.log", command_prefix=pyspy_prefix(args.pyspy))}
+    servers = {"app": start_server(logs / "app.log")}
     if not args.app_only:
-        servers["trivial"] = start_server(logs / "trivial.log", script="bench/trivial_app.py", command_prefix=(
-            pyspy_prefix(args.pyspy.with_name(f"{args.pyspy.stem}_trivial{args.pyspy.suffix}")) if args.pyspy else ()))
+        servers["trivial"] = start_server(logs / "trivial.log", script="bench/trivial_app.py")
+    spies = []
     results = {name: [] for name in servers}
     try:
         idle = {name: idle_cpu_ms(s, 2.0) for name, s in servers.items()}
@@ -245,21 +253,26 @@ def main() -> None:
             drivers = {name: Driver(ctx, s, s.url + ("/?set=Paper+%2B+newer+trials" if name == "app" else ""),
                                     args.settle) for name, s in servers.items()}
             actions = {"app": app_actions(), "trivial": trivial_actions()}
-            for _ in range(args.rounds):
+            for rnd in range(args.rounds):
+                if rnd == 1 and args.pyspy:        # profile the warm rounds
+                    spies = [start_pyspy(s.proc.pid, args.pyspy if name == "app" else
+                                         args.pyspy.with_name(f"{args.pyspy.stem}_{name}{args.pyspy.suffix}"))
+                             for name, s in servers.items()]
+                    time.sleep(1)
                 for k in range(8):                 # interleaved, so machine load hits both alike
                     for name, d in drivers.items():
                         kind, act = actions[name][k]
                         results[name].append({"kind": kind, **d.step(act)})
+            rss = {name: tree_rss_kb(s.proc.pid) / 1024 for name, s in servers.items()}
             browser.close()
     finally:
+        for spy in spies:
+            stop_pyspy(spy)
         for s in servers.values():
-            if args.pyspy:                 # py-spy writes its file on SIGINT, not on SIGTERM
-                s.proc.send_signal(signal.SIGINT)
-                with contextlib.suppress(subprocess.TimeoutExpired):
-                    s.proc.wait(timeout=20)
             stop_server(s.proc)
     print(f"load average after:  {loadavg()}")
     print("idle server CPU before the drive (ms per s): " + ", ".join(f"{n} {v:.1f}" for n, v in idle.items()))
+    print("server RSS after the drive (MB, process tree): " + ", ".join(f"{n} {v:.0f}" for n, v in rss.items()))
     if "trivial" not in results:
         results["trivial"] = []
         print("(no trivial app in this run)")
