@@ -5,12 +5,11 @@ import streamlit as st
 
 from core.export import slide_caption
 from core.vocab import OUTCOME_SHORT, Tau2
-from core.workflow.analysis import other_measure_reports
-from core.words import (DESIGN_CLASS_LABELS, TABLE_HEADINGS, fmt_ci, fmt_num, fmt_p, headline_measure, hksj_notices,
+from core.words import (DESIGN_CLASS_LABELS, fmt_ci, fmt_num, fmt_p, headline_measure, hksj_notices,
                         other_measure_sentence, paper_count_note, switch_measure_label, usable_share_line,
                         view_line)
 from ui import state as S
-from ui.cache import forest_for, reported_for, run_analysis
+from ui.cache import forest_for, forest_page_parts, paper_studies, run_analysis
 from ui.certainty import certainty_line
 from ui.components import escape_markdown, page_header, show_figure
 from ui.data import current_dataset
@@ -22,16 +21,17 @@ METRIC_WEIGHTS = (1.25, 1.3, 0.95, 0.95)
 
 def unresolved_note(dataset, spec, total: int) -> str:
     """The paper's candidates for an unresolved reference, when they make the count exceed the paper's."""
-    paper = dataset.studies[dataset.studies["set"] == "paper"]
-    if spec.study_set != "paper" or total != len(paper):
+    if spec.study_set != "paper":
         return ""
-    return paper_count_note(len(paper), [dataset.study_label(s) for s in paper.loc[paper["ref_no"] == "", "study_id"]])
+    n_paper, unresolved = paper_studies(dataset)
+    return paper_count_note(n_paper, list(unresolved)) if total == n_paper else ""
 
 
 spec = page_header("Forest plot", "Every choice in the sidebar recomputes the pooled effect from the trial-level "
                                   "numbers in data/ and redraws the plot.")
 dataset = current_dataset()
 a = run_analysis(spec, dataset)
+parts = forest_page_parts(a, dataset)     # the tables and lists below, built once per view
 st.markdown(f"**{view_line(spec, a.method or None)}**")
 
 if a.pooled is None:
@@ -41,10 +41,10 @@ else:
     res = a.pooled
     for notice in hksj_notices(spec.test, a.method, a.k, fixed=Tau2.FE, floor=spec.knha_floor):
         st.info(notice, icon=":material/rule:")
-    if len(a.unavailable) > a.k:
-        st.warning(f"{usable_share_line(a.k, a.k + len(a.unavailable))}: see "
+    if len(a.unavailable_records) > a.k:
+        st.warning(f"{usable_share_line(a.k, a.k + len(a.unavailable_records))}: see "
                    "[the list below](#included-studies-without-usable-numbers)."
-                   + unresolved_note(dataset, spec, a.k + len(a.unavailable)), icon=":material/info:")
+                   + unresolved_note(dataset, spec, a.k + len(a.unavailable_records)), icon=":material/info:")
     # The CI is the longest value ("[−1.49, −0.71]"): its column is wider, so it is never cut off at 1280 × 720.
     c1, c2, c3, c4 = st.columns(METRIC_WEIGHTS)
     c1.metric(f"Pooled {headline_measure(spec.measure, OUTCOME_SHORT[spec.outcome], a.unit)}", fmt_num(res.estimate),
@@ -57,45 +57,42 @@ else:
     show_figure(forest_for(a, dataset, show_pi=st.session_state.get("pi", False)), key="forest_chart",
                 filename=f"forest_{spec.outcome}_{spec.comparison}_{spec.population}",
                 caption=slide_caption(a, data_source(dataset)))   # from this analysis: not run again
-    for i, r in enumerate(other_measure_reports(a).itertuples()):
-        population = r.population if spec.population != r.population else ""
-        sentence = other_measure_sentence(r.measure, float(r.estimate), float(r.ci_low), float(r.ci_high), population)
+    for i, (measure, estimate, ci_low, ci_high, population) in enumerate(parts.other_measures):
+        population = population if spec.population != population else ""
+        sentence = other_measure_sentence(measure, estimate, ci_low, ci_high, population)
         box, button = st.columns([4, 1], vertical_alignment="center")
         box.info(sentence, icon=":material/swap_horiz:")
-        button.button(switch_measure_label(r.measure), key=f"switch_measure_{i}", on_click=S.apply_settings,
-                      kwargs={"measure": r.measure})
+        button.button(switch_measure_label(measure), key=f"switch_measure_{i}", on_click=S.apply_settings,
+                      kwargs={"measure": measure})
     for note in a.notes:
         st.caption(note)
     st.subheader("Download this view")
     analysis_downloads(a)
-    if (a.rows["id_confidence"] != "high").any():
+    if parts.inferred_ids:
         st.caption("† The study's identity as one of the paper's references is inferred, not confirmed "
                    "(see the Studies page).")
 
 st.subheader("What the paper reports")
-same = a.reported[a.reported["same_timepoint"]] if not a.reported.empty else a.reported
-if not same.empty:
-    table = reported_for(a, dataset)
+if parts.reported_table is not None:
     # A static table, not an interactive grid: a few rows that nobody sorts, and a grid costs the
     # browser a canvas and its own layout on every rerun (issue 13).
-    st.table(table[["locator", "population", "reported", "recomputed", "status", "k"]]
-             .rename(columns=TABLE_HEADINGS["forest_reported"]).astype(str), hide_index=True)
-    for r in table[table["explanation"] != ""].itertuples():
-        st.markdown(f"- **{r.locator} ({r.population})**: {r.explanation}")
-elif not a.reported.empty:
-    where = ", ".join(f"{r.timepoint} ({r.locator})" for r in a.reported.itertuples())
+    st.table(parts.reported_table, hide_index=True)
+    for locator, population, explanation in parts.explanations:
+        st.markdown(f"- **{locator} ({population})**: {explanation}")
+elif parts.other_timepoints:
+    where = ", ".join(parts.other_timepoints)
     st.write(f"The paper reports this comparison only at other time points: {where}. Change **Time point** "
              "to compare.")
 else:
     st.write("The paper reports no pooled result for this outcome, comparison and population.")
 
 st.subheader("Included studies without usable numbers")
-if a.unavailable.empty:
+if not parts.unavailable:
     st.write("None: every study in the current selection contributes.")
 else:
-    st.caption(f"{len(a.unavailable)} of {len(a.unavailable) + a.k} studies in the current selection cannot "
+    st.caption(f"{len(parts.unavailable)} of {len(parts.unavailable) + a.k} studies in the current selection cannot "
                "contribute to this analysis. Missing numbers stay missing; none is imputed or read off a figure.")
     # Labels and reasons may come from a user's upload: escaped, so they are shown as typed.
-    st.markdown("\n".join(f"- **{escape_markdown(r.label)}** ({r.dm_type}, "
-                           f"{DESIGN_CLASS_LABELS.get(r.design_class, r.design_class)}): {escape_markdown(r.reason)}"
-                           for r in a.unavailable.itertuples()))
+    st.markdown("\n".join(f"- **{escape_markdown(label)}** ({dm_type}, "
+                           f"{DESIGN_CLASS_LABELS.get(design_class, design_class)}): {escape_markdown(reason)}"
+                           for label, dm_type, design_class, reason in parts.unavailable))

@@ -9,14 +9,18 @@ that names everything the figure depends on).
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
 from typing import Callable
+
+import pandas as pd
 
 import streamlit as st
 
-from core.workflow.analysis import AnalysisSpec, ForestAnalysis, analyse, empty_analysis
+from core.workflow.analysis import AnalysisSpec, ForestAnalysis, analyse, empty_analysis, other_measure_reports
 from core.workflow.reproduce import reported_vs_recomputed
 from core.evidence.dataset import Dataset
 from core.figures.forest import forest_figure
+from core.words import TABLE_HEADINGS
 from ui.data import current_dataset
 
 
@@ -100,19 +104,62 @@ def forest_for(a: ForestAnalysis, dataset: Dataset, *, show_pi: bool = False):
     return cached_forest(dataset, a.spec, bool(show_pi), analysis=a)
 
 
-def reported_of(dataset: Dataset, spec: AnalysisSpec, *, analysis: ForestAnalysis):
-    """:func:`core.workflow.reproduce.reported_vs_recomputed` of ``analysis`` (the analysis of ``spec``
-    on ``dataset``)."""
-    return reported_vs_recomputed(analysis)
+@dataclass(frozen=True, slots=True)
+class ForestPageParts:
+    """What the Forest plot page shows around its figure, as plain values (shared: never mutate).
+
+    ``other_measures``: (measure, estimate, ci_low, ci_high, population) of the paper's results at
+    this time point on another measure; ``inferred_ids``: a contributing study's identity is
+    inferred; ``reported_table``: the reported-vs-recomputed table as shown (None: the paper reports
+    nothing at this time point) and ``explanations`` its (locator, population, explanation) notes;
+    ``other_timepoints``: "timepoint (locator)" of the paper's results at other time points;
+    ``unavailable``: (label, dm_type, design_class, reason) of the studies without usable numbers.
+    """
+
+    other_measures: tuple
+    inferred_ids: bool
+    reported_table: pd.DataFrame | None
+    explanations: tuple
+    other_timepoints: tuple
+    unavailable: tuple
 
 
-cached_reported = cached(reported_of, max_entries=256)
+def forest_page_parts_of(dataset: Dataset, spec: AnalysisSpec, *, analysis: ForestAnalysis) -> ForestPageParts:
+    """The :class:`ForestPageParts` of ``analysis`` (the analysis of ``spec`` on ``dataset``)."""
+    a = analysis
+    same = a.reported[a.reported["same_timepoint"]] if not a.reported.empty else a.reported
+    table = explanations = None
+    if not same.empty:
+        full = reported_vs_recomputed(a)
+        table = full[["locator", "population", "reported", "recomputed", "status", "k"]] \
+            .rename(columns=TABLE_HEADINGS["forest_reported"]).astype(str)
+        explanations = tuple((r.locator, r.population, r.explanation)
+                             for r in full[full["explanation"] != ""].itertuples())
+    return ForestPageParts(
+        other_measures=tuple((r.measure, float(r.estimate), float(r.ci_low), float(r.ci_high), r.population)
+                             for r in other_measure_reports(a).itertuples()),
+        inferred_ids=bool((a.rows["id_confidence"] != "high").any()),
+        reported_table=table, explanations=explanations or (),
+        other_timepoints=tuple(f"{r.timepoint} ({r.locator})" for r in a.reported.itertuples()) if same.empty else (),
+        unavailable=tuple((r.label, r.dm_type, r.design_class, r.reason) for r in a.unavailable.itertuples()))
 
 
-def reported_for(a: ForestAnalysis, dataset: Dataset):
-    """The paper's pooled results for ``a``'s view next to the recomputed ones, built once per
-    (``dataset``, choices): ~6 ms a rerun otherwise."""
-    return cached_reported(dataset, a.spec, analysis=a)
+cached_forest_page_parts = cached(forest_page_parts_of, max_entries=256, resource=True)
+
+
+def forest_page_parts(a: ForestAnalysis, dataset: Dataset) -> ForestPageParts:
+    """The Forest plot page's tables and lists for ``a``, built once per (``dataset``, choices): the
+    DataFrame filtering behind them was ~10 ms of every rerun (bench/server_cpu.py, issue 13)."""
+    return cached_forest_page_parts(dataset, a.spec, analysis=a)
+
+
+def paper_studies_of(dataset: Dataset) -> tuple[int, tuple[str, ...]]:
+    """(how many studies the paper's set has, labels of those whose reference number is unresolved)."""
+    paper = dataset.studies[dataset.studies["set"] == "paper"]
+    return len(paper), tuple(dataset.study_label(s) for s in paper.loc[paper["ref_no"] == "", "study_id"])
+
+
+paper_studies = cached(paper_studies_of, max_entries=16, resource=True)
 
 
 def figure_built(dataset: Dataset, kind: str, key: str, *, build):

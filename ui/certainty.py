@@ -26,6 +26,15 @@ SESSION_KEY = "_certainty_inputs"          # session_state: {dataset fingerprint
 SOF_PAGE = "pages/summary_of_findings.py"
 
 
+def default_inputs(dataset: Dataset) -> CertaintyInputs:
+    """:meth:`CertaintyInputs.default` (the shipped risk-of-bias defaults, nothing set by a user)."""
+    return CertaintyInputs.default(dataset)
+
+
+# Built once per dataset content, not on every rerun of the Forest plot (~1 ms; immutable, so shared).
+cached_default_inputs = cached(default_inputs, max_entries=16, resource=True)
+
+
 class SessionJudgements:
     """The user's certainty inputs, kept in this browser session (lost when it ends)."""
 
@@ -33,7 +42,7 @@ class SessionJudgements:
 
     def get(self, dataset: Dataset) -> CertaintyInputs:
         got = st.session_state.get(SESSION_KEY, {}).get(dataset.fingerprint())
-        return got if isinstance(got, CertaintyInputs) else CertaintyInputs.default(dataset)
+        return got if isinstance(got, CertaintyInputs) else cached_default_inputs(dataset)
 
     def put(self, dataset: Dataset, inputs: CertaintyInputs) -> None:
         kept = dict(st.session_state.get(SESSION_KEY, {}))
