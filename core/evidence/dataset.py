@@ -74,15 +74,19 @@ class Dataset:
 
     def study_label(self, study_id: str) -> str:
         """'Surname Year', as RevMan labels studies; the id when the author is not reported."""
-        return self.study_labels().get(study_id, study_id)
+        self.study_labels()
+        return self._cache["labels"].get(study_id, study_id)
 
     def study_labels(self) -> dict[str, str]:
-        """study_id -> label for every study (one pass over the table)."""
-        out = {}
-        for sid, author, year in zip(self.studies["study_id"], self.studies["first_author"], self.studies["year"]):
-            surname = str(author).split(" (")[0].strip().split(" ")[0]
-            out[sid] = sid if not surname or surname.startswith("NR") else f"{surname} {year}".strip()
-        return out
+        """study_id -> label for every study (one pass over the table, once per dataset; a copy)."""
+        if "labels" not in self._cache:       # study_label is called per study and per row: build the map once
+            out = {}
+            for sid, author, year in zip(self.studies["study_id"], self.studies["first_author"],
+                                         self.studies["year"]):
+                surname = str(author).split(" (")[0].strip().split(" ")[0]
+                out[sid] = sid if not surname or surname.startswith("NR") else f"{surname} {year}".strip()
+            self._cache["labels"] = out
+        return dict(self._cache["labels"])
 
 
 @dataclass(frozen=True, slots=True)
