@@ -1,0 +1,88 @@
+"""First load (issue 13): from navigation start to the first forest plot painted, against the trivial
+app's first chart (bench/trivial_app.py) in the same run.
+
+Each load is a fresh browser context (a new Streamlit session, nothing cached in the page) against a
+warm server (one load before timing). "Painted" is the browser clock when a plotly chart holds a drawn
+trace (``.scatterlayer .trace``) after the page's own navigation start, so it counts HTML, the
+JavaScript bundle, the WebSocket, the script run and plotly's first draw.  The two servers are
+measured in alternation so a noisy neighbour hits both.
+
+    TMPDIR=$PWD/tmp XDG_CONFIG_HOME=$PWD/tmp/xdg-config XDG_CACHE_HOME=$PWD/tmp/xdg-cache \\
+        .venv/bin/python bench/first_paint.py --n 10 | tee bench/out/first_paint.txt
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+from pathlib import Path
+
+if __package__ in (None, ""):          # run as a script: make the repository importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from playwright.sync_api import sync_playwright  # noqa: E402
+
+from bench.appserver import APP_DIR, CHART, CHROMIUM, CHROMIUM_ARGS, start_server, stop_server  # noqa: E402
+
+GOAL_RATIO = 1.5
+# Resolves with performance.now() (ms since navigation start) at the first frame a chart has a drawn trace.
+PAINTED_JS = f"""() => new Promise(resolve => {{
+  const tick = () => document.querySelector('{CHART} .scatterlayer .trace')
+    ? resolve(performance.now()) : requestAnimationFrame(tick);
+  tick();
+}})"""
+
+
+def load_ms(browser, url: str) -> float:
+    """One first load in a fresh context: navigation start -> first chart painted (ms)."""
+    ctx = browser.new_context(viewport={"width": 1440, "height": 900})
+    try:
+        page = ctx.new_page()
+        page.goto(url, wait_until="commit")
+        return float(page.evaluate(PAINTED_JS))
+    finally:
+        ctx.close()
+
+
+def run(n: int) -> str:
+    tmp = Path(tempfile.mkdtemp(prefix="first-paint-", dir=os.environ.get("TMPDIR")))
+    env = {**os.environ, "MSCDM_STATE_DIR": str(tmp / "state")}
+    app = start_server(tmp / "app.log", env=env)
+    trivial = start_server(tmp / "trivial.log", script="bench/trivial_app.py", env=env)
+    times: dict[str, list[float]] = {"trivial": [], "forest": []}
+    try:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            for name, url in (("trivial", trivial.url), ("forest", app.url)):
+                load_ms(browser, url)                             # warm the server: imports, caches
+            for _ in range(n):
+                times["trivial"].append(load_ms(browser, trivial.url))
+                times["forest"].append(load_ms(browser, app.url))
+            browser.close()
+    finally:
+        stop_server(app.proc)
+        stop_server(trivial.proc)
+    base = statistics.median(times["trivial"])
+    lines = [f"load average: {os.getloadavg()[0]:.2f} (2 CPUs: {os.cpu_count()})",
+             f"first load, navigation start -> first chart painted, fresh context, warm server, n = {n} (ms)",
+             f"{'page':<10}{'p50':>8}{'p95':>8}{'max':>8}{'p50/trivial':>14}"]
+    for name, xs in times.items():
+        p95 = sorted(xs)[max(0, round(0.95 * len(xs)) - 1)]
+        ratio = statistics.median(xs) / base
+        verdict = "" if name == "trivial" else (
+            f"   goal <= {GOAL_RATIO}x: " + ("met" if ratio <= GOAL_RATIO else "NOT MET"))
+        lines.append(f"{name:<10}{statistics.median(xs):>8.0f}{p95:>8.0f}{max(xs):>8.0f}{ratio:>13.2f}x{verdict}")
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--n", type=int, default=10, help="timed loads per app (after one warm-up each)")
+    print(run(ap.parse_args(argv).n))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
