@@ -21,7 +21,9 @@ element is a new one), over ``--n`` interactions after two warm-up ones.  Each r
 - forest:multiselect: Forest plot, "Exclude studies": add the figure's first study, then remove it;
 - sens:variant: Sensitivity, the variant's "Leave out Zang 2022" check box (an ``st.fragment``);
 - sens:sidebar: Sensitivity, sidebar "Model" (the whole page reruns);
-- nav: sidebar navigation, Forest plot <-> Sensitivity.
+- nav: sidebar navigation, Forest plot <-> Sensitivity;
+- floor:forest: bench/floor_app.py, the forest figure alone swapped by one checkbox (no sidebar, no
+  computation): the floor the figure itself sets in the browser.
 
 Every view uses "Paper + newer trials".  Both servers run at once, with the same flags as the
 tests, and the rows are measured in turn, interleaved, so that machine load hits all of them alike.
@@ -156,7 +158,7 @@ class Bench:
             self.times.append(ms)
 
 
-def make_benches(ctx, app_url: str, triv_url: str) -> list[Bench]:
+def make_benches(ctx, app_url: str, triv_url: str, floor_url: str) -> list[Bench]:
     from core.vocab import OUTCOME_LABELS, Outcome
     from core.words import MODEL_LABELS
 
@@ -178,6 +180,8 @@ def make_benches(ctx, app_url: str, triv_url: str) -> list[Bench]:
               .filter(has_text="Zang 2022").locator("label").click()),
         Bench("sens:sidebar", new(), sens, radio(models)),
         Bench("nav", new(), forest, nav),
+        Bench("floor:forest", new(), floor_url,
+              lambda pg, i: pg.get_by_test_id("stCheckbox").first.locator("label").click()),
     ]
 
 
@@ -193,11 +197,12 @@ def main() -> None:
     print(f"load average before: {', '.join(f'{x:.2f}' for x in os.getloadavg())} ({os.cpu_count()} CPUs)")
     app_server = start_server(logs / "app.log")
     triv_server = start_server(logs / "trivial.log", script="bench/trivial_app.py")
+    floor_server = start_server(logs / "floor.log", script="bench/floor_app.py")
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             ctx = browser.new_context(viewport={"width": 1400, "height": 900})
-            benches = make_benches(ctx, app_server.url, triv_server.url)
+            benches = make_benches(ctx, app_server.url, triv_server.url, floor_server.url)
             if args.only:
                 keep = {"trivial", *args.only.split(",")}
                 benches = [b for b in benches if b.name in keep]
@@ -208,6 +213,7 @@ def main() -> None:
     finally:
         stop_server(app_server.proc)
         stop_server(triv_server.proc)
+        stop_server(floor_server.proc)
     print(f"load average after:  {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print(f"\nclick -> redrawn figure, browser clock, {args.n} interactions per row (ms)")
     print(f"{'row':<19} {'p50':>7} {'p95':>7} {'max':>7}   p50/trivial  p95/trivial")
