@@ -39,6 +39,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.appserver import CHART, CHROMIUM, CHROMIUM_ARGS, start_server, stop_server, wait_app_idle  # noqa: E402
+from bench.bench_ui import open_model_details, sidebar  # noqa: E402  (the browser bench's sidebar helpers)
 from bench.proc_stats import cpu_seconds, tree_pids, tree_rss_kb  # noqa: E402
 
 TIMEOUT = 60_000
@@ -88,17 +89,6 @@ class Frames:
             self.runs += 1
         elif kind == "script_finished" and msg.script_finished in (0, 1, 3):
             self.finished += 1
-
-
-def sidebar(pg):
-    return pg.get_by_test_id("stSidebar")
-
-
-def open_model_details(pg) -> None:
-    sb = sidebar(pg)
-    if sb.get_by_test_id("stExpander").locator("details[open]").count() == 0:
-        sb.get_by_text("Model details and sensitivity").click()
-    sb.get_by_text("Show prediction interval").wait_for(timeout=TIMEOUT)
 
 
 def app_actions():
