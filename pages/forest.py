@@ -13,7 +13,7 @@ from ui.cache import forest_for, forest_page_parts, paper_studies, run_analysis
 from ui.certainty import certainty_line
 from ui.components import escape_markdown, page_header, show_figure
 from ui.data import current_dataset
-from ui.export import analysis_downloads, data_source
+from ui.export import analysis_downloads, data_source, figure_title
 
 # Widths of the headline metrics (pooled, 95% CI, P, studies): the CI's value is the longest.
 METRIC_WEIGHTS = (1.25, 1.3, 0.95, 0.95)
@@ -54,9 +54,11 @@ else:
     c4.metric("Studies · participants", f"{a.k} · {a.participants}",
               help="Participants: both arms for MSC vs control; the MSC arm for pre-post.")
     certainty_line(a, dataset)
-    show_figure(forest_for(a, dataset, show_pi=st.session_state.get("pi", False)), key="forest_chart",
-                filename=f"forest_{spec.outcome}_{spec.comparison}_{spec.population}",
-                caption=slide_caption(a, data_source(dataset)))   # from this analysis: not run again
+    fig = forest_for(a, dataset, show_pi=st.session_state.get("pi", False))
+    fig_name = f"forest_{spec.outcome}_{spec.comparison}_{spec.population}"
+    fig_caption = slide_caption(a, data_source(dataset))   # from this analysis: not run again
+    # The figure's place; it is drawn into it last, at the end of the script (see there).
+    figure_slot = st.container()
     for i, (measure, estimate, ci_low, ci_high, population) in enumerate(parts.other_measures):
         population = population if spec.population != population else ""
         sentence = other_measure_sentence(measure, estimate, ci_low, ci_high, population)
@@ -67,7 +69,7 @@ else:
     for note in a.notes:
         st.caption(note)
     st.subheader("Download this view")
-    analysis_downloads(a)
+    analysis_downloads(a, [(figure_title(fig, fig_name), fig, fig_caption)])   # the figure drawn below
     if parts.inferred_ids:
         st.caption("† The study's identity as one of the paper's references is inferred, not confirmed "
                    "(see the Studies page).")
@@ -77,8 +79,9 @@ if parts.reported_table is not None:
     # A static table, not an interactive grid: a few rows that nobody sorts, and a grid costs the
     # browser a canvas and its own layout on every rerun (issue 13).
     st.table(parts.reported_table, hide_index=True)
-    for locator, population, explanation in parts.explanations:
-        st.markdown(f"- **{locator} ({population})**: {explanation}")
+    if parts.explanations:   # one element, not one per note
+        st.markdown("\n".join(f"- **{locator} ({population})**: {explanation}"
+                               for locator, population, explanation in parts.explanations))
 elif parts.other_timepoints:
     where = ", ".join(parts.other_timepoints)
     st.write(f"The paper reports this comparison only at other time points: {where}. Change **Time point** "
@@ -96,3 +99,10 @@ else:
     st.markdown("\n".join(f"- **{escape_markdown(label)}** ({dm_type}, "
                            f"{DESIGN_CLASS_LABELS.get(design_class, design_class)}): {escape_markdown(reason)}"
                            for label, dm_type, design_class, reason in parts.unavailable))
+
+if a.pooled is not None:
+    # The figure is drawn last, into its place above: the browser has laid out every other element
+    # of this rerun when the figure arrives, and none of them competes with plotly drawing it
+    # (bench/out/browser_ablation.txt, issue 13).  Its downloads row stays under it.
+    with figure_slot:
+        show_figure(fig, key="forest_chart", filename=fig_name, caption=fig_caption)

@@ -104,7 +104,8 @@ def page_figures() -> list[tuple[str, go.Figure, str]]:
     return list(reg["figs"].values())
 
 
-def _figure_title(fig: go.Figure, name: str) -> str:
+def figure_title(fig: go.Figure, name: str) -> str:
+    """The title a figure has in the slide deck: its own title, else ``name`` in words."""
     t = fig.layout.title.text if fig.layout.title is not None else None
     return str(t) if t else name.replace("_", " ")
 
@@ -131,7 +132,7 @@ def figure_downloads(fig: go.Figure, name: str, caption: str | None = None, *, k
             caption = view_caption()
         except Exception as exc:   # a figure must never lose its buttons over a caption
             caption = f"MSC-DM Evidence Explorer. ({type(exc).__name__} while describing the view.)"
-    _register(key, _figure_title(fig, name), fig, caption)
+    _register(key, figure_title(fig, name), fig, caption)
     row = st.container(horizontal=True, gap="small", key=f"dlrow_{key}", vertical_alignment="center")
     row.caption("Slide 16:9 with caption:", width="content")
     for fmt in ("png", "svg", "pdf"):
