@@ -23,7 +23,9 @@ element is a new one), over ``--n`` interactions after two warm-up ones.  Each r
 - sens:sidebar: Sensitivity, sidebar "Model" (the whole page reruns);
 - nav: sidebar navigation, Forest plot <-> Sensitivity;
 - floor:forest: bench/floor_app.py, the forest figure alone swapped by one checkbox (no sidebar, no
-  computation): the floor the figure itself sets in the browser.
+  computation): the floor the figure itself sets in the browser;
+- floor:nav: bench/floor_nav_app.py, a page switch between two pages of one tiny figure each: the
+  floor Streamlit itself sets for a page switch.
 
 Every view uses "Paper + newer trials".  Both servers run at once, with the same flags as the
 tests, and the rows are measured in turn, interleaved, so that machine load hits all of them alike.
@@ -158,7 +160,7 @@ class Bench:
             self.times.append(ms)
 
 
-def make_benches(ctx, app_url: str, triv_url: str, floor_url: str) -> list[Bench]:
+def make_benches(ctx, app_url: str, triv_url: str, floor_url: str, floor_nav_url: str) -> list[Bench]:
     from core.vocab import OUTCOME_LABELS, Outcome
     from core.words import MODEL_LABELS
 
@@ -182,6 +184,7 @@ def make_benches(ctx, app_url: str, triv_url: str, floor_url: str) -> list[Bench
         Bench("nav", new(), forest, nav),
         Bench("floor:forest", new(), floor_url,
               lambda pg, i: pg.get_by_test_id("stCheckbox").first.locator("label").click()),
+        Bench("floor:nav", new(), floor_nav_url, nav),
     ]
 
 
@@ -198,11 +201,12 @@ def main() -> None:
     app_server = start_server(logs / "app.log")
     triv_server = start_server(logs / "trivial.log", script="bench/trivial_app.py")
     floor_server = start_server(logs / "floor.log", script="bench/floor_app.py")
+    floor_nav_server = start_server(logs / "floor_nav.log", script="bench/floor_nav_app.py")
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             ctx = browser.new_context(viewport={"width": 1400, "height": 900})
-            benches = make_benches(ctx, app_server.url, triv_server.url, floor_server.url)
+            benches = make_benches(ctx, app_server.url, triv_server.url, floor_server.url, floor_nav_server.url)
             if args.only:
                 keep = {"trivial", *args.only.split(",")}
                 benches = [b for b in benches if b.name in keep]
@@ -214,6 +218,7 @@ def main() -> None:
         stop_server(app_server.proc)
         stop_server(triv_server.proc)
         stop_server(floor_server.proc)
+        stop_server(floor_nav_server.proc)
     print(f"load average after:  {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print(f"\nclick -> redrawn figure, browser clock, {args.n} interactions per row (ms)")
     print(f"{'row':<19} {'p50':>7} {'p95':>7} {'max':>7}   p50/trivial  p95/trivial")
