@@ -30,7 +30,7 @@ c4.metric("RCTs", int((studies["design_class"] == "rct").sum()))
 view = studies.assign(
     Study=[f"{ds.study_label(s)} {INFERRED_MARK}" if inf else ds.study_label(s)
            for s, inf in zip(studies["study_id"], inferred)],
-    Ref=[f"[{r}]" if r else "not cited by number" for r in studies["ref_no"]],
+    Ref=[f"[{r}]" if r else "candidate" for r in studies["ref_no"]],      # short: the column is narrow
     Identity=[c if c == "high" else f"inferred ({c})" for c in studies["id_confidence"]],
 )
 cols = TABLE_HEADINGS["studies_all_sets" if spec.study_set == "all" else "studies"]
@@ -43,7 +43,9 @@ event = st.dataframe(
         "Identity": st.column_config.TextColumn(
             "Identity", help="high: the paper names the study (author, reference number); inferred: matched "
                              f"from indirect evidence, marked {INFERRED_MARK}"),
-        "Ref. in paper": st.column_config.TextColumn("Ref. in paper", help="Reference number in Li et al. 2021"),
+        "Ref. in paper": st.column_config.TextColumn(
+            "Ref. in paper", help="Reference number in Li et al. 2021; 'candidate': no number, an alternative "
+                                  "candidate for a reference the paper does not let us pin down"),
     })
 st.caption(f"{INFERRED_MARK} identity as one of the paper's references is inferred, not confirmed. Studies with "
            "identity 'low' are alternative candidates for a reference the paper does not let us pin down, so the "
