@@ -82,8 +82,13 @@ def pick_cell(ds) -> Cell | None:
     if picked is not None:
         st.session_state[PICKED_KEY] = picked
     last = st.session_state.get(PICKED_KEY)
-    keys = {(c.study_id, c.outcome, c.months) for c in map(_cell, (r for _, r in miss.iterrows()))}
-    return last if last is not None and (last.study_id, last.outcome, last.months) in keys else None
+    reasons = {(c.study_id, c.outcome, c.months): r["detail"] for _, r in miss.iterrows() for c in (_cell(r),)}
+    key = (last.study_id, last.outcome, last.months) if last is not None else None
+    if key not in reasons:
+        return None
+    # The list cuts its long reasons: the picked cell's is shown whole, above its form.
+    st.caption(escape_markdown(f"{last.label}: why it is missing — {reasons[key]}"))
+    return last
 
 
 def history() -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -65,6 +66,9 @@ def save(at):
 def test_form_prefills_the_arms_and_n_and_names_each_problem(state_dir):
     at = open_page()
     pick(at)
+    gaps = pd.read_csv(Path(APP).parent / "data" / "gaps.csv", dtype=str, keep_default_na=False)
+    reason = gaps.loc[gaps["study_id"] == CELL.study_id, "reason"].iloc[0]      # long: the list cuts it
+    assert any(reason in t and t.startswith(f"{CELL.label}: why it is missing") for t in texts(at))
     assert at.text_input(key="wb_0_n").value == "10" and at.text_input(key="wb_1_n").value == "10"
     assert at.selectbox(key="wb_unit").value == "%"
     type_in(at, {"wb_0_mean": "6.9", "wb_0_disp1": "-1", "wb_0_n": "12"})
