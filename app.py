@@ -90,7 +90,7 @@ def run() -> None:
     resolve_dataset(ds_notices)           # ?ds=<id>: the saved dataset every page uses
     dataset = current_dataset()
     ids = dataset.studies["study_id"].tolist()
-    labels = dataset.study_labels()       # one pass (study_label() per id rebuilt the whole map each time)
+    labels = dataset.study_labels()
     st.session_state["_url_notices"] = ds_notices + S.validate_query_params(st.query_params, labels.values())
     pages = [st.Page(path, title=title, icon=icon, default=(i == 0))
              for i, (path, title, icon) in enumerate(check_pages(PAGES))]

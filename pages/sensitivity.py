@@ -20,7 +20,6 @@ spec = page_header("Sensitivity", "How fragile is the result? Change one choice 
                                   "pooled effect keeps its direction and its significance.")
 main = analysis_header(spec, label="Main analysis (sidebar)")
 ds = current_dataset()
-labels = ds.study_labels()      # one pass; ds.study_label(sid) rebuilds the whole map on every call
 measure = measure_unit(spec.measure, main.unit)
 favours = favours_labels(main.lower_is_better, spec.comparison)
 
@@ -61,10 +60,10 @@ def variant_section() -> None:
     with c1:
         st.markdown("**Leave out**")
         for key, sid in STUDY_KEYS.items():
-            st.checkbox(labels.get(sid, sid), key=key)
+            st.checkbox(ds.study_label(sid), key=key)
         if spec.excluded:
             st.caption("Already excluded in the sidebar: "
-                       f"{', '.join(labels.get(s, s) for s in spec.excluded)}.")
+                       f"{', '.join(ds.study_label(s) for s in spec.excluded)}.")
         st.radio("Designs", S.DESIGN_OPTIONS, format_func=S.fmt("design"), key="sens_design")
     with c2:
         pre_post = spec.comparison == "pre_post"
@@ -88,7 +87,7 @@ def variant_section() -> None:
 
     vspec = variant_spec(pre_post)
     variant = run_analysis(vspec)
-    changes = describe_changes(spec, vspec, lambda sid: labels.get(sid, sid))
+    changes = describe_changes(spec, vspec, ds.study_label)
     show_pi = bool(st.session_state["sens_pi"])
     if changes:
         st.markdown("**What changed:** " + "; ".join(changes))

@@ -74,19 +74,22 @@ class Dataset:
 
     def study_label(self, study_id: str) -> str:
         """'Surname Year', as RevMan labels studies; the id when the author is not reported."""
-        self.study_labels()
-        return self._cache["labels"].get(study_id, study_id)
+        return self._labels().get(study_id, study_id)
 
     def study_labels(self) -> dict[str, str]:
-        """study_id -> label for every study (one pass over the table, once per dataset; a copy)."""
-        if "labels" not in self._cache:       # study_label is called per study and per row: build the map once
+        """study_id -> label for every study (a copy of the map built once per dataset)."""
+        return dict(self._labels())
+
+    def _labels(self) -> dict[str, str]:
+        # Built once: study_label is called per study and per row on every rerun.
+        if "labels" not in self._cache:
             out = {}
             for sid, author, year in zip(self.studies["study_id"], self.studies["first_author"],
                                          self.studies["year"]):
                 surname = str(author).split(" (")[0].strip().split(" ")[0]
                 out[sid] = sid if not surname or surname.startswith("NR") else f"{surname} {year}".strip()
             self._cache["labels"] = out
-        return dict(self._cache["labels"])
+        return self._cache["labels"]
 
 
 @dataclass(frozen=True, slots=True)

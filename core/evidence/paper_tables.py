@@ -12,7 +12,7 @@ import pandas as pd
 
 from core.errors import DatasetError
 from core.evidence.printed import parse_refs
-from core.words import EVENT_LABELS, NOT_INCLUDED_REF  # noqa: F401  (EVENT_LABELS: re-exported)
+from core.words import NOT_INCLUDED_REF
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 FLOW_COLUMNS = ("stage", "count", "note", "locator")

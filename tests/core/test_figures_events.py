@@ -4,7 +4,8 @@ from __future__ import annotations
 import pytest
 
 from core.events import proportions_table
-from core.evidence.paper_tables import EVENT_LABELS, load_events_reported
+from core.evidence.paper_tables import load_events_reported
+from core.words import EVENT_LABELS
 from core.figures.events import events_figure
 
 
