@@ -15,7 +15,7 @@ from bench.appserver import start_server, stop_server
 from bench.pg_cluster import start_cluster
 from core.store import open_store
 from tests.e2e.conftest import no_exception_shown, screenshot, wait_app_idle
-from tests.e2e.test_workbench_browser import CELL, SYNTHETIC, _click_cell, _ds, _forest_meta, _type
+from tests.e2e.test_workbench_browser import CELL, SYNTHETIC, _click_cell, _forest_meta, _saved_id, _type
 
 # A second missing cell of the same single-arm study (before and after), entered on replica B.
 CELL_B = ("HbA1c · 6 mo", "Liu 2014")
@@ -44,10 +44,9 @@ def _save_cell(page, base: str, query: str, cell, values) -> str:
     # The form asks only for what the version lacks (e.g. no "before" once a baseline is known).
     _type(page, {k: v for k, v in values.items() if page.locator(f".st-key-{k} input").count()})
     page.get_by_role("button", name="Save as a new version").click()
-    page.get_by_text("Saved as a new version").wait_for(timeout=60_000)
-    wait_app_idle(page)
+    new_id = _saved_id(page)
     assert no_exception_shown(page)
-    return _ds(page.url)
+    return new_id
 
 
 def test_a_link_saved_on_one_replica_opens_and_grows_on_the_other(browser, tmp_path, database):  # long: one flow

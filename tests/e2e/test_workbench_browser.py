@@ -6,6 +6,7 @@ analysis).  The numbers are synthetic test fixtures: they never enter data/."""
 from __future__ import annotations
 
 import os
+import re
 import signal
 from urllib.parse import parse_qs, urlsplit
 
@@ -56,6 +57,19 @@ def _ds(url: str) -> str:
     return parse_qs(urlsplit(url).query)["ds"][0]
 
 
+def _saved_id(page, timeout=120_000) -> str:
+    """After a click on Save: the new id, read from the notice, once the URL holds it too.
+
+    Exact and case-sensitive on purpose: the page's caption "... saved as a new version." is always
+    visible, and a plain substring wait would return before the save has run."""
+    notice = page.get_by_text(re.compile(r"^Saved as a new version \(id [A-Za-z0-9_-]+\)"))
+    notice.wait_for(timeout=timeout)
+    new_id = re.search(r"\(id ([A-Za-z0-9_-]+)\)", notice.inner_text()).group(1)
+    page.wait_for_url(lambda url: parse_qs(urlsplit(url).query).get("ds") == [new_id], timeout=timeout)
+    wait_app_idle(page)
+    return new_id
+
+
 def test_workbench_whole_flow(browser, tmp_path):   # long: one user's flow from entry to import
     state_dir = tmp_path / "state"
     server = _serve(tmp_path, state_dir, "first")
@@ -75,9 +89,7 @@ def test_workbench_whole_flow(browser, tmp_path):   # long: one user's flow from
         _type(page, SYNTHETIC)
         screenshot(page, "12/workbench_form")
         page.get_by_role("button", name="Save as a new version").click()
-        page.get_by_text("Saved as a new version (id").wait_for(timeout=120_000)
-        wait_app_idle(page)
-        ds = _ds(page.url)
+        ds = _saved_id(page)
         assert page.get_by_text("now 2 of").count() >= 1 or page.get_by_text("HbA1c before vs after").count() >= 1
         page.get_by_text("Liu2014/msc/hba1c/12/mean").count()      # the history table (canvas) is drawn
         screenshot(page, "12/workbench_saved")
@@ -127,6 +139,7 @@ def test_workbench_whole_flow(browser, tmp_path):   # long: one user's flow from
         page.locator('[data-testid="stFileUploaderDropzoneInput"]').wait_for(state="attached", timeout=180_000)
         page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(zpath))
         page.get_by_text("Imported and saved").wait_for(timeout=180_000)
+        page.wait_for_url(lambda url: "ds=" in url, timeout=120_000)
         wait_app_idle(page)
         imported = _ds(page.url)
         assert imported != ds
