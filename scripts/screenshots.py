@@ -38,7 +38,7 @@ def url_path(page_file: str, first: bool) -> str:
     return "" if first else Path(page_file).stem
 
 
-def shoot(out: Path, query: str = "") -> list[Path]:
+def shoot(out: Path, query: str = "", only: tuple = ()) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     state = tempfile.mkdtemp(prefix="shots-state-", dir=os.environ.get("TMPDIR"))
     server = start_server(out / "server.log", env={**os.environ, "MSCDM_STATE_DIR": state})
@@ -49,6 +49,8 @@ def shoot(out: Path, query: str = "") -> list[Path]:
             for width, height in SIZES:
                 page = browser.new_page(viewport={"width": width, "height": height})
                 for i, (path, _title, _icon) in enumerate(app_pages()):
+                    if only and Path(path).stem not in only:
+                        continue
                     page.goto(f"{server.url}/{url_path(path, i == 0)}" + (f"?{query}" if query else ""))
                     page.get_by_test_id("stSidebar").wait_for(timeout=120_000)
                     wait_app_idle(page)
@@ -76,8 +78,9 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--out", type=Path, default=APP_DIR / "tmp" / "shots" / "pages")
     ap.add_argument("--query", default="", help="URL query for every page, e.g. comparison=vs_control")
+    ap.add_argument("--pages", default="", help="only these pages (file stems, comma-separated), e.g. forest")
     args = ap.parse_args(argv)
-    for p in shoot(args.out, args.query):
+    for p in shoot(args.out, args.query, tuple(filter(None, args.pages.split(",")))):
         print(p)
     return 0
 

@@ -22,8 +22,10 @@ ROW_HEIGHT = 22
 PLOT_DOMAIN = (0.735, 0.99)
 # x positions (paper coordinates) of the text columns, left to right (numeric columns are
 # right-aligned at x + 0.04).
-COLS = {"study": 0.0, "m1": 0.22, "sd1": 0.27, "n1": 0.315, "m2": 0.37, "sd2": 0.42, "n2": 0.465,
-        "weight": 0.52, "effect": 0.575}
+# The arm columns sit 0.015 left of RevMan's spacing so that "Weight" (six characters, "100.0%") keeps a gap
+# from the second arm's "Total" at 1280 px, where they touched.
+COLS = {"study": 0.0, "m1": 0.205, "sd1": 0.255, "n1": 0.30, "m2": 0.355, "sd2": 0.405, "n2": 0.45,
+        "weight": 0.515, "effect": 0.575}
 NUMBER_COLUMNS = ("m1", "sd1", "n1", "m2", "sd2", "n2", "weight")
 
 
