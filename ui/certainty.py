@@ -26,13 +26,8 @@ SESSION_KEY = "_certainty_inputs"          # session_state: {dataset fingerprint
 SOF_PAGE = "pages/summary_of_findings.py"
 
 
-def default_inputs(dataset: Dataset) -> CertaintyInputs:
-    """:meth:`CertaintyInputs.default` (the shipped risk-of-bias defaults, nothing set by a user)."""
-    return CertaintyInputs.default(dataset)
-
-
 # Built once per dataset content, not on every rerun of the Forest plot (~1 ms; immutable, so shared).
-cached_default_inputs = cached(default_inputs, max_entries=16, resource=True)
+cached_default_inputs = cached(CertaintyInputs.default, max_entries=16, resource=True)
 
 
 class SessionJudgements:

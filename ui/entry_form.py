@@ -33,6 +33,11 @@ class Cell:
     months: float
     label: str
 
+    @property
+    def place(self) -> tuple:
+        """Which cell it is (the label aside, which a new version may word differently)."""
+        return self.study_id, self.outcome, self.months
+
 
 @dataclass(frozen=True, slots=True)
 class Section:

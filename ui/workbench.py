@@ -82,12 +82,13 @@ def pick_cell(ds) -> Cell | None:
     if picked is not None:
         st.session_state[PICKED_KEY] = picked
     last = st.session_state.get(PICKED_KEY)
-    reasons = {(c.study_id, c.outcome, c.months): r["detail"] for _, r in miss.iterrows() for c in (_cell(r),)}
-    key = (last.study_id, last.outcome, last.months) if last is not None else None
-    if key not in reasons:
+    if last is None:
         return None
-    # The list cuts its long reasons: the picked cell's is shown whole, above its form.
-    st.caption(escape_markdown(f"{last.label}: why it is missing — {reasons[key]}"))
+    # The picked cell only while it is still missing; the list cuts long reasons, so its reason is shown whole.
+    reason = next((r["detail"] for _, r in miss.iterrows() if _cell(r).place == last.place), None)
+    if reason is None:
+        return None
+    st.caption(escape_markdown(f"{last.label}: why it is missing — {reason}"))
     return last
 
 
