@@ -7,7 +7,7 @@ comparisons, each population, MD and both SMD variants, every tau^2 estimator of
 the z test and with HKSJ, the prediction interval and the Q-profile tau^2 CI, single studies, both
 study sets and subgroups with the test for subgroup differences.  This test FAILS (it never skips)
 when Rscript or metafor is missing: scripts/test.sh and .ci/run install r-base-core and
-r-cran-metafor.  The metafor version is pinned (METAFOR_PINNED, README "Statistics").
+r-cran-metafor.  The metafor version is pinned (METAFOR_PINNED, docs/statistics.md "Methods").
 """
 from __future__ import annotations
 
@@ -145,17 +145,17 @@ def test_the_view_set_is_representative():
     assert any(a.subgroups is not None and a.subgroups.df_between >= 1 for a in pooled)
 
 
-def test_readme_states_the_measured_parity():
+def test_docs_state_the_measured_parity():
     n = sum(analyse(DS, s).pooled is not None for s in VIEWS.values())
-    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
-    assert f"{n} views compared with metafor {METAFOR_PINNED}, all equal to 1e-8" in readme
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "statistics.md").read_text(encoding="utf-8")
+    assert f"{n} views compared with metafor {METAFOR_PINNED}, all equal to 1e-8" in doc
 
 
 def test_r_runs_pinned_metafor_in_one_process_quickly(r_run):
     r_version, metafor_version = r_run["version"].split()
     assert metafor_version == METAFOR_PINNED.replace("-", "."), (
         f"metafor {metafor_version} is installed; the suite is pinned to {METAFOR_PINNED}: re-run it and update "
-        "METAFOR_PINNED and README's parity line")
+        "METAFOR_PINNED and the parity line in docs/statistics.md")
     assert r_run["seconds"] < R_SECONDS, f"R took {r_run['seconds']:.1f} s for {len(VIEWS)} views"
     # No stray files: only the scripts, what they printed and the numbers file.
     left = {p.name for p in r_run["folder"].iterdir()}
