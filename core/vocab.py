@@ -144,3 +144,36 @@ STUDY_SETS = ("paper", "all")
 # (the paper's Methods); "independent" = after vs before as two independent groups (RevMan's
 # two-arm data entry, which ignores the correlation).
 PREPOST_METHODS = ("change", "independent")
+
+
+# --- study characteristics (issue 25) ---------------------------------------------------------
+# Coded from the quoted free text of data/studies.csv (msc_source, dose, route, title); the rules that
+# tie each code to its words are in core.evidence.characteristics.
+NOT_REPORTED = "not_reported"
+
+
+class CellSource(StrEnum):
+    UMBILICAL_CORD = "umbilical_cord"   # umbilical cord, including Wharton's jelly
+    BONE_MARROW = "bone_marrow"
+    PLACENTA = "placenta"
+    ADIPOSE = "adipose"
+    MIXED = "mixed"                     # cells of two sources (combined, or in separate arms)
+
+
+CELL_SOURCES: tuple[str, ...] = (*(str(c) for c in CellSource), NOT_REPORTED)
+DONORS: tuple[str, ...] = ("autologous", "allogeneic", "mixed", NOT_REPORTED)
+ROUTE_CLASSES: tuple[str, ...] = ("intravenous", "arterial", "both", NOT_REPORTED)   # arterial: or intrapancreatic
+DM_DURATIONS: tuple[str, ...] = ("new_onset", "established", NOT_REPORTED)
+# Categorical characteristics (column -> codes) and numeric ones (dose: 10^6 cells/kg per infusion).
+CATEGORICAL_CHARACTERISTICS = {"cell_source": CELL_SOURCES, "donor": DONORS, "route_class": ROUTE_CLASSES,
+                               "dm_duration": DM_DURATIONS}
+NUMERIC_CHARACTERISTICS: tuple[str, ...] = ("dose_per_kg", "infusions")
+CHARACTERISTIC_COLUMNS: tuple[str, ...] = (*CATEGORICAL_CHARACTERISTICS, *NUMERIC_CHARACTERISTICS)
+# Forest plot: the optional columns beside the study names ("rob": the overall risk-of-bias judgement),
+# the orders of its studies ("paper": by diabetes type, year and name, as Li et al. 2021 list them),
+# and the splits of "Subgroups by" ("dm_type": the paper's T1DM / T2DM, the default).
+FOREST_COLUMNS: tuple[str, ...] = ("cell_source", "donor", "route_class", "dose_per_kg", "design_class", "rob")
+FOREST_SORTS: tuple[str, ...] = ("paper", "effect", "year", "weight", *CHARACTERISTIC_COLUMNS)
+SUBGROUP_KEYS: tuple[str, ...] = ("dm_type", *CATEGORICAL_CHARACTERISTICS, "design_class")
+# Numeric characteristics a meta-regression may use (year is a study column of its own).
+REGRESSORS: tuple[str, ...] = (*NUMERIC_CHARACTERISTICS, "year")

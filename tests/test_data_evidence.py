@@ -145,3 +145,28 @@ def test_study_ids_exist_with_the_same_set(studies, table):
     if "set" in df.columns:
         wrong = df[[sets[s] != st for s, st in zip(df["study_id"], df["set"])]]
         assert wrong.empty, f"{table}: set differs from studies.csv in rows {list(wrong.index + 2)}"
+
+
+# --- coded study characteristics (issue 25) ---------------------------------------------------------
+
+def test_every_study_has_every_characteristic_coded(studies):
+    """No empty cell in the shipped table: a code, a number, or not_reported where the text does not say."""
+    from core import vocab
+    empty = [(s, c) for c in vocab.CHARACTERISTIC_COLUMNS for s, v in zip(studies["study_id"], studies[c]) if v == ""]
+    assert not empty, f"uncoded characteristics: {empty}"
+
+
+def test_every_coded_characteristic_is_supported_by_its_quoted_text(studies):
+    from core.evidence.characteristics import unsupported
+    problems = unsupported(studies)
+    assert not problems, "\n".join(problems)
+
+
+def test_the_shipped_codes_read_the_texts_as_a_person_would(studies):
+    """A few codes pinned against their words, so that a too-lenient keyword rule cannot pass them all."""
+    by = studies.set_index("study_id")
+    assert by.loc["Cai2016", ["cell_source", "donor", "route_class", "dose_per_kg", "dm_duration"]].tolist() == [
+        "mixed", "mixed", "arterial", "1.1", "established"]          # UC-MSC + autologous BM-MNC, dorsal pancreatic artery
+    assert by.loc["Bhansali2017", ["donor", "route_class", "infusions"]].tolist() == ["autologous", "both", "2"]
+    assert by.loc["Hu2013", ["dose_per_kg", "dm_duration"]].tolist() == ["not_reported", "new_onset"]  # total cells only
+    assert by.loc["Jiang2011", "dose_per_kg"] == "0.45" and "1.35 / 3" in by.loc["Jiang2011", "coding_note"]

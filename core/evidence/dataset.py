@@ -16,6 +16,7 @@ import pandas as pd
 from core import vocab
 from core.conversions import DISPERSION_TYPES
 from core.errors import DatasetError
+from core.evidence.characteristics import check_codes
 from core.evidence.limits import MAX_ABS_VALUE, MAX_ROWS
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "data"
@@ -25,7 +26,8 @@ SETS = ("paper", "update")
 
 STUDY_COLUMNS = ("study_id", "set", "ref_no", "id_confidence", "first_author", "year", "title", "journal",
                  "doi", "pmid", "dm_type", "country", "design", "design_class", "n_msc", "n_control",
-                 "msc_source", "dose", "route", "followup_months", "confidence", "source_url")
+                 "msc_source", "dose", "route", "followup_months", "confidence", "source_url",
+                 *vocab.CHARACTERISTIC_COLUMNS, "coding_note")
 OUTCOME_COLUMNS = ("study_id", "set", "arm", "outcome", "timepoint_months", "timepoint_label", "n", "mean",
                    "dispersion_type", "disp1", "disp2", "unit", "use", "use_note", "source_url", "locator",
                    "snippet")
@@ -191,6 +193,7 @@ def validate_studies(df: pd.DataFrame) -> pd.DataFrame:
     _allowed(df, "dm_type", vocab.DM_TYPES, "studies", problems)
     _allowed(df, "design_class", vocab.DESIGN_CLASSES, "studies", problems)
     df["year_num"] = _numeric(df, "year", "studies", problems, required=False, integer=True)
+    check_codes(df, "studies", problems)
     if problems:
         raise DatasetError(problems, "studies")
     return df

@@ -1,0 +1,72 @@
+"""The words of the study characteristics (issue 25): column names, code labels, the forest plot's
+optional columns and orders, the subgroup caution and the meta-regression lines."""
+from __future__ import annotations
+
+from core.vocab import NOT_REPORTED, CellSource
+from core.words.notices import DESIGN_CLASS_LABELS
+
+# A characteristic's name, as a column heading and in menus.
+CHARACTERISTIC_LABELS = {"cell_source": "Cell source", "donor": "Donor", "route_class": "Route",
+                         "dm_duration": "Diabetes duration", "dose_per_kg": "Dose (10⁶ cells/kg per infusion)",
+                         "infusions": "Infusions", "design_class": "Design", "rob": "Risk of bias",
+                         "dm_type": "Diabetes type", "year": "Year"}
+# Short headings for the forest plot's narrow columns.
+FOREST_COLUMN_HEADINGS = {"cell_source": "Source", "donor": "Donor", "route_class": "Route",
+                          "dose_per_kg": "Dose/kg", "design_class": "Design", "rob": "RoB"}
+NOT_REPORTED_LABEL = "not reported"
+# Each categorical code's label (long: menus, subgroup headings) and its short form (forest cells).
+CODE_LABELS = {
+    "cell_source": {CellSource.UMBILICAL_CORD: "Umbilical cord / Wharton's jelly", CellSource.BONE_MARROW: "Bone marrow",
+                    CellSource.PLACENTA: "Placenta", CellSource.ADIPOSE: "Adipose tissue",
+                    CellSource.MIXED: "Mixed sources"},
+    "donor": {"autologous": "Autologous", "allogeneic": "Allogeneic", "mixed": "Autologous + allogeneic"},
+    "route_class": {"intravenous": "Intravenous", "arterial": "Arterial or intrapancreatic",
+                    "both": "Intravenous + arterial"},
+    "dm_duration": {"new_onset": "New-onset diabetes", "established": "Established diabetes"},
+    "design_class": DESIGN_CLASS_LABELS,
+}
+SHORT_CODE_LABELS = {
+    "cell_source": {CellSource.UMBILICAL_CORD: "UC/WJ", CellSource.BONE_MARROW: "BM", CellSource.PLACENTA: "PL",
+                    CellSource.ADIPOSE: "AD", CellSource.MIXED: "mixed"},
+    "donor": {"autologous": "auto", "allogeneic": "allo", "mixed": "both"},
+    "route_class": {"intravenous": "IV", "arterial": "IA", "both": "IV+IA"},
+    "design_class": {"rct": "RCT", "controlled": "CT", "single_arm": "1-arm"},
+    "rob": {"low": "low", "some_concerns": "some", "high": "high", "moderate": "mod", "serious": "serious",
+            "critical": "critical", "not_assessed": "?"},
+}
+SHORT_NOT_REPORTED = "NR"
+
+
+def code_label(column: str, code: str, *, short: bool = False) -> str:
+    """The words for a characteristic's code ('not reported' / 'NR' for the not-reported code or an empty cell)."""
+    if code in ("", NOT_REPORTED) or code is None:
+        return SHORT_NOT_REPORTED if short else NOT_REPORTED_LABEL
+    table = (SHORT_CODE_LABELS if short else CODE_LABELS).get(column, {})
+    return table.get(code, str(code))
+
+
+SORT_LABELS = {"paper": "As in the paper (type, year)", "effect": "Effect size", "year": "Year",
+               "weight": "Weight", **{c: CHARACTERISTIC_LABELS[c] for c in
+                                      ("cell_source", "donor", "route_class", "dm_duration", "dose_per_kg",
+                                       "infusions")}}
+SUBGROUP_LABELS = {"dm_type": "Diabetes type (as in the paper)",
+                   **{c: CHARACTERISTIC_LABELS[c] for c in ("cell_source", "donor", "route_class", "dm_duration",
+                                                            "design_class")}}
+FOREST_COLUMNS_HELP = ("Study characteristics beside the names, coded from the quoted text in data/studies.csv "
+                       "(NR: the source does not say). RoB: the overall risk-of-bias judgement (Summary of findings page; ? = not assessed).")
+SORT_HELP = "The order of the studies within each subgroup. The pooled results do not depend on it."
+SUBGROUPS_HELP = ("Split the studies by a characteristic: each subgroup is pooled on its own and the test for "
+                  "subgroup differences is shown with separate and with common τ².")
+# Cochrane Handbook 6.4, section 10.11.5 (Deeks, Higgins, Altman): the caution for every subgroup split here.
+SUBGROUP_CAUTION = ("Caution (Cochrane Handbook §10.11.5): with {k} studies in {g} subgroups, a subgroup analysis "
+                    "has little power and may mislead; the comparison is observational (across trials, not "
+                    "randomised), so a difference may come from any other way the trials differ.")
+SUBGROUP_TEST_COMMON = "Test for subgroup differences, common τ² (mixed-effects model): {stat}, df = {df}, {p}"
+SUBGROUP_TEST_SEPARATE = "Test for subgroup differences, separate τ²: Chi² = {q}, df = {df}, {p}"
+SUBGROUP_TEST_UNDEFINED = "Test for subgroup differences: not defined with one subgroup."
+REGRESSION_LINE = ("Slope {slope} per {unit} (95% CI {low} to {high}), {test}, {p}; permutation {perm_p} "
+                   "({perm_kind}); R² {r2}; k = {k}")
+REGRESSION_NOT_ENOUGH = ("A meta-regression on {name} needs at least 3 studies with the value reported and two "
+                         "different values; {k} with the value reported here.")
+PERMUTATION_EXACT = "exact, {n} permutations"
+PERMUTATION_RANDOM = "{n} random permutations, seed {seed}"
