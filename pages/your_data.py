@@ -14,6 +14,7 @@ import streamlit as st
 from core.evidence import upload as up
 from core.errors import DatasetError
 from core.words import UPLOAD_READING_NOTES
+from core.words.workbench import EDITOR_REPLACE, EDITOR_STALE, EDITOR_STALE_REFUSED
 from ui.components import escape_markdown, page_header
 from ui.data import USER_DATASET_KEY, current_dataset, shipped_dataset
 from ui.datasets import in_use, use_shipped
@@ -31,6 +32,8 @@ NOTICE = "yd_notice"            # (kind, text) shown once after a rerun
 UPLOAD_ID = "yd_upload_id"      # file_id of the last processed upload
 IGNORED = "yd_ignored"          # columns of the last upload that are not part of the format
 SOURCE = "yd_source"            # our words for what the editor holds (never the raw file name)
+FROM = "yd_from"                # id of the version in use when the editor was loaded (None: shipped data)
+PENDING = "yd_pending"          # the editor holds a table that is not in use (a refused upload or edit)
 FIRST_COLUMNS = ["study_id", "arm", "outcome", "timepoint_months", "timepoint_label", "n", "mean",
                  "dispersion_type", "disp1", "disp2", "unit", "use"]
 
@@ -48,11 +51,27 @@ def numbered(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def load_into_editor(df, studies=None, source: str = "your edits") -> None:
+def load_into_editor(df, studies=None, source: str = "your edits", *, pending: bool = False) -> None:
+    """Put ``df`` in the editor; ``pending``: it is not the data in use (a refused upload or edit)."""
     state[EDITED] = numbered(df)
     state[SOURCE] = source
     state[STUDIES] = studies
     state[VERSION] += 1
+    state[FROM], state[PENDING] = in_use().id, pending
+
+
+def editor_is_stale() -> bool:
+    """Keep the editor on the version in use.  After a save made elsewhere (the entry form, a
+    judgement, an import), an editor without edits of its own is reloaded; one with edits is kept,
+    and True says it holds edits of an older version (the page asks before they replace newer work)."""
+    now = in_use().id
+    if state.setdefault(FROM, now) == now:
+        return False
+    own = state.get(PENDING) or (EDITED in state and BASE in state and not state[EDITED].equals(state[BASE]))
+    if own:
+        return True
+    load_into_editor(up.editable_outcomes(current_dataset()), source="the data in use")
+    return False
 
 
 def try_apply(df, *, kind: str) -> bool:
@@ -66,7 +85,8 @@ def try_apply(df, *, kind: str) -> bool:
     if refused:
         state[PROBLEMS], state[PROBLEM_KIND] = [refused], "file"
         return False
-    state[PROBLEMS] = []
+    state[PROBLEMS], state[FROM], state[PENDING] = [], in_use().id, False
+    state.pop("yd_replace", None)
     state[NOTICE] = ("success", f"Every page now uses {ds.name}.")
     return True
 
@@ -136,7 +156,7 @@ if uploaded is not None and state.get(UPLOAD_ID) != uploaded.file_id:
     except DatasetError as exc:
         state[PROBLEMS], state[PROBLEM_KIND] = exc.problems, "file"   # unreadable file: the editor is unchanged
     else:
-        load_into_editor(tables.outcomes, tables.studies, source=f"your {kind}")
+        load_into_editor(tables.outcomes, tables.studies, source=f"your {kind}", pending=True)
         state[IGNORED] = tables.ignored_columns
         if try_apply(tables.outcomes, kind=kind):
             st.rerun()
@@ -158,11 +178,15 @@ if problems:
                                                                        width="large")})
 
 own = state.get(USER_DATASET_KEY) is not None
+stale = editor_is_stale()
 st.subheader("Outcome rows")
 using = state[USER_DATASET_KEY].name if own else (f"the saved dataset {escape_markdown(in_use().saved.version.name)}"
                                                     if in_use().id else "the shipped data")
 st.caption(f"The editor holds {state.get(SOURCE, 'the data in use')}; every page uses {using}. Edit cells, add or "
            "delete rows, then press Use this table. Numbers are typed as text and checked when you press it.")
+if stale:
+    st.warning(EDITOR_STALE.format(old=state.get(FROM) or "the shipped data", new=in_use().id or "the shipped data"),
+               icon=":material/history:")
 editor_key = f"yd_editor_{state[VERSION]}"
 if editor_key not in state or BASE not in state:
     if EDITED not in state:
@@ -184,11 +208,22 @@ use = actions.button("Use this table", type="primary", key="yd_apply", icon=":ma
 reset = actions.button("Reset to shipped data", key="yd_reset", icon=":material/restart_alt:",
                        help="Forget your data and your edits; the editor and every page return to the shipped "
                             "dataset")
-if use:
+reload = stale and actions.button("Load the version in use", key="yd_reload", icon=":material/sync:",
+                                  help="Discard the editor's edits and show the data every page uses")
+replace = stale and st.checkbox(EDITOR_REPLACE, key="yd_replace")
+if reload:
+    load_into_editor(up.editable_outcomes(current_dataset()), source="the data in use")
+    state[PROBLEMS] = []
+    st.rerun()
+if use and stale and not replace:
+    st.error(EDITOR_STALE_REFUSED, icon=":material/error:")
+elif use:
     if try_apply(edited, kind="edited data"):
         load_into_editor(edited, state.get(STUDIES), source="your edited data")
     else:       # renumber rows (after added/deleted rows) so the problems' row numbers match the editor
-        load_into_editor(edited, state.get(STUDIES), source=state.get(SOURCE, "your edits"))
+        made_on = state.get(FROM)                   # a stale table stays marked as made on the older version
+        load_into_editor(edited, state.get(STUDIES), source=state.get(SOURCE, "your edits"), pending=True)
+        state[FROM] = made_on if stale else in_use().id
     st.rerun()
 if reset:
     state.pop(USER_DATASET_KEY, None)

@@ -23,3 +23,10 @@ CHANGES_HEADER = ("Changes to propose to data/ ({n} cell(s) added or changed aga
                   "MSC-DM Evidence Explorer)")
 CHANGE_LINE = "{cell}: {old} -> {new}  | source: {source}  | locator: {locator}{quote}"
 NO_CHANGES = "No cell differs from the shipped data."
+EDITOR_STALE = ("The editor holds your edits of an older version ({old}); a newer version ({new}) has been saved "
+                "since and every page uses it. Load the version in use (your edits here are discarded), or tick "
+                "the box below to save your table as the newest version anyway.")
+EDITOR_REPLACE = "Save my table anyway: the changes saved since the editor was loaded will not be in it"
+EDITOR_STALE_REFUSED = ("Not saved: the editor's table was edited from an older version, and a newer one is in use. "
+                       "Saving it would drop the newer changes; load the version in use, or tick the box to save "
+                       "your table anyway.")
