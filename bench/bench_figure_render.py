@@ -18,7 +18,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.appserver import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+from tests.support.appserver import chromium  # noqa: E402
 
 REACT_JS = """async ([figs, n]) => {
   const div = document.getElementById('fig');
@@ -61,7 +61,6 @@ def forest_figures(build=None) -> list[dict]:
 
 def measure(cases: dict[str, list[dict]], n: int, rounds: int = 3) -> dict[str, dict]:
     """p50/p95 per case (the median over ``rounds`` interleaved rounds) and its DOM node count."""
-    from playwright.sync_api import sync_playwright
     import plotly.offline
 
     page_path = ROOT / "tmp" / "bench_figure_render.html"
@@ -69,15 +68,13 @@ def measure(cases: dict[str, list[dict]], n: int, rounds: int = 3) -> dict[str, 
     page_path.write_text(f"<html><body><script>{plotly.offline.get_plotlyjs()}</script>"
                          "<div id='fig' style='width:1400px'></div></body></html>")
     results: dict[str, list[dict]] = {k: [] for k in cases}
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    with chromium() as browser:
         page = browser.new_page(viewport={"width": 1440, "height": 900})
         page.goto(page_path.as_uri())
         for _ in range(rounds):
             for name, figs in cases.items():
                 page.evaluate("() => Plotly.purge(document.getElementById('fig'))")
                 results[name].append(page.evaluate(REACT_JS, [figs, n]))
-        browser.close()
     return {k: {"p50": sorted(r["p50"] for r in v)[len(v) // 2], "p95": sorted(r["p95"] for r in v)[len(v) // 2],
                 "nodes": v[0]["nodes"]} for k, v in results.items()}
 

@@ -44,7 +44,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.appserver import CHART, CHROMIUM, CHROMIUM_ARGS, start_server, stop_server, wait_app_idle  # noqa: E402
+from tests.support.appserver import CHART, chromium, start_server, stop_server, wait_app_idle  # noqa: E402
 
 # The figure's signature: what a redraw with a new result changes.  A page switch replaces the
 # element; the old one is marked before the click, so a fresh element counts as changed.
@@ -193,7 +193,6 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=30, help="timed interactions per row (after 2 warm-ups)")
     ap.add_argument("--only", default="", help="comma-separated row names to run (trivial always runs)")
     args = ap.parse_args()
-    from playwright.sync_api import sync_playwright
 
     logs = ROOT / "tmp" / "bench_ui"
     logs.mkdir(parents=True, exist_ok=True)
@@ -203,8 +202,7 @@ def main() -> None:
     floor_server = start_server(logs / "floor.log", script="bench/floor_app.py")
     floor_nav_server = start_server(logs / "floor_nav.log", script="bench/floor_nav_app.py")
     try:
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        with chromium() as browser:
             ctx = browser.new_context(viewport={"width": 1400, "height": 900})
             benches = make_benches(ctx, app_server.url, triv_server.url, floor_server.url, floor_nav_server.url)
             if args.only:
@@ -213,7 +211,6 @@ def main() -> None:
             for i in range(args.n + 2):
                 for b in benches:
                     b.step(i, record=i >= 2)
-            browser.close()
     finally:
         stop_server(app_server.proc)
         stop_server(triv_server.proc)

@@ -17,7 +17,7 @@ from urllib.parse import urlencode
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.appserver import CHART, CHROMIUM, CHROMIUM_ARGS, start_server, stop_server, wait_app_idle  # noqa: E402
+from tests.support.appserver import CHART, chromium, start_server, stop_server, wait_app_idle  # noqa: E402
 
 # Every frame and every mutation: {radio label: checked option's text} of the sidebar's radios.
 SAMPLER_JS = """(() => {
@@ -76,21 +76,18 @@ def open_deep_link(context, base_url: str, path: str = "sensitivity", params: di
 
 
 def main() -> None:
-    from playwright.sync_api import sync_playwright
 
     logs = ROOT / "tmp" / "bench_ui"
     logs.mkdir(parents=True, exist_ok=True)
     server = start_server(logs / "deeplink.log")
     try:
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        with chromium() as browser:
             ctx = browser.new_context(viewport={"width": 1400, "height": 900})
             print(open_deep_link(ctx, server.url).line("fresh server"))
             for i in range(3):
                 print(open_deep_link(ctx, server.url).line(f"warm server {i + 1}"))
             print(open_deep_link(ctx, server.url, params={}).line("control: no link (must show wrong samples)"))
             print(open_deep_link(ctx, server.url, path="").line("forest page"))
-            browser.close()
     finally:
         stop_server(server.proc)
 

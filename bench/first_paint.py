@@ -22,9 +22,8 @@ from pathlib import Path
 if __package__ in (None, ""):          # run as a script: make the repository importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from playwright.sync_api import sync_playwright  # noqa: E402
 
-from bench.appserver import APP_DIR, CHART, CHROMIUM, CHROMIUM_ARGS, start_server, stop_server  # noqa: E402
+from tests.support.appserver import CHART, chromium, start_server, stop_server  # noqa: E402
 
 GOAL_RATIO = 1.5
 # Resolves with performance.now() (ms since navigation start) at the first frame a chart has a drawn trace.
@@ -53,14 +52,12 @@ def run(n: int) -> str:
     trivial = start_server(tmp / "trivial.log", script="bench/trivial_app.py", env=env)
     times: dict[str, list[float]] = {"trivial": [], "forest": []}
     try:
-        with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        with chromium() as browser:
             for name, url in (("trivial", trivial.url), ("forest", app.url)):
                 load_ms(browser, url)                             # warm the server: imports, caches
             for _ in range(n):
                 times["trivial"].append(load_ms(browser, trivial.url))
                 times["forest"].append(load_ms(browser, app.url))
-            browser.close()
     finally:
         stop_server(app.proc)
         stop_server(trivial.proc)

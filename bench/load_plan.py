@@ -79,9 +79,9 @@ def step_sessions(counts, run, report, echo=print, stop_after_over: int = 1) -> 
 
 @contextlib.contextmanager
 def postgres_env(base_env: dict | None = None):
-    """A throwaway PostgreSQL cluster (bench/pg_cluster.py) with a database ``mscdm``; yields the
+    """A throwaway PostgreSQL cluster (tests/support/pg_cluster.py) with a database ``mscdm``; yields the
     replicas' environment (``MSCDM_DATABASE_URL`` and a fresh ``MSCDM_STATE_DIR``)."""
-    from bench.pg_cluster import start_cluster
+    from tests.support.pg_cluster import start_cluster
 
     cluster = start_cluster()
     try:

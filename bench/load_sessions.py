@@ -8,7 +8,7 @@ import random
 import time
 from dataclasses import dataclass, field
 
-from bench.appserver import APP_DIR, CHART, CHROMIUM, CHROMIUM_ARGS
+from tests.support.appserver import APP_DIR, CHART, CHROMIUM, CHROMIUM_ARGS
 from bench.load_js import CHOICES_JS, DONE_JS, IDLE_JS, INIT_JS, STATE_JS
 
 # Loopback only: every host name except 127.0.0.1 fails to resolve inside this browser.

@@ -54,7 +54,7 @@ import numpy as np
 if __package__ in (None, ""):          # run as a script: make the repository importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.appserver import APP_DIR, start_server, stop_server  # noqa: E402
+from tests.support.appserver import APP_DIR, start_server, stop_server  # noqa: E402
 from bench.load_sessions import LOAD_TIMEOUT_S  # noqa: E402
 from bench.load_ws import session_driver, ws_figures  # noqa: E402
 from bench.proc_stats import RssSampler, cpu_seconds  # noqa: E402

@@ -5,7 +5,7 @@ Run from the repository root::
     TMPDIR=$PWD/tmp XDG_CONFIG_HOME=$PWD/tmp/xdg-config XDG_CACHE_HOME=$PWD/tmp/xdg-cache \\
         .venv/bin/python bench/server_cpu.py [--rounds 6] [--pyspy bench/out/pyspy_server.txt]
 
-Both apps run as real ``streamlit run`` servers (bench/appserver.py); one headless Chromium session
+Both apps run as real ``streamlit run`` servers (tests/support/appserver.py); one headless Chromium session
 drives each.  On the app (Forest plot, "Paper + newer trials") one round is eight interactions that
 end where they started: sidebar Model (random, fixed), the prediction-interval check box (on, off),
 the Outcome selectbox (fasting glucose, HbA1c), the page switch to Sensitivity and back.  The
@@ -38,9 +38,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.appserver import CHART, CHROMIUM, CHROMIUM_ARGS, start_server, stop_server, wait_app_idle  # noqa: E402
 from bench.bench_ui import open_model_details, sidebar  # noqa: E402  (the browser bench's sidebar helpers)
 from bench.proc_stats import cpu_seconds, tree_pids, tree_rss_kb  # noqa: E402
+from tests.support.appserver import CHART, chromium, start_server, stop_server, wait_app_idle  # noqa: E402
 
 TIMEOUT = 60_000
 GOAL_MS = 40.0
@@ -225,7 +225,6 @@ def main() -> None:
     ap.add_argument("--pyspy", type=Path, default=None, help="profile the warm rounds with py-spy, raw output here")
     ap.add_argument("--app-only", action="store_true", help="skip the trivial app (profiling runs)")
     args = ap.parse_args()
-    from playwright.sync_api import sync_playwright
 
     logs = ROOT / "tmp" / "server_cpu"
     logs.mkdir(parents=True, exist_ok=True)
@@ -237,8 +236,7 @@ def main() -> None:
     results = {name: [] for name in servers}
     try:
         idle = {name: idle_cpu_ms(s, 2.0) for name, s in servers.items()}
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        with chromium() as browser:
             ctx = browser.new_context(viewport={"width": 1400, "height": 900})
             drivers = {name: Driver(ctx, s, s.url + ("/?set=Paper+%2B+newer+trials" if name == "app" else ""),
                                     args.settle) for name, s in servers.items()}
@@ -254,7 +252,6 @@ def main() -> None:
                         kind, act = actions[name][k]
                         results[name].append({"kind": kind, **d.step(act)})
             rss = {name: tree_rss_kb(s.proc.pid) / 1024 for name, s in servers.items()}
-            browser.close()
     finally:
         for spy in spies:
             stop_pyspy(spy)

@@ -14,8 +14,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.appserver import CHROMIUM, CHROMIUM_ARGS, start_server, stop_server  # noqa: E402
 from bench.bench_ui import Bench  # noqa: E402
+from tests.support.appserver import chromium, start_server, stop_server  # noqa: E402
 
 KEYS = ("TaskDuration", "ScriptDuration", "LayoutDuration", "RecalcStyleDuration")
 
@@ -28,15 +28,13 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--n", type=int, default=10)
     args = ap.parse_args()
-    from playwright.sync_api import sync_playwright
 
     logs = ROOT / "tmp" / "bench_ui"
     logs.mkdir(parents=True, exist_ok=True)
     app, triv = start_server(logs / "trace_app.log"), start_server(logs / "trace_triv.log", script="bench/trivial_app.py")
     rows = []
     try:
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        with chromium() as browser:
             ctx = browser.new_context(viewport={"width": 1400, "height": 900})
             benches = [
                 Bench("trivial", ctx.new_page(), triv.url,
@@ -58,7 +56,6 @@ def main() -> None:
                 svg_text = b.page.evaluate("() => document.querySelectorAll('svg text').length")
                 rows.append((b.name, {k: 1000 * (after[k] - before[k]) / args.n for k in KEYS}, nodes, svg_text,
                              sorted(b.times)[len(b.times) // 2]))
-            browser.close()
     finally:
         stop_server(app.proc)
         stop_server(triv.proc)

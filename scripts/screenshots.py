@@ -18,9 +18,8 @@ from pathlib import Path
 if __package__ in (None, ""):          # run as a script: make the repository importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from playwright.sync_api import sync_playwright  # noqa: E402
 
-from bench.appserver import APP_DIR, CHROMIUM, CHROMIUM_ARGS, start_server, stop_server, wait_app_idle  # noqa: E402
+from tests.support.appserver import APP_DIR, chromium, start_server, stop_server, wait_app_idle  # noqa: E402
 
 SIZES = ((1440, 900), (1280, 720))
 MAX_HEIGHT = 8000   # px: a full-page capture taller than this is cut
@@ -44,8 +43,7 @@ def shoot(out: Path, query: str = "", only: tuple = ()) -> list[Path]:
     server = start_server(out / "server.log", env={**os.environ, "MSCDM_STATE_DIR": state})
     written = []
     try:
-        with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        with chromium() as browser:
             for width, height in SIZES:
                 page = browser.new_page(viewport={"width": width, "height": height})
                 for i, (path, _title, _icon) in enumerate(app_pages()):
@@ -68,7 +66,6 @@ def shoot(out: Path, query: str = "", only: tuple = ()) -> list[Path]:
                     written.append(full)
                     page.set_viewport_size({"width": width, "height": height})
                 page.close()
-            browser.close()
     finally:
         stop_server(server.proc)
     return written

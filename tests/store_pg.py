@@ -1,3 +1,3 @@
-"""The throwaway PostgreSQL cluster of the store tests: bench/pg_cluster.py's (shared with the load
+"""The throwaway PostgreSQL cluster of the store tests: tests/support/pg_cluster.py's (shared with the load
 test, which runs as a plain script and must not depend on the test suite)."""
-from bench.pg_cluster import PostgresCluster, PostgresUnavailable, server_bin_dir, start_cluster  # noqa: F401
+from tests.support.pg_cluster import PostgresCluster, PostgresUnavailable, server_bin_dir, start_cluster  # noqa: F401

@@ -1,14 +1,14 @@
 """Playwright fixtures: one Streamlit server per session on a free loopback port, and
 pytest-playwright driving Debian's Chromium (never a downloaded browser).  Starting and stopping
-the server is bench/appserver.py's, shared with the benchmarks."""
+the server is tests/support/appserver.py's, shared with the benchmarks."""
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
 
-from bench.appserver import (APP_DIR, CHART, CHROMIUM, CHROMIUM_ARGS, start_server, stop_server,  # noqa: F401
-                             wait_app_idle)   # wait_app_idle: the tests' import
+from tests.support.appserver import (APP_DIR, CHART, CHROMIUM, CHROMIUM_ARGS, start_server,  # noqa: F401
+                                     stop_server, wait_app_idle)   # wait_app_idle: the tests' import
 
 SHOTS = APP_DIR / "tmp" / "shots"
 

@@ -20,7 +20,7 @@ from pathlib import Path
 APP_DIR = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(APP_DIR))
 
-from bench.appserver import CHROMIUM, CHROMIUM_ARGS, start_server, stop_server  # noqa: E402
+from tests.support.appserver import chromium, start_server, stop_server  # noqa: E402
 
 STRACE = ["strace", "-f", "--seccomp-bpf", "-qq", "-e", "trace=connect,sendto,sendmsg", "-e", "signal=none"]
 LOOPBACK = re.compile(r'inet_addr\("127\.|inet_pton\(AF_INET6, "::1"|"::ffff:127\.')
@@ -70,10 +70,7 @@ def main(out_path: str) -> int:
     server = start_server(server_log, env=env, command_prefix=STRACE + ["-o", str(server_trace)])
     proc, base = server.proc, server.url
     try:
-        from playwright.sync_api import sync_playwright
-
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        with chromium() as browser:
             page = browser.new_page(viewport={"width": 1400, "height": 900})
             page.on("request", lambda r: requests.append(r.url))
             page.on("pageerror", lambda e: page_errors.append(str(e)))
@@ -91,7 +88,6 @@ def main(out_path: str) -> int:
                 timings.append(round(time.monotonic() - t0, 1))
                 if page.locator('[data-testid="stException"]').count():
                     exceptions.append(name)
-            browser.close()
     finally:
         stop_server(proc)
         time.sleep(0.5)

@@ -3,7 +3,7 @@ shows a value that is not in the link, on a freshly started server (the page run
 ui.components.ensure_shell_ran) and on a warm one.  Sampling: bench/deeplink.py."""
 from __future__ import annotations
 
-from bench.appserver import start_server, stop_server
+from tests.support.appserver import start_server, stop_server
 from bench.deeplink import open_deep_link
 
 

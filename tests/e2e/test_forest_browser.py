@@ -1,7 +1,7 @@
 """The forest plot page in real headless Chromium."""
 from __future__ import annotations
 
-from bench.appserver import start_server, stop_server
+from tests.support.appserver import start_server, stop_server
 from tests.e2e.conftest import CHART, chart_meta, no_exception_shown, screenshot, wait_app_idle
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.appserver import APP_DIR, CHART, free_port, start_server, stop_server, wait_app_idle
+from tests.support.appserver import APP_DIR, CHART, free_port, start_server, stop_server, wait_app_idle
 from tests.e2e.conftest import SHOTS, no_exception_shown
 
 CONF = APP_DIR / "deploy" / "nginx.conf"

@@ -1,5 +1,5 @@
 """Two replicas, one database (issue 16), in headless Chromium: two app processes on two loopback
-ports, both with MSCDM_DATABASE_URL naming one throwaway PostgreSQL (bench/pg_cluster.py).
+ports, both with MSCDM_DATABASE_URL naming one throwaway PostgreSQL (tests/support/pg_cluster.py).
 
 A dataset saved through replica A's workbench opens on replica B with the same numbers; an edit
 saved on B is a new version whose parent is A's; after SIGKILL of A, B still serves both versions.
@@ -11,8 +11,8 @@ import signal
 
 import pytest
 
-from bench.appserver import start_server, stop_server
-from bench.pg_cluster import start_cluster
+from tests.support.appserver import start_server, stop_server
+from tests.support.pg_cluster import start_cluster
 from core.store import open_store
 from tests.e2e.conftest import no_exception_shown, screenshot, wait_app_idle
 from tests.e2e.test_workbench_browser import CELL, SYNTHETIC, _click_cell, _forest_meta, _saved_id, _type

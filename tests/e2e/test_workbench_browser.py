@@ -10,7 +10,7 @@ import re
 import signal
 from urllib.parse import parse_qs, urlsplit
 
-from bench.appserver import start_server, stop_server
+from tests.support.appserver import start_server, stop_server
 from tests.e2e.conftest import CHART, chart_meta, no_exception_shown, screenshot, wait_app_idle
 
 # Liu 2014 (single-arm, T2DM, 22 treated) has no HbA1c numbers: before (baseline) and after (12 months).

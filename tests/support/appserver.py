@@ -1,8 +1,6 @@
-"""Start and stop the app on loopback, and the browser that drives it: shared by the benchmarks
-(bench/) and the browser tests (tests/e2e/).
-
-It lives in bench/ because the benchmarks run as plain scripts and must not depend on the test
-suite, while the tests may import the benchmarks (tests/e2e/test_load_small.py runs the load test).
+"""Start and stop the app on loopback, and the browser that drives it: shared by the browser tests
+(tests/e2e/), the benchmarks (bench/) and scripts/screenshots.py.  Plain functions, no pytest, so a
+benchmark run as a script can import it.
 
 Every server binds 127.0.0.1 on a free port, in its own process group, so that
 :func:`stop_server` ends it and every process it started.
@@ -16,16 +14,30 @@ import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-APP_DIR = Path(__file__).resolve().parents[1]
+from playwright.sync_api import sync_playwright
+
+APP_DIR = Path(__file__).resolve().parents[2]
 # Debian's Chromium (never a downloaded browser), with no background traffic of its own.
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 # A drawn plotly figure on a page.
 CHART = '[data-testid="stPlotlyChart"] .js-plotly-plot'
+
+
+@contextmanager
+def chromium():
+    """Debian's headless Chromium under Playwright (the one place it is launched); closed on exit."""
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
 
 
 @dataclass(frozen=True, slots=True)
