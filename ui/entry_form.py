@@ -12,6 +12,7 @@ from core.conversions import DISPERSION_TYPES
 from core.evidence.entry import BOUNDED_TYPES, Entry, EntryCheck, apply_entry, check_entry_in, randomised_n
 from core.vocab import OUTCOME_BY_CODE
 from core.words import AFTER_SECTION, ARM_SECTION, BEFORE_SECTION, DISPERSION_LABELS, SAVED_NOTICE
+from core.words.workbench import DTYPE_CLEARED
 from core.workflow.entry_effect import entry_effect
 from ui.cache import run_analysis
 from ui.components import escape_markdown
@@ -19,6 +20,8 @@ from ui.datasets import SAVE_ERRORS, in_use, save_dataset
 
 FORM_TYPES = tuple(t for t in DISPERSION_TYPES if t != "sd?")
 SHARED = ("unit", "source", "locator", "quote")
+NUMBER_FIELDS = (("n", "n"), ("mean", "mean"), ("dtype", "dispersion_type"), ("disp1", "disp1"), ("disp2", "disp2"))
+SHOWN_ELSEWHERE = {"arm": "n"}      # a problem of the arm is named under n
 NOTICE_KEY = "wb_saved"            # (notice, effect line) shown after the rerun that follows a save
 CELL_KEY = "wb_form_cell"          # the cell the form's widgets were filled for
 DEFAULT_NAME = "My extraction"
@@ -77,37 +80,74 @@ def _prefill(ds, cell: Cell, secs) -> None:
         st.session_state[_key(i, "n")] = "" if n is None else str(n)
         for f in ("mean", "disp1", "disp2"):
             st.session_state[_key(i, f)] = ""
-        st.session_state[_key(i, "dtype")] = "sd"
+        st.session_state[_key(i, "dtype")] = st.session_state[_key(i, "dtype_was")] = "sd"
+        st.session_state.pop(_key(i, "cleared"), None)
     st.session_state["wb_unit"] = OUTCOME_BY_CODE[cell.outcome].units[0]
     for f in ("source", "locator", "quote"):
         st.session_state[f"wb_{f}"] = ""
 
 
 def _problems(messages) -> None:
-    for m in dict.fromkeys(messages):
+    for m in messages:
         text = m if m.startswith("n ") else m[:1].upper() + m[1:]      # "n = 12 is larger ..." keeps its n
         st.caption(f":red[{escape_markdown(text)}.]")
+
+
+def field_problems(checks: dict, field: str, section: int | None = None) -> tuple[str, ...]:
+    """The sentences shown under one field: of one arm's section, or (``section`` None) of a field
+    the arms share, each sentence once.  The form shows these, and counts these."""
+    picked = checks.items() if section is None else [(section, checks[section])] if section in checks else []
+    extra = [f for f, under in SHOWN_ELSEWHERE.items() if under == field]
+    return tuple(dict.fromkeys(m for _, ch in picked for f in (field, *extra) for m in ch.for_field(f)))
+
+
+def unplaced_problems(checks: dict) -> tuple[str, ...]:
+    """Sentences about fields the form does not show (study, outcome, time point): named in the refusal."""
+    placed = {f for _, f in NUMBER_FIELDS} | set(SHARED) | set(SHOWN_ELSEWHERE)
+    return tuple(dict.fromkeys(p.message for ch in checks.values() for p in ch.problems if p.field not in placed))
+
+
+def problem_count(checks: dict) -> int:
+    """How many sentences the form shows (each once where it is shown), so the refusal's count agrees."""
+    per_arm = sum(len(field_problems(checks, f, i)) for i in checks for _, f in NUMBER_FIELDS)
+    return per_arm + sum(len(field_problems(checks, f)) for f in SHARED) + len(unplaced_problems(checks))
+
+
+def _on_dtype(i: int) -> None:
+    """A new dispersion type: the values typed for the old one are cleared (and the centre too when
+    it changes between mean and median), so none is read under another meaning; the form says so."""
+    s = st.session_state
+    old, new = s.get(_key(i, "dtype_was"), "sd"), s.get(_key(i, "dtype"), "sd")
+    s[_key(i, "dtype_was")] = new
+    fields = ["disp1", "disp2"] + (["mean"] if old.startswith("median") != new.startswith("median") else [])
+    typed = [str(s.get(_key(i, f), "")).strip() for f in fields]
+    for f in fields:
+        s[_key(i, f)] = ""
+    s[_key(i, "cleared")] = (DTYPE_CLEARED.format(old=DISPERSION_LABELS.get(old, old), new=DISPERSION_LABELS[new],
+                                                  values=", ".join(t for t in typed if t))
+                             if any(typed) else None)
 
 
 def _section(i: int, sec: Section, checks: dict) -> None:
     with st.container(border=True):
         st.markdown(f"**{sec.title}**")
         c = st.columns(5)
-        fields = (("n", "n"), ("mean", "mean"), ("dtype", "dispersion_type"), ("disp1", "disp1"), ("disp2", "disp2"))
         dtype = st.session_state.get(_key(i, "dtype"), "sd")
         labels = {"n": "n (analysed)", "mean": "Median" if dtype.startswith("median") else "Mean",
                   "disp1": "Lower bound" if dtype in BOUNDED_TYPES else DISPERSION_LABELS[dtype],
                   "disp2": "Upper bound" if dtype in BOUNDED_TYPES else "(second value: none)"}
-        check = checks.get(i)
-        for col, (name, field) in zip(c, fields):
+        for col, (name, field) in zip(c, NUMBER_FIELDS):
             with col:
                 if name == "dtype":
                     st.selectbox("Dispersion as printed", FORM_TYPES, format_func=DISPERSION_LABELS.get,
-                                 key=_key(i, name))
-                else:
-                    st.text_input(labels[name], key=_key(i, name), disabled=name == "disp2" and dtype not in BOUNDED_TYPES)
-                if check is not None:
-                    _problems(check.for_field(field) + (check.for_field("arm") if name == "n" else ()))
+                                 key=_key(i, name), on_change=_on_dtype, args=(i,))
+                else:       # a second value the type does not use is disabled only while empty: never a trap
+                    unused = name == "disp2" and dtype not in BOUNDED_TYPES
+                    st.text_input(labels[name], key=_key(i, name),
+                                  disabled=unused and not str(st.session_state.get(_key(i, name), "")).strip())
+                _problems(field_problems(checks, field, i))
+        if st.session_state.get(_key(i, "cleared")):
+            st.info(escape_markdown(st.session_state[_key(i, "cleared")]), icon=":material/backspace:")
 
 
 def _entries(cell: Cell, secs) -> dict[int, Entry]:
@@ -126,17 +166,17 @@ def _shared_fields(outcome: str, checks: dict) -> None:
     c1, c2 = st.columns([1, 3])
     c1.selectbox("Unit", OUTCOME_BY_CODE[outcome].units, key="wb_unit")
     with c1:
-        _problems(m for ch in checks.values() for m in ch.for_field("unit"))
+        _problems(field_problems(checks, "unit"))
     with c2:
         st.text_input("Source (URL, DOI or citation)", key="wb_source")
-        _problems(m for ch in checks.values() for m in ch.for_field("source"))
+        _problems(field_problems(checks, "source"))
     c3, c4 = st.columns([1, 3])
     with c3:
         st.text_input("Locator (table, figure or page)", key="wb_locator")
-        _problems(m for ch in checks.values() for m in ch.for_field("locator"))
+        _problems(field_problems(checks, "locator"))
     with c4:
         st.text_input("Quote (optional, verbatim)", key="wb_quote")
-        _problems(m for ch in checks.values() for m in ch.for_field("quote"))
+        _problems(field_problems(checks, "quote"))
 
 
 def _save(ds, cell: Cell, entries: dict[int, Entry], name: str) -> None:
@@ -170,8 +210,9 @@ def entry_form(ds, cell: Cell) -> None:
         if not entries:
             st.error("Type the numbers of at least one arm before saving.", icon=":material/error:")
         elif not all(ch.ok for ch in checks.values()):
-            n = sum(len(ch.problems) for ch in checks.values())
-            st.error(f"Not saved: {n} problem(s), named under their fields.", icon=":material/error:")
+            other = unplaced_problems(checks)
+            st.error(escape_markdown(f"Not saved: {problem_count(checks)} problem(s), named under their fields"
+                                     + (f" and here: {'; '.join(other)}." if other else ".")), icon=":material/error:")
         else:
             try:
                 _save(ds, cell, entries, name)

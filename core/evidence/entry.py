@@ -38,6 +38,11 @@ NEEDS_TWO = ("se", "ci95", "median_iqr", "median_range")      # a dispersion tha
 # The outcome-row fields an entry sets, in the order its edits are listed.
 ENTRY_FIELDS = ("n", "mean", "dispersion_type", "disp1", "disp2", "unit", "source_url", "locator", "snippet")
 _UNSAFE_SOURCE = re.compile(r"^\s*(javascript|data|vbscript|file)\s*:", re.IGNORECASE)
+# A number as the save reads it (validate_outcomes: pandas.to_numeric), and nothing else: ASCII
+# digits, one point, an optional exponent.  float() alone also takes '1_000', Arabic-Indic or
+# full-width digits and 'nan', which the save then refused as "outcomes row 50".
+_NUMBER = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+NUMBER_HINT = "digits 0-9 with a point for decimals, e.g. 7.5"
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,10 +113,9 @@ def parse_number(raw) -> Number:
     text = (str(raw) if not isinstance(raw, str) else raw).strip().replace(MINUS, "-")
     if not text:
         return Number(None, "", True)
-    try:
-        value = float(text)
-    except ValueError:
+    if not _NUMBER.fullmatch(text):
         return Number(None, text, False)
+    value = float(text)
     return Number(value, text, math.isfinite(value) and abs(value) <= MAX_ABS_VALUE)
 
 
@@ -169,7 +173,7 @@ def _required_number(raw, field: str, what: str, out: list[Problem]) -> Number:
     if x.value is None and x.ok:
         out.append(Problem(field, f"{what} is required"))
     elif x.value is None:
-        out.append(Problem(field, f"{what} must be a number; got {x.shown!r}"))
+        out.append(Problem(field, f"{what} must be a number ({NUMBER_HINT}); got {x.shown!r}"))
     elif not x.ok:
         out.append(Problem(field, f"{what} must be a finite number of at most {MAX_ABS_VALUE:g}; got {x.shown}"))
     return x

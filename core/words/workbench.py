@@ -15,8 +15,10 @@ SAVED_NOTICE = "Saved as a new version (id {id}); every page now uses it, and th
 ARM_SECTION = {"msc": "MSC arm", "control": "Control arm"}
 BEFORE_SECTION = "Before (baseline, MSC arm)"
 AFTER_SECTION = "After ({when}, MSC arm)"
-EFFECT_LINE = ("{locator}, {outcome} {comparison}, {population}: now {k_used} of {k_cited} studies; "
+EFFECT_LINE = ("{locator}, {outcome} {comparison}, {population}: now {count}; "
                "recomputed {recomputed} against the paper's {printed}: {status}.")
+EFFECT_COUNT = "{k_used} of {k_cited} studies"          # the paper's studies, some or all with numbers
+EFFECT_COUNT_MORE = "{k_used} studies (the paper pooled {k_cited})"   # more than the paper: never "3 of 2"
 EFFECT_CANNOT = "{locator}, {outcome} {comparison}, {population}: still cannot be recomputed ({why})."
 EFFECT_NONE = "{outcome}: no pooled result of the paper uses this cell; the forest plot and the other pages use it."
 CHANGES_HEADER = ("Changes to propose to data/ ({n} cell(s) added or changed against the shipped data of "
@@ -30,3 +32,5 @@ EDITOR_REPLACE = "Save my table anyway: the changes saved since the editor was l
 EDITOR_STALE_REFUSED = ("Not saved: the editor's table was edited from an older version, and a newer one is in use. "
                        "Saving it would drop the newer changes; load the version in use, or tick the box to save "
                        "your table anyway.")
+DTYPE_CLEARED = ("Dispersion changed from {old} to {new}: the values typed for the {old} ({values}) were cleared, so "
+                 "that none of them is read with another meaning. Type the numbers as printed.")

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from core.evidence.printed import parse_number, parse_refs
 from core.vocab import OUTCOME_SHORT, Comparison, Population
 from core.words import (EFFECT_CANNOT, EFFECT_LINE, EFFECT_NONE, SHORT_COMPARISON, fmt_ci, population_phrase)
+from core.words.workbench import EFFECT_COUNT, EFFECT_COUNT_MORE
 from core.workflow.recompute import recomputer
 from core.workflow.reproduce import agreement, reproduction_status, status_kind
 
@@ -65,7 +66,9 @@ def entry_effect(dataset, study_id: str, outcome: str, timepoint_months: float, 
     agree = agreement(printed, (rec.estimate, rec.ci_low, rec.ci_high))
     # the one classifier's status, without its counts: the line already says "k of K studies"
     status = status_kind(reproduction_status(agree, rec.k_used, rec.k_cited))
-    line = EFFECT_LINE.format(**words, k_used=rec.k_used, k_cited=rec.k_cited,
+    count = (EFFECT_COUNT_MORE if rec.k_used > rec.k_cited else EFFECT_COUNT).format(k_used=rec.k_used,
+                                                                                     k_cited=rec.k_cited)
+    line = EFFECT_LINE.format(**words, count=count,
                               recomputed=fmt_ci(rec.estimate, rec.ci_low, rec.ci_high),
                               printed=fmt_ci(*(p.value for p in printed)), status=status)
     return EntryEffect(line, row["result_id"])

@@ -77,8 +77,8 @@ def test_form_prefills_the_arms_and_n_and_names_each_problem(state_dir):
     assert "n = 12 is larger than the 10 patients randomised to the MSC arm" in got
     assert "The source is required" in got and "The locator is required" in got
     type_in(at, {"wb_0_disp1": "0.8"})
-    at.selectbox(key="wb_0_dtype").select("ci95").run()
-    at.text_input(key="wb_0_disp2").input("6.0").run()
+    at.selectbox(key="wb_0_dtype").select("ci95").run()      # clears the SD typed for the old type (issue 23)
+    type_in(at, {"wb_0_disp1": "0.8", "wb_0_disp2": "6.0"})
     assert any("The 95% CI [0.8, 6.0] does not contain its mean 6.9" in r.replace("\\", "") for r in red(at))
     save(at)                                    # refused while problems remain: nothing saved
     assert any("Not saved" in e.value for e in at.error)

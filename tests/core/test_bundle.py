@@ -86,3 +86,13 @@ def test_entry_effect_uses_the_one_classifier_partial_for_a_subset_differs_for_t
     assert "now 1 of 2 studies" in subset and subset.endswith(": partial."), subset
     full = entry_effect(ds, "Cai2016", "fbg", 12).line
     assert "now 2 of 2 studies" in full and full.endswith(": differs."), full
+
+
+def test_entry_effect_never_reads_more_studies_than_it_counts():
+    # issue 23 (item 9): an entry that adds a study the paper did not pool read "now 3 of 2 studies"
+    ds = SHIPPED
+    for arm, mean in (("msc", "7.1"), ("control", "8.4")):
+        ds = apply_entry(ds, Entry("Carlsson2015", arm, "fbg", "12", "9", mean, "sd", "1.0", unit="mmol/L",
+                                   source="https://example.org/synthetic", locator="Table 2")).dataset
+    line = entry_effect(ds, "Carlsson2015", "fbg", 12).line
+    assert "now 3 studies (the paper pooled 2); recomputed" in line and " of 2 studies" not in line

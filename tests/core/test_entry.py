@@ -58,7 +58,7 @@ def test_a_good_entry_has_no_problems(ds):
     (dict(dispersion_type="se", n="1"), "an SE needs n ≥ 2; got n = 1"),
     (dict(n="2.5"), "n must be a whole number ≥ 1; got 2.5"),
     (dict(n=""), "n is required"),
-    (dict(mean="abc"), "the mean must be a number; got 'abc'"),
+    (dict(mean="abc"), "the mean must be a number (digits 0-9 with a point for decimals, e.g. 7.5); got 'abc'"),
     (dict(mean="1e12"), "the mean must be a finite number of at most 1e+09; got 1e12"),
     (dict(disp2="3"), "an SD is one number; leave the second value empty"),
     (dict(source=" "), "the source is required: a URL, DOI or citation"),
@@ -143,3 +143,30 @@ def test_an_applied_entry_survives_the_store_round_trip(ds):
     back = tables_dataset(dataset_tables(result.dataset), name="round trip")
     cols = [c for c in result.dataset.outcomes.columns]
     assert back.outcomes[cols].equals(result.dataset.outcomes[cols])
+
+
+# What a field check accepts, the save accepts, and the reverse (issue 23, item 2): float() alone took
+# '1_000', Arabic-Indic and full-width digits, which validate_outcomes then refused as "outcomes row 50".
+TYPED = ("7.4", " 7.4 ", "+7.4", "7.", ".5", "7e0", "7.4E+00", "−1.5", "-0", "00012", "1_000", "٧٫٤", "٧", "７",
+         "nan", "inf", "-Infinity", "1e400", "0x10", "1,5", "7.4.1", "", " ", "e5", "1e", "..5", "٫5")
+
+
+@pytest.mark.parametrize("typed", TYPED)
+def test_the_field_check_and_the_save_accept_exactly_the_same_numbers(ds, typed):
+    e = entry(mean=typed, quote="")
+    check_ok = not check_entry_in(ds, e).for_field("mean")
+    try:
+        apply_entry(ds, e)
+        saved = True
+    except DatasetError:
+        saved = False
+    assert check_ok == saved, (typed, check_entry_in(ds, e).messages)
+    if typed in ("1_000", "٧٫٤", "７"):
+        assert not check_ok and "digits 0-9" in " ".join(check_entry_in(ds, e).messages)
+
+
+@pytest.mark.parametrize("typed", ("1_000", "٧", "７", "nan"))
+def test_n_and_dispersion_refuse_what_the_save_would_refuse(ds, typed):
+    assert check_entry_in(ds, entry(n=typed)).for_field("n")
+    assert check_entry_in(ds, entry(disp1=typed)).for_field("disp1")
+    assert check_entry_in(ds, entry(dispersion_type="ci95", disp1="6.0", disp2=typed)).for_field("disp2")
