@@ -199,7 +199,8 @@ def meta_regression(yi, vi, X, *, method: str = Tau2.REML, test: str = "z") -> M
         vcov = vcov * float(yi @ P @ yi) / (k - p)
         df = float(k - p)
     se = np.sqrt(np.diag(vcov))
-    stat = beta / se
+    with np.errstate(divide="ignore", invalid="ignore"):    # se = 0 (knha, no residual spread): +-Inf, as metafor
+        stat = beta / se
     if np.isinf(df):
         pval = 2 * special.ndtr(-np.abs(stat))
     else:
@@ -207,8 +208,13 @@ def meta_regression(yi, vi, X, *, method: str = Tau2.REML, test: str = "z") -> M
     m = p - 1
     if m > 0:
         b = beta[1:]
-        qm = float(b @ np.linalg.solve(vcov[1:, 1:], b))
-        if np.isinf(df):
+        try:
+            qm = float(b @ np.linalg.solve(vcov[1:, 1:], b))
+        except np.linalg.LinAlgError:   # a zero knha vcov: metafor's QM is NA
+            qm = float("nan")
+        if np.isnan(qm):
+            qm_p = float("nan")
+        elif np.isinf(df):
             qm_p = float(special.chdtrc(m, qm))
         else:
             qm = qm / m

@@ -29,6 +29,7 @@ TESTS = vocab.TESTS
 PI_DISTS = vocab.PI_DISTS
 # The estimators pooled inline from the four sums, without core.heterogeneity.
 INLINE_METHODS = (Tau2.FE, Tau2.DL)
+HKSJ_ZERO = "HKSJ variance factor 0 (identical effects): the CI is the estimate, as metafor prints."
 # Up to this k, FE and DL are computed with Python floats (faster than numpy for tiny arrays).
 _SMALL_K = 48
 
@@ -373,12 +374,13 @@ def pool_validated(yi, vi, labels, method, level, test, knha_floor, pi) -> MetaR
             notes = ("HKSJ needs k >= 2; the z test is used for k = 1.",)
         else:
             df = float(q_df)
-            factor = knha_ss() / df
-            if knha_floor:
-                factor = max(1.0, factor)
+            # Identical effects: sum w (y - mu)^2 is only mu's rounding residue; metafor prints se 0, t +-Inf, P 0.
+            factor = 0.0 if yi.min() == yi.max() else knha_ss() / df
+            factor = max(1.0, factor) if knha_floor else factor
+            notes = (HKSJ_ZERO,) if factor == 0.0 else ()
             se = se * math.sqrt(factor)
     crit = t_crit(level, df)
-    stat = est / se if se > 0 else math.nan
+    stat = est / se if se > 0 else (math.copysign(math.inf, est) if est != 0 else math.nan)
     pi_low, pi_high = prediction_interval(est, se, tau2, k, level, pi)
     # tau^2-based I^2 and H^2 with s^2 = (k-1) sum w / ((sum w)^2 - sum w^2) (Higgins & Thompson 2002, eq. 9)
     if k >= 2 and den > 0:

@@ -32,7 +32,9 @@ class SubgroupResult:
     ``subgroups`` maps each group label (in first-seen order) to its :class:`MetaResult`.
     ``q_between`` is Chi^2 on ``df_between = G - 1`` degrees of freedom, ``p_between`` its
     P value and ``i2_between`` its I^2 (percent).  With a single subgroup the test is
-    undefined: ``q_between = 0``, ``df_between = 0``, ``p_between = NaN``.
+    undefined: ``q_between = 0``, ``df_between = 0``, ``p_between = NaN``.  When a subgroup's
+    standard error is 0 (HKSJ over identical effects) it is not computed either:
+    ``q_between``, ``p_between`` and ``i2_between`` are NaN, ``df_between = G - 1``.
     """
 
     subgroups: dict
@@ -86,11 +88,16 @@ def subgroup_analysis(yi, vi, groups, *, method: str = Tau2.FE, level: float = 0
         idx = [i for i, x in enumerate(glist) if x == g]
         subs[g] = pool_validated(yi[idx], vi[idx], tuple(labels[i] for i in idx), *args)
     est = np.array([subs[g].estimate for g in order])
-    w = np.array([1.0 / subs[g].se ** 2 for g in order])
+    se = np.array([subs[g].se for g in order])
+    dfb = len(order) - 1
+    if not np.all(se > 0):
+        # A subgroup of identical effects under HKSJ has se = 0 (metafor: CI = estimate): its weight
+        # 1/se^2 is infinite and the test is undefined, so it is not computed (NaN), never a division.
+        return SubgroupResult(subs, overall, order, math.nan, dfb, math.nan, math.nan)
+    w = 1.0 / se ** 2
     mu = float(w @ est) / float(w.sum())
     d = est - mu
     qb = float(w @ (d * d))
-    dfb = len(order) - 1
     return SubgroupResult(subs, overall, order, qb, dfb, float(special.chdtrc(dfb, qb)), het.i2_from_q(qb, dfb))
 
 

@@ -75,6 +75,9 @@ def subgroup_test_line(sub) -> str:
     """'Test for subgroup differences: Chi² = 1.23, df = 1 (P = 0.27), I² = 18.7%'."""
     if sub.df_between < 1:
         return "Test for subgroup differences: not applicable (one subgroup)"
+    if math.isnan(sub.q_between):     # a subgroup's HKSJ SE is 0 (identical effects): its weight is infinite
+        return ("Test for subgroup differences: not computable (a subgroup's studies have identical effects, so "
+                "its HKSJ standard error is 0)")
     return (f"Test for subgroup differences: Chi² = {fmt_num(sub.q_between)}, df = {sub.df_between} "
             f"({fmt_p(sub.p_between)}), I² = {sub.i2_between:.1f}%")
 

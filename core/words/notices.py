@@ -47,6 +47,12 @@ def hksj_notices(test: str, method: str, k: int, *, fixed: str, floor: bool = Fa
     return tuple(out)
 
 
+# An HKSJ CI of zero width (issue 23, item 8): what metafor prints, and what it does not mean.
+HKSJ_ZERO_NOTICE = ("HKSJ: where the pooled studies' effects are identical, the HKSJ variance factor is 0 and the "
+                    "t-based CI collapses to the estimate (P = 0), as metafor prints; this shows no spread between "
+                    "studies, not certainty. The z-based CI or the ad hoc floor gives an interval.")
+
+
 def usable_share_line(k: int, total: int) -> str:
     """'1 of 10 studies has usable numbers for this view' (issue 14, item 8)."""
     verb = "has" if k == 1 else "have"

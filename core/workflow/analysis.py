@@ -18,10 +18,11 @@ import pandas as pd
 from core import effect_sizes as es
 from core import vocab
 from core.evidence.dataset import REPORTED_COLUMNS, Dataset
-from core.pooling import MetaResult, meta_analysis
+from core.pooling import HKSJ_ZERO, MetaResult, meta_analysis
 from core.workflow.selection import UNAVAILABLE_COLUMNS, select_numbers, unavailable_row
 from core.subgroups import SubgroupResult, subgroup_analysis
 from core.vocab import Comparison, Population, Tau2
+from core.words.notices import HKSJ_ZERO_NOTICE
 
 FE = str(Tau2.FE)
 
@@ -318,8 +319,10 @@ def analyse(dataset: Dataset, spec: AnalysisSpec) -> ForestAnalysis:
     rows = tuple(dict(r, yi=y, vi=v, ci_low=lo, ci_high=hi, weight_pct=w) for r, y, v, lo, hi, w in
                  zip(kept, eff.yi.tolist(), eff.vi.tolist(), eff.ci_low.tolist(), eff.ci_high.tolist(),
                      sub.overall.weights.tolist()))
+    shown = (sub.overall, *sub.subgroups.values()) if spec.population == Population.ALL else (sub.overall,)
+    zero_hksj = (HKSJ_ZERO_NOTICE,) if any(HKSJ_ZERO in r.notes for r in shown) else ()
     return ForestAnalysis(spec, rows, sub.overall, sub if spec.population == Population.ALL else None,
-                          model.method, model.reason, unit, unavailable, reported, "", _notes(spec, kept))
+                          model.method, model.reason, unit, unavailable, reported, "", _notes(spec, kept) + zero_hksj)
 
 
 def empty_analysis(dataset: Dataset, spec: AnalysisSpec, message: str) -> ForestAnalysis:
