@@ -19,7 +19,8 @@ from core import vocab
 ROOT = Path(__file__).resolve().parents[1]
 PRODUCT_DIRS = ("core", "ui", "pages", "bench", "scripts")
 STATISTICS = ("effect_sizes", "conversions", "heterogeneity", "pooling", "subgroups", "metaregression",
-              "sensitivity", "bias", "events", "influence", "intervals", "refit_sums", "tau2_se")
+              "sensitivity", "bias", "events", "influence", "intervals", "refit_sums", "tau2_se",
+              "bayesian", "posterior", "priors")
 MAX_MODULE_LINES = 400
 MAX_FUNCTION_LINES = 80
 
