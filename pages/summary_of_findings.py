@@ -9,9 +9,9 @@ import pandas as pd
 import streamlit as st
 
 from core import export as ex
-from core.figures.summary_of_findings import sof_title, summary_of_findings_figure
+from core.figures.summary_of_findings import sof_title, summary_of_findings_figure, summary_of_findings_slide
 from core.words import (GRADE_DOMAIN_LABELS, GRADE_SOURCES, JUDGEMENTS_SAVED, JUDGEMENTS_SESSION, MODEL_LABELS,
-                        SOF_HEADINGS, study_count)
+                        SOF_HEADINGS)
 from ui.certainty import JUDGEMENTS, cached_sof
 from ui.certainty_forms import indirectness_form, mid_form, rob_form, rob_table
 from ui.components import escape_markdown, page_header, show_figure
@@ -51,11 +51,14 @@ for r, record in zip(sof.rows, table.to_dict("records")):
         cells = st.columns(ROW_WIDTHS, vertical_alignment="center")
         for col, text in zip(cells, record.values()):
             col.markdown(escape_markdown(text))
-        cells[0].caption(study_count(r.certainty.k, r.certainty.participants))
+        cells[0].caption(escape_markdown(r.studies_text))
+        if r.certainty.context:
+            cells[3].caption(escape_markdown(r.certainty.context))
         cells[-1].button("Open", key=f"sof_open_{r.outcome}", on_click=_open, args=(r.outcome,),
                          icon=":material/forest:", help="Open this analysis in the Forest plot", width="stretch")
 st.caption("⊕⊕⊕⊕ high, ⊕⊕⊕◯ moderate, ⊕⊕◯◯ low, ⊕◯◯◯ very low certainty; the letters name the footnotes below. "
-           "Open a row to see that analysis in the Forest plot with these settings.")
+           "A provisional rating rests on studies whose risk of bias nobody has judged: it is rated down one level "
+           "as a precaution until you judge them (below). Open a row to see that analysis in the Forest plot.")
 
 st.subheader("Footnotes")
 for letter, text in notes.notes:
@@ -67,7 +70,8 @@ with st.expander("How each rating is made (the rules and their sources)"):
     st.markdown("**Starting level.** " + escape_markdown(GRADE_SOURCES["start"]) + ". Randomised trials start "
                 "high, non-randomised and before–after evidence low; a body that mixes them starts low ("
                 + escape_markdown(GRADE_SOURCES["start_mixed"]) + "). Each serious domain takes one level off, "
-                "each very serious two.")
+                "each very serious two, an extremely serious imprecision three; a rating that rests on studies whose "
+                "risk of bias nobody judged is marked provisional.")
     for domain, label in GRADE_DOMAIN_LABELS.items():
         st.markdown(f"**{label}.** {escape_markdown(GRADE_SOURCES[domain])}.")
     st.markdown(f"**Plain-language statements.** {escape_markdown(GRADE_SOURCES['statement'])}.")
@@ -75,7 +79,7 @@ with st.expander("How each rating is made (the rules and their sources)"):
 caption = (f"{sof_title(spec)}. Measure: {spec.measure}; model: {MODEL_LABELS[spec.model]}. "
            f"Certainty: GRADE, recomputed from the numbers (rules and sources on the Summary of findings page). "
            f"Data: {data_source(ds)}")
-show_figure(summary_of_findings_figure(sof), key="sof_chart",
+show_figure(summary_of_findings_figure(sof), key="sof_chart", slide=summary_of_findings_slide(sof),
             filename=f"summary_of_findings_{spec.comparison}_{spec.population}", caption=caption)
 st.subheader("Download the table")
 rob_frame = inputs.rob.to_frame()
@@ -101,7 +105,7 @@ st.caption("Nobody has judged indirectness for this review, so it is assumed not
 indirectness_form(ds)
 
 st.header("Minimal important differences")
-st.caption("The MID sets when a CI 'crosses' an important effect and the size the optimal information size is "
-           "computed for. Defaults cite their source; where no MID is established, imprecision is judged on the CI "
-           "and the OIS (a small effect of 0.2 SD) alone.")
+st.caption("The MID sets when a CI 'crosses' an important effect, the size a statement names, and the effect the "
+           "optimal information size is computed for. Defaults cite their source; where no MID is established, a "
+           "small effect of 0.2 SD is taken as the smallest important effect, and the footnote says so.")
 mid_form(ds)

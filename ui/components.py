@@ -85,16 +85,17 @@ def analysis_header(spec: AnalysisSpec, *, label: str | None = None) -> ForestAn
     return a
 
 
-def show_figure(fig, key: str, filename: str, caption: str | None = None) -> None:
+def show_figure(fig, key: str, filename: str, caption: str | None = None, *, slide=None) -> None:
     """Draw a figure exactly as exported (explicit template, no Streamlit theme), with PNG/SVG/PDF
     slide downloads under it.
 
     ``caption`` is printed under the exported slide; None uses the current view's caption
     (outcome, population, comparison, measure, model, τ² method, k, participants, data source),
-    so pass your own for figures that are not about the current analysis.
+    so pass your own for figures that are not about the current analysis.  ``slide``: a figure laid
+    out for the slide itself (e.g. the summary of findings), exported instead of ``fig``.
     """
     from ui.export import figure_downloads
 
     st.plotly_chart(fig, key=key, theme=None, width="stretch",
                     config={"displaylogo": False, "toImageButtonOptions": {**SLIDE_PNG, "filename": filename}})
-    figure_downloads(fig, filename, caption, key=key)
+    figure_downloads(fig if slide is None else slide, filename, caption, key=key)

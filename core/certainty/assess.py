@@ -10,12 +10,16 @@ mixture rule is conservative: GRADE guidance 24 (Cuello-Garcia et al. 2022, J Cl
 142:200) advises judging randomised and non-randomised evidence separately and using the latter
 only where it adds to the former, which one pooled estimate cannot do.
 
-The rating is the starting level minus one per serious and two per very serious domain, floored
-at very low.  The statement follows GRADE guidelines 26 (Santesso et al. 2020, J Clin Epidemiol
-119:126, Table 2): the certainty sets the verb ("reduces", "likely reduces", "may reduce", "... but
-the evidence is very uncertain") and the size of the effect its qualifier.  Size: below the MID
-(where one is set) is trivial; otherwise the effect in SD units against Cohen's 0.2 / 0.5 / 0.8
-(Cochrane Handbook v6.4 §15.5.3.1), at least "small" when it reaches the MID.
+The rating is the starting level minus one per serious, two per very serious and three per
+extremely serious domain, floored at very low.  It is *provisional* when it rests on studies whose
+risk of bias nobody judged (:func:`core.certainty.domains.provisional_share`), and every label says so.
+
+The statement follows the Cochrane Handbook v6.4 Table 15.6.b and GRADE guidelines 26 (Santesso et al.
+2020, J Clin Epidemiol 119:126, Table 2): high "results in", moderate "likely results in", low "may
+result in", each with the size of the effect; very low names no size: "The evidence is very
+uncertain about the effect of MSC on ...".  The size (trivial, small, moderate, large) comes from
+the thresholds of :func:`core.certainty.imprecision.size_thresholds`, and the sentence names the
+threshold it used.
 """
 from __future__ import annotations
 
@@ -25,15 +29,15 @@ from dataclasses import dataclass
 import pandas as pd
 
 from core import words
-from core.certainty.domains import (indirectness_rating, inconsistency_rating, publication_bias_rating,
-                                    risk_of_bias_rating)
-from core.certainty.imprecision import (MID_DEFAULTS, SMALL_EFFECT_SD, InformationSize, Mid, imprecision_rating,
-                                        information_size, mid_in_effect_units, outcome_spread)
+from core.certainty.domains import (indirectness_rating, inconsistency_rating, provisional_share,
+                                    publication_bias_rating, risk_of_bias_rating)
+from core.certainty.imprecision import (LARGE_EFFECT_SD, MID_DEFAULTS, MODERATE_EFFECT_SD, SMALL_EFFECT_SD,
+                                        InformationSize, Mid, Thresholds, imprecision_rating, information_context,
+                                        information_size, size_thresholds)
 from core.certainty.ratings import DomainRating, Indirectness, Level, lower
 from core.evidence.risk_of_bias import RiskOfBias
 from core.vocab import Comparison
 
-SIZE_BANDS = ((0.8, "large"), (0.5, "moderate"), (0.2, "small"))   # SD units (Cohen 1988)
 DOMAIN_COLUMNS = ["domain", "label", "concern", "downgrade", "reason", "source", "assumption"]
 
 
@@ -51,7 +55,8 @@ def starting_level(analysis) -> StartingLevel:
         return StartingLevel(Level.LOW, t["start.before_after"], words.GRADE_SOURCES["start"])
     n_nrs = sum(r["design_class"] != "rct" for r in analysis.row_records)
     if n_nrs == 0:
-        return StartingLevel(Level.HIGH, t["start.rct"].format(k=k), words.GRADE_SOURCES["start"])
+        return StartingLevel(Level.HIGH, t["start.rct_one" if k == 1 else "start.rct"].format(k=k),
+                             words.GRADE_SOURCES["start"])
     return StartingLevel(Level.LOW, t["start.nrs"].format(n_nrs=n_nrs, k=k),
                          words.GRADE_SOURCES["start_mixed" if n_nrs < k else "start"])
 
@@ -78,6 +83,9 @@ class Certainty:
     statement: str
     mid: Mid
     ois: InformationSize | None
+    provisional: float = 0.0      # percent of the weight whose risk of bias nobody judged, when the rating rests on it
+    studies: tuple[str, ...] = ()  # the contributing studies' labels
+    context: str = ""             # information size as context, not a verdict (imprecision.trials_context)
 
     @property
     def downgrades(self) -> int:
@@ -85,6 +93,15 @@ class Certainty:
 
     @property
     def label(self) -> str:
+        """'Low'; 'Low (provisional: ...)' when the rating rests on unjudged risk of bias."""
+        if not self.rating:
+            return words.CERTAINTY_NONE
+        base = words.CERTAINTY_LABELS[self.rating]
+        return words.CERTAINTY_PROVISIONAL.format(label=base, pct=self.provisional) if self.provisional else base
+
+    @property
+    def level_label(self) -> str:
+        """'Low', without the provisional note (for narrow places that show the note elsewhere)."""
         return words.CERTAINTY_LABELS[self.rating] if self.rating else words.CERTAINTY_NONE
 
     @property
@@ -111,27 +128,43 @@ class Certainty:
                               "assumption": d.assumption} for d in self.domains], columns=DOMAIN_COLUMNS)
 
 
-def effect_size_band(analysis, mid: Mid) -> str:
-    """'trivial', 'small', 'moderate' or 'large' for the pooled estimate (module docstring)."""
-    est = abs(analysis.pooled.estimate)
-    spread = outcome_spread(analysis)
-    m = mid_in_effect_units(analysis, mid, spread)
-    if m is not None and est < m:
-        return "trivial"
-    sd_units = est if analysis.spec.measure == "SMD" else est / spread.standardiser
-    if not math.isfinite(sd_units):
-        return "small" if m is not None else "moderate"
-    band = next((name for cut, name in SIZE_BANDS if sd_units >= cut), "trivial")
-    return "small" if band == "trivial" and m is not None else band
+def effect_size_band(analysis, mid: Mid, *, small_effect_sd: float = SMALL_EFFECT_SD) -> str:
+    """'trivial', 'small', 'moderate' or 'large' for the pooled estimate; '' when no threshold is known."""
+    return size_thresholds(analysis, mid, small_effect_sd=small_effect_sd).size_of(analysis.pooled.estimate)
 
 
-def statement(outcome: str, comparison: str, rating: Level, size: str, estimate: float) -> str:
-    """GRADE's plain-language statement (Santesso et al. 2020, Table 2)."""
-    template = words.CERTAINTY_STATEMENTS[Level.LOW if rating == Level.VERY_LOW else rating][size]
+def _amount(value: float, th: Thresholds, sd: float | None) -> str:
+    """'1.21 % = 0.8 SD'; '0.80 SD' for an SMD; '0.50 % (the MID, above 0.8 SD here)' when the MID
+    raised the edge."""
+    text = f"{words.fmt_num(value)} {th.unit}"
+    if not math.isclose(value, sd * th.sd_per_unit, rel_tol=1e-9):
+        return text + words.CERTAINTY_EDGE_RAISED.format(sd=sd)
+    return text if th.unit == "SD" else f"{text} = {sd:g} SD"
+
+
+def size_basis(th: Thresholds, size: str, small_effect_sd: float = SMALL_EFFECT_SD) -> str:
+    """The threshold a statement's size rests on, in words: ' (a large effect: at least 1.21 % = 0.8 SD)'."""
+    if not size:
+        return ""
+    important = f"{words.fmt_num(th.important)} {th.unit}, " + (
+        words.CERTAINTY_MID_WORD if th.from_mid else words.CERTAINTY_ASSUMED_WORD.format(sd=small_effect_sd))
+    values = {"important": important,
+              "moderate": _amount(th.moderate, th, MODERATE_EFFECT_SD) if th.moderate else "",
+              "large": _amount(th.large, th, LARGE_EFFECT_SD) if th.large else ""}
+    key = size if size in ("trivial", "large") or th.moderate else "small_open"
+    return words.CERTAINTY_SIZE_BASIS[key].format(**values)
+
+
+def statement(outcome: str, comparison: str, rating: Level, size: str, estimate: float, basis: str = "") -> str:
+    """The plain-language statement (module docstring); ``basis`` names the size's threshold."""
+    noun_outcome = words.CERTAINTY_OUTCOME_NOUNS[outcome]
+    if rating == Level.VERY_LOW:
+        return words.CERTAINTY_VERY_UNCERTAIN.format(outcome=noun_outcome,
+                                                     comparator=words.CERTAINTY_COMPARATORS[comparison]) + "."
+    template = words.CERTAINTY_STATEMENTS[rating][size or "moderate"]
     verb, noun = words.CERTAINTY_DIRECTION["down" if estimate < 0 else "up"]
-    text = template.format(verb=verb, noun=noun, outcome=words.CERTAINTY_OUTCOME_NOUNS[outcome])
-    tail = words.CERTAINTY_VERY_UNCERTAIN if rating == Level.VERY_LOW else ""
-    return f"{text}{words.CERTAINTY_COMPARATORS[comparison]}{tail}."
+    text = template.format(verb=verb, noun=noun, outcome=noun_outcome)
+    return f"{text}{words.CERTAINTY_COMPARATORS[comparison]}{basis}."
 
 
 def _no_evidence(analysis, mid: Mid) -> Certainty:
@@ -160,9 +193,13 @@ def assess(analysis, rob: RiskOfBias, *, mid: Mid | None = None, indirectness: I
                publication_bias_rating(analysis))
     start = starting_level(analysis)
     rating = lower(start.level, sum(d.downgrade for d in domains))
-    size = effect_size_band(analysis, mid)
     res = analysis.pooled
+    th = size_thresholds(analysis, mid, small_effect_sd=small_effect_sd)
+    size = th.size_of(res.estimate)
+    basis = size_basis(th, size, small_effect_sd) if rating != Level.VERY_LOW else ""
     return Certainty(spec.outcome, spec.comparison, spec.population, analysis.k, analysis.participants, spec.measure,
                      analysis.unit, res.estimate, res.ci_low, res.ci_high, start, domains, rating, size,
-                     statement(spec.outcome, spec.comparison, rating, size, res.estimate), mid, ois)
+                     statement(spec.outcome, spec.comparison, rating, size, res.estimate, basis), mid, ois,
+                     provisional_share(analysis, rob), tuple(str(r["label"]) for r in analysis.row_records),
+                     information_context(analysis, th, ois))
 

@@ -5,14 +5,20 @@
   weight; "most information" means more than half of it.  Most weight at critical risk: very
   serious; at high (RoB 2) or serious (ROBINS-I) risk or worse: serious; with RoB 2 "some
   concerns" or worse: serious.  ROBINS-I "moderate" is not rated down: it is what a sound
-  non-randomised study reaches, and non-randomised evidence already starts at low.  A study not
-  assessed counts as unknown: no judgement is invented and no downgrade applied for it, and the
-  reason says so (an assumption).
+  non-randomised study reaches, and non-randomised evidence already starts at low.  A study nobody
+  has judged is not known to be at low risk: when most of the weight is not known to be at low
+  risk (not assessed, or some concerns or worse) and part of it is not assessed, the domain is
+  rated serious as a stated precaution (the conservative reading GRADE leaves to the reviewer), and
+  the rating is *provisional* until the studies are judged; the user's judgements then replace the
+  precaution.  Design-decided judgements (an uncontrolled before–after comparison) are judgements.
 - Inconsistency (GRADE guidelines 7, Guyatt et al. 2011, J Clin Epidemiol 64:1294; Cochrane
-  Handbook v6.4 §10.10.2): serious when I² > 50% (substantial), P(Q) < 0.10, the 95% prediction
-  interval includes no effect while the CI does not, or the subgroups differ (P < 0.10); very
-  serious when I² > 75% (considerable) with P(Q) < 0.10 and study estimates on both sides of no
-  effect.  With one study: not assessable.
+  Handbook v6.4 §10.10.2), from the spread of the study results only: serious when I² > 50%
+  (substantial), P(Q) < 0.10, two studies' 95% CIs do not overlap, the 95% range of the true
+  effects (mu ± 1.96 tau, Higgins et al. 2009, J R Stat Soc A 172:137) includes no effect while the
+  CI does not, or the subgroups differ (P < 0.10); very serious when I² > 75% (considerable) with
+  P(Q) < 0.10 and study estimates on both sides of no effect.  The t-based prediction interval is
+  not used: at k = 3 its width comes mostly from t(1), i.e. from few studies, which is imprecision.
+  With one study: not assessable.
 - Indirectness (GRADE guidelines 8, Guyatt et al. 2011, J Clin Epidemiol 64:1303): set by the user
   with a reason; by default not serious, flagged as an assumption.
 - Publication bias (GRADE guidelines 5, Guyatt et al. 2011, J Clin Epidemiol 64:1277; Sterne et al.
@@ -84,10 +90,22 @@ def risk_of_bias_rating(analysis, rob: RiskOfBias) -> DomainRating:
                                  ("rob.concerns", "concerns", Concern.SERIOUS)):
         if pct[field_] > MOST:
             return DomainRating(GradeDomain.RISK_OF_BIAS, concern, t[key].format(**pct, unknown_note=note), source)
+    if shares.unknown > 0 and shares.unknown + shares.concerns > MOST:
+        return DomainRating(GradeDomain.RISK_OF_BIAS, Concern.SERIOUS, t["rob.precaution"].format(**pct), source,
+                            assumption=True)
     if shares.unknown > 0:
         return DomainRating(GradeDomain.RISK_OF_BIAS, Concern.NOT_SERIOUS, t["rob.unknown"].format(**pct), source,
                             assumption=True)
     return DomainRating(GradeDomain.RISK_OF_BIAS, Concern.NOT_SERIOUS, t["rob.low"].format(**pct), source)
+
+
+def provisional_share(analysis, rob: RiskOfBias) -> float:
+    """Percent of the weight whose risk of bias nobody judged, when the rating rests on it: most of
+    the weight, or enough to trigger the precaution; 0 otherwise."""
+    shares = weight_shares(analysis, rob)
+    rests = shares.unknown > MOST or (shares.unknown > 0 and shares.unknown + shares.concerns > MOST
+                                      and shares.concerns <= MOST)
+    return shares.unknown if rests else 0.0
 
 
 def p_clause(p: float) -> str:
@@ -95,16 +113,15 @@ def p_clause(p: float) -> str:
     return words.fmt_p(p).split(" ", 1)[1]
 
 
-def _prediction_interval(analysis) -> tuple[float, float]:
-    """The 95% prediction interval of the random-effects model (t on k - 2 df, Higgins et al. 2009;
-    Cochrane Handbook v6.4 §10.10.4.3), with the analysis's tau² estimator or DerSimonian-Laird
-    when it pooled with a fixed effect; (NaN, NaN) for k < 3."""
-    res = analysis.pooled
-    if res.k < 3:
-        return float("nan"), float("nan")
-    method = res.method if res.is_random else Tau2.DL
-    re = meta_analysis(res.yi, res.vi, method=method, level=res.level, pi="t(k-2)")
-    return re.pi_low, re.pi_high
+def _tau2(res) -> float:
+    """The analysis's tau², or DerSimonian-Laird's when it pooled with a fixed effect."""
+    return res.tau2 if res.is_random else meta_analysis(res.yi, res.vi, method=Tau2.DL).tau2
+
+
+def _cis_overlap(res) -> bool:
+    """Whether every pair of the studies' 95% CIs overlaps (GRADE guidelines 7, criterion 2)."""
+    half = 1.959963984540054 * np.sqrt(res.vi)
+    return bool(np.max(res.yi - half) <= np.min(res.yi + half))
 
 
 def _inconsistency_signals(analysis) -> tuple[list[str], list[str]]:
@@ -113,13 +130,18 @@ def _inconsistency_signals(analysis) -> tuple[list[str], list[str]]:
     bad, fine = [], []
     (bad if res.i2 > I2_SUBSTANTIAL else fine).append(t["inc.i2"].format(i2=res.i2))
     (bad if res.q_pvalue < P_HETEROGENEITY else fine).append(t["inc.q"].format(p=p_clause(res.q_pvalue)))
-    low, high = _prediction_interval(analysis)
-    if math.isfinite(low):
-        pi = {"low": words.fmt_num(low), "high": words.fmt_num(high)}
+    (fine if _cis_overlap(res) else bad).append(t["inc.overlap" if _cis_overlap(res) else "inc.no_overlap"])
+    tau2 = _tau2(res)
+    if tau2 > 0:
+        tau = math.sqrt(tau2)
+        low, high = res.estimate - 1.959963984540054 * tau, res.estimate + 1.959963984540054 * tau
+        rng = {"low": words.fmt_num(low), "high": words.fmt_num(high), "tau2": words.fmt_num(tau2, 3)}
         ci_excludes = not res.ci_low <= 0 <= res.ci_high
-        pi_includes = low <= 0 <= high
-        (bad if ci_excludes and pi_includes else fine).append(t["inc.pi_null" if pi_includes else "inc.pi_excludes"]
-                                                               .format(**pi))
+        range_includes = low <= 0 <= high
+        (bad if ci_excludes and range_includes else fine).append(
+            t["inc.range_null" if range_includes else "inc.range_excludes"].format(**rng))
+    else:
+        fine.append(t["inc.tau0"])
     sub = analysis.subgroups
     if analysis.spec.population == Population.ALL and sub is not None and sub.df_between >= 1 \
             and sub.p_between < P_SUBGROUPS:
@@ -128,7 +150,7 @@ def _inconsistency_signals(analysis) -> tuple[list[str], list[str]]:
 
 
 def inconsistency_rating(analysis) -> DomainRating:
-    """Rate inconsistency from I², P(Q), the prediction interval and the subgroup test."""
+    """Rate inconsistency from the spread of the study results (module docstring)."""
     res, t = analysis.pooled, words.CERTAINTY_REASONS
     source = words.GRADE_SOURCES["inconsistency"]
     if res.k < 2:

@@ -31,10 +31,13 @@ class Concern(StrEnum):
     NOT_SERIOUS = "not_serious"
     SERIOUS = "serious"
     VERY_SERIOUS = "very_serious"
+    EXTREMELY_SERIOUS = "extremely_serious"   # imprecision only: three levels (GRADE guidance 35)
     NOT_ASSESSABLE = "not_assessable"   # e.g. inconsistency with one study: no downgrade, said so
 
 
-DOWNGRADE = {Concern.NOT_SERIOUS: 0, Concern.SERIOUS: 1, Concern.VERY_SERIOUS: 2, Concern.NOT_ASSESSABLE: 0}
+DOWNGRADE = {Concern.NOT_SERIOUS: 0, Concern.SERIOUS: 1, Concern.VERY_SERIOUS: 2, Concern.EXTREMELY_SERIOUS: 3,
+             Concern.NOT_ASSESSABLE: 0}
+BY_LEVELS = {0: Concern.NOT_SERIOUS, 1: Concern.SERIOUS, 2: Concern.VERY_SERIOUS, 3: Concern.EXTREMELY_SERIOUS}
 
 
 class GradeDomain(StrEnum):
@@ -88,7 +91,7 @@ class Indirectness:
 
     def __post_init__(self):
         object.__setattr__(self, "concern", Concern(self.concern))
-        if self.concern == Concern.NOT_ASSESSABLE:
+        if self.concern in (Concern.NOT_ASSESSABLE, Concern.EXTREMELY_SERIOUS):
             raise ValueError("indirectness is judged not serious, serious or very serious")
         object.__setattr__(self, "reason", check_sentence(self.reason))
         object.__setattr__(self, "source", check_source(self.source))

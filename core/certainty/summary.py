@@ -19,8 +19,8 @@ from core.certainty.ratings import Indirectness, Level
 from core.evidence.risk_of_bias import RiskOfBias, default_risk_of_bias
 from core.vocab import OUTCOME_LABELS, OUTCOMES
 
-SOF_COLUMNS = ["outcome", "outcome_label", "studies", "participants", "effect", "certainty", "symbols",
-               "start", "footnotes", "statement"]
+SOF_COLUMNS = ["outcome", "outcome_label", "studies", "participants", "study_names", "effect", "certainty",
+               "symbols", "provisional", "start", "footnotes", "statement", "information_size"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +37,11 @@ class FindingRow:
         return OUTCOME_LABELS[self.outcome]
 
     @property
+    def studies_text(self) -> str:
+        """'1 study (42 participants): Cai 2016'; with more studies, 'k studies (n participants)'."""
+        return words.sof_studies(self.certainty.k, self.certainty.participants, self.certainty.studies)
+
+    @property
     def notes(self) -> tuple[str, ...]:
         """The row's footnotes: the starting level when below high, then ``Certainty.footnotes``."""
         c = self.certainty
@@ -47,10 +52,11 @@ class FindingRow:
     def _record(self) -> dict:
         c = self.certainty
         return {"outcome": str(self.outcome), "outcome_label": self.label, "studies": c.k,
-                "participants": c.participants, "effect": self.effect, "certainty": c.label, "symbols": c.symbols,
+                "participants": c.participants, "study_names": "; ".join(c.studies), "effect": self.effect,
+                "certainty": c.label, "symbols": c.symbols, "provisional": bool(c.provisional),
                 "start": c.start.reason if c.start else "",
                 "footnotes": " ".join(f"({chr(97 + i)}) {f}" for i, f in enumerate(c.footnotes)),
-                "statement": c.statement}
+                "statement": c.statement, "information_size": c.context}
 
 
 @dataclass(frozen=True, slots=True)

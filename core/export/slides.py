@@ -60,6 +60,9 @@ def slide_figure(fig: go.Figure, caption: str, *, width: int = SLIDE_WIDTH, heig
     """
     d = fig.to_dict()                                        # a deep copy; the input is not touched
     lay = d.setdefault("layout", {})
+    meta = lay.get("meta")
+    if isinstance(meta, dict) and meta.get("slide_native"):
+        return _native_slide(d, caption, width, height)
     lay.pop("template", None)
     base_font = lay.get("font", {}).get("size") or PLOTLY_DEFAULT_FONT
     lines = wrap_caption(caption)
@@ -74,6 +77,18 @@ def slide_figure(fig: go.Figure, caption: str, *, width: int = SLIDE_WIDTH, heig
     meta = lay.get("meta")
     meta = meta if isinstance(meta, dict) else ({"meta": meta} if meta is not None else {})
     lay["meta"] = {**meta, "slide_caption": caption, "slide_font_factor": round(factor, 4)}
+    out = go.Figure(d)
+    out.update_layout(template=SLIDE_TEMPLATE)
+    return out
+
+
+def _native_slide(d: dict, caption: str, width: int, height: int) -> go.Figure:
+    """A figure already laid out as a slide (``meta["slide_native"]``, e.g. the summary of
+    findings): sizes kept, the caption placed in the band its bottom margin keeps free."""
+    lay = d["layout"]
+    lay.update(width=width, height=height, autosize=False, paper_bgcolor="white", plot_bgcolor="white")
+    lay["annotations"] = lay.get("annotations", []) + [_caption_annotation(wrap_caption(caption), 0)]
+    lay["meta"] = {**lay["meta"], "slide_caption": caption, "slide_font_factor": 1.0}
     out = go.Figure(d)
     out.update_layout(template=SLIDE_TEMPLATE)
     return out

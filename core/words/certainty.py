@@ -31,7 +31,7 @@ ROB_DERIVED_SOURCE = {"rob2": "RoB 2 overall-judgement rule (Sterne et al. 2019,
 CERTAINTY_LABELS = {"high": "High", "moderate": "Moderate", "low": "Low", "very_low": "Very low"}
 CERTAINTY_SYMBOLS = {"high": "⊕⊕⊕⊕", "moderate": "⊕⊕⊕◯", "low": "⊕⊕◯◯", "very_low": "⊕◯◯◯"}
 CONCERN_LABELS = {"not_serious": "Not serious", "serious": "Serious", "very_serious": "Very serious",
-                  "not_assessable": "Not assessable"}
+                  "extremely_serious": "Extremely serious", "not_assessable": "Not assessable"}
 GRADE_DOMAIN_LABELS = {"risk_of_bias": "Risk of bias", "inconsistency": "Inconsistency",
                        "indirectness": "Indirectness", "imprecision": "Imprecision",
                        "publication_bias": "Publication bias"}
@@ -40,26 +40,51 @@ GRADE_SOURCES = {
     "start_mixed": "GRADE Handbook 2013 §5.1; Cuello-Garcia et al. 2022, GRADE guidance 24, J Clin Epidemiol "
                    "142:200 (a mixed body is started at the lower level here, conservatively)",
     "risk_of_bias": "Guyatt et al. 2011, GRADE guidelines 4, J Clin Epidemiol 64:407; Cochrane Handbook v5.1 "
-                    "Table 12.2.d ('most information' = more than half of the weight)",
+                    "Table 12.2.d ('most information' = more than half of the weight); not assessed: rated down one "
+                    "level as a precaution, the conservative reading, and the rating marked provisional",
     "inconsistency": "Guyatt et al. 2011, GRADE guidelines 7, J Clin Epidemiol 64:1294; Cochrane Handbook v6.4 "
-                     "§10.10.2 (I² bands, P < 0.10) and §10.10.4.3 (prediction interval)",
+                     "§10.10.2 (I² bands, P < 0.10); Higgins et al. 2009, J R Stat Soc A 172:137 (the true effects' "
+                     "range, mu ± 1.96 tau, only when tau² > 0)",
     "indirectness": "Guyatt et al. 2011, GRADE guidelines 8, J Clin Epidemiol 64:1303",
     "imprecision": "Guyatt et al. 2011, GRADE guidelines 6, J Clin Epidemiol 64:1283; Zeng et al. 2022, GRADE "
-                   "guidance 34, J Clin Epidemiol 150:216",
+                   "guidance 34, J Clin Epidemiol 150:216 (CI against thresholds; far below the OIS: two levels, here "
+                   "below half of it); Schünemann et al. 2022, GRADE guidance 35, J Clin Epidemiol 150:225 (up to "
+                   "three levels); one study: at least one level (an assumption)",
+    "publication_bias": "Publication bias"}
+GRADE_SOURCES = {
+    "start": "GRADE Handbook 2013 §5.1; Balshem et al. 2011, GRADE guidelines 3, J Clin Epidemiol 64:401",
+    "start_mixed": "GRADE Handbook 2013 §5.1; Cuello-Garcia et al. 2022, GRADE guidance 24, J Clin Epidemiol "
+                   "142:200 (a mixed body is started at the lower level here, conservatively)",
+    "risk_of_bias": "Guyatt et al. 2011, GRADE guidelines 4, J Clin Epidemiol 64:407; Cochrane Handbook v5.1 "
+                    "Table 12.2.d ('most information' = more than half of the weight); not assessed: rated down one "
+                    "level as a precaution, the conservative reading, and the rating marked provisional",
+    "inconsistency": "Guyatt et al. 2011, GRADE guidelines 7, J Clin Epidemiol 64:1294; Cochrane Handbook v6.4 "
+                     "§10.10.2 (I² bands, P < 0.10); Higgins et al. 2009, J R Stat Soc A 172:137 (the true effects' "
+                     "range, mu ± 1.96 tau, only when tau² > 0)",
+    "indirectness": "Guyatt et al. 2011, GRADE guidelines 8, J Clin Epidemiol 64:1303",
+    "imprecision": "Guyatt et al. 2011, GRADE guidelines 6, J Clin Epidemiol 64:1283; Zeng et al. 2022, GRADE "
+                   "guidance 34, J Clin Epidemiol 150:216 (CI against thresholds; far below the OIS: two levels, here "
+                   "below half of it); Schünemann et al. 2022, GRADE guidance 35, J Clin Epidemiol 150:225 (up to "
+                   "three levels); one study: at least one level (an assumption)",
     "publication_bias": "Guyatt et al. 2011, GRADE guidelines 5, J Clin Epidemiol 64:1277; Sterne et al. 2011, "
                         "BMJ 343:d4002 (at least 10 studies); Cochrane Handbook v6.4 §13.3.5.4",
-    "statement": "Santesso et al. 2020, GRADE guidelines 26, J Clin Epidemiol 119:126",
+    "statement": "Cochrane Handbook v6.4 Table 15.6.b; Santesso et al. 2020, GRADE guidelines 26, J Clin Epidemiol "
+                 "119:126; sizes from the MID and 0.2 / 0.5 / 0.8 SD (Cohen 1988)",
 }
 CERTAINTY_REASONS = {
     "start.rct": "All {k} contributing studies are randomised trials, so the evidence starts at high certainty.",
+    "start.rct_one": "The one contributing study is a randomised trial, so the evidence starts at high certainty.",
     "start.nrs": "{n_nrs} of {k} contributing studies are not randomised, so the evidence starts at low certainty.",
     "start.before_after": "Every contribution is a before–after change within the MSC arm (no control group), "
                           "which is observational evidence and starts at low certainty.",
     "rob.very_serious": "{critical:.0f}% of the weight comes from results at critical risk of bias{unknown_note}.",
     "rob.serious": "{high:.0f}% of the weight comes from results at high or serious risk of bias{unknown_note}.",
     "rob.concerns": "{concerns:.0f}% of the weight comes from results with some concerns or worse{unknown_note}.",
-    "rob.unknown": "Risk of bias has not been assessed for studies carrying {unknown:.0f}% of the weight; they "
-                   "count as unknown and no judgement is invented, so no downgrade is applied (an assumption).",
+    "rob.precaution": "Risk of bias has not been assessed for studies carrying {unknown:.0f}% of the weight, so most "
+                      "of it is not known to be at low risk; rated down one level as a precaution until the "
+                      "studies are judged (an assumption: judge them below and your judgements replace it).",
+    "rob.unknown": "Risk of bias has not been assessed for studies carrying {unknown:.0f}% of the weight; the rest "
+                   "is at low risk, so no downgrade is applied (an assumption until they are judged).",
     "rob.low": "Most of the weight comes from results at low risk of bias ({low:.0f}%).",
     "rob.unknown_note": "; {unknown:.0f}% is not assessed",
     "inc.single": "Only one study contributes, so inconsistency cannot be assessed.",
@@ -68,21 +93,36 @@ CERTAINTY_REASONS = {
     "inc.none": "No important heterogeneity: {signals}.",
     "inc.i2": "I² = {i2:.0f}%",
     "inc.q": "P(Q) {p}",
-    "inc.pi_null": "the 95% prediction interval [{low}, {high}] includes no effect",
-    "inc.pi_excludes": "the 95% prediction interval [{low}, {high}] excludes no effect",
+    "inc.overlap": "the studies' 95% CIs overlap",
+    "inc.no_overlap": "some studies' 95% CIs do not overlap",
+    "inc.tau0": "τ² = 0",
+    "inc.range_null": "τ² = {tau2}, so the true effects' 95% range [{low}, {high}] includes no effect",
+    "inc.range_excludes": "τ² = {tau2}, and the true effects' 95% range [{low}, {high}] excludes no effect",
     "inc.subgroups": "the subgroups differ (P {p})",
     "ind.assumed": "Not assessed: assumed not serious (the studies' patients, MSC products, comparators and "
                    "outcome are taken to match the question).",
     "imp.ci_null": "the 95% CI [{low}, {high}] includes no effect",
-    "imp.ci_mid": "the 95% CI [{low}, {high}] crosses the MID of {mid}",
-    "imp.ci_both": "the 95% CI [{low}, {high}] includes both important benefit and important harm (MID {mid})",
     "imp.ci_ok": "the 95% CI [{low}, {high}] excludes no effect",
-    "imp.ci_ok_mid": "the 95% CI [{low}, {high}] excludes no effect and lies on one side of the MID ({mid})",
-    "imp.ois_short": "{n} participants are fewer than the optimal information size of {ois}",
+    "imp.ci_one_region": "the 95% CI [{low}, {high}] lies on one side of the smallest important effect ({mid})",
+    "imp.ci_mid": "the 95% CI [{low}, {high}] crosses the smallest important effect ({mid}): it holds both "
+                  "important and unimportant effects",
+    "imp.and_null": ", and it includes no effect",
+    "imp.ci_both": "the 95% CI [{low}, {high}] includes both important benefit and important harm (beyond ±{mid})",
+    "imp.ci_size_edge": "it also crosses the edge of a {size} effect ({edge}), so the size is uncertain",
     "imp.ois_met": "{n} participants meet the optimal information size of {ois}",
+    "imp.ois_short": "{n} participants are {pct:.0f}% of the optimal information size of {ois}",
+    "imp.ois_far": "{n} participants are {pct:.0f}% of the optimal information size of {ois}, far fewer (below "
+                   "half: two levels)",
     "imp.ois_na": "the optimal information size cannot be computed (no usable SD)",
-    "imp.no_mid": "no MID is established for this outcome, so the CI is judged against no effect and the OIS uses "
-                  "a small effect of {delta_sd:g} SD",
+    "imp.single": "one study: rated down at least one level however narrow its CI (an assumption: a single small "
+                  "trial's effect has not been replicated)",
+    "imp.no_mid": "no MID is established for this outcome, so {delta_sd:g} SD is taken as the smallest important "
+                  "effect (an assumption)",
+    "ctx.ois": "Information size: {n} participants against an optimal information size of {ois} ({power:.0f}% power "
+               "at the smallest important effect)",
+    "imp.trials": "with τ² = {tau2}, a meta-analysis would need at least {trials}, however large (Wetterslev et al. "
+                  "2017)",
+    "imp.trials_tau0": "τ² is estimated at 0, so heterogeneity sets no minimum number of trials",
     "pub.few": "Only {k} studies: funnel-plot asymmetry cannot be assessed with fewer than {min_k}.",
     "pub.egger": "Egger's test for funnel-plot asymmetry gives {p} ({verdict}); see the funnel plot.",
     "pub.egger_na": "Egger's test cannot be run on these studies ({why}).",
@@ -99,27 +139,41 @@ CERTAINTY_OUTCOME_NOUNS = {Outcome.HBA1C: "HbA1c", Outcome.FBG: "fasting blood g
                            Outcome.INSULIN: "insulin requirement"}
 CERTAINTY_COMPARATORS = {Comparison.VS_CONTROL: " compared with control",
                          Comparison.PRE_POST: " (after vs before treatment, no control group)"}
-# Santesso et al. 2020 (GRADE guidelines 26), Table 2: wording by certainty and size of effect.
+# Cochrane Handbook v6.4 Table 15.6.b; Santesso et al. 2020 (GRADE guidelines 26), Table 2: wording by certainty
+# and size of effect.  Very low names no size.
 CERTAINTY_STATEMENTS = {
     "high": {"large": "MSC results in a large {noun} in {outcome}", "moderate": "MSC {verb}s {outcome}",
              "small": "MSC {verb}s {outcome} slightly",
              "trivial": "MSC results in little to no difference in {outcome}"},
     "moderate": {"large": "MSC likely results in a large {noun} in {outcome}",
-                 "moderate": "MSC likely {verb}s {outcome}", "small": "MSC probably {verb}s {outcome} slightly",
+                 "moderate": "MSC likely {verb}s {outcome}", "small": "MSC likely {verb}s {outcome} slightly",
                  "trivial": "MSC likely results in little to no difference in {outcome}"},
     "low": {"large": "MSC may result in a large {noun} in {outcome}", "moderate": "MSC may {verb} {outcome}",
             "small": "MSC may {verb} {outcome} slightly",
             "trivial": "MSC may result in little to no difference in {outcome}"},
 }
 CERTAINTY_DIRECTION = {"down": ("reduce", "reduction"), "up": ("increase", "increase")}
-CERTAINTY_VERY_UNCERTAIN = ", but the evidence is very uncertain"
+CERTAINTY_VERY_UNCERTAIN = "The evidence is very uncertain about the effect of MSC on {outcome}{comparator}"
+# The threshold a statement's size rests on (core.certainty.assess.size_basis).
+CERTAINTY_SIZE_BASIS = {"trivial": " (little to no difference: less than {important})",
+                        "small": " (slightly: at least {important}; less than {moderate})",
+                        "small_open": " (at least {important})",
+                        "moderate": " (by {moderate} to {large})",
+                        "large": " (a large effect: at least {large})"}
+CERTAINTY_MID_WORD = "the MID"
+CERTAINTY_EDGE_RAISED = ", the MID, which is above {sd:g} SD here"
+CERTAINTY_ASSUMED_WORD = "{sd:g} SD, assumed"
+CERTAINTY_SIZE_WORDS = {"small": "small", "moderate": "moderate", "large": "large"}
+CERTAINTY_PROVISIONAL = "{label} (provisional: risk of bias not assessed for studies carrying {pct:.0f}% of the weight)"
 CERTAINTY_FOOTNOTE = "{label} ({concern}): {reason}"
 CERTAINTY_ASSUMPTION = "{label} (assumed): {reason}"
 
 # --- summary of findings (page, figure, forest-plot line) ---
 SOF_HEADINGS = {"outcome": "Outcome", "studies": "Studies (participants)", "effect": "Effect (95% CI)",
                 "certainty": "Certainty of the evidence (GRADE)", "statement": "What happens"}
+SOF_COMPARISONS = {Comparison.VS_CONTROL: "MSC vs control", Comparison.PRE_POST: "MSC after vs before treatment"}
 SOF_FIGURE_TITLE = "Summary of findings: {comparison}, {population}, {timepoint}"
+SOF_PROVISIONAL_MARK = ", provisional"
 SOF_START_NOTE = "Starting level ({level}): {reason}"
 SOF_NO_FOOTNOTES = "No downgrade and no assumption."
 CERTAINTY_LINE = "Certainty of this evidence (GRADE): {symbols} {label} — {why}."

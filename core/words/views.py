@@ -31,6 +31,15 @@ def study_count(k: int, participants: int) -> str:
     return f"k = {k} {'study' if k == 1 else 'studies'}, {participants} participants"
 
 
+def sof_studies(k: int, participants: int, names=()) -> str:
+    """A summary-of-findings 'Studies' cell: '1 study (42 participants): Cai 2016' names a single
+    study; 'k studies (n participants)' otherwise; 'No study' for none."""
+    if k == 0:
+        return "No study"
+    head = f"{k} {'study' if k == 1 else 'studies'} ({participants} participants)"
+    return f"{head}: {names[0]}" if k == 1 and names else head
+
+
 def independent_prepost(spec) -> bool:
     """True when a pre-post view compares after vs before as two independent groups (no r used)."""
     return spec.comparison == Comparison.PRE_POST and spec.prepost == "independent"

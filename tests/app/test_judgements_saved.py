@@ -57,7 +57,7 @@ def certainty_line(at: AppTest) -> str:
 
 def test_a_judgement_is_saved_as_a_new_version_that_a_link_restores_on_every_page(state_dir):
     at = open_app(SOF)
-    assert sof(at)["HbA1c"][CERT].startswith("⊕⊕⊕◯ Moderate")
+    assert sof(at)["HbA1c"][CERT].startswith("⊕⊕◯◯ Low (provisional: risk of bias not assessed")
     judge(at, "Cai2016")
     first = at.query_params["ds"]
     judge(at, "Chen2016")
@@ -81,14 +81,15 @@ def test_a_judgement_is_saved_as_a_new_version_that_a_link_restores_on_every_pag
     rows = rob_rows(link)
     assert rows["Cai 2016"]["Judgement (overall)"] == "High" and rows["Cai 2016"]["Reason"] == REASON
     assert rows["Cai 2016"]["Set by"] == "user" and rows["Chen 2016"]["Judgement (overall)"] == "High"
-    assert sof(link)["HbA1c"][CERT].startswith("⊕⊕◯◯ Low")
+    assert sof(link)["HbA1c"][CERT].startswith("⊕⊕◯◯ Low (a")        # judged high: no longer provisional
     assert f"Indirectness (serious): {IND_REASON}" in footnotes(link).values()
     forest = open_app(FOREST, third)
     assert "rated down for risk of bias (serious)" in certainty_line(forest)
+    assert "provisional" not in certainty_line(forest)
     parent = open_app(SOF, first)                                          # the parent: Cai 2016 only
     assert rob_rows(parent)["Chen 2016"]["Judgement (overall)"] == "Not assessed"
     assert rob_rows(parent)["Cai 2016"]["Judgement (overall)"] == "High"
-    assert "risk of bias" not in certainty_line(open_app(FOREST))          # the shipped data: not assessed
+    assert "(provisional: risk of bias not assessed" in certainty_line(open_app(FOREST))   # the shipped data
 
 
 def test_a_data_edit_on_the_workbench_carries_the_judgements_on(state_dir):

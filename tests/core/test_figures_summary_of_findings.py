@@ -9,7 +9,9 @@ import plotly.graph_objects as go
 from core import export as ex
 from core.certainty import CertaintyInputs, Concern, Indirectness, footnote_letter, summary_of_findings
 from core.evidence.dataset import load_dataset
-from core.figures.summary_of_findings import summary_of_findings_figure
+from core.figures.summary_of_findings import (CELL_PAD, COLUMNS, MARGIN, SHARES, SLIDE_CAPTION_BAND,
+                                              summary_of_findings_figure, summary_of_findings_slide)
+from core.figures.text_width import text_width
 from core.vocab import OUTCOMES, Comparison, Outcome, Population
 from core.workflow.analysis import AnalysisSpec
 from tests.factories import heterogeneous_dataset
@@ -36,10 +38,12 @@ def test_one_row_per_outcome_with_effect_certainty_and_statement():
     hba1c = {k: cells[i][0].replace("<br>", " ") for i, k in enumerate(("outcome", "studies", "effect", "certainty",
                                                                          "statement"))}
     # the shipped paper set, MSC vs control: Cai 2016 + Chen 2016 (54 participants), both RCTs
-    assert hba1c["outcome"] == "HbA1c" and hba1c["studies"] == "2 (54)"
+    assert hba1c["outcome"] == "HbA1c" and hba1c["studies"] == "2 studies (54 participants)"
     assert hba1c["effect"] == "MD (%) −1.13 [−1.50, −0.75]"
-    assert hba1c["certainty"].startswith("⊕⊕⊕◯ Moderate (")
-    assert hba1c["statement"] == "MSC likely results in a large reduction in HbA1c compared with control."
+    assert hba1c["certainty"] == "⊕⊕◯◯ Low, provisional (a, b, c)"
+    assert hba1c["statement"] == ("MSC may result in a large reduction in HbA1c compared with control (a large "
+                                  "effect: at least 0.70 % = 0.8 SD).")
+    assert cells[1][4].replace("<br>", " ") == "1 study (42 participants): Cai 2016"     # one study: named
     assert cells[3][3] == "No evidence" and cells[2][3] == "—"          # fasting C-peptide: nothing pooled
     assert fig.layout.title.text.startswith("Summary of findings: MSC vs control")
 
@@ -55,9 +59,9 @@ def test_footnotes_are_lettered_once_for_the_table_and_state_their_reasons():
     assert len(assumed) == 1
     rated = [ls for r, ls in zip(sof.rows, notes.letters) if r.certainty.rating is not None]
     assert all(assumed[0] in ls for ls in rated)
-    text = _footnote_text(summary_of_findings_figure(sof)).replace("<br>    ", " ")
-    assert "Imprecision (serious): The 95% CI [−1.50, −0.75] excludes no effect and lies on one side of the MID " \
-           "(0.50 %); 54 participants are fewer than the optimal information size of 96." in text
+    text = _footnote_text(summary_of_findings_figure(sof)).replace("<br>     ", " ")
+    assert "Imprecision (serious): The 95% CI [−1.50, −0.75] lies on one side of the smallest important effect " \
+           "(0.50 %); 54 participants are 56% of the optimal information size of 96." in text
     assert summary_of_findings_figure(sof).layout.meta["footnotes"] == len(texts)
     assert footnote_letter(25) == "z" and footnote_letter(26) == "aa"
 
@@ -87,10 +91,42 @@ def test_slide_keeps_the_title_and_the_footnotes():
     assert fig.layout.height <= 1080
 
 
-def test_figure_height_grows_with_the_footnotes():
+def _assert_every_line_fits(fig: go.Figure, width: int) -> None:
+    """Each wrapped line of each cell, measured, fits its column at the width the figure is laid out for."""
+    size = fig.data[0].cells.font.size
+    inner = width - 2 * MARGIN
+    for column, share in zip(COLUMNS, SHARES):
+        for cell in fig.layout.meta["cells"][column]:
+            for line in cell.split("\n"):
+                assert text_width(line, size) <= share * inner - 2 * CELL_PAD, (column, line)
+
+
+def test_slide_is_laid_out_for_1920_by_1080_with_room_for_its_caption():
     ds = load_dataset()
-    short = summary_of_findings_figure(summary_of_findings(ds, dataclasses.replace(VS_CONTROL,
-                                                                                   population=Population.T2DM)))
-    long = summary_of_findings_figure(summary_of_findings(ds, dataclasses.replace(VS_CONTROL, study_set="all")))
-    assert long.layout.meta["footnotes"] > short.layout.meta["footnotes"]
-    assert long.layout.height > short.layout.height
+    for spec in (VS_CONTROL, AnalysisSpec(), dataclasses.replace(VS_CONTROL, study_set="all")):
+        sof = summary_of_findings(ds, spec)
+        slide = summary_of_findings_slide(sof)
+        meta = slide.layout.meta
+        assert meta["slide_native"] and slide.layout.width == 1920 and slide.layout.height == 1080
+        assert slide.layout.margin.b == SLIDE_CAPTION_BAND and 10 <= meta["table_font"] <= 24
+        _assert_every_line_fits(slide, 1920)
+        exported = ex.slide_figure(slide, "Caption of the test.")
+        assert exported.layout.meta["slide_font_factor"] == 1.0                  # not rescaled
+        assert exported.data[0].cells.font.size == meta["table_font"]
+        assert any(a.name == "slide_caption" and a.text == "Caption of the test." for a in exported.layout.annotations)
+        _assert_every_line_fits(summary_of_findings_figure(sof), 760)
+
+
+def test_slide_font_shrinks_until_a_long_table_fits():
+    ds = load_dataset()
+    plain = summary_of_findings(ds, VS_CONTROL)
+    inputs = CertaintyInputs.default(ds)
+    for i, outcome in enumerate(OUTCOMES):       # five long, distinct indirectness footnotes
+        inputs = inputs.with_indirectness(outcome, Indirectness(
+            Concern.SERIOUS, f"Reason {i}: " + "the trial's patients had recent-onset diabetes and received a "
+            "product unlike the one in question, " * 4 + "so the evidence is indirect.", "A panel's judgement"))
+    long = summary_of_findings(ds, VS_CONTROL, inputs.rob, indirectness=dict(inputs.indirectness))
+    slides = [summary_of_findings_slide(x) for x in (plain, long)]
+    assert slides[1].layout.meta["footnotes"] > slides[0].layout.meta["footnotes"]
+    assert slides[1].layout.meta["table_font"] < slides[0].layout.meta["table_font"]
+    _assert_every_line_fits(slides[1], 1920)

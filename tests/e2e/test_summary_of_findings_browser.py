@@ -15,7 +15,7 @@ from pptx import Presentation
 from tests.e2e.conftest import CHART, SHOTS, no_exception_shown, wait_app_idle
 
 VS_CONTROL = "comparison=MSC+vs+control+%28end+of+follow-up%29"
-TITLE = "Summary of findings: MSC vs control (end of follow-up), T1DM + T2DM, end of follow-up"
+TITLE = "Summary of findings: MSC vs control, T1DM + T2DM, end of follow-up"
 
 
 def download(page, button_text: str, *, exact: bool = True) -> bytes:
@@ -51,7 +51,9 @@ def test_table_exports_as_a_slide_and_as_tables(page, streamlit_server, page_err
 
     rows = list(csv.DictReader(io.StringIO(download(page, "Table (CSV)").decode("utf-8-sig"))))
     assert [r["outcome"] for r in rows] == ["hba1c", "fbg", "pbg", "fcp", "insulin"]
-    assert rows[0]["certainty"] == "Moderate" and rows[0]["symbols"] == "⊕⊕⊕◯"
+    assert rows[0]["certainty"] == ("Low (provisional: risk of bias not assessed for studies carrying 100% of the "
+                                    "weight)") and rows[0]["symbols"] == "⊕⊕◯◯" and rows[0]["provisional"] == "True"
+    assert rows[4]["study_names"] == "Cai 2016"
     book = load_workbook(io.BytesIO(download(page, "Table (XLSX)")))
     assert book.sheetnames == ["summary_of_findings", "risk_of_bias"]
     deck = Presentation(io.BytesIO(download(page, "Slide deck", exact=False)))
@@ -71,7 +73,7 @@ def test_clicking_a_row_opens_the_forest_plot_with_that_outcome(page, streamlit_
     page.get_by_text("Fasting blood glucose (FBG) · MSC vs control (end of follow-up) · T1DM + T2DM",
                      exact=False).first.wait_for(timeout=30_000)
     assert page.evaluate(f"() => document.querySelector('{CHART}').layout.meta.studies") == ["Cai 2016", "Chen 2016"]
-    assert page.get_by_text("Certainty of this evidence (GRADE): ⊕⊕⊕◯ Moderate", exact=False).count() == 1
+    assert page.get_by_text("Certainty of this evidence (GRADE): ⊕◯◯◯ Very low (provisional", exact=False).count() == 1
     # The link is a separate element after the caption and may arrive a frame later on a loaded machine
     # (CI once read the page between the two): wait for it, then check there is exactly one.
     link = page.get_by_role("link", name="Why: the Summary of findings page")
