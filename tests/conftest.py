@@ -1,9 +1,39 @@
-"""Suite-wide fixtures."""
+"""Suite-wide fixtures, and the floor on the number of tests the whole suite collects."""
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
+
+# The least number of tests the whole suite collects (first token of the file).  A test file that stops
+# being collected (renamed without test_, an emptied parametrisation, a conftest that filters) would
+# otherwise leave CI green; raise the number when you add tests, lower it only when you remove some.
+COLLECTED_FLOOR = Path(__file__).with_name("collected_floor.txt")
+
+
+def recorded_floor(path: Path = COLLECTED_FLOOR) -> int:
+    return int(path.read_text(encoding="utf-8").split()[0])
+
+
+def floor_problem(collected: int, floor: int) -> str | None:
+    """The sentence that fails a whole-suite run collecting fewer than ``floor`` tests; None if enough."""
+    if collected >= floor:
+        return None
+    return (f"only {collected} tests were collected, fewer than the floor of {floor} recorded in "
+            f"{COLLECTED_FLOOR.name}: a test file is no longer collected, or tests were removed (then lower the floor)")
+
+
+def pytest_collection_finish(session):
+    """A whole-suite run (pytest with no paths, -k, -m or --deselect, as scripts/test.sh and CI run it)
+    fails before any test runs when it collected fewer tests than the recorded floor."""
+    config = session.config
+    if (config.args_source != pytest.Config.ArgsSource.TESTPATHS or config.option.keyword
+            or config.option.markexpr or config.getoption("deselect")):
+        return
+    problem = floor_problem(len(session.items), recorded_floor())
+    if problem:
+        pytest.exit(problem, returncode=pytest.ExitCode.TESTS_FAILED)
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -34,6 +64,15 @@ def _apptest_uses_st_navigation(monkeypatch):
         original(self, *args, **kwargs)
 
     monkeypatch.setattr(pages_manager.PagesManager, "__init__", init)
+
+
+@pytest.fixture(autouse=True)
+def _apptest_reads_figures_from_st_plotly_chart(request, monkeypatch):
+    """AppTest runs no JavaScript: outside the browser tests, figures are drawn by st.plotly_chart
+    (ui/chart.py's fallback, ``MSCDM_CHARTS=native``) so tests read each figure's spec from it.
+    tests/app/test_chart.py sets "live" itself; the browser tests' servers draw in place."""
+    if "e2e" not in request.node.path.parts:
+        monkeypatch.setenv("MSCDM_CHARTS", "native")
 
 
 # Property tests explore new examples on developers' machines, but CI replays a fixed,

@@ -314,7 +314,7 @@ def test_app_survives_a_bad_upload():
     problems = [d.value for d in at.dataframe if "problem" in d.value.columns]
     assert problems and problems[0]["problem"].str.contains("must be > 0").any()
     # The data in use did not change, and the forest page still draws the shipped analysis.
-    assert at.session_state["user_dataset"] is None if "user_dataset" in at.session_state else True
+    assert "user_dataset" not in at.session_state       # no dataset of the user's was set
     at.switch_page("pages/forest.py").run()
     assert not at.exception
     meta = json.loads(at.get("plotly_chart")[0].proto.spec)["layout"]["meta"]

@@ -90,8 +90,11 @@ def test_workbench_whole_flow(browser, tmp_path):   # long: one user's flow from
         screenshot(page, "12/workbench_form")
         page.get_by_role("button", name="Save as a new version").click()
         ds = _saved_id(page)
-        assert page.get_by_text("now 2 of").count() >= 1 or page.get_by_text("HbA1c before vs after").count() >= 1
-        page.get_by_text("Liu2014/msc/hba1c/12/mean").count()      # the history table (canvas) is drawn
+        # what the save changed, in one line: Liu 2014 is the first of Fig. 3's seven T2DM studies with numbers
+        assert page.get_by_text(re.compile(r"^Fig\. 3, HbA1c before vs after, T2DM: now 1 of 7 studies; "
+                                           r"recomputed ")).count() == 1
+        # the history (its table is a canvas; its caption counts the chain)
+        assert page.get_by_text(re.compile(r"^1 version\(s\) in this chain, newest first; \d+ edited cell")).count() == 1
         screenshot(page, "12/workbench_saved")
         link = _link(page)
         assert _ds(link) == ds
