@@ -93,3 +93,54 @@ def test_screenshots_at_two_sizes(page, streamlit_server):
         page.screenshot(path=str(SHOTS / "17" / f"sof_{width}x{height}_full.png"), full_page=True)
         assert page.get_by_role("heading", name="Summary of findings").count() == 1
         assert page.locator(f"{CHART} .table").count() == 1
+
+
+# For every table cell: its text's drawn width and its cell's width; the footnotes' and the title's
+# right edge against the figure's width.  Plotly draws a table as SVG, so the same script measures the
+# chart on the page and the exported SVG slide.
+_MEASURE = """(root) => {
+  const out = {cells: [], overflow: []};
+  const svgW = root.querySelector('svg.main-svg').getBoundingClientRect();
+  for (const col of root.querySelectorAll('.table .y-column')) {
+    for (const cell of col.querySelectorAll('.column-cell')) {
+      const rect = cell.querySelector('.cell-rect'), text = cell.querySelector('.cell-text');
+      if (!rect || !text || !text.textContent) continue;
+      const w = rect.getBoundingClientRect().width, t = text.getBoundingClientRect().width;
+      out.cells.push([text.textContent.slice(0, 40), t, w]);
+    }
+  }
+  for (const el of root.querySelectorAll('.annotation-text, .gtitle')) {
+    const r = el.getBoundingClientRect();
+    if (r.right > svgW.right + 1 || r.left < svgW.left - 1) out.overflow.push(el.textContent.slice(0, 60));
+  }
+  return out;
+}"""
+
+
+def _assert_nothing_cut(measured: dict, where: str) -> None:
+    assert len(measured["cells"]) >= 5 * 5, where           # headers and five rows of five columns
+    cut = [(text, round(t), round(w)) for text, t, w in measured["cells"] if t > w - 2]
+    assert not cut, f"{where}: text wider than its cell: {cut}"
+    assert not measured["overflow"], f"{where}: text past the figure's edge: {measured['overflow']}"
+
+
+def test_summary_of_findings_slide_shows_every_text_in_full(page, streamlit_server, page_errors):
+    """Issue 21 item 7: at 1280 and 1440 px wide, on the page and in the exported SVG slide, each
+    header, outcome, effect, certainty and statement fits its cell, and no footnote or title runs
+    past the figure."""
+    for width, height in ((1280, 720), (1440, 900)):
+        page.set_viewport_size({"width": width, "height": height})
+        _open(page, streamlit_server)
+        chart = page.locator(CHART).first
+        chart.scroll_into_view_if_needed()
+        _assert_nothing_cut(chart.evaluate(_MEASURE), f"page at {width} px")
+        SHOTS.joinpath("21").mkdir(parents=True, exist_ok=True)
+        chart.screenshot(path=str(SHOTS / "21" / f"sof_figure_{width}.png"))
+        svg = download(page, "SVG").decode()
+        slide = page.context.new_page()
+        slide.set_viewport_size({"width": 1920, "height": 1080})
+        slide.set_content(f"<html><body style='margin:0'><div id='s'>{svg}</div></body></html>")
+        _assert_nothing_cut(slide.locator("#s").evaluate(_MEASURE), f"exported slide from {width} px")
+        slide.screenshot(path=str(SHOTS / "21" / f"sof_slide_from_{width}.png"))
+        slide.close()
+    assert no_exception_shown(page) and not page_errors
