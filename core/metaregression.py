@@ -115,14 +115,51 @@ def _likelihood_score(yi, vi, X, reml: bool):
     return score
 
 
+# metafor's control$tol: a likelihood at tau^2 = 0 this much higher than at the root sends tau^2 to 0.
+LL0_TOLERANCE = float(np.finfo(float).eps ** 0.25)
+
+
+def _log_likelihood(yi, vi, X, t, reml: bool) -> float:
+    """The (restricted) log-likelihood at tau^2 = t, up to a constant."""
+    P, xtwx_inv, _ = _p_matrix(X, vi, t)
+    ll = -0.5 * (float(np.sum(np.log(vi + t))) + float(yi @ P @ yi))
+    return ll + 0.5 * float(np.linalg.slogdet(xtwx_inv)[1]) if reml else ll   # -1/2 log det(X'WX)
+
+
+def _likelihood_root(yi, vi, X, reml: bool) -> float:
+    """The ML / REML tau^2 that metafor's Fisher scoring reaches: the root of the score next to its
+    start, the Hedges estimate (uphill from it), then 0 when the likelihood at 0 is higher (its
+    'll0check').  A likelihood with a local maximum at 0 and a higher one inside (seen in permutation
+    tests) thus gives the inside one, as metafor does, not 0."""
+    score = _likelihood_score(yi, vi, X, reml)
+    start = _tau2_he(yi, vi, X, 0.0)
+    at_start = score(start)
+    if at_start > 0:
+        lo, hi = start, max(2.0 * start, 1e-8)
+        for _ in range(200):
+            if score(hi) <= 0:
+                break
+            lo, hi = hi, hi * 2.0
+        else:  # pragma: no cover - every score here is negative for large tau^2
+            raise RuntimeError("could not bracket the tau^2 root")
+        tau2 = float(optimize.brentq(score, lo, hi, xtol=TAU2_XTOL, rtol=4 * np.finfo(float).eps, maxiter=500))
+    elif at_start < 0 and score(0.0) > 0:
+        tau2 = float(optimize.brentq(score, 0.0, start, xtol=TAU2_XTOL, rtol=4 * np.finfo(float).eps, maxiter=500))
+    else:
+        tau2 = start if at_start == 0 else 0.0
+    if tau2 > 0 and _log_likelihood(yi, vi, X, 0.0, reml) - _log_likelihood(yi, vi, X, tau2, reml) > LL0_TOLERANCE:
+        return 0.0
+    return tau2
+
+
 # The residual tau^2 of each estimator of the registry (core.vocab.ESTIMATORS); FE is 0.
 _RESIDUAL_ESTIMATORS = {
     Tau2.DL: _tau2_dl,
     Tau2.HE: _tau2_he,
     Tau2.SJ: _tau2_sj,
     Tau2.PM: _tau2_pm,
-    Tau2.ML: lambda yi, vi, X, start: _solve(_likelihood_score(yi, vi, X, reml=False), start),
-    Tau2.REML: lambda yi, vi, X, start: _solve(_likelihood_score(yi, vi, X, reml=True), start),
+    Tau2.ML: lambda yi, vi, X, start: _likelihood_root(yi, vi, X, reml=False),
+    Tau2.REML: lambda yi, vi, X, start: _likelihood_root(yi, vi, X, reml=True),
     Tau2.HS: _tau2_hs,
     Tau2.EB: _tau2_pm,          # empirical Bayes: metafor's EB step is 0 at y' P y = k - p, the PM root
 }
@@ -133,7 +170,8 @@ def residual_tau2(yi: np.ndarray, vi: np.ndarray, X: np.ndarray, method: str) ->
 
     - DL: ``(Q_E - (k - p)) / tr(P_0)``; HE: ``(RSS_ols - tr((I - H) V)) / (k - p)``;
     - SJ: ``tau0 * y' P(tau0) y / (k - p)`` from ``tau0 = RSS_ols / k``;
-    - PM (and EB): ``y' P y = k - p``; ML: ``y' P P y = tr(W)``; REML: ``y' P P y = tr(P)``;
+    - PM (and EB): ``y' P y = k - p``; ML: ``y' P P y = tr(W)``; REML: ``y' P P y = tr(P)`` (the root
+      metafor's Fisher scoring reaches from the HE estimate; see ``_likelihood_root``);
     - HS: ``(Q_E - k) / sum w`` with w = 1/v.
 
     References
@@ -225,3 +263,13 @@ def meta_regression(yi, vi, X, *, method: str = Tau2.REML, test: str = "z") -> M
                                 vcov=vcov, statistic=stat, pvalue=pval, df=df, qe=qe, qe_df=qe_df,
                                 qe_pvalue=float(special.chdtrc(qe_df, qe)) if qe_df > 0 else 1.0,
                                 qm=qm, qm_df=m, qm_pvalue=qm_p)
+
+
+def permutation_test(yi, vi, X, *, method: str = Tau2.REML, test: str = "z", exact: bool = False,
+                     iterations: int = 1000, seed: int = 1):
+    """Permutation p-values of the meta-regression of ``yi`` on ``X`` as metafor's ``permutest``:
+    ``.pvalues`` (one per coefficient, ``$pval``) and ``.qm_pvalue`` (``$QMp``); exact when asked or
+    when there are at most ``iterations`` distinct permutations, else ``iterations`` random ones
+    (numpy's generator seeded with ``seed``).  See :func:`core.permutation.permutation_test`."""
+    from core.permutation import permutation_test as run   # imported here: core.permutation builds on this module
+    return run(yi, vi, X, method=method, test=test, exact=exact, iterations=iterations, seed=seed)

@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PRODUCT_DIRS = ("core", "ui", "pages", "bench", "scripts")
 STATISTICS = ("effect_sizes", "conversions", "heterogeneity", "pooling", "subgroups", "metaregression",
               "sensitivity", "bias", "events", "influence", "intervals", "refit_sums", "tau2_se",
-              "bayesian", "posterior", "priors")
+              "bayesian", "posterior", "priors", "permutation")
 MAX_MODULE_LINES = 400
 MAX_FUNCTION_LINES = 80
 
