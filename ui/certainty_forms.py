@@ -11,13 +11,15 @@ import streamlit as st
 from core import words
 from core.certainty import MID_DEFAULTS, Concern, Indirectness, user_mid
 from core.evidence.dataset import Dataset
-from core.evidence.risk_of_bias import TOOL_DOMAINS, TOOL_LEVELS, Judgement, RobDomain
+from core.evidence.risk_of_bias import MIN_REASON_WORDS, TOOL_DOMAINS, TOOL_LEVELS, Judgement, RobDomain
 from core.vocab import OUTCOME_BY_CODE, OUTCOME_LABELS, OUTCOMES
 from ui.certainty import JUDGEMENTS
 from ui.components import escape_markdown
 from ui.datasets import SAVE_ERRORS
 
 JUDGED_CONCERNS = (Concern.NOT_SERIOUS, Concern.SERIOUS, Concern.VERY_SERIOUS)
+DONE_KEY = "_certainty_form_done"          # session_state: (form key, what was saved), shown after the rerun
+REASON_HELP = words.JUDGEMENT_REASON_RULE.format(n=MIN_REASON_WORDS)
 
 
 def rob_table(ds: Dataset, study_ids) -> pd.DataFrame:
@@ -41,14 +43,25 @@ def rob_table(ds: Dataset, study_ids) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _put(ds: Dataset, change) -> None:
-    """Apply ``change(inputs) -> inputs`` and rerun, or show why it was refused."""
+def _put(ds: Dataset, change, form: str, done: str) -> None:
+    """Apply ``change(inputs) -> inputs`` and rerun, saying ``done`` under ``form`` after the rerun;
+    or show why it was refused."""
     try:
         JUDGEMENTS.put(ds, change(JUDGEMENTS.get(ds)))
     except (ValueError, *SAVE_ERRORS) as exc:
         st.error(escape_markdown(f"Not saved: {exc}"), icon=":material/error:")
         return
+    st.session_state[DONE_KEY] = (form, done + (words.JUDGEMENT_SAVED_VERSION if JUDGEMENTS.persistent
+                                                else words.JUDGEMENT_SAVED_SESSION))
     st.rerun()
+
+
+def _confirmation(form: str) -> None:
+    """The confirmation of the last change made with ``form``, once."""
+    done = st.session_state.get(DONE_KEY)
+    if done and done[0] == form:
+        st.success(escape_markdown(done[1]), icon=":material/check_circle:")
+        del st.session_state[DONE_KEY]
 
 
 def rob_form(ds: Dataset, study_ids) -> None:
@@ -63,15 +76,19 @@ def rob_form(ds: Dataset, study_ids) -> None:
                        format_func=words.ROB_DOMAIN_LABELS.get, key="rob_domain")
     level = c3.selectbox("Judgement", [str(v) for v in TOOL_LEVELS[tool]], format_func=words.ROB_LEVEL_LABELS.get,
                          key="rob_level")
-    reason = st.text_input("Reason (one sentence)", key="rob_reason",
+    reason = st.text_input("Reason (one sentence)", key="rob_reason", help=REASON_HELP,
                            placeholder="e.g. Allocation was concealed by a central web-based system.")
+    st.caption(REASON_HELP)
     source = st.text_input("Source", key="rob_source", placeholder="e.g. Cai 2016, Methods, p. 150")
     b1, b2 = st.columns([1, 3])
+    said = words.JUDGEMENT_SAVED.format(study=ds.study_label(sid), domain=words.ROB_DOMAIN_LABELS[dom],
+                                        level=words.ROB_LEVEL_LABELS[level])
     if b1.button("Set judgement", key="rob_set", icon=":material/gavel:"):
-        _put(ds, lambda inp: inp.with_judgement(Judgement(sid, dom, level, reason, source)))
+        _put(ds, lambda inp: inp.with_judgement(Judgement(sid, dom, level, reason, source)), "rob", said)
     n_user = len(JUDGEMENTS.get(ds).user_judgements)
     if b2.button(f"Clear my judgements ({n_user})", key="rob_clear", disabled=not n_user):
-        _put(ds, lambda inp: inp.without_user_judgements())
+        _put(ds, lambda inp: inp.without_user_judgements(), "rob", words.JUDGEMENTS_CLEARED)
+    _confirmation("rob")
 
 
 def indirectness_form(ds: Dataset) -> None:
@@ -88,14 +105,19 @@ def indirectness_form(ds: Dataset) -> None:
     outcome = c1.selectbox("Outcome", OUTCOMES, format_func=OUTCOME_LABELS.get, key="ind_outcome")
     concern = c2.selectbox("Indirectness", [str(c) for c in JUDGED_CONCERNS], format_func=words.CONCERN_LABELS.get,
                            key="ind_concern")
-    reason = st.text_input("Reason (one sentence)", key="ind_reason",
+    reason = st.text_input("Reason (one sentence)", key="ind_reason", help=REASON_HELP,
                            placeholder="e.g. Most patients had recent-onset type 1 diabetes only.")
+    st.caption(REASON_HELP)
     source = st.text_input("Source", key="ind_source", placeholder="e.g. Table 1 of the review")
     b1, b2 = st.columns([1, 3])
+    label = OUTCOME_LABELS[outcome]
     if b1.button("Set indirectness", key="ind_set"):
-        _put(ds, lambda inp: inp.with_indirectness(outcome, Indirectness(concern, reason, source)))
+        _put(ds, lambda inp: inp.with_indirectness(outcome, Indirectness(concern, reason, source)), "ind",
+             words.INDIRECTNESS_SAVED.format(outcome=label, level=words.CONCERN_LABELS[concern].lower()))
     if b2.button("Back to the assumption", key="ind_reset", disabled=outcome not in judged):
-        _put(ds, lambda inp: inp.with_indirectness(outcome, None))
+        _put(ds, lambda inp: inp.with_indirectness(outcome, None), "ind",
+             words.INDIRECTNESS_RESET.format(outcome=label))
+    _confirmation("ind")
 
 
 def mid_form(ds: Dataset) -> None:
@@ -113,7 +135,10 @@ def mid_form(ds: Dataset) -> None:
     unit = c3.selectbox("Unit", OUTCOME_BY_CODE[outcome].units, key="mid_unit")
     source = st.text_input("Source of this MID", key="mid_source", placeholder="e.g. a published MID study")
     b1, b2 = st.columns([1, 3])
+    label = OUTCOME_LABELS[outcome]
     if b1.button("Set MID", key="mid_set"):
-        _put(ds, lambda inp: inp.with_mid(outcome, user_mid(outcome, value, unit, source)))
+        _put(ds, lambda inp: inp.with_mid(outcome, user_mid(outcome, value, unit, source)), "mid",
+             words.MID_SAVED.format(outcome=label, value=words.fmt_num(value) if value is not None else "", unit=unit))
     if b2.button("Back to the default", key="mid_reset", disabled=outcome not in mids):
-        _put(ds, lambda inp: inp.with_mid(outcome, None))
+        _put(ds, lambda inp: inp.with_mid(outcome, None), "mid", words.MID_RESET.format(outcome=label))
+    _confirmation("mid")

@@ -180,6 +180,16 @@ CERTAINTY_LINE = "Certainty of this evidence (GRADE): {symbols} {label} — {why
 CERTAINTY_LINE_DOWN = "starts {start}, rated down for {domains}"
 CERTAINTY_LINE_NONE = "starts {start}, not rated down"
 CERTAINTY_LINE_LINK = "Why: the Summary of findings page"
+JUDGEMENT_REASON_RULE = ("One clear sentence: a capital letter first, at least {n} words, a full stop at the end "
+                         "(e.g. 'Outcome assessors knew the allocation.').")
+JUDGEMENT_SAVED = "Judgement set: {study} · {domain} · {level}."
+JUDGEMENTS_CLEARED = "Your risk-of-bias judgements were cleared; the defaults apply again."
+INDIRECTNESS_SAVED = "Indirectness set: {outcome} · {level}."
+INDIRECTNESS_RESET = "Indirectness of {outcome} is back to the assumption (not serious)."
+MID_SAVED = "MID set: {outcome} · {value} {unit}."
+MID_RESET = "The MID of {outcome} is back to its default."
+JUDGEMENT_SAVED_VERSION = " Saved with the dataset as a new version; the ratings above use it."
+JUDGEMENT_SAVED_SESSION = " Kept for this browser session; the ratings above use it."
 JUDGEMENTS_SAVED = ("Each judgement, indirectness or MID you set is saved with this dataset as a new version (its "
                     "parent: the one in use), so the link to this view restores it on every page; the XLSX download "
                     "above holds the judgements as the risk_of_bias sheet.")

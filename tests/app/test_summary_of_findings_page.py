@@ -133,9 +133,13 @@ def test_user_risk_of_bias_judgements_rate_down_and_bad_ones_are_refused(at):
     at.button(key="rob_set").click().run()
     assert any("Not saved" in e.value and "clear sentence" in e.value for e in at.error)
     assert sof(at)["HbA1c"][CERT].startswith(f"⊕⊕◯◯ Low{PROVISIONAL}")
-    for study in ("Cai2016", "Chen2016"):
+    assert any(c.value.startswith("One clear sentence: a capital letter first, at least 4 words")
+               for c in at.caption)                 # the rule is stated beside the field, before any refusal
+    for study, label in (("Cai2016", "Cai 2016"), ("Chen2016", "Chen 2016")):
         judge_overall(at, study, REASON, SOURCE)
         assert not at.exception and not at.error, [e.value for e in at.error]
+        assert [s.value for s in at.success] == [f"Judgement set: {label} · Overall · High\\. Saved with the "
+                                                 "dataset as a new version; the ratings above use it\\."]
     rows, notes = sof(at), footnotes(at)
     assert rows["HbA1c"][CERT] == "⊕⊕◯◯ Low (a, b, c)"       # judged: the same level, no longer provisional
     assert "Risk of bias (serious): 100% of the weight comes from results at high or serious risk of bias." \
