@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy import stats
+from scipy.special import gammaln
 from statsmodels.stats.meta_analysis import effectsize_smd
 
 from core import vocab
@@ -136,8 +137,6 @@ def exact_hedges_correction(m) -> np.ndarray:
     ----------
     Hedges (1981) J Educ Stat 6:107-128, eq. 6e; metafor ``.cmicalc``.
     """
-    from scipy.special import gammaln
-
     m = np.asarray(m, dtype=float)
     return np.exp(gammaln(m / 2) - 0.5 * np.log(m / 2) - gammaln((m - 1) / 2))
 

@@ -2,8 +2,6 @@
 distance, covariance ratio, leave-one-out tau^2 and Q, hat values, DFBETAS (metafor
 ``influence.rma.uni``) and the Baujat plot coordinates (metafor ``baujat.rma``).
 
-Documented API: :mod:`core.sensitivity` re-exports ``influence``, ``InfluenceResult``, ``baujat``
-and ``BaujatResult``, so ``from core.sensitivity import influence, baujat`` keeps working.
 Both are built on the leave-one-out refits of :func:`core.sensitivity.leave_one_out`.
 """
 from __future__ import annotations
@@ -15,12 +13,7 @@ import pandas as pd
 from scipy import special
 
 from core.pooling import MetaResult, pool_validated, require_meta_result
-
-
-def _leave_one_out(res: MetaResult):
-    # Imported at call time: core.sensitivity imports this module (to re-export it).
-    from core.sensitivity import leave_one_out
-    return leave_one_out(res)
+from core.sensitivity import leave_one_out
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +67,7 @@ def influence(result: MetaResult) -> InfluenceResult:
     res = require_meta_result(result)
     if res.test != "z":      # diagnostics use model-based variances (Viechtbauer & Cheung 2010)
         res = pool_validated(res.yi, res.vi, res.labels, res.method, res.level, "z", False, "norm")
-    loo = _leave_one_out(res)
+    loo = leave_one_out(res)
     k = res.k
     mu, se2 = res.estimate, res.se**2
     w = 1.0 / (res.vi + res.tau2)
@@ -116,7 +109,7 @@ def baujat(result: MetaResult) -> BaujatResult:
     Baujat et al. (2002) Stat Med 21:2641-2652, section 2; metafor ``baujat.rma``.
     """
     res = require_meta_result(result)
-    loo = _leave_one_out(res)
+    loo = leave_one_out(res)
     x = (res.yi - res.estimate) ** 2 / (res.vi + res.tau2)
     y = (loo.estimate - res.estimate) ** 2 / loo.se**2
     return BaujatResult(labels=res.labels, x=x, y=y)

@@ -1,8 +1,9 @@
-"""Sensitivity analyses of a pooled result: leave-one-out, cumulative, influence, Baujat.
+"""Sensitivity analyses of a pooled result: leave-one-out and cumulative.
 
 Each function takes only a :class:`core.pooling.MetaResult` (which carries ``yi``, ``vi``,
 ``labels``, ``method``, ``test`` and ``level``) and refits with the same choices, as
-metafor's ``leave1out``, ``cumul``, ``influence`` and ``baujat`` take only the fit.
+metafor's ``leave1out`` and ``cumul`` take only the fit.  Influence diagnostics and the Baujat
+plot, built on these refits, are :mod:`core.influence`.
 
 For the fixed-effect and DerSimonian-Laird models the k refits are computed together in
 O(k m) time (m <= 64 in practice) rather than as k separate fits:
@@ -18,9 +19,6 @@ O(k m) time (m <= 64 in practice) rather than as k separate fits:
   against exact sums at six refits; if that check fails, if more than 256 points would be
   needed, or if k is small, the exact blocked O(k^2) sum is used instead (:mod:`core.refit_sums`).
   Tests check the vectorised pass against k separate fits to 1e-10.
-
-``influence``, ``InfluenceResult``, ``baujat`` and ``BaujatResult`` are defined in
-:mod:`core.influence` and re-exported here as documented API.
 """
 from __future__ import annotations
 
@@ -31,8 +29,6 @@ import pandas as pd
 from scipy import special
 
 from core.errors import InsufficientStudiesError
-# Re-exported as documented API: core.influence refits through leave_one_out below.
-from core.influence import BaujatResult, InfluenceResult, baujat, influence  # noqa: F401
 from core.pooling import INLINE_METHODS, MetaResult, pool_validated, require_meta_result, t_crit, two_sided_p
 from core.refit_sums import refit_sums
 from core.vocab import Tau2

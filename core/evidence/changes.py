@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 
 from core.evidence.dataset import Dataset
-from core.store.model import Edit
+from core.evidence.edits import Edit
 from core.words import CHANGE_LINE, CHANGES_HEADER, NO_CHANGES
 
 CELL_FIELDS = ("n", "mean", "dispersion_type", "disp1", "disp2", "unit", "source_url", "locator", "snippet")

@@ -27,8 +27,8 @@ import pandas as pd
 from core.conversions import DISPERSION_TYPES
 from core.errors import DatasetError
 from core.evidence.dataset import ARMS, MAX_ABS_VALUE, Dataset, validate_outcomes
+from core.evidence.edits import Edit, utc_now
 from core.evidence.upload import MAX_CELL_CHARS
-from core.store.model import Edit, utc_now
 from core.vocab import OUTCOME_BY_CODE
 from core.words import ARM_LABELS, DISPERSION_LABELS, ENTRY_NOTE, MINUS, SUPERSEDED_NOTE
 

@@ -31,9 +31,10 @@ import os
 from pathlib import Path
 
 from core.errors import StoreError, StoreLimitExceeded, StoreUnavailable, UnknownDataset
+from core.evidence.edits import Edit
 from core.store.base import Store
 from core.store.limits import Limits, SaveRateLimiter
-from core.store.model import TABLE_NAMES, DatasetVersion, Edit, Lineage, check_id, new_id
+from core.store.model import TABLE_NAMES, DatasetVersion, Lineage, check_id, new_id
 from core.store.sqlite import SQLiteStore
 
 ENV_DATABASE_URL = "MSCDM_DATABASE_URL"

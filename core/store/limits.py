@@ -10,7 +10,18 @@ setting (module constant)      environment variable              meaning
                                                                  20 000, as ``dataset.MAX_ROWS``)
 ``MAX_SAVES_PER_MINUTE``       ``MSCDM_MAX_SAVES_PER_MINUTE``    saves one session may make in any 60 s
                                                                  (default 10)
+``MAX_CLIENT_SAVES_PER_MINUTE`` ``MSCDM_MAX_CLIENT_SAVES_PER_     saves from one client address in any 60 s,
+                               MINUTE``                          counted in the database, so across every
+                                                                 session and replica (default 20)
+``MAX_CLIENT_SAVES_PER_DAY``   ``MSCDM_MAX_CLIENT_SAVES_PER_DAY`` saves from one client address in any 24 h
+                                                                 (default 300)
+``MAX_STORE_BYTES``            ``MSCDM_MAX_STORE_BYTES``         all versions together, in bytes (default
+                                                                 2 000 000 000); a save past it is refused
 =============================  ================================  =========================================
+
+The client address is the peer of the connection, or, behind a proxy, the header named by
+``MSCDM_CLIENT_ADDRESS_HEADER`` (ui/datasets.py; the nginx recipe sets ``X-Real-IP``).  The store
+keeps only a salted SHA-256 of it (``client_key``), never the address.
 
 Each is read when a store is opened (:meth:`Limits.from_env`); a value that is not a positive whole
 number is refused with a sentence naming the variable.  A refusal raises
@@ -36,6 +47,12 @@ RATE_WINDOW_SECONDS = 60.0
 ENV_MAX_DATASET_BYTES = "MSCDM_MAX_DATASET_BYTES"
 ENV_MAX_DATASET_ROWS = "MSCDM_MAX_DATASET_ROWS"
 ENV_MAX_SAVES_PER_MINUTE = "MSCDM_MAX_SAVES_PER_MINUTE"
+MAX_CLIENT_SAVES_PER_MINUTE = 20
+MAX_CLIENT_SAVES_PER_DAY = 300
+MAX_STORE_BYTES = 2_000_000_000
+ENV_MAX_CLIENT_SAVES_PER_MINUTE = "MSCDM_MAX_CLIENT_SAVES_PER_MINUTE"
+ENV_MAX_CLIENT_SAVES_PER_DAY = "MSCDM_MAX_CLIENT_SAVES_PER_DAY"
+ENV_MAX_STORE_BYTES = "MSCDM_MAX_STORE_BYTES"
 
 
 def _env_int(name: str, default: int, environ: Mapping[str, str]) -> int:
@@ -58,6 +75,9 @@ class Limits:
     max_bytes: int = MAX_DATASET_BYTES
     max_rows: int = MAX_DATASET_ROWS
     max_saves_per_minute: int = MAX_SAVES_PER_MINUTE
+    max_client_per_minute: int = MAX_CLIENT_SAVES_PER_MINUTE
+    max_client_per_day: int = MAX_CLIENT_SAVES_PER_DAY
+    max_store_bytes: int = MAX_STORE_BYTES
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "Limits":
@@ -65,7 +85,26 @@ class Limits:
         env = os.environ if environ is None else environ
         return cls(_env_int(ENV_MAX_DATASET_BYTES, MAX_DATASET_BYTES, env),
                    _env_int(ENV_MAX_DATASET_ROWS, MAX_DATASET_ROWS, env),
-                   _env_int(ENV_MAX_SAVES_PER_MINUTE, MAX_SAVES_PER_MINUTE, env))
+                   _env_int(ENV_MAX_SAVES_PER_MINUTE, MAX_SAVES_PER_MINUTE, env),
+                   _env_int(ENV_MAX_CLIENT_SAVES_PER_MINUTE, MAX_CLIENT_SAVES_PER_MINUTE, env),
+                   _env_int(ENV_MAX_CLIENT_SAVES_PER_DAY, MAX_CLIENT_SAVES_PER_DAY, env),
+                   _env_int(ENV_MAX_STORE_BYTES, MAX_STORE_BYTES, env))
+
+    def check_client(self, last_minute: int, last_day: int) -> None:
+        """Refuse a save from a client that already made the limit's number in the window."""
+        for count, limit, window, env in ((last_minute, self.max_client_per_minute, "a minute",
+                                           ENV_MAX_CLIENT_SAVES_PER_MINUTE),
+                                          (last_day, self.max_client_per_day, "a day", ENV_MAX_CLIENT_SAVES_PER_DAY)):
+            if count >= limit:
+                raise StoreLimitExceeded(f"At most {limit} saves {window} are accepted from one address; please "
+                                         f"try again later (setting {env}).")
+
+    def check_total(self, stored: int, n_bytes: int) -> None:
+        """Refuse a save that would take the whole store past ``max_store_bytes``."""
+        if stored + n_bytes > self.max_store_bytes:
+            raise StoreLimitExceeded(f"The store is full ({stored:,} of {self.max_store_bytes:,} bytes used), so "
+                                     f"nothing more can be saved until an operator makes room (setting "
+                                     f"{ENV_MAX_STORE_BYTES}).")
 
     def check_size(self, n_bytes: int) -> None:
         """Refuse a version of more than ``max_bytes``."""

@@ -1,16 +1,17 @@
-"""The store's values: an :class:`Edit` of one cell, a saved :class:`DatasetVersion`, and the
-:class:`Lineage` of a version (its parent chain).  All are frozen; a version's tables are a
-read-only mapping of table name -> CSV text."""
+"""The store's values: a saved :class:`DatasetVersion` and the :class:`Lineage` of a version (its
+parent chain).  Both are frozen; a version's tables are a read-only mapping of table name -> CSV
+text, and its edits are :class:`core.evidence.edits.Edit` values."""
 from __future__ import annotations
 
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from types import MappingProxyType
 from typing import Iterator, Mapping
 
 from core.errors import UnknownDataset
+from core.evidence.edits import Edit
 
 # The tables a version may hold: the fields of core.evidence.dataset.Dataset, and the user's
 # certainty inputs (risk-of-bias judgements, MIDs, indirectness: see core.store.tables).
@@ -36,34 +37,6 @@ def check_id(dataset_id) -> str:
     return dataset_id
 
 
-def utc_now() -> datetime:
-    """The current time, timezone-aware UTC (what every stored time is)."""
-    return datetime.now(timezone.utc)
-
-
-@dataclass(frozen=True, slots=True)
-class Edit:
-    """One changed cell: the value in ``field`` of the outcome row study_id/arm/outcome/timepoint
-    went from ``old`` to ``new`` ("" when there was none), with the source that supports it."""
-
-    study_id: str
-    arm: str
-    outcome: str
-    timepoint: str
-    field: str
-    old: str
-    new: str
-    source: str
-    locator: str
-    quote: str = ""
-    time: datetime | None = None
-
-    @property
-    def cell(self) -> str:
-        """The cell as one path, e.g. ``Cai2016/msc/hba1c/12/mean``."""
-        return "/".join((self.study_id, self.arm, self.outcome, self.timepoint, self.field))
-
-
 @dataclass(frozen=True, slots=True)
 class DatasetVersion:
     """A saved, immutable dataset: ``tables`` maps table name -> CSV text (read-only)."""
@@ -74,6 +47,7 @@ class DatasetVersion:
     created_at: datetime
     tables: Mapping[str, str]
     edits: tuple[Edit, ...] = ()
+    redacted: str | None = None     # a redacted version: why and when (its tables and edits are gone)
 
     def __post_init__(self):
         if not isinstance(self.tables, MappingProxyType):

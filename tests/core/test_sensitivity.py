@@ -1,4 +1,4 @@
-"""core.sensitivity: leave-one-out, cumulative, influence and Baujat against metafor.
+"""core.sensitivity and core.influence: leave-one-out, cumulative, influence and Baujat against metafor.
 
 metafor reference values come from its test suite (stored at full precision from R):
 tests/testthat/test_misc_influence.r and test_misc_cumul.r, on dat.bcg (escalc RR) with
@@ -15,6 +15,7 @@ from hypothesis import given, settings, strategies as st
 from core.errors import InsufficientStudiesError
 from core.pooling import meta_analysis
 from core import sensitivity as sens
+from core.influence import baujat, influence
 from tests.core._reference_data import BCG_VI, BCG_YEAR, BCG_YI
 
 
@@ -48,7 +49,7 @@ def test_cumulative_by_year_matches_metafor(reml):
 
 def test_influence_matches_metafor(reml):
     # test_misc_influence.r, influence(res)$inf[1] and $dfbs[1]
-    inf = sens.influence(reml)
+    inf = influence(reml)
     expected = dict(rstudent=-0.218142474344442, dffits=-0.0407075604868486, cook_d=0.00171654236729195,
                     cov_r=1.11644891104804, tau2_del=0.336156745300306, q_del=151.582572747109,
                     hat=0.0505948307931551, weight=5.05948307931551, dfbetas=-0.0402659025974144)
@@ -59,14 +60,14 @@ def test_influence_matches_metafor(reml):
 
 def test_baujat_matches_definition(reml):
     # metafor baujat.rma: x = resid^2/(tau2 + vi), y = (pred.del - pred.full)^2 / vdelpred
-    b = sens.baujat(reml)
+    b = baujat(reml)
     loo = sens.leave_one_out(reml)
     i = 3
     assert b.x[i] == pytest.approx((BCG_YI[i] - reml.estimate) ** 2 / (BCG_VI[i] + reml.tau2), rel=1e-12)
     assert b.y[i] == pytest.approx((loo.estimate[i] - reml.estimate) ** 2 / loo.se[i] ** 2, rel=1e-12)
     # FE: the x coordinates sum to Cochran's Q (Baujat et al. 2002, section 2)
     fe = meta_analysis(BCG_YI, BCG_VI)
-    assert sens.baujat(fe).x.sum() == pytest.approx(fe.q, rel=1e-12)
+    assert baujat(fe).x.sum() == pytest.approx(fe.q, rel=1e-12)
 
 
 @pytest.mark.parametrize("method", ["FE", "DL"])
