@@ -21,8 +21,8 @@ sends, captured over CDP):
 
 Each rerun is timed from the request sent to the ``script_finished`` message received; an
 exception element, a ``script_finished`` with a compile error, or no ``script_finished`` within
-the timeout is an error.  The forest figure's ``layout.meta`` is read from its plotly_chart
-element, so a caller can check that a change really reached the app.
+the timeout is an error.  The forest figure's ``layout.meta`` is read from its element
+(ui/chart.py's, or st.plotly_chart's with ``MSCDM_CHARTS=native``), so a caller can check that a change really reached the app.
 """
 from __future__ import annotations
 
@@ -292,6 +292,8 @@ class WsSession:
             result.exceptions.append(f"{el.exception.type}: {el.exception.message[:300]}")
         elif kind == "plotly_chart" and el.plotly_chart.id.endswith("-" + FOREST_CHART_KEY):
             result.forest_meta = json.loads(el.plotly_chart.spec).get("layout", {}).get("meta")
+        elif kind == "bidi_component" and el.bidi_component.id.endswith("-" + FOREST_CHART_KEY):   # ui/chart.py
+            result.forest_meta = json.loads(el.bidi_component.bytes)["fig"].get("layout", {}).get("meta")
         elif kind in VALUE_KINDS:
             proto = getattr(el, kind)
             path = fwd.metadata.delta_path

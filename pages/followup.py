@@ -16,7 +16,8 @@ from ui.cache import cached_figure
 from ui.check import paper_audit
 from ui.data import current_dataset
 from ui.cache_sensitivity import run_followup_tables, run_trajectory
-from ui.components import SLIDE_PNG, page_header
+from ui.components import page_header, show_figure
+from ui.export import data_source
 from ui.forest_link import request_forest, switch_if_requested
 
 BLOCKED_KEY = "_followup_blocked_timepoint"   # a time point the sidebar does not offer, to explain
@@ -65,10 +66,10 @@ else:
     y_title = f"{'Mean difference' if spec.measure == 'MD' else 'Std. mean difference'}"
     fig = cached_figure("trajectory", repr(spec), lambda: trajectory_figure(
         traj, title=f"{OUTCOME_LABELS[spec.outcome]}: pooled effect by follow-up time", y_title=y_title))
-    st.plotly_chart(fig, key="followup_chart", theme=None, width="stretch", on_select=_on_chart_select,
-                    selection_mode="points",
-                    config={"displaylogo": False,
-                            "toImageButtonOptions": {**SLIDE_PNG, "filename": f"followup_{spec.outcome}"}})
+    show_figure(fig, key="followup_chart", filename=f"followup_{spec.outcome}", on_select=_on_chart_select,
+                caption=f"{OUTCOME_LABELS[spec.outcome]} · {COMPARISON_LABELS[spec.comparison]} · {spec.measure} · "
+                        f"{MODEL_LABELS[spec.model]}: pooled effect by population and follow-up time; whiskers: 95% CI. "
+                        f"Data: {data_source(current_dataset())}.")
     st.caption("Whiskers: 95% CI. k = number of trials pooled at that point; \"no data\" marks a time point no "
                "trial reported. 3/6/12 months match a trial's reported time within ±1 month. With k = 1 the "
                "'pooled' effect is that one trial's, and a lone time point is a dot, not a line. The same trials' "

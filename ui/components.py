@@ -85,17 +85,20 @@ def analysis_header(spec: AnalysisSpec, *, label: str | None = None) -> ForestAn
     return a
 
 
-def show_figure(fig, key: str, filename: str, caption: str | None = None, *, slide=None) -> None:
+def show_figure(fig, key: str, filename: str, caption: str | None = None, *, slide=None, on_select=None):
     """Draw a figure exactly as exported (explicit template, no Streamlit theme), with PNG/SVG/PDF
-    slide downloads under it.
+    slide downloads under it: the one way every figure of the app is shown.
 
     ``caption`` is printed under the exported slide; None uses the current view's caption
     (outcome, population, comparison, measure, model, τ² method, k, participants, data source),
     so pass your own for figures that are not about the current analysis.  ``slide``: a figure laid
     out for the slide itself (e.g. the summary of findings), exported instead of ``fig``.
+    ``on_select``: a callback (or "rerun") for a click on a point; then the selection is returned
+    (``.selection.points``).  The figure is updated in place on later reruns (ui/chart.py).
     """
+    from ui.chart import chart_config, draw
     from ui.export import figure_downloads
 
-    st.plotly_chart(fig, key=key, theme=None, width="stretch",
-                    config={"displaylogo": False, "toImageButtonOptions": {**SLIDE_PNG, "filename": filename}})
+    event = draw(fig, key, chart_config(filename, SLIDE_PNG, selecting=on_select is not None), on_select=on_select)
     figure_downloads(fig if slide is None else slide, filename, caption, key=key)
+    return event

@@ -18,10 +18,11 @@ from core.export.bundle import dataset_zip
 from core.figures.completeness import cell_axes, completeness_figure
 from core.vocab import OUTCOME_SHORT
 from ui.check import completeness
-from ui.components import escape_markdown
+from ui.components import escape_markdown, show_figure
 from ui.data import USER_DATASET_KEY, shipped_dataset
 from ui.datasets import SAVE_ERRORS, in_use, lineage, save_dataset, store_status
 from ui.entry_form import DEFAULT_NAME, Cell
+from ui.export import data_source
 
 PICKED_KEY = "wb_cell"         # the cell picked last (from the map or the list)
 CELLS_COLUMNS = {"label": "Study", "outcome_short": "Outcome", "time_bin": "Time point", "detail": "Why it is missing"}
@@ -69,8 +70,9 @@ def pick_cell(ds) -> Cell | None:
     cmap = completeness(ds, "paper")
     st.caption(f"{len(miss)} of {len(cmap)} cells of the paper's studies have no numbers. Click a missing "
                "(pink) cell on the map, or select a row of the list, to enter its numbers.")
-    event = st.plotly_chart(clickable_map(cmap, miss), key="wb_map", theme=None, width="stretch",
-                            on_select="rerun", selection_mode="points", config={"displaylogo": False})
+    event = show_figure(clickable_map(cmap, miss), key="wb_map", filename="completeness_map", on_select="rerun",
+                        caption=f"Completeness of the paper's studies: {len(miss)} of {len(cmap)} cells without numbers. "
+                                f"Data: {data_source(ds)}.")
     picked = _from_map(event, miss)
     with st.expander(f"Missing cells ({len(miss)})", expanded=picked is None):
         sel = st.dataframe(miss[list(CELLS_COLUMNS)].rename(columns=CELLS_COLUMNS), hide_index=True,

@@ -20,7 +20,7 @@ from pathlib import Path
 APP_DIR = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(APP_DIR))
 
-from tests.support.appserver import chromium, start_server, stop_server  # noqa: E402
+from tests.support.appserver import CHART, chromium, start_server, stop_server  # noqa: E402
 
 STRACE = ["strace", "-f", "--seccomp-bpf", "-qq", "-e", "trace=connect,sendto,sendmsg", "-e", "signal=none"]
 LOOPBACK = re.compile(r'inet_addr\("127\.|inet_pton\(AF_INET6, "::1"|"::ffff:127\.')
@@ -77,7 +77,7 @@ def main(out_path: str) -> int:
             t0 = time.monotonic()
             page.goto(base, timeout=60_000)
             page.wait_for_function(IDLE_JS, timeout=60_000)
-            page.locator('[data-testid="stPlotlyChart"]').first.wait_for(timeout=60_000)
+            page.locator(f"{CHART} .main-svg").first.wait_for(timeout=60_000)   # plotly.js loaded and drawn
             nav = page.get_by_test_id("stSidebarNav")
             hrefs = nav.get_by_role("link").evaluate_all("els => els.map(e => e.getAttribute('href'))")
             for name in hrefs:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from tests.support.appserver import start_server, stop_server
+from ui.chart import STATIC_NAME
 from tests.e2e.conftest import CHART, chart_meta, no_exception_shown, screenshot, wait_app_idle
 
 
@@ -12,6 +13,7 @@ def test_forest_redraws_when_comparison_changes(page, streamlit_server, page_err
     before = chart_meta(page)
     # Default view: HbA1c, MSC after vs before treatment; only Cai 2016 has both time points.
     assert before["studies"] == ["Cai 2016"]
+    page.evaluate(f"() => {{ document.querySelector('{CHART}').__kept = true; }}")   # issue 27: updated in place
     sidebar = page.get_by_test_id("stSidebar")
     sidebar.get_by_text("MSC vs control (end of follow-up)", exact=True).click()
     page.wait_for_function(
@@ -20,6 +22,11 @@ def test_forest_redraws_when_comparison_changes(page, streamlit_server, page_err
     after = chart_meta(page)
     assert after["studies"] == ["Cai 2016", "Chen 2016"]
     assert after["estimate"] != before["estimate"]
+    # The same plot node, redrawn by Plotly.react (ui/chart.py), not a new chart mounted in its place;
+    # plotly.js is the app's own copy of the installed package's file.
+    assert page.evaluate(f"() => document.querySelector('{CHART}').__kept === true")
+    assert page.evaluate("() => [...document.scripts].map(s => s.src).filter(s => s.includes('plotly'))") == \
+        [f"{streamlit_server}/app/static/{STATIC_NAME}"]
     # The drawn chart has two study squares and three diamonds (T1DM, T2DM, total).
     names = page.evaluate(f"() => document.querySelector('{CHART}').data.map(t => t.name)")
     assert names.count("Studies") == 1 and {"Diamond: T1DM", "Diamond: T2DM", "Diamond: Total"} <= set(names)
