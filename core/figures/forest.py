@@ -16,7 +16,7 @@ from core import words
 from core.workflow.analysis import ForestAnalysis, same_measure_reports
 from core.figures.style import (DIAMOND_COLOUR, FONT, REPORTED_COLOUR, STUDY_COLOUR, SUBTOTAL_COLOUR,
                                 TEMPLATE)
-from core.vocab import Comparison, Tau2
+from core.vocab import POPULATIONS, Comparison, Population, Tau2
 
 ROW_HEIGHT = 22
 PLOT_DOMAIN = (0.735, 0.99)
@@ -47,12 +47,17 @@ def forest_rows(a: ForestAnalysis, *, show_pi: bool = False) -> list[dict]:
     """
     rows: list[dict] = []
     if a.subgroups is not None:
-        for g in a.subgroups.groups:
+        for g in _subgroups_shown(a):
+            if g not in a.subgroups.groups:        # a population the view names but no study can fill
+                missing = sum(r["dm_type"] == g for r in a.unavailable_records)
+                rows += [{"kind": "group", "study": g},
+                         {"kind": "text", "study": words.EMPTY_SUBGROUP.format(population=g, n=missing)}]
+                continue
             block = a.rows[a.rows["dm_type"] == g]
             rows += [{"kind": "group", "study": g}, *_study_rows(a, block),
                      *_subtotal_rows(a, block, a.subgroups.subgroups[g])]
         rows.append({"kind": "spacer"})
-        rows += _total_rows(a, show_pi)
+        rows += _total_rows(a, show_pi, only=_only_subgroup(a))
         rows.append({"kind": "text", "study": words.subgroup_test_line(a.subgroups)})
     elif a.pooled is not None:
         rows += _study_rows(a, a.rows) + _total_rows(a, show_pi)
@@ -100,8 +105,22 @@ def _subtotal_rows(a: ForestAnalysis, df, res) -> list[dict]:
     return [row, *_result_lines(res)]
 
 
-def _total_rows(a: ForestAnalysis, show_pi: bool) -> list[dict]:
-    rows = [_pooled_row(a, "total", "Total", a.rows, a.pooled, "100.0%")]
+def _subgroups_shown(a: ForestAnalysis) -> list[str]:
+    """The subgroups drawn: with both diabetes types chosen, each type, even one without a usable study."""
+    if a.spec.population != Population.ALL:
+        return list(a.subgroups.groups)
+    return [str(p) for p in POPULATIONS if p != Population.ALL]
+
+
+def _only_subgroup(a: ForestAnalysis) -> str:
+    """The one population a 'both types' total rests on, when the other has no usable study; '' otherwise."""
+    shown = _subgroups_shown(a)
+    return a.subgroups.groups[0] if len(a.subgroups.groups) == 1 and len(shown) > 1 else ""
+
+
+def _total_rows(a: ForestAnalysis, show_pi: bool, *, only: str = "") -> list[dict]:
+    label = words.TOTAL_ONLY.format(population=only) if only else "Total"
+    rows = [_pooled_row(a, "total", label, a.rows, a.pooled, "100.0%")]
     _add_pi(rows, a.pooled, show_pi)
     return rows + _result_lines(a.pooled)
 
@@ -117,7 +136,8 @@ def _reported_rows(reported) -> list[dict]:
             est, lo, hi = float(r["estimate"]), float(r["ci_low"]), float(r["ci_high"])
         except (TypeError, ValueError):
             continue
-        rows.append({"kind": "reported", "study": f"Paper reports ({r['population']}, {r['measure']})",
+        population = words.BOTH_TYPES if r["population"] == Population.ALL else r["population"]
+        rows.append({"kind": "reported", "study": f"Paper reports ({population}, {r['measure']})",
                      "effect": words.fmt_ci(est, lo, hi), "est": est, "lo": min(lo, hi), "hi": max(lo, hi),
                      "hover": f"Li 2021, {r['locator']}<br>{r['measure']} {words.fmt_ci(est, lo, hi)}, "
                               f"P {r['pvalue']}"})

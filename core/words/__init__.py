@@ -14,7 +14,7 @@ is re-exported here (``from core.words import fmt_ci``).  Codes come from :mod:`
 # ruff: noqa: F401  (re-exports)
 from core.words.formats import (MINUS, fmt_num, fmt_p, fmt_ci, heterogeneity_line, overall_effect_line,
     prediction_interval_line, subgroup_test_line, model_label, favours_labels)
-from core.words.phrases import (COMPARISON_LABELS, POPULATION_CHOICES, BOTH_TYPES, population_phrase,
+from core.words.phrases import (COMPARISON_LABELS, POPULATION_CHOICES, BOTH_TYPES, EMPTY_SUBGROUP, TOTAL_ONLY, population_phrase,
     timepoint_phrase, measure_unit, unit_suffix, view_title, POPULATION_HELP)
 from core.words.views import (DATA_SOURCE, EFFECT_NAMES, CHANGE_NAMES, view_line, study_count, sof_studies,
     independent_prepost, effect_description, model_description, slide_caption, settings_lines)
@@ -23,7 +23,7 @@ from core.words.choices import (VARIANT_FAMILY_LABELS, VARIANT_SMD_LABELS, VARIA
     DESIGN_LABELS, PREPOST_LABELS, SET_LABELS, MEASURE_LABELS, HELP, TABLE_HEADINGS, FIGURE_FORMAT_LABELS)
 from core.words.statuses import (STATUS_REPRODUCED, STATUS_DIFFERS, STATUS_CANNOT, STATUS_OTHER_MEASURE,
     STATUS_PARTIAL, partial_status,
-    AUDIT_FLAG_TEXT, DISPERSION_LABELS, ARM_LABELS, ENTRY_NOTE, SUPERSEDED_NOTE)
+    AUDIT_FLAG_TEXT, DISPERSION_LABELS, ARM_LABELS, ENTRY_NOTE, SUPERSEDED_NOTE, SIGNIFICANCE_FLIP, INCLUDES, EXCLUDES)
 from core.words.notices import (other_measure_sentence, switch_measure_label, headline_measure, hksj_notices,
     usable_share_line, DESIGN_CLASS_LABELS, ONE_STUDY_ROBUSTNESS, MOST_INFLUENTIAL_LEGEND, printed_with_minus,
     signed_difference, result_label, paper_count_note, NOT_INCLUDED_REF, stage_label, UPLOAD_READING_NOTES,

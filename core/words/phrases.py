@@ -12,6 +12,9 @@ COMPARISON_LABELS = {Comparison.VS_CONTROL: "MSC vs control (end of follow-up)",
 # The population as the sidebar offers it.
 POPULATION_CHOICES = {Population.ALL: "Both (subgroups)", Population.T1DM: "T1DM", Population.T2DM: "T2DM"}
 BOTH_TYPES = "T1DM + T2DM"
+# A forest plot's subgroup that the view names but no study fills, and a total that rests on one subgroup.
+EMPTY_SUBGROUP = "No {population} study with usable numbers ({n} in scope: see the list under the plot)"
+TOTAL_ONLY = "Total, {population} only"
 
 
 def population_phrase(population: str, *, subgroups: bool = False) -> str:

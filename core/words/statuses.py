@@ -32,3 +32,20 @@ ARM_LABELS = {"msc": "MSC", "control": "control"}
 # The use_note of an entered row, and the note prefixed to the row it supersedes (kept, use = no).
 ENTRY_NOTE = "entered in the dashboard"
 SUPERSEDED_NOTE = "superseded by an entry in the dashboard"
+
+# The paper's and the recomputed CI disagree on excluding no effect (issue 26 item 2).
+SIGNIFICANCE_FLIP = ("The two disagree on whether there is an effect: the paper's 95% CI {paper_ci} {paper} no "
+                     "effect, the recomputed {ours_ci} {ours} it.")
+INCLUDES, EXCLUDES = "includes", "excludes"
+
+
+# --- why a study has no usable numbers (data/gaps.csv ``status``; issue 26 item 6) ---
+# The status the reason gives: "not reachable" only where the source itself was out of reach.
+GAP_STATUS_LABELS = {"not_reachable": "full text not available to us",
+                     "not_reported": "not in the text we could read",
+                     "figure_only": "in a figure only"}
+
+
+def gap_status_label(status) -> str:
+    """A gap's status as a reader reads it ('full text not available to us'); an unknown code in words."""
+    return GAP_STATUS_LABELS.get(str(status), str(status).replace("_", " "))

@@ -290,9 +290,25 @@ def reported_vs_recomputed(a: ForestAnalysis, *, tolerance: float = TOLERANCE) -
             row.update(recomputed=f"{a.spec.measure} {words.fmt_ci(res.estimate, res.ci_low, res.ci_high)}, "
                                   f"{words.fmt_p(res.pvalue)}",
                        k=res.k, diff_estimate=agree.diffs[0], status=status,
-                       explanation="" if agree.reproduced else _differs_reason(a, r, res))
+                       explanation=" ".join(x for x in (_significance_flip(printed, res),
+                                                        "" if agree.reproduced else _differs_reason(a, r, res)) if x))
         out.append(row)
     return pd.DataFrame(out, columns=RESULT_COLUMNS)
+
+
+def _significance_flip(printed, res: MetaResult) -> str:
+    """A sentence when the printed and the recomputed 95% CIs disagree on excluding no effect; ''."""
+    low, high = printed[1].value, printed[2].value
+    if not (math.isfinite(low) and math.isfinite(high) and math.isfinite(res.ci_low) and math.isfinite(res.ci_high)):
+        return ""
+    paper_excludes = not min(low, high) <= 0 <= max(low, high)
+    ours_excludes = not res.ci_low <= 0 <= res.ci_high
+    if paper_excludes == ours_excludes:
+        return ""
+    paper_ci = f"[{words.fmt_num(min(low, high))}, {words.fmt_num(max(low, high))}]"
+    ours_ci = f"[{words.fmt_num(res.ci_low)}, {words.fmt_num(res.ci_high)}]"
+    return words.SIGNIFICANCE_FLIP.format(paper_ci=paper_ci, paper=words.EXCLUDES if paper_excludes else words.INCLUDES,
+                                          ours_ci=ours_ci, ours=words.EXCLUDES if ours_excludes else words.INCLUDES)
 
 
 def _studies_the_paper_pooled(a: ForestAnalysis, reported: pd.Series, k: int) -> int:
@@ -316,7 +332,8 @@ def _differs_reason(a: ForestAnalysis, reported: pd.Series, res: MetaResult) -> 
         missing = a.unavailable[a.unavailable["dm_type"] == reported["population"]] \
             if reported["population"] in DM_TYPES else a.unavailable
         if len(missing):
-            parts.append(f"{len(missing)} study(ies) in scope have no usable numbers")
+            parts.append(f"{len(missing)} {'study' if len(missing) == 1 else 'studies'} in scope "
+                         f"{'has' if len(missing) == 1 else 'have'} no usable numbers")
     if isinstance(reported.get("model"), str) and reported["model"]:
         paper_fixed = parse_model(reported["model"]) == MODEL_FIXED
         if paper_fixed != (a.method == Tau2.FE):

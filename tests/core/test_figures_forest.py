@@ -63,7 +63,7 @@ def test_reported_diamond_is_drawn_hollow(ds):
     fig = forest_figure(a)
     rep = [t for t in fig.data if t.name == "Reported (paper)"]
     assert rep and all(t.fill in (None, "none") for t in rep)
-    assert any("Paper reports (all, MD)" == t for t in _texts(fig))
+    assert any("Paper reports (T1DM + T2DM, MD)" == t for t in _texts(fig))
 
 
 def test_empty_analysis_still_draws(ds):
@@ -132,3 +132,19 @@ def test_single_study_subgroups_show_no_heterogeneity(ds):
     assert not any("I² = 100%" in t for t in texts)
     assert any(t.endswith(f"I² = {a.pooled.i2:.0f}%") and "df = 1" in t for t in texts) and a.pooled.k == 2
     assert not any("I² = 100%" in t for t in _texts(forest_figure(a)))
+
+
+def test_both_types_view_draws_an_empty_subgroup_and_words_the_total_for_what_it_holds():
+    """Issue 26 item 1: the default view asks for T1DM + T2DM but only one T1DM study has numbers:
+    the T2DM subgroup is drawn, empty, saying why, and the total says it is T1DM only."""
+    from core.evidence.dataset import load_dataset
+    from core.figures.forest import forest_rows
+    from core.workflow.analysis import AnalysisSpec, analyse
+    a = analyse(load_dataset(), AnalysisSpec())
+    rows = [(r["kind"], r.get("study")) for r in forest_rows(a)]
+    assert ("group", "T2DM") in rows
+    empty = rows[rows.index(("group", "T2DM")) + 1]
+    n_t2dm = sum(r["dm_type"] == "T2DM" for r in a.unavailable_records)
+    assert empty == ("text", f"No T2DM study with usable numbers ({n_t2dm} in scope: see the list under the plot)")
+    assert ("total", "Total, T1DM only (95% CI)") in rows
+    assert ("reported", "Paper reports (T1DM + T2DM, MD)") in rows          # never the code 'all'

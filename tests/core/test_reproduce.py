@@ -181,3 +181,18 @@ def test_statuses_are_named_once_in_words():
 
     assert STATUSES == (words.STATUS_REPRODUCED, words.STATUS_PARTIAL, words.STATUS_DIFFERS, words.STATUS_CANNOT)
     assert (STATUS_REPRODUCED, words.STATUS_PARTIAL, STATUS_DIFFERS, STATUS_CANNOT) == STATUSES
+
+
+def test_a_significance_flip_between_paper_and_recomputed_is_said_in_words():
+    """Issue 26 item 2: the paper's T1DM before-after HbA1c result includes no effect (-1.81 [-4.54, 0.93]);
+    the recomputed subtotal from 1 of its studies excludes it: the explanation says the two disagree."""
+    from core.evidence.dataset import load_dataset
+    from core.workflow.analysis import AnalysisSpec, analyse
+    from core.workflow.reproduce import reported_vs_recomputed
+    table = reported_vs_recomputed(analyse(load_dataset(), AnalysisSpec()))
+    t1dm = table[table["population"] == "T1DM"].iloc[0]
+    assert t1dm["explanation"].startswith("The two disagree on whether there is an effect: the paper's 95% CI "
+                                          "[−4.54, 0.93] includes no effect, the recomputed [−1.49, −0.71] excludes it.")
+    both = table[table["population"] == "all"].iloc[0]
+    assert "disagree" not in both["explanation"]               # both exclude no effect
+    assert "(ies)" not in " ".join(table["explanation"])
