@@ -263,13 +263,3 @@ def meta_regression(yi, vi, X, *, method: str = Tau2.REML, test: str = "z") -> M
                                 vcov=vcov, statistic=stat, pvalue=pval, df=df, qe=qe, qe_df=qe_df,
                                 qe_pvalue=float(special.chdtrc(qe_df, qe)) if qe_df > 0 else 1.0,
                                 qm=qm, qm_df=m, qm_pvalue=qm_p)
-
-
-def permutation_test(yi, vi, X, *, method: str = Tau2.REML, test: str = "z", exact: bool = False,
-                     iterations: int = 1000, seed: int = 1):
-    """Permutation p-values of the meta-regression of ``yi`` on ``X`` as metafor's ``permutest``:
-    ``.pvalues`` (one per coefficient, ``$pval``) and ``.qm_pvalue`` (``$QMp``); exact when asked or
-    when there are at most ``iterations`` distinct permutations, else ``iterations`` random ones
-    (numpy's generator seeded with ``seed``).  See :func:`core.permutation.permutation_test`."""
-    from core.permutation import permutation_test as run   # imported here: core.permutation builds on this module
-    return run(yi, vi, X, method=method, test=test, exact=exact, iterations=iterations, seed=seed)

@@ -13,8 +13,6 @@ metafor's ``permutest.rma.uni`` (Viechtbauer 2010; metafor 3.8-1, read from its 
 * p-values: the share of permutations with ``|z_perm| >= |z_obs| - tol`` per coefficient and
   ``QM_perm >= QM_obs - tol`` for the omnibus test, ``tol = sqrt(machine epsilon)``; a refit that
   fails is left out, as metafor does.
-
-``core.metaregression.permutation_test`` is this module's :func:`permutation_test`.
 """
 from __future__ import annotations
 

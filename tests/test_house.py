@@ -4,8 +4,11 @@
   why (in its first lines for a module; on the ``def`` line or the line above for a function);
 - every outcome code and tau^2 estimator code is a string literal in exactly one product module,
   the registry ``core/vocab.py``; the population phrases are written only in ``core/words/phrases.py``;
-- ``core`` never imports streamlit; the statistics modules import nothing from the project but
-  ``core.errors``, ``core.vocab`` and each other; no module imports another's ``_private`` name.
+- ``core`` never imports streamlit, ui or pages; the statistics modules import nothing from the project but
+  ``core.errors``, ``core.vocab`` and each other; no module imports another's ``_private`` name;
+- core's packages have a declared order (:data:`CORE_LAYERS`): no import, at module level or inside a
+  function, runs up it, and there is no import cycle between modules or between packages;
+- a rule that names a module fails when the module is gone.
 """
 from __future__ import annotations
 
@@ -125,6 +128,115 @@ def test_statistics_import_only_errors_vocab_and_each_other():
         if wrong:
             bad[m] = wrong
     assert bad == {}
+
+
+# core's layers, lowest first.  A module imports only from its own layer or a lower one, at module level
+# or inside a function; the statistics are core's top-level modules (README "Layout: the house").
+CORE_LAYERS = (
+    ("core.errors", "core.vocab"),      # the exceptions and the registry of codes
+    ("core.words",),                    # every word a user reads
+    ("core.<statistics>",),             # core/*.py: one module per statistical idea
+    ("core.evidence",),                 # the data: schema, loading, uploads, entry checks, provenance
+    ("core.workflow",),                 # evidence + a view's choices -> results
+    ("core.certainty",),                # GRADE certainty
+    ("core.store",),                    # saved versions (they carry the certainty inputs)
+    ("core.figures",),                  # plotly builders of the results
+    ("core.export",),                   # slides, decks, tables, scripts, bundles
+)
+LAYER_OF = {pkg: i for i, layer in enumerate(CORE_LAYERS) for pkg in layer}
+
+
+def _module_name(f: Path) -> str:
+    parts = f.relative_to(ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _core_modules() -> dict[str, Path]:
+    return {_module_name(f): f for f in sorted((ROOT / "core").rglob("*.py"))}
+
+
+def _imported(tree: ast.Module, modules) -> list[tuple[str, int]]:
+    """Every project module a file imports (anywhere in it), with the line: ``from core.x import y``
+    counts as ``core.x.y`` when y is a module, else as ``core.x``."""
+    out = []
+    for n in ast.walk(tree):
+        if isinstance(n, ast.Import):
+            out += [(a.name, n.lineno) for a in n.names]
+        elif isinstance(n, ast.ImportFrom) and n.module and n.level == 0:
+            out += [(f"{n.module}.{a.name}" if f"{n.module}.{a.name}" in modules else n.module, n.lineno)
+                    for a in n.names]
+    return [(m, line) for m, line in out if m in modules]
+
+
+def _package(module: str) -> str:
+    """The layer name of a core module: core.errors, core.vocab, core.<statistics> or core.<subpackage>."""
+    parts = module.split(".")
+    if module in LAYER_OF or len(parts) == 1:
+        return module
+    if (ROOT / "core" / parts[1]).is_dir():
+        return f"core.{parts[1]}"
+    return "core.<statistics>"
+
+
+def _core_graph() -> dict[str, list[tuple[str, int]]]:
+    modules = _core_modules()
+    return {m: [(t, line) for t, line in _imported(_tree(f), modules) if t != m] for m, f in modules.items()}
+
+
+def _cycle(edges: dict[str, set[str]]) -> list[str] | None:
+    """One cycle of the directed graph, as a path that returns to its start; None if it has none."""
+    state, stack = {}, []
+
+    def visit(node):
+        state[node] = "open"
+        stack.append(node)
+        for nxt in sorted(edges.get(node, ())):
+            if state.get(nxt) == "open":
+                return stack[stack.index(nxt):] + [nxt]
+            if nxt not in state and (found := visit(nxt)):
+                return found
+        stack.pop()
+        state[node] = "done"
+        return None
+
+    for node in sorted(edges):
+        if node not in state and (found := visit(node)):
+            return found
+    return None
+
+
+def test_every_core_package_has_a_layer():
+    packages = {_package(m) for m in _core_modules()} - {"core"}
+    assert packages == set(LAYER_OF), f"core packages without a layer: {packages - set(LAYER_OF)}; " \
+                                      f"layers naming no package: {set(LAYER_OF) - packages}"
+
+
+def test_core_imports_run_down_the_layers():
+    against = [f"{m} (line {line}) imports {t}: {_package(m)} is below {_package(t)}"
+               for m, targets in _core_graph().items() if m != "core" for t, line in targets
+               if LAYER_OF[_package(t)] > LAYER_OF[_package(m)]]
+    assert against == [], "\n".join(against)
+
+
+def test_core_has_no_import_cycle_between_modules_or_packages():
+    graph = _core_graph()
+    modules = {m: {t for t, _ in targets} for m, targets in graph.items()}
+    assert _cycle(modules) is None, f"module import cycle: {' -> '.join(_cycle(modules))}"
+    packages: dict[str, set[str]] = {}
+    for m, targets in modules.items():
+        packages.setdefault(_package(m), set()).update(_package(t) for t in targets if _package(t) != _package(m))
+    assert _cycle(packages) is None, f"package import cycle: {' -> '.join(_cycle(packages))}"
+
+
+def test_the_cycle_check_finds_a_cycle():
+    assert _cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
+    assert _cycle({"a": {"b"}, "b": {"c"}, "c": set()}) is None
+
+
+def test_core_never_imports_the_app_layers():
+    bad = [f"{_rel(f)}: {m}" for f in _files(("core",)) if f != ROOT / "app.py"
+           for m, _ in _imports(_tree(f)) if m.split(".")[0] in ("ui", "pages", "app")]
+    assert bad == []
 
 
 def test_no_private_name_crosses_a_module_border():

@@ -1,4 +1,4 @@
-"""core.permutation / core.metaregression.permutation_test (issue 25): metafor's permutest, against
+"""core.permutation.permutation_test (issue 25): metafor's permutest, against
 its documented example and on synthetic data where the answer is known by counting."""
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ import math
 import numpy as np
 import pytest
 
-from core.metaregression import meta_regression, permutation_test
+from core.metaregression import meta_regression
+from core.permutation import permutation_test
 from core.permutation import MAX_EXACT_PERMUTATIONS, distinct_permutations, pseudo_r2
 from tests.core._bcg import ABLAT, VI, YEAR, YI
 
