@@ -10,6 +10,7 @@ from pathlib import Path
 import streamlit as st
 
 from core.words import HELP
+from core.words.characteristics import FOREST_COLUMNS_HELP, SORT_HELP
 from ui import state as S
 from ui.data import current_dataset
 from ui.datasets import resolve as resolve_dataset
@@ -79,6 +80,11 @@ def sidebar(study_ids: list[str], study_labels: dict[str, str]) -> None:
                  help=HELP["design"])
         st.multiselect("Exclude studies", study_ids, format_func=lambda s: study_labels.get(s, s), key="exclude",
                        bind=bind, help=HELP["exclude"])
+    with sb.expander("Forest plot: study columns and order"):     # issue 25
+        st.multiselect("Columns beside the studies", S.OPTIONS["cols"], format_func=S.fmt("cols"), key="cols",
+                       bind=bind, help=FOREST_COLUMNS_HELP)
+        st.selectbox("Sort studies by", S.OPTIONS["sort"], format_func=S.fmt("sort"), key="sort", bind=bind,
+                     help=SORT_HELP)
 
 
 def run() -> None:

@@ -89,19 +89,22 @@ def run_analysis(spec: AnalysisSpec, dataset: Dataset | None = None) -> ForestAn
     return cached_analysis(dataset or current_dataset(), spec)
 
 
-def forest_of(dataset: Dataset, spec: AnalysisSpec, show_pi: bool, *, analysis: ForestAnalysis):
-    """The forest figure of ``analysis`` (the analysis of ``spec`` on ``dataset``)."""
-    return forest_figure(analysis, show_pi=show_pi)
+def forest_of(dataset: Dataset, spec: AnalysisSpec, show_pi: bool, order: tuple = (), columns: tuple = (),
+              cells: tuple = (), *, analysis: ForestAnalysis):
+    """The forest figure of ``analysis`` (the analysis of ``spec`` on ``dataset``), its studies in
+    ``order`` with ``columns`` of ``cells`` beside them (core.figures.forest_columns)."""
+    return forest_figure(analysis, show_pi=show_pi, order=order, columns=columns, column_cells=cells)
 
 
 cached_forest = cached(forest_of, max_entries=256, resource=True)
 
 
-def forest_for(a: ForestAnalysis, dataset: Dataset, *, show_pi: bool = False):
+def forest_for(a: ForestAnalysis, dataset: Dataset, *, show_pi: bool = False, order: tuple = (),
+               columns: tuple = (), cells: tuple = ()):
     """The forest figure of ``a``, the analysis run on ``dataset``: built once per (that dataset,
     choices, PI) and reused on reruns (building and validating the figure costs
     ~40 ms).  Callers must not mutate it."""
-    return cached_forest(dataset, a.spec, bool(show_pi), analysis=a)
+    return cached_forest(dataset, a.spec, bool(show_pi), tuple(order), tuple(columns), tuple(cells), analysis=a)
 
 
 @dataclass(frozen=True, slots=True)

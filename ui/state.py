@@ -19,6 +19,7 @@ from core.vocab import OUTCOME_LABELS, Comparison
 from core.words import (COMPARISON_LABELS, DESIGN_LABELS, MEASURE_LABELS, MODEL_LABELS,
                         POPULATION_CHOICES, PREPOST_LABELS, SET_LABELS, SMD_VARIANT_LABELS, TAU2_LABELS,
                         TIMEPOINT_LABELS)
+from core.words.characteristics import FOREST_COLUMN_LABELS, SORT_LABELS
 
 R_RANGE = (0.0, 0.9)
 # The Cochrane Handbook's usual pre-post correlation (16.1.3.2); the paper does not say which it used.
@@ -71,9 +72,14 @@ CHOICES: tuple[Choice, ...] = (
     Choice("set", "study_set", "paper", vocab.STUDY_SETS, SET_LABELS),
     Choice("pi", None, False),
     Choice("prepost", "prepost", "change", vocab.PREPOST_METHODS, PREPOST_LABELS),
+    # The Forest plot's display choices (issue 25): study columns beside the names, and their order.
+    Choice("cols", None, (), _codes(vocab.FOREST_COLUMNS), FOREST_COLUMN_LABELS, to_widget=list),
+    Choice("sort", None, "paper", _codes(vocab.FOREST_SORTS), SORT_LABELS),
 )
 CHOICE_BY_KEY = {c.key: c for c in CHOICES}
-DEFAULTS = {c.key: (list(c.default) if c.key == "exclude" else c.default) for c in CHOICES}
+DEFAULTS = {c.key: (list(c.default) if isinstance(c.default, tuple) else c.default) for c in CHOICES}
+# Choices that hold several values (a multiselect: the URL repeats the parameter).
+LIST_KEYS = tuple(c.key for c in CHOICES if isinstance(c.default, tuple))
 OPTIONS = {c.key: c.options for c in CHOICES if c.options}
 # Widget key -> {code: label}.  The sidebar shows labels, and Streamlit writes the *label* into
 # the URL (e.g. ?measure=SMD&comparison=MSC+vs+control+%28end+of+follow-up%29).
@@ -135,6 +141,11 @@ def _param_notice(params, key: str, raw, study_ids) -> str | None:
         return None
     if key not in DEFAULTS and key.lower() not in IGNORED_PARAMS:
         return f"URL parameter {key[:40]!r} is not a setting of this app; it was ignored."
+    if key in LIST_KEYS and key in LABELS:
+        values = params.get_all(key) if hasattr(params, "get_all") else [raw]
+        if any(v not in LABELS[key].values() and v not in LABELS[key] for v in values):
+            return f"URL value(s) for '{key}' were not recognised; they were ignored."
+        return None
     if key in BOOL_KEYS and raw not in ("true", "false"):
         return f"URL value for '{key}' was not recognised; using the default (off)."
     if key in LABELS and raw not in LABELS[key].values():

@@ -14,6 +14,7 @@ import plotly.graph_objects as go
 
 from core import words
 from core.workflow.analysis import ForestAnalysis, same_measure_reports
+from core.figures.forest_columns import add_columns
 from core.figures.style import (DIAMOND_COLOUR, FONT, REPORTED_COLOUR, STUDY_COLOUR, SUBTOTAL_COLOUR,
                                 TEMPLATE)
 from core.vocab import POPULATIONS, Comparison, Population, Tau2
@@ -39,11 +40,12 @@ def _diamond(est, low, high, y, half=0.38):
     return [low, est, high, est, low], [y, y + half, y, y - half, y]
 
 
-def forest_rows(a: ForestAnalysis, *, show_pi: bool = False) -> list[dict]:
+def forest_rows(a: ForestAnalysis, *, show_pi: bool = False, order: tuple = ()) -> list[dict]:
     """The forest plot's rows, top to bottom, as plain dicts (kind, texts, marks).
 
     Kinds: 'group' (subgroup heading), 'study', 'subtotal', 'text', 'total', 'pi' (prediction
-    interval of the total), 'reported', 'spacer'.
+    interval of the total), 'reported', 'spacer'.  ``order``: the study ids in the order to show them
+    within each subgroup (core.figures.forest_columns.study_order); empty: the analysis's order.
     """
     rows: list[dict] = []
     if a.subgroups is not None:
@@ -54,13 +56,13 @@ def forest_rows(a: ForestAnalysis, *, show_pi: bool = False) -> list[dict]:
                          {"kind": "text", "study": words.EMPTY_SUBGROUP.format(population=g, n=missing)}]
                 continue
             block = a.rows[a.rows["dm_type"] == g]
-            rows += [{"kind": "group", "study": g}, *_study_rows(a, block),
+            rows += [{"kind": "group", "study": g}, *_study_rows(a, block, order),
                      *_subtotal_rows(a, block, a.subgroups.subgroups[g])]
         rows.append({"kind": "spacer"})
         rows += _total_rows(a, show_pi, only=_only_subgroup(a))
         rows.append({"kind": "text", "study": words.subgroup_test_line(a.subgroups)})
     elif a.pooled is not None:
-        rows += _study_rows(a, a.rows) + _total_rows(a, show_pi)
+        rows += _study_rows(a, a.rows, order) + _total_rows(a, show_pi)
     return rows + _reported_rows(same_measure_reports(a))
 
 
@@ -68,12 +70,15 @@ def _level_label(a: ForestAnalysis, name: str) -> str:
     return f"{name} ({int(a.spec.level * 100)}% CI)"
 
 
-def _study_rows(a: ForestAnalysis, df) -> list[dict]:
+def _study_rows(a: ForestAnalysis, df, order: tuple = ()) -> list[dict]:
     """One row per study: its arm-level numbers, weight and effect; a dagger when its identity is inferred."""
     rows = []
+    if order:
+        df = df.iloc[sorted(range(len(df)), key=lambda i: order.index(df["study_id"].iloc[i]))]
     for _, r in df.iterrows():
         flag = " †" if r.get("id_confidence", "high") != "high" else ""
-        rows.append({"kind": "study", "study": f"{r['label']}{flag}", **_row_texts(r), "yi": r["yi"],
+        rows.append({"kind": "study", "study": f"{r['label']}{flag}", "study_id": r["study_id"], **_row_texts(r),
+                     "yi": r["yi"],
                      "lo": r["ci_low"], "hi": r["ci_high"], "w": r["weight_pct"],
                      "hover": f"{r['label']} ({r['dm_type']}, "
                               f"{words.DESIGN_CLASS_LABELS.get(r['design_class'], r['design_class'])})<br>"
@@ -164,13 +169,14 @@ def _axis_range(rows) -> tuple[float, float]:
 
 
 def forest_figure(a: ForestAnalysis, *, title: str | None = None, font_size: int | None = None,
-                  show_pi: bool = False) -> go.Figure:
+                  show_pi: bool = False, order: tuple = (), columns: tuple = (),
+                  column_cells: tuple = ()) -> go.Figure:
     """RevMan-style forest plot of one :class:`~core.workflow.analysis.ForestAnalysis`.
 
     Trace names are stable ('Studies', 'Diamond: T1DM', 'Diamond: Total', 'Reported (paper)', and
     'Text: <column>' for the text columns: study, m1 ... weight, effect, heading) so tests can find them.  ``layout.meta`` carries k, the estimate and the model for tests.
     """
-    rows = forest_rows(a, show_pi=show_pi)
+    rows = forest_rows(a, show_pi=show_pi, order=order)
     n = len(rows) + 2                      # two header rows
     top = n - 1
     ys = [n - 3 - i for i in range(len(rows))]
@@ -198,6 +204,9 @@ def forest_figure(a: ForestAnalysis, *, title: str | None = None, font_size: int
         yaxis=dict(range=[y0 - 0.4, top + 0.6], visible=False, fixedrange=True),
         meta=_figure_meta(a),
     )
+    # Optional study columns (issue 25); ``column_cells`` from core.figures.forest_columns.study_cells.
+    add_columns(fig, columns, dict(column_cells),
+                [(r["study_id"], y) for r, y in zip(rows, ys) if r["kind"] == "study"], top - 1, font)
     return fig
 
 

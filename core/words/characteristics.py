@@ -70,3 +70,21 @@ REGRESSION_NOT_ENOUGH = ("A meta-regression on {name} needs at least 3 studies w
                          "different values; {k} with the value reported here.")
 PERMUTATION_EXACT = "exact, {n} permutations"
 PERMUTATION_RANDOM = "{n} random permutations, seed {seed}"
+# The forest plot's optional columns as the page's menu (and the URL) names them.
+FOREST_COLUMN_LABELS = {"cell_source": "Cell source", "donor": "Donor", "route_class": "Route",
+                        "dose_per_kg": "Dose per kg", "design_class": "Design", "rob": "Risk of bias"}
+COLUMN_LEGENDS = {
+    "cell_source": "Source: UC/WJ umbilical cord or Wharton's jelly, BM bone marrow, PL placenta, AD adipose tissue",
+    "donor": "Donor: auto autologous, allo allogeneic, both",
+    "route_class": "Route: IV intravenous, IA arterial or intrapancreatic",
+    "dose_per_kg": "Dose/kg: 10⁶ MSC per kg per infusion",
+    "design_class": "Design: CT controlled, not randomised; 1-arm single-arm",
+    "rob": "RoB: overall risk of bias (? not assessed)",
+}
+
+
+def columns_legend(columns) -> str:
+    """What the short words of the chosen forest columns mean, in one line ('' without columns)."""
+    if not columns:
+        return ""
+    return "; ".join(COLUMN_LEGENDS[c] for c in columns) + f"; {SHORT_NOT_REPORTED} not reported."
