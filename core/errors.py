@@ -43,5 +43,9 @@ class UnknownDataset(StoreError, LookupError):
     """A dataset id is malformed or names no saved dataset."""
 
 
+class DatasetRedacted(UnknownDataset):
+    """The version was redacted by an operator: its content is gone; the message says when and why."""
+
+
 class StoreLimitExceeded(StoreError):
     """A save was refused by a named limit (size, rows, saves per minute); the message names it."""

@@ -7,13 +7,18 @@ imported only when this backend is used.
 """
 from __future__ import annotations
 
+import logging
+
 from core.errors import StoreUnavailable
 from core.store.base import Store
 from core.store.limits import Limits, SaveRateLimiter
 from core.store.schema import apply_migrations
 
-# Key of the advisory lock that serialises migrations (any constant bigint: "mscdm" in ASCII).
+# Key of the advisory lock that serialises migrations (any constant bigint: "mscdm" in ASCII), and
+# of the one that serialises saves (so the per-client and total limits are exact across replicas).
 MIGRATION_LOCK_KEY = 0x6D7363646D
+SAVE_LOCK_KEY = 0x6D7363646D01
+LOG = logging.getLogger(__name__)
 CONNECT_TIMEOUT_SECONDS = 10
 
 
@@ -43,8 +48,12 @@ class PostgresStore(Store):
                                    "installed (pip install -r requirements.txt).") from exc
         self._psycopg = psycopg
         self._url = url
-        self.description = _describe(url)
+        self.description = "the PostgreSQL database"     # shown to users; where it is goes to the log
+        self.where = _describe(url)
         self._run(self._apply_migrations, write=True)
+
+    def _lock_saves(self, cur) -> None:
+        cur.execute("SELECT pg_advisory_xact_lock(%s)", (SAVE_LOCK_KEY,))
 
     def _run(self, work, *, write: bool):
         psycopg = self._psycopg
@@ -56,8 +65,10 @@ class PostgresStore(Store):
                     return work(cur)       # the connection's context commits, or rolls back on error
         except psycopg.Error as exc:
             detail = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
-            raise StoreUnavailable(f"{self.description[0].upper()}{self.description[1:]} cannot be used "
-                                   f"({detail}).") from exc
+            LOG.error("%s: %s", self.where, detail)
+            # the driver's words may name the host, the port or the database: the user reads only its kind
+            raise StoreUnavailable(f"The PostgreSQL database cannot be used ({type(exc).__name__}); "
+                                   "the server's log has the details.") from exc
 
     def _apply_migrations(self, cur) -> None:
         cur.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK_KEY,))

@@ -61,10 +61,11 @@ _V2_TABLES = (
     "CREATE TABLE IF NOT EXISTS store_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
     "ALTER TABLE datasets ADD COLUMN client_key TEXT",
     "CREATE INDEX IF NOT EXISTS datasets_client ON datasets (client_key, created_at)",
+    "CREATE INDEX IF NOT EXISTS datasets_size ON datasets (n_bytes)",      # the total size, from the index
 )
 # A redacted version: blank content and edits, "(redacted)" as its name; nothing else may change.
 _REDACTED_ROW = ("NEW.id = OLD.id AND NEW.content = '' AND NEW.sha256 = '' AND NEW.name = '(redacted)' "
-                 "AND NEW.parent_id IS NOT DISTINCT FROM OLD.parent_id")
+                 "AND NEW.created_at = OLD.created_at AND NEW.parent_id IS NOT DISTINCT FROM OLD.parent_id")
 _REDACTED_EDIT = ("NEW.dataset_id = OLD.dataset_id AND NEW.seq = OLD.seq AND NEW.old_value = '' "
                   "AND NEW.new_value = '' AND NEW.source = '' AND NEW.locator = '' AND NEW.quote = ''")
 _V2_SQLITE = (

@@ -14,9 +14,17 @@ Durability and concurrency, and why:
 - a connection per operation: sqlite3 connections are not shared across threads, and Streamlit
   serves each session from its own thread.
 - a file that is not a database is detected by a read-only open first, so it is never written.
+- ``PRAGMA quick_check`` runs when the store opens: a damaged file is never written to (every save
+  is refused in a sentence, and the app says so in a banner) while every version that can still be
+  read is served.
+- one connection is kept open for the store's life, so the ``-wal`` and ``-shm`` files stay: when
+  the disk is full, a read needs no new file and keeps working (a save is refused in a sentence).
+- messages name the problem, never the file's path (every visitor reads them); the path goes to
+  the server's log.
 """
 from __future__ import annotations
 
+import logging
 import sqlite3
 import time
 from pathlib import Path
@@ -28,6 +36,11 @@ from core.store.schema import apply_migrations
 
 BUSY_TIMEOUT_MS = 10_000
 BUSY_DEADLINE_SECONDS = 30.0
+QUICK_CHECK_ROWS = 5            # the first problems quick_check names (it lists up to 100)
+LOG = logging.getLogger(__name__)
+DAMAGED = ("The saved-datasets database failed its integrity check ({problem}), so saving is turned off until "
+           "an operator repairs or restores it; versions that can still be read are served.")
+DISK_FULL = "The disk that holds the saved datasets is full, so nothing can be saved until an operator frees space."
 
 
 def _is_busy(exc: sqlite3.Error) -> bool:
@@ -42,13 +55,30 @@ class SQLiteStore(Store):
                  rate_limiter: SaveRateLimiter | None = None):
         super().__init__(limits, rate_limiter)
         self.path = Path(path)
-        self.description = f"the file {self.path}"
+        self.description = "the saved-datasets file"
+        self._keeper = None
         self._check_readable()
+        problem = self._quick_check()
+        if problem:
+            LOG.error("quick_check failed on %s: %s; saves refused", self.path, problem)
+            self.write_refused = DAMAGED.format(problem=problem)
+            return
         self._migrate()
+        self._keeper = self._connect(check_same_thread=False)     # holds -wal/-shm (see the module docstring)
+
+    def close(self) -> None:
+        if self._keeper is not None:
+            self._keeper.close()
+            self._keeper = None
 
     def _unavailable(self, exc: BaseException) -> StoreUnavailable:
-        return StoreUnavailable(f"The saved-datasets database {self.path} cannot be used ({exc}); "
-                                "it was left untouched.")
+        LOG.error("saved-datasets database %s: %s", self.path, exc)
+        if "full" in str(exc).lower():
+            return StoreUnavailable(DISK_FULL)
+        return StoreUnavailable(f"The saved-datasets database cannot be used ({exc}); it was left untouched.")
+
+    def _quick_check(self) -> str | None:
+        return quick_check(self.path) if self.path.exists() else None
 
     def _check_readable(self) -> None:
         """Open an existing file read-only and read its header, so that garbage is refused unwritten."""
@@ -81,8 +111,8 @@ class SQLiteStore(Store):
                     raise self._unavailable(exc) from exc
             time.sleep(0.05)
 
-    def _connect(self) -> sqlite3.Connection:
-        con = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+    def _connect(self, **kw) -> sqlite3.Connection:
+        con = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, **kw)
         con.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         con.execute("PRAGMA synchronous = FULL")
         con.execute("PRAGMA foreign_keys = ON")
@@ -125,11 +155,26 @@ class SQLiteStore(Store):
                 con.close()
         mode = self._while_busy(set_wal)
         if str(mode).lower() != "wal":
-            raise StoreUnavailable(f"The saved-datasets database {self.path} cannot use WAL mode (got {mode!r}).")
+            LOG.error("saved-datasets database %s: journal mode %r", self.path, mode)
+            raise StoreUnavailable(f"The saved-datasets database cannot use WAL mode (got {mode!r}).")
         self._run(self._apply_migrations, write=True)
 
     def _apply_migrations(self, cur) -> None:
-        apply_migrations(cur, dialect="sqlite", where=str(self.path))
+        apply_migrations(cur, dialect="sqlite", where=self.description)
+
+
+def quick_check(path: Path) -> str | None:
+    """SQLite's ``quick_check`` of the file at ``path``, opened read-only: None when it says ok, else
+    its first problems (or the error that the damage raised)."""
+    try:
+        con = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
+        try:
+            rows = [r[0] for r in con.execute(f"PRAGMA quick_check({QUICK_CHECK_ROWS})").fetchall()]
+        finally:
+            con.close()
+    except sqlite3.Error as exc:
+        return str(exc)
+    return None if rows == ["ok"] else "; ".join(str(r) for r in rows)
 
 
 def _rollback(con: sqlite3.Connection) -> None:
