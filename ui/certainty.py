@@ -86,6 +86,14 @@ def certainty_of(a: ForestAnalysis, dataset: Dataset):
                   indirectness=inputs.indirectness_map().get(a.spec.outcome))
 
 
+def certainty_caption(a: ForestAnalysis, dataset: Dataset) -> str:
+    """The view's certainty for a slide caption ('' when it cannot be rated)."""
+    try:
+        return certainty_of(a, dataset).caption()
+    except (ValueError, ArithmeticError, KeyError):
+        return ""
+
+
 def certainty_line(a: ForestAnalysis, dataset: Dataset) -> None:
     """One line under the Forest plot's pooled result: symbols, rating, what rated it down, and a
     link to the explanation on the Summary of findings page."""
@@ -96,10 +104,6 @@ def certainty_line(a: ForestAnalysis, dataset: Dataset) -> None:
         return
     if c.rating is None:
         return
-    start = words.CERTAINTY_LABELS[c.start.level].lower()
-    down = [f"{d.label.lower()} ({words.CONCERN_LABELS[d.concern].lower()})" for d in c.domains if d.downgrade]
-    why = (words.CERTAINTY_LINE_DOWN.format(start=start, domains=", ".join(down)) if down
-           else words.CERTAINTY_LINE_NONE.format(start=start))
     row = st.container(horizontal=True, gap="small", vertical_alignment="center", key="certainty_line")
-    row.caption(words.CERTAINTY_LINE.format(symbols=c.symbols, label=c.label, why=why), width="content")
+    row.caption(c.line(), width="content")
     row.page_link(SOF_PAGE, label=words.CERTAINTY_LINE_LINK, icon="⚖️")

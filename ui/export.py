@@ -23,6 +23,7 @@ import streamlit as st
 from core import export as ex
 from core.workflow.analysis import ForestAnalysis
 from core.words import FIGURE_FORMAT_LABELS
+from ui.certainty import certainty_caption
 from ui.data import USER_DATASET_KEY, current_dataset
 
 _FIG_REGISTRY = "_export_figures"      # session_state: {"page": hash, "figs": {key: (title, fig, caption)}}
@@ -74,7 +75,8 @@ def view_caption(spec=None) -> str:
 
     spec = spec or spec_from_state()
     ds = current_dataset()
-    return ex.slide_caption(run_analysis(spec), data_source(ds))
+    a = run_analysis(spec)
+    return ex.slide_caption(a, data_source(ds), certainty=certainty_caption(a, ds))
 
 
 def _page_id() -> str:
@@ -179,7 +181,7 @@ def analysis_downloads(a: ForestAnalysis, figures: list | None = None, *, key: s
     ds = current_dataset()
     spec = a.spec
     stem = ex.safe_filename(f"{spec.outcome}_{spec.comparison}_{spec.population}_{spec.measure}")
-    caption = ex.slide_caption(a, data_source(ds))
+    caption = ex.slide_caption(a, data_source(ds), certainty=certainty_caption(a, ds))
     figs = page_figures() if figures is None else [
         (f[0], f[1], f[2] if len(f) > 2 else caption) for f in figures]
     lines = ex.settings_lines(spec, a) + [f"Data: {data_source(ds)}"]

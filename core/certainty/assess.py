@@ -115,6 +115,22 @@ class Certainty:
         assumed = [d.footnote() for d in self.domains if d.assumption and not d.downgrade]
         return tuple(downs + assumed)
 
+    def line(self) -> str:
+        """'Certainty of this evidence (GRADE): ⊕◯◯◯ Very low — starts low, rated down for risk of bias
+        (very serious), imprecision (serious).'; '' when nothing was pooled."""
+        if self.rating is None:
+            return ""
+        start = words.CERTAINTY_LABELS[self.start.level].lower()
+        down = [f"{d.label.lower()} ({words.CONCERN_LABELS[d.concern].lower()})" for d in self.domains if d.downgrade]
+        why = (words.CERTAINTY_LINE_DOWN.format(start=start, domains=", ".join(down)) if down
+               else words.CERTAINTY_LINE_NONE.format(start=start))
+        return words.CERTAINTY_LINE.format(symbols=self.symbols, label=self.label, why=why)
+
+    def caption(self) -> str:
+        """'Certainty of the evidence (GRADE): ⊕◯◯◯ Very low (provisional: ...)' for a slide; ''
+        when nothing was pooled."""
+        return words.CERTAINTY_CAPTION.format(symbols=self.symbols, label=self.label) if self.rating else ""
+
     def domain(self, domain: str) -> DomainRating:
         for d in self.domains:
             if d.domain == domain:

@@ -14,7 +14,7 @@ from core.words.phrases import (COMPARISON_LABELS, measure_unit, population_phra
 # caption under an exported slide (slide_caption), and the settings lines of a deck's title slide and
 # a reproduce script's header (settings_lines).  ``analysis`` is a core.workflow.analysis.ForestAnalysis.
 
-DATA_SOURCE = "Li et al. 2021, Stem Cell Res Ther 12:273 (trial-level numbers re-extracted; see data/)"
+DATA_SOURCE = "Li et al. 2021, Stem Cell Res Ther 12:273 (trial-level numbers re-extracted from the trial reports)"
 EFFECT_NAMES = {"MD": "mean difference", "SMD": "standardised mean difference (Hedges' g)"}
 CHANGE_NAMES = {"MD": "mean change from baseline", "SMD": "standardised mean change (raw-score)"}
 
@@ -69,22 +69,55 @@ def model_description(analysis) -> str:
     return f"{model}{auto}; {tau}; {'Hartung–Knapp (HKSJ) CI' if knha else 'Wald z CI'}"
 
 
-def slide_caption(analysis, data_source: str = DATA_SOURCE, *, dataset_name: str | None = None) -> str:
-    """The caption printed under an exported figure: what was pooled, how, and from what.
+def _model_phrase(analysis) -> str:
+    """'a fixed-effect model (the paper's rule)', 'a random-effects model (τ² by REML, Hartung–Knapp CI)'."""
+    spec, method = analysis.spec, analysis.method or ""
+    knha = analysis.pooled is not None and analysis.pooled.test == "knha"
+    if method == Tau2.FE:
+        model = "a fixed-effect model"
+    elif method:
+        model = f"a random-effects model (τ² by {method}{', Hartung–Knapp CI' if knha else ''})"
+    else:
+        model = "no model (nothing pooled)"
+    return model + (" chosen by the paper's rule" if spec.model == "auto" and method else "")
 
-    Names the outcome, comparison, population, time point, measure (with unit), model, tau^2
-    estimator, CI test, k and participants, and the data source (after ``dataset_name``).
-    """
+
+def _effect_phrase(spec, unit) -> str:
+    """'Mean difference (MD, %)', 'Mean change from baseline (MD, %), before–after correlation assumed 0.5'."""
+    measure = f"{spec.measure}, {unit}" if spec.measure == "MD" and unit else spec.measure
+    if independent_prepost(spec):
+        return f"{EFFECT_NAMES[spec.measure].capitalize()} of after vs before as independent groups ({measure})"
+    if spec.comparison == Comparison.PRE_POST:
+        return (f"{CHANGE_NAMES[spec.measure].capitalize()} ({measure}), before–after correlation assumed "
+                f"{spec.r:g}")
+    return f"{EFFECT_NAMES[spec.measure].capitalize()} ({measure})"
+
+
+def studies_in_scope(k: int, in_scope: int, participants: int) -> str:
+    """'2 of 11 studies in scope have usable numbers (54 participants)'; '4 studies (120 participants)'
+    when every study in scope contributes."""
+    if in_scope > k:
+        return (f"{k} of {in_scope} studies in scope {'has' if k == 1 else 'have'} usable numbers "
+                f"({participants} participants)")
+    return f"{k} {'study' if k == 1 else 'studies'} ({participants} participants)"
+
+
+def slide_caption(analysis, data_source: str = DATA_SOURCE, *, dataset_name: str | None = None,
+                  certainty: str = "") -> str:
+    """The caption printed under an exported figure, for a slide's audience: what was pooled, how,
+    from how many of the studies in scope, how certain (``certainty``: the GRADE line, when known),
+    and from what data (after ``dataset_name``)."""
     spec = analysis.spec
     source = data_source if dataset_name is None else f"{dataset_name}; {data_source}"
-    return " ".join([
-        f"{OUTCOME_LABELS[spec.outcome]} · {COMPARISON_LABELS[spec.comparison]} · "
-        f"{population_phrase(spec.population, subgroups=True)} · {timepoint_phrase(spec.timepoint)}.",
-        f"Measure: {measure_unit(spec.measure, analysis.unit)}, {effect_description(spec)}. "
-        f"Model: {model_description(analysis)}.",
-        f"{study_count(analysis.k, analysis.participants)}.",
-        f"Data: {source}.",
-    ])
+    in_scope = analysis.k + len(analysis.unavailable_records)
+    parts = [f"{OUTCOME_LABELS[spec.outcome]} · {COMPARISON_LABELS[spec.comparison]} · "
+             f"{population_phrase(spec.population, subgroups=True)} · {timepoint_phrase(spec.timepoint)}.",
+             f"{_effect_phrase(spec, analysis.unit)}; {_model_phrase(analysis)}.",
+             f"{studies_in_scope(analysis.k, in_scope, analysis.participants)}."]
+    if certainty:
+        parts.append(f"{certainty}.")
+    parts.append(f"Data: {source}.")
+    return " ".join(parts)
 
 
 def settings_lines(spec, analysis=None) -> list[str]:

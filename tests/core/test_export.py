@@ -55,16 +55,20 @@ def test_slide_fonts_are_large_and_original_untouched(a_vs, slide):
 
 
 def test_caption_names_every_setting_and_the_source(a_vs, slide):
-    cap = ex.slide_caption(a_vs, dataset_name=DS.name)
-    for needle in ("HbA1c", "MSC vs control", "T1DM + T2DM", "Measure: MD (%)", "fixed effect", "τ²",
-                   f"k = {a_vs.k} studies", f"{a_vs.participants} participants", "Li et al. 2021", DS.name):
+    cap = ex.slide_caption(a_vs, dataset_name=DS.name, certainty="Certainty of the evidence (GRADE): ⊕⊕◯◯ Low")
+    in_scope = a_vs.k + len(a_vs.unavailable_records)
+    for needle in ("HbA1c", "MSC vs control", "T1DM + T2DM", "Mean difference (MD, %)", "a fixed-effect model",
+                   f"{a_vs.k} of {in_scope} studies in scope have usable numbers ({a_vs.participants} participants)",
+                   "Certainty of the evidence (GRADE): ⊕⊕◯◯ Low.", "Li et al. 2021", DS.name):
         assert needle in cap, needle
+    for jargon in ("Wald", "see data/", "k = ", "τ² not estimated"):          # written for a slide's audience
+        assert jargon not in cap, jargon
     rnd = ex.slide_caption(analyse(DS, SPEC_PP_RE))
-    assert "random effects" in rnd and "τ² estimator REML" in rnd and "r = 0.5" in rnd
+    assert "a random-effects model (τ² by REML)" in rnd and "before–after correlation assumed 0.5" in rnd
     ann = [a for a in slide.layout.annotations if a.name == "slide_caption"]
     assert len(ann) == 1 and ann[0].yanchor == "top" and ann[0].y == 0 and ann[0].yshift < 0   # under the plot
     assert "participants" in ann[0].text
-    assert slide.layout.meta["slide_caption"] == cap
+    assert slide.layout.meta["slide_caption"] == ex.slide_caption(a_vs, dataset_name=DS.name)
 
 
 def test_caption_text_is_escaped_not_markup():
@@ -114,7 +118,8 @@ def test_the_three_view_descriptions_share_their_phrases(a_vs):
                     "Fixed effect (IV)")
     assert words.view_line(SPEC_PP_RE).endswith("· end of follow-up · MD · Random effects")
     assert ex.slide_caption(a_vs).startswith(
-        "HbA1c · MSC vs control (end of follow-up) · T1DM + T2DM (subgroups) · end of follow-up. Measure: MD (%), ")
+        "HbA1c · MSC vs control (end of follow-up) · T1DM + T2DM (subgroups) · end of follow-up. Mean difference "
+        "(MD, %); a fixed-effect model")
     lines = ex.settings_lines(SPEC_VS, a_vs)
     assert lines[2:4] == ["Population: T1DM + T2DM (subgroups)", "Time point: end of follow-up"]
-    assert lines[-1] == words.study_count(a_vs.k, a_vs.participants) and lines[-1] in ex.slide_caption(a_vs)
+    assert lines[-1] == words.study_count(a_vs.k, a_vs.participants)
