@@ -14,6 +14,7 @@ from ui.certainty import certainty_caption, certainty_line
 from ui.components import escape_markdown, page_header, show_figure
 from ui.data import current_dataset
 from ui.export import analysis_downloads, data_source, figure_title
+from ui.forest_view import forest_view
 
 # Widths of the headline metrics (pooled, 95% CI, P, studies): the CI's value is the longest.
 METRIC_WEIGHTS = (1.25, 1.3, 0.95, 0.95)
@@ -54,11 +55,16 @@ else:
     c4.metric("Studies · participants", f"{a.k} · {a.participants}",
               help="Participants: both arms for MSC vs control; the MSC arm for pre-post.")
     certainty_line(a, dataset)
-    fig = forest_for(a, dataset, show_pi=st.session_state.get("pi", False))
+    view = forest_view(a, dataset)          # study columns and order (sidebar, issue 25)
+    fig = forest_for(a, dataset, show_pi=st.session_state.get("pi", False), order=view.order, columns=view.columns,
+                     cells=view.cells)
     fig_name = f"forest_{spec.outcome}_{spec.comparison}_{spec.population}"
     fig_caption = slide_caption(a, data_source(dataset), certainty=certainty_caption(a, dataset))   # not run again
+    fig_caption += f"\n{view.legend}" if view.legend else ""
     # The figure's place; it is drawn into it last, at the end of the script (see there).
     figure_slot = st.container()
+    if view.legend:
+        st.caption(view.legend)
     for i, (measure, estimate, ci_low, ci_high, population) in enumerate(parts.other_measures):
         population = population if spec.population != population else ""
         sentence = other_measure_sentence(measure, estimate, ci_low, ci_high, population)
