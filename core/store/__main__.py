@@ -1,0 +1,57 @@
+"""The operator's commands (:mod:`core.store.operator`), on the store the settings name
+(``MSCDM_DATABASE_URL``, else SQLite in ``MSCDM_STATE_DIR``)::
+
+    python -m core.store backup DEST            # a SQLite file; never overwrites DEST
+    python -m core.store restore SRC            # adds the versions of SRC the store lacks
+    python -m core.store redact ID --reason TEXT
+
+Each prints what it did and logs it; a refusal prints one sentence and exits with status 1.
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from core.errors import StoreError
+from core.store import open_store
+from core.store.operator import backup, redact, restore
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m core.store", description="Operator tools for the saved datasets.")
+    sub = p.add_subparsers(dest="command", required=True)
+    sub.add_parser("backup", help="write a backup (a SQLite file) to DEST").add_argument("dest")
+    sub.add_parser("restore", help="add every version of the backup SRC that the store lacks").add_argument("src")
+    red = sub.add_parser("redact", help="remove a version's content, keeping its id and chain")
+    red.add_argument("id")
+    red.add_argument("--reason", required=True, help="why (shown to whoever opens the version)")
+    return p
+
+
+def main(argv=None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    try:
+        store = open_store()
+        if args.command == "backup":
+            done = backup(store, args.dest)
+            print(f"Backed up {done.added} version(s) to {args.dest}.")
+        elif args.command == "restore":
+            done = restore(store, args.src)
+            print(f"Restored {done.added} version(s); {done.present} were already there"
+                  + (f"; {len(done.damaged)} damaged one(s) skipped: {', '.join(done.damaged)}." if done.damaged
+                     else "."))
+        else:
+            later = redact(store, args.id, args.reason)
+            print(f"Redacted {args.id}." + (f" {len(later)} later version(s) descend from it and hold copies of "
+                                             f"its tables; redact them too if needed: {', '.join(later)}"
+                                             if later else ""))
+    except StoreError as exc:
+        print(f"Refused: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
