@@ -57,18 +57,18 @@ def _newton_invert(cdf_pdf, p: float, x0: float, step: float, lower: float) -> f
             lo = x
         else:
             hi = x
+        if d > 0 and abs(f / d) <= 1e-10 * scale:
+            return x - f / d
         xn = x - f / d if d > 0 else math.nan
-        if lo < xn < hi:
-            if abs(xn - x) <= 1e-10 * scale:
-                return xn
-        elif math.isinf(hi):
-            xn, step = x + step, 2.0 * step
-        elif math.isinf(lo):
-            xn, step = x - step, 2.0 * step
-        else:
-            xn = 0.5 * (lo + hi)
-            if hi - lo <= 1e-13 * scale:
-                return xn
+        if not lo < xn < hi:
+            if math.isinf(hi):
+                xn, step = x + step, 2.0 * step
+            elif math.isinf(lo):
+                xn, step = x - step, 2.0 * step
+            else:
+                xn = 0.5 * (lo + hi)
+                if hi - lo <= 1e-13 * scale:
+                    return xn
         x = xn
     return x
 
