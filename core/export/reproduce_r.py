@@ -17,6 +17,14 @@ FE_METAFOR = R_METHODS[Tau2.FE]
 TIGHT_CONTROL = "threshold = 1e-12, tol = 1e-12, maxiter = 10000"
 # Correlation of baseline and follow-up, for the SD of the change (Cochrane Handbook 16.1.3.2).
 R_CORRELATION = "r <- {r}   # pre-post correlation (Cochrane Handbook 16.1.3.2)"
+# "HKSJ never narrower than z": metafor's rma(test = "adhoc") floors the HKSJ variance factor at 1 as
+# the app does (Knapp & Hartung 2003, section 3), so R prints the interval the page shows.
+FLOOR_HEADER = ("# HKSJ never narrower than z is on: the fit uses metafor's test = \"adhoc\" (the HKSJ variance",
+                "# factor floored at 1; Knapp & Hartung 2003), not test = \"knha\", so R prints the page's interval.")
+
+
+def _floor_on(spec: AnalysisSpec) -> bool:
+    return spec.test == "knha" and spec.knha_floor
 
 
 def r_string(s) -> str:
@@ -62,6 +70,7 @@ def r_script(dataset: Dataset, spec: AnalysisSpec) -> str:
     lines = [
         "# Recompute one MSC-DM Evidence Explorer view with metafor.",
         *header_comments(dataset.name, settings_lines(spec, a)),
+        *(FLOOR_HEADER if _floor_on(spec) else ()),
         "# Requires R >= 4.0 and metafor >= 3.0:  install.packages(\"metafor\")",
         "",
         "suppressPackageStartupMessages(library(metafor))",
@@ -150,10 +159,13 @@ def _fit_lines(a: ForestAnalysis) -> list[str]:
     knha = a.spec.test == "knha"
     test = 'test = if (nrow(d) > 1) test else "z"' if knha else 'test = test'
     ctl = ", control = ctl" if info.iterative else ""
+    if _floor_on(a.spec):
+        test_line = 'test <- "adhoc"   # HKSJ never narrower than z (ad hoc floor); a single study falls back to z'
+    else:
+        test_line = f'test <- "{a.spec.test}"' + ("   # HKSJ; a single study falls back to z, in the app as in metafor"
+                                                  if knha else "")
     lines = ["", f"level <- {a.spec.level * 100:g}",
-             f'method <- "{info.metafor}"   # {comment_text(a.model_reason)}',
-             f'test <- "{a.spec.test}"' + ("   # HKSJ; a single study falls back to z, in the app as in metafor"
-                                          if knha else "")]
+             f'method <- "{info.metafor}"   # {comment_text(a.model_reason)}', test_line]
     if info.iterative:
         lines += ["# Tight convergence: the app solves for the exact root of the estimating equation, where",
                   "# metafor's default tolerance stops earlier (differences in the 4th-5th decimal).",

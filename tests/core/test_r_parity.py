@@ -4,8 +4,9 @@ every number the view shows must equal the core's to 1e-8 (relative).
 One Rscript process runs all scripts (tests/core/_r_parity.R sources each in its own environment
 and writes the numbers it printed at full precision).  The views cover each outcome, both
 comparisons, each population, MD and both SMD variants, every tau^2 estimator of the registry with
-the z test and with HKSJ, the prediction interval and the Q-profile tau^2 CI, single studies, both
-study sets and subgroups with the test for subgroup differences.  This test FAILS (it never skips)
+the z test and with HKSJ (with and without the "never narrower than z" floor, metafor's test = "adhoc"),
+the prediction interval and the Q-profile tau^2 CI, single studies and pairs, both study sets and
+subgroups with the test for subgroup differences.  This test FAILS (it never skips)
 when Rscript or metafor is missing: scripts/test.sh and .ci/run install r-base-core and
 r-cran-metafor.  The metafor version is pinned (METAFOR_PINNED, docs/statistics.md "Methods").
 """
@@ -79,6 +80,19 @@ def _views() -> dict[str, AnalysisSpec]:
                                              population=Population.T2DM, measure="SMD"),
         "insulin_pp_12": AnalysisSpec(outcome=Outcome.INSULIN, comparison=Comparison.PRE_POST, timepoint="12"),
         "fcp_nothing_pooled": AnalysisSpec(outcome=Outcome.FCP),
+        # "HKSJ never narrower than z" (metafor test = "adhoc"), where the floor binds (vs, k = 4 and its
+        # k = 2 subgroups; fbg k = 2; vs T1DM k = 2), where it does not (pp, k = 3), iterative, and k = 1.
+        "vs_dl_knha_floor": replace(VS, model="random", test="knha", knha_floor=True),
+        "vs_reml_knha_floor": replace(VS, model="random", tau2_method=Tau2.REML, test="knha", knha_floor=True),
+        "pp_dl_knha_floor": replace(PP, model="random", test="knha", knha_floor=True),
+        "vs_t1dm_k2_knha_floor": replace(VS, population=Population.T1DM, model="random", test="knha", knha_floor=True),
+        "fbg_vs_k2_pm_knha_floor": AnalysisSpec(outcome=Outcome.FBG, comparison=Comparison.VS_CONTROL, study_set="all",
+                                                model="random", tau2_method=Tau2.PM, test="knha", knha_floor=True),
+        "vs_t2dm_paper_k1_knha_floor": replace(VS, population=Population.T2DM, study_set="paper", model="random",
+                                               test="knha", knha_floor=True),
+        # k = 2 without the floor: z, and HKSJ's t with 1 df.
+        "vs_t1dm_k2_dl": replace(VS, population=Population.T1DM, model="random"),
+        "vs_t2dm_k2_dl_knha": replace(VS, population=Population.T2DM, model="random", test="knha"),
     }
     return views
 
@@ -142,7 +156,13 @@ def test_the_view_set_is_representative():
     assert {s.study_set for s in specs} == set(vocab.STUDY_SETS)
     assert {s.md_variance for s in specs if s.measure == "MD"} == set(vocab.MD_VARIANCES)
     assert any(a.pooled is not None and a.pooled.k == 1 for a in pooled)
+    assert any(a.pooled is not None and a.pooled.k == 2 for a in pooled)
     assert any(a.subgroups is not None and a.subgroups.df_between >= 1 for a in pooled)
+    # The HKSJ floor on, binding (HKSJ's factor < 1) in some views, with k = 1 and k = 2 among them.
+    floored = [a for a in pooled if a.pooled is not None and a.pooled.knha_floor]
+    assert {a.pooled.k for a in floored} >= {2, 3, 4} and any(s.knha_floor and analyse(DS, s).pooled.k == 1
+                                                             for s in specs)
+    assert any(a.pooled.se > analyse(DS, replace(a.spec, knha_floor=False)).pooled.se for a in floored)
 
 
 def test_docs_state_the_measured_parity():
@@ -234,5 +254,8 @@ def test_scripts_name_both_i2_definitions_and_the_pinned_conventions(r_run):
         assert f"level <- {spec.level * 100:g}\n" in code and "95.0" not in code
         assert ("control = ctl" in code) == vocab.ESTIMATOR_BY_CODE[a.method].iterative, name
         assert 'method <- "FE"' not in code and "forest(" in code and "if (interactive())" in code
+        floor = spec.test == "knha" and spec.knha_floor
+        assert ('test <- "adhoc"' in code) == floor and ('test <- "knha"' in code) == (spec.test == "knha" and not floor)
+        assert ('the fit uses metafor\'s test = "adhoc"' in code.split("library(metafor)")[0]) == floor, name
         if a.pooled.is_random and a.pooled.k > 1:
             assert "confint(res" in printed or "confint(res" in code
