@@ -3,12 +3,11 @@ first use, with no network (a dead loopback proxy)."""
 from __future__ import annotations
 
 import threading
-from typing import TYPE_CHECKING
+
+import plotly.graph_objects as go
+import plotly.io as pio
 
 from core.export.slides import SLIDE_HEIGHT, SLIDE_WIDTH
-
-if TYPE_CHECKING:
-    import plotly.graph_objects as go
 
 PNG_SCALE = 2                      # PNG at 2x: 3840 x 2160 pixels
 FORMATS = {"png": "image/png", "svg": "image/svg+xml", "pdf": "application/pdf"}
@@ -34,8 +33,7 @@ def ensure_export_browser() -> None:
     with _SERVER_LOCK:
         if _server_started:
             return
-        import kaleido
-        import plotly.io as pio
+        import kaleido   # here, where the export browser starts: most processes never render
 
         pio.defaults.headers = None
         kaleido.start_sync_server(mathjax=False, silence_warnings=True, proxy_server=NO_NETWORK_PROXY)
@@ -52,8 +50,6 @@ def render(fig: go.Figure | dict, fmt: str, *, width: int | None = None, height:
     ValueError
         When ``fmt`` is not one of png, svg, pdf.
     """
-    import plotly.io as pio
-
     fmt = str(fmt).lower()
     if fmt not in FORMATS:
         raise ValueError(f"`fmt` must be one of {tuple(FORMATS)}; got {fmt!r}")
