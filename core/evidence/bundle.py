@@ -9,22 +9,22 @@ neutralised (a leading apostrophe before ``=``, ``+``, ``-``, ``@``) is read bac
 """
 from __future__ import annotations
 
-import io
-import zipfile
 from pathlib import PurePosixPath
 
 import pandas as pd
 
 from core.errors import DatasetError
 from core.evidence.dataset import Dataset
-from core.evidence.limits import MAX_UPLOAD_BYTES, MAX_XLSX_UNCOMPRESSED
+from core.evidence.bounded import inflate, open_zip, read_csv_rows
+from core.evidence.limits import MAX_UPLOAD_BYTES, MAX_XLSX_UNCOMPRESSED, MAX_ZIP_MEMBERS
+from core.evidence.parse_gate import guarded
 from core.evidence.upload import build_dataset, read_upload
 
 # Dataset table -> file name in data/.
 BUNDLE_FILES = {"studies": "studies.csv", "outcomes": "outcomes.csv", "events": "events.csv",
                 "gaps": "gaps.csv", "reported": "reported_results.csv"}
 CHANGES_FILE = "CHANGES.txt"
-MAX_MEMBERS = 20
+MAX_MEMBERS = MAX_ZIP_MEMBERS
 _NEUTRALISED = ("'=", "'+", "'-", "'@", "'\t", "'\r")
 
 
@@ -37,35 +37,30 @@ def _unneutralise(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def _members(raw: bytes, filename: str) -> dict[str, bytes]:
-    try:
-        with zipfile.ZipFile(io.BytesIO(raw)) as zf:
-            infos = [i for i in zf.infolist() if not i.is_dir()]
-            if len(infos) > MAX_MEMBERS:
-                _fail(f"{filename}: {len(infos)} files in the zip; at most {MAX_MEMBERS} are accepted")
-            if sum(i.file_size for i in infos) > MAX_XLSX_UNCOMPRESSED:
-                _fail(f"{filename}: unpacks to more than {MAX_XLSX_UNCOMPRESSED:,} bytes")
-            out = {}
-            for i in infos:
-                name = PurePosixPath(i.filename).name
-                if name in (BUNDLE_FILES["outcomes"], BUNDLE_FILES["studies"]):
-                    if i.file_size > MAX_UPLOAD_BYTES:
-                        _fail(f"{filename}: {name} is {i.file_size:,} bytes; the limit is {MAX_UPLOAD_BYTES:,}")
-                    out[name] = zf.read(i)
-            return out
-    except zipfile.BadZipFile:
-        _fail(f"{filename}: not a valid zip file")
-    except (OSError, RuntimeError, NotImplementedError) as exc:   # encrypted or unsupported compression
-        _fail(f"{filename}: the zip could not be read ({type(exc).__name__})")
+    """outcomes.csv and studies.csv of the zip, each inflated in chunks and refused past
+    ``MAX_UPLOAD_BYTES`` of actual output (:mod:`core.evidence.bounded`); other members are not read."""
+    zf = open_zip(raw, filename, max_members=MAX_ZIP_MEMBERS, total_cap=MAX_XLSX_UNCOMPRESSED, what="zip file",
+                  source="import")
+    with zf:
+        out = {}
+        for i in zf.infolist():
+            name = PurePosixPath(i.filename).name
+            if not i.is_dir() and name in (BUNDLE_FILES["outcomes"], BUNDLE_FILES["studies"]):
+                if i.file_size > MAX_UPLOAD_BYTES:
+                    _fail(f"{filename}: {name} is {i.file_size:,} bytes; the limit is {MAX_UPLOAD_BYTES:,}")
+                out[name] = inflate(zf, i, filename, cap=MAX_UPLOAD_BYTES, source="import")
+        return out
 
 
 def _studies(raw: bytes) -> pd.DataFrame:
     try:
         text = raw.decode("utf-8-sig")
-        return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
-    except (UnicodeDecodeError, pd.errors.ParserError, ValueError) as exc:
+    except UnicodeDecodeError as exc:
         _fail(f"studies.csv could not be read as UTF-8 CSV ({type(exc).__name__})")
+    return read_csv_rows(text, BUNDLE_FILES["studies"], "studies", source="import")
 
 
+@guarded
 def read_bundle(data: bytes, filename: str, base: Dataset, *, name: str | None = None) -> Dataset:
     """A zip of ``data/`` CSVs (or one outcomes ``.csv``) as a checked Dataset on ``base``.
 

@@ -12,7 +12,8 @@ import io
 
 import pandas as pd
 
-from core.evidence.limits import MAX_UPLOAD_BYTES, MAX_UPLOAD_ROWS
+from core.evidence.limits import MAX_COLUMNS, MAX_UPLOAD_BYTES, MAX_UPLOAD_ROWS
+from core.evidence.parse_gate import guarded
 from core.evidence.printed import NUMERIC_COLUMNS, REQUIRED_COLUMNS, parse_number, parse_pvalue, row_label
 
 
@@ -45,15 +46,18 @@ def _table(text: str) -> pd.DataFrame:
     dupes = sorted({c for c in names if c and names.count(c) > 1})
     if dupes:
         raise ValueError(f"The uploaded file has duplicate column(s): {', '.join(dupes)}.")
-    try:
+    if len(names) > MAX_COLUMNS:
+        raise ValueError(f"The uploaded file has {len(names)} columns; the limit is {MAX_COLUMNS}.")
+    try:    # one row past the limit is enough to refuse: never a frame of a million rows
         df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_values=[""],
-                         skipinitialspace=True)
+                         skipinitialspace=True, nrows=MAX_UPLOAD_ROWS + 1)
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise ValueError(f"The uploaded file could not be read as CSV: {str(exc).strip()}") from None
     df.columns = [str(c).strip().lower() for c in df.columns]
     return df
 
 
+@guarded
 def read_reported_csv(data: bytes) -> pd.DataFrame:
     """Read an uploaded CSV of reported results, keeping every cell as printed (text).
 
@@ -86,7 +90,7 @@ def read_reported_csv(data: bytes) -> pd.DataFrame:
     if len(df) == 0:
         raise ValueError("The uploaded file has a header but no data rows.")
     if len(df) > MAX_UPLOAD_ROWS:
-        raise ValueError(f"The uploaded file has {len(df):,} rows; the limit is {MAX_UPLOAD_ROWS:,}.")
+        raise ValueError(f"The uploaded file has more than {MAX_UPLOAD_ROWS:,} rows; the limit is {MAX_UPLOAD_ROWS:,}.")
     for i in range(len(df)):
         label = row_label(df, i)
         for col in NUMERIC_COLUMNS:

@@ -106,7 +106,7 @@ BAD_FILES = [
      r"row 2, column `mean`: '1e12' is implausibly large"),
     ("too_many_rows", csv_bytes(*[f"Cai2016,msc,hba1c,{i},21,8.6,sd,0.81,,%,yes"
                                   for i in range(up.MAX_UPLOAD_ROWS + 1)]), "mine.csv",
-     r"5,001 rows; at most 5,000 are accepted"),
+     r"more than 5,000 rows; at most 5,000 are accepted"),
     ("unknown_study_id", csv_bytes("Nobody2099,msc,hba1c,0,21,8.6,sd,0.81,,%,yes"), "mine.csv",
      r"row 2, column `study_id`: 'Nobody2099' is not in the studies table"),
     ("wrong_arm", csv_bytes("Cai2016,treated,hba1c,0,21,8.6,sd,0.81,,%,yes"), "mine.csv",
