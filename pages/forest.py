@@ -6,10 +6,11 @@ import streamlit as st
 from core.export import slide_caption
 from core.vocab import OUTCOME_SHORT, Tau2
 from core.words import (DESIGN_CLASS_LABELS, fmt_ci, fmt_num, fmt_p, headline_measure, hksj_notices,
-                        other_measure_sentence, paper_count_note, switch_measure_label, usable_share_line,
+                        other_measure_sentence, switch_measure_label, usable_share_line,
                         view_line)
 from ui import state as S
-from ui.cache import forest_for, forest_page_parts, paper_studies, run_analysis
+from ui.cache import forest_for, forest_page_parts, run_analysis
+from ui.check import paper_count_explained
 from ui.certainty import certainty_caption, certainty_line
 from ui.components import escape_markdown, page_header, show_figure
 from ui.data import current_dataset
@@ -24,8 +25,7 @@ def unresolved_note(dataset, spec, total: int) -> str:
     """The paper's candidates for an unresolved reference, when they make the count exceed the paper's."""
     if spec.study_set != "paper":
         return ""
-    n_paper, unresolved = paper_studies(dataset)
-    return paper_count_note(n_paper, list(unresolved)) if total == n_paper else ""
+    return paper_count_explained(dataset, spec.population, total)   # in every population's view (issue 26)
 
 
 spec = page_header("Forest plot", "Every choice in the sidebar recomputes the pooled effect from the trial-level "

@@ -11,10 +11,10 @@ from core.evidence.reported_csv import read_reported_csv
 from core.export.tables import to_csv_bytes
 from core.vocab import OUTCOME_SHORT
 from core.workflow.reproduce import STATUS_CANNOT, STATUS_DIFFERS, STATUS_PARTIAL, STATUS_REPRODUCED, status_kind
-from core.words import (AUDIT_FLAG_TEXT, SMD_VARIANT_LABELS, TAU2_LABELS, fmt_ci, printed_with_minus, result_label,
-                        signed_difference)
-from ui.check import comparison_claims, paper_audit, reproduction, request_open_row_in_forest
-from ui.components import page_header
+from core.words import (AUDIT_FLAG_TEXT, SMD_VARIANT_LABELS, TABLE_HEADINGS, TAU2_LABELS, fmt_ci, fmt_p,
+                        printed_with_minus, reader_numbers, result_label, signed_difference)
+from ui.check import comparison_claims, paper_audit, paper_count_explained, reproduction, request_open_row_in_forest
+from ui.components import escape_markdown, page_header
 from ui.data import current_dataset
 from ui.forest_link import switch_if_requested
 
@@ -23,8 +23,8 @@ assert set(AUDIT_FLAG_TEXT) == set(FLAGS)
 
 switch_if_requested()
 spec = page_header("Check the paper", "Each pooled result printed in Li et al. 2021 (abstract, Results for Figs. 2–9, "
-                                      "Tables 2–4), recomputed from the trial numbers in data/ with the paper's own "
-                                      "settings, and audited for internal consistency.")
+                                      "Tables 2–4), recomputed from the trial-level numbers we extracted, with the "
+                                      "paper's own settings, and audited for internal consistency.")
 ds = current_dataset()
 
 # ------------------------------------------------------------------------------------------------
@@ -58,32 +58,25 @@ table = rep.assign(
               for e, lo, hi in zip(reported["estimate"], reported["ci_low"], reported["ci_high"])],
     Recomputed=[fmt_ci(e, lo, hi) if e == e else "—" for e, lo, hi in
                 zip(rep["recomputed_estimate"], rep["recomputed_ci_low"], rep["recomputed_ci_high"])],
-    Status=list(rep["status"]),
+    Status=list(rep["status"]), Measure=reported["measure"].astype(str),
     k=[f"{u} of {c}" if c is not None and c == c else "" for u, c in zip(rep["k_used"], rep["k_cited"])],
-    **{c: rep[c].map(signed_difference) for c in ("diff_estimate", "diff_ci_low", "diff_ci_high")},
-)[["Result", "Status", "Reported", "Recomputed", "diff_estimate", "diff_ci_low", "diff_ci_high", "k", "Where"]]
+    # one column for the three differences: the table fits 1280 px without a cut column (issue 26 item 10)
+    Delta=["—" if d != d else f"{signed_difference(d)}; {signed_difference(lo)}, {signed_difference(hi)}"
+           for d, lo, hi in zip(rep["diff_estimate"], rep["diff_ci_low"], rep["diff_ci_high"])],
+)[list(TABLE_HEADINGS["reproduction"])].rename(columns=TABLE_HEADINGS["reproduction"])
 
 
-def _open_selected():
-    sel = st.session_state["repro_table"].selection.rows
-    if sel:
-        request_open_row_in_forest(reported.iloc[sel[0]], spec)
-
-
-st.dataframe(
-    table, hide_index=True, width="stretch", key="repro_table", on_select=_open_selected,
-    selection_mode="single-row",
-    column_config={
-        "diff_estimate": st.column_config.TextColumn("Δ estimate", help="recomputed − reported"),
-        "diff_ci_low": st.column_config.TextColumn("Δ lower"),
-        "diff_ci_high": st.column_config.TextColumn("Δ upper"),
-        "k": st.column_config.TextColumn("Studies with numbers", help="k used of the studies the paper cites for the "
-                                         "result (or of the studies in scope when it cites none)"),
-    })
-st.caption("Select a row to open that analysis on the Forest plot page with the same settings; why each row is "
-           "what it is follows the table, in full.")
+# A static table: all 26 rows in view and every cell wrapped, at 1440 and 1280 px (issue 26 item 10); the
+# picker below the table opens a row on the Forest plot page.
+st.table(table, hide_index=True)
+count_note = paper_count_explained(ds, "all", int(ds.studies["set"].eq("paper").sum()))
+st.caption("Measure: MD, mean difference in the outcome's unit; SMD, standardised mean difference. Studies with "
+           "numbers: of the studies the paper cites for the result, or of those in scope when it cites none."
+           + count_note + " Why each row is what it is follows the table, in full.")
 with st.expander("Why, row by row (every reason in full)", expanded=False):
-    st.markdown("\n".join(f"- **{labels[r.result_id]}** ({r.status}): {r.explanation}" for r in rep.itertuples()))
+    st.markdown("\n".join(f"- **{escape_markdown(labels[r.result_id])}** ({r.status}; {escape_markdown(loc)}): "
+                           f"{escape_markdown(reader_numbers(r.explanation))}"
+                           for r, loc in zip(rep.itertuples(), reported["locator"])))
 
 
 def _open_chosen():
@@ -116,20 +109,24 @@ if aud is not None:
     a2.metric("With at least one inconsistency", len(flagged))
     for r in flagged.itertuples():
         with st.container(border=True):
-            st.markdown(f"**{labels.get(r.result_id, r.result_id)}** · {r.locator}")
+            st.markdown(f"**{escape_markdown(labels.get(r.result_id, r.result_id))}** · {escape_markdown(r.locator)}")
             st.caption(" · ".join(AUDIT_FLAG_TEXT[f] for f in r.flags))
-            st.text(r.explanation)
+            st.text(reader_numbers(r.explanation))
     with st.expander("All audited rows"):
         audited = aud.assign(result_id=aud["result_id"].map(lambda rid: labels.get(rid, rid)),
-                             flags=aud["flags"].map(lambda f: ", ".join(AUDIT_FLAG_TEXT[x] for x in f) or "none"))
-        st.dataframe(audited[["result_id", "estimate", "ci_low", "ci_high", "z", "pvalue", "z_from_ci", "p_from_ci",
-                              "flags"]],
-                     hide_index=True, width="stretch", key="audit_table",
-                     column_config={"result_id": "Result", "estimate": "Estimate", "ci_low": "CI lower",
-                                    "ci_high": "CI upper", "z": "Z (printed)", "pvalue": "P (printed)",
-                                    "flags": "Inconsistencies",
-                                    "z_from_ci": st.column_config.NumberColumn("Z from CI", format="%.2f"),
-                                    "p_from_ci": st.column_config.NumberColumn("P from CI", format="%.2g")})
+                             flags=aud["flags"].map(lambda f: ", ".join(AUDIT_FLAG_TEXT[x] for x in f) or "none"),
+                             # the page's number format: true minus signs, P as on every page (issue 26 item 17)
+                             **{c: aud[c].map(lambda x: "" if x is None or x != x else printed_with_minus(x))
+                                for c in ("estimate", "ci_low", "ci_high", "z")},
+                             p_from_ci=aud["p_from_ci"].map(lambda p: fmt_p(p).removeprefix("P ").removeprefix("= ")),
+                             z_from_ci=aud["z_from_ci"].map(lambda z: printed_with_minus(f"{z:.2f}") if z == z else ""))
+        # every row, every cell wrapped (issue 26 item 10)
+        st.table(audited[["result_id", "estimate", "ci_low", "ci_high", "z", "pvalue", "z_from_ci", "p_from_ci",
+                          "flags"]]
+                 .rename(columns={"result_id": "Result", "estimate": "Estimate", "ci_low": "CI lower",
+                                  "ci_high": "CI upper", "z": "Z (printed)", "pvalue": "P (printed)",
+                                  "flags": "Inconsistencies", "z_from_ci": "Z from CI", "p_from_ci": "P from CI"}),
+                 hide_index=True)
         st.caption("Each inconsistency is explained in full in the boxes above.")
 
     st.subheader("Claims that compare two results")
@@ -148,7 +145,7 @@ if aud is not None:
                 st.markdown(f"**{r.locator}** · "
                             + ("consistent" if r.consistent else "not supported"))
                 st.caption(f"“{r.claim}”")
-                st.text(r.explanation)
+                st.text(reader_numbers(r.explanation))
 
 # ------------------------------------------------------------------------------------------------
 st.header("Audit a table from any paper")

@@ -19,6 +19,7 @@ import streamlit as st
 from core.workflow.analysis import AnalysisSpec, ForestAnalysis, analyse, empty_analysis, other_measure_reports
 from core.workflow.reproduce import reported_vs_recomputed
 from core.evidence.dataset import Dataset
+from core.figures.completeness import INFERRED_MARK
 from core.figures.forest import forest_figure
 from core.words import TABLE_HEADINGS
 from ui.data import current_dataset
@@ -141,10 +142,13 @@ def forest_page_parts_of(dataset: Dataset, spec: AnalysisSpec, *, analysis: Fore
     return ForestPageParts(
         other_measures=tuple((r.measure, float(r.estimate), float(r.ci_low), float(r.ci_high), r.population)
                              for r in other_measure_reports(a).itertuples()),
-        inferred_ids=bool((a.rows["id_confidence"] != "high").any()),
+        inferred_ids=bool((a.rows["id_confidence"] != "high").any()
+                          or (a.unavailable["id_confidence"] != "high").any()),
         reported_table=table, explanations=explanations or (),
         other_timepoints=tuple(f"{r.timepoint} ({r.locator})" for r in a.reported.itertuples()) if same.empty else (),
-        unavailable=tuple((r.label, r.dm_type, r.design_class, r.reason) for r in a.unavailable.itertuples()))
+        # † on an inferred identity, as in the figure and the Studies table (issue 26 item 9)
+        unavailable=tuple((r.label if str(r.id_confidence) == "high" else f"{r.label} {INFERRED_MARK}", r.dm_type,
+                           r.design_class, r.reason) for r in a.unavailable.itertuples()))
 
 
 cached_forest_page_parts = cached(forest_page_parts_of, max_entries=256, resource=True)

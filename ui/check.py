@@ -12,6 +12,7 @@ from core.evidence.completeness import completeness_table
 from core.evidence.dataset import Dataset
 from core.workflow.recompute import recomputer, spec_for_row
 from core.workflow.reproduce import classify_reproduction
+from core.words import paper_count_note
 from ui.cache import cached, run_analysis
 from ui.forest_link import request_forest_for
 
@@ -50,3 +51,22 @@ def reproduction(ds: Dataset, base: AnalysisSpec) -> pd.DataFrame:
 def request_open_row_in_forest(row: pd.Series, base: AnalysisSpec) -> None:
     """Call from a widget callback: open a reported row's analysis on the Forest plot page."""
     request_forest_for(spec_for_row(row, base))
+
+
+# The paper's own count of its studies, by population (data/flow.csv: Abstract and Results).
+_PAPER_COUNT_STAGE = {"all": "studies_included", "T1DM": "studies_t1dm", "T2DM": "studies_t2dm"}
+
+
+def paper_count_explained(ds: Dataset, population: str, listed: int) -> str:
+    """Why ``listed`` studies of the paper's set in ``population`` exceed the paper's own count (the
+    candidates kept for one unresolved reference), or '' when they do not (issue 26 item 4)."""
+    paper = ds.studies[ds.studies["set"] == "paper"]
+    candidates = paper[paper["ref_no"] == ""]
+    mine = candidates if population == "all" else candidates[candidates["dm_type"] == population]
+    counts = flow_table().set_index("stage")["count"]
+    stage = _PAPER_COUNT_STAGE.get(population)
+    if stage not in counts.index or mine.empty:
+        return ""
+    return paper_count_note(listed, [ds.study_label(s) for s in mine["study_id"]], n_paper=int(counts[stage]),
+                            who="" if population == "all" else f"{population} ",
+                            others=tuple(ds.study_label(s) for s in candidates.drop(mine.index)["study_id"]))

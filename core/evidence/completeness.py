@@ -24,6 +24,7 @@ import math
 import pandas as pd
 
 from core import vocab
+from core.words.statuses import gap_status_label
 
 STATUSES = ("reported", "converted", "not used", "missing")
 TIME_BINS = ("baseline", "3 mo", "6 mo", "12 mo", "other")
@@ -127,7 +128,7 @@ def completeness_table(dataset, *, study_set: str = "paper") -> pd.DataFrame:
                         g_b = g[(tb == "") | (tb == b)]
                     if not g_b.empty:
                         r = g_b.iloc[0]
-                        detail = f"{str(r['status']).replace('_', ' ')}: {r['reason']}"
+                        detail = f"{gap_status_label(r['status'])}: {r['reason']}"
                         url = str(r.get("source_url", ""))
                     elif not o.empty:
                         have = ", ".join(sorted(dict.fromkeys(str(t) for t in o["timepoint_months"])))

@@ -18,6 +18,7 @@ from core.conversions import DISPERSION_TYPES
 from core.errors import DatasetError
 from core.evidence.characteristics import check_codes
 from core.evidence.limits import MAX_ABS_VALUE, MAX_ROWS
+from core.words.statuses import gap_status_label
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 
@@ -135,7 +136,7 @@ def _build_index(ds: "Dataset") -> EvidenceIndex:
     gaps = {}
     for rec in ds.gaps.to_dict("records"):
         gaps.setdefault((rec["study_id"], rec["outcome"]),
-                        f"{str(rec['status']).replace('_', ' ')}: {rec['reason']}")
+                        f"{gap_status_label(rec['status'])}: {rec['reason']}")
     return EvidenceIndex(studies, rows, gaps, tuple(ds.reported.to_dict("records")))
 
 

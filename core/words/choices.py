@@ -72,6 +72,12 @@ TABLE_HEADINGS = {
                         "recomputed": "Recomputed here", "status": "Status", "k": "Studies"},
 }
 TABLE_HEADINGS["studies_all_sets"] = {"set": "Set", **TABLE_HEADINGS["studies"]}
+# Check the paper's reported-vs-recomputed table (issue 26 items 3 and 10: a measure column; every row and
+# column in view at 1280 px).
+TABLE_HEADINGS["reproduction"] = {"Result": "Result", "Measure": "Measure", "Status": "Status",
+                                  "Reported": "Paper reports", "Recomputed": "Recomputed",
+                                  "Delta": "Δ recomputed − reported (estimate; lower, upper)",
+                                  "k": "Studies with numbers"}
 # The Studies page's detail panel: the characteristics the table cuts, in full.
 TABLE_HEADINGS["studies_detail"] = {c: TABLE_HEADINGS["studies"][c] for c in
                                     ("country", "design", "n_msc", "n_control", "msc_source", "dose", "route",

@@ -2,6 +2,8 @@
 measure, thin evidence, HKSJ limits, missing numbers, and pages that ignore sidebar choices."""
 from __future__ import annotations
 
+import re
+
 from core.vocab import Comparison
 from core.words.formats import fmt_ci, fmt_num
 from core.words.phrases import population_phrase
@@ -53,6 +55,12 @@ HKSJ_ZERO_NOTICE = ("HKSJ: where the pooled studies' effects are identical, the 
                     "studies, not certainty. The z-based CI or the ad hoc floor gives an interval.")
 
 
+def upload_waiting_line(slots: int) -> str:
+    """Shown while an upload waits for one of the server's parse slots (issue 23, item 3)."""
+    return (f"The server is reading other uploads (at most {slots} at a time); yours is read as soon as one "
+            "finishes. Keep this page open.")
+
+
 def usable_share_line(k: int, total: int) -> str:
     """'1 of 10 studies has usable numbers for this view' (issue 14, item 8)."""
     verb = "has" if k == 1 else "have"
@@ -75,6 +83,21 @@ def printed_with_minus(text) -> str:
     return str(text).strip().replace("-", "\u2212")
 
 
+_E_RANGE = re.compile(r"\b\d(?:\.\d+)?e-\d+ to \d(?:\.\d+)?e-\d+")
+_E_P = re.compile(r"P = \d(?:\.\d+)?e-\d+")
+_E_ANY = re.compile(r"\b\d(?:\.\d+)?e-\d+")
+_ASCII_MINUS = re.compile(r"(?<![\w.\u2212])-(?=\.?\d)")
+
+
+def reader_numbers(text) -> str:
+    """An audit sentence in the page's number format (issue 26 item 17): a true minus sign, never a
+    hyphen, and a P below 0.0001 written 'P < 0.0001', never '1.8e-13'."""
+    text = _E_RANGE.sub("both below 0.0001", str(text))
+    text = _E_P.sub("P < 0.0001", text)
+    text = _E_ANY.sub("< 0.0001", text)
+    return _ASCII_MINUS.sub("\u2212", text).replace(">=", "≥").replace("<=", "≤")
+
+
 def signed_difference(x) -> str:
     """'+0.12', '−0.30'; '—' when there is nothing to compare (never a literal None)."""
     if x is None or x != x:
@@ -89,14 +112,25 @@ def result_label(outcome_short: str, comparison: str, population: str, locator: 
             + (f" ({where})" if where else ""))
 
 
-def paper_count_note(n_listed: int, unresolved: list[str]) -> str:
-    """Why the paper's studies are counted as more than the paper says (issue 14, item 9): candidates
-    kept for one reference that the paper's text does not resolve."""
-    if len(unresolved) < 2:
+def paper_count_note(n_listed: int, unresolved: list[str], *, n_paper: int | None = None, who: str = "",
+                     others: tuple = ()) -> str:
+    """Why the paper's studies are counted as more than the paper says (issue 14 item 9, issue 26 item 4):
+    candidates kept for one reference that the paper's text does not resolve.
+
+    ``unresolved``: the candidates among the ``n_listed`` studies; ``n_paper``: the paper's own count for
+    this scope (``who``: 'T2DM ' names it); ``others``: the candidates outside this scope."""
+    n_paper = n_listed - len(unresolved) + 1 if n_paper is None else n_paper
+    if not unresolved or n_listed <= n_paper:
         return ""
-    return (f" The paper pooled {n_listed - len(unresolved) + 1} studies; {n_listed} are listed here because "
-            f"{' and '.join(unresolved)} are both kept as candidates for one reference the paper does not resolve "
-            "(marked †).")
+    everyone = [*unresolved, *others]
+    if len(everyone) < 2:
+        return ""
+    kept = " and ".join(unresolved)
+    verb = "is" if len(unresolved) == 1 else "are both"
+    rest = f", with {' and '.join(others)}," if others else ""
+    return (f" The paper counts {n_paper} {who}{'study' if n_paper == 1 else 'studies'}; {n_listed} are listed here "
+            f"because {kept} {verb} kept{rest} as {'a candidate' if len(unresolved) == 1 else 'candidates'} for one "
+            "reference the paper does not resolve (marked †).")
 
 
 # A reference number of the paper that names none of the included studies (Events page).

@@ -36,10 +36,10 @@ import pandas as pd
 from core import words
 from core.workflow.analysis import ForestAnalysis
 from core.workflow.audit import audit_reported
-from core.evidence.printed import MODEL_FIXED, Printed, parse_model, parse_number
+from core.evidence.printed import Printed, parse_model, parse_number
 from core.pooling import MetaResult
 from core.workflow.recompute import Recomputed, lookup_from_frame
-from core.vocab import DM_TYPES, Tau2
+from core.vocab import DM_TYPES
 from core.words import (STATUS_CANNOT, STATUS_DIFFERS, STATUS_OTHER_MEASURE, STATUS_PARTIAL, STATUS_REPRODUCED,
                         partial_status)
 
@@ -278,7 +278,8 @@ def reported_vs_recomputed(a: ForestAnalysis, *, tolerance: float = TOLERANCE) -
                "reported": f"{r['measure']} {words.fmt_ci(*(p.value for p in printed))}, P {r['pvalue']}",
                "recomputed": "", "k": 0, "diff_estimate": float("nan")}
         if r["measure"] != a.spec.measure:
-            row.update(status=STATUS_OTHER_MEASURE,
+            # k: the studies with numbers for this population, whatever the measure (issue 26 item 3)
+            row.update(status=STATUS_OTHER_MEASURE, k=res.k if res is not None else 0,
                        explanation=words.other_measure_sentence(r["measure"], *(p.value for p in printed)))
         elif res is None:
             row.update(status=STATUS_CANNOT,
@@ -291,7 +292,7 @@ def reported_vs_recomputed(a: ForestAnalysis, *, tolerance: float = TOLERANCE) -
                                   f"{words.fmt_p(res.pvalue)}",
                        k=res.k, diff_estimate=agree.diffs[0], status=status,
                        explanation=" ".join(x for x in (_significance_flip(printed, res),
-                                                        "" if agree.reproduced else _differs_reason(a, r, res)) if x))
+                                                        "" if agree.reproduced else _differs_reason(a, r, res, agree)) if x))
         out.append(row)
     return pd.DataFrame(out, columns=RESULT_COLUMNS)
 
@@ -323,19 +324,23 @@ def _studies_the_paper_pooled(a: ForestAnalysis, reported: pd.Series, k: int) ->
     return k + len(missing)
 
 
-def _differs_reason(a: ForestAnalysis, reported: pd.Series, res: MetaResult) -> str:
+def _differs_reason(a: ForestAnalysis, reported: pd.Series, res: MetaResult, agree: Agreement) -> str:
+    """Why the recomputed result differs, in the words of the Check the paper page (issue 26 item 3:
+    the two pages must agree): the same :func:`_likely_reasons`, over the studies the paper pooled."""
     refs = [x.strip() for x in str(reported.get("refs", "") or "").split(",") if x.strip()]
-    parts = []
-    if refs and res.k < len(refs):
-        parts.append(f"only {res.k} of the {len(refs)} studies the paper cites have usable numbers here")
-    elif not a.unavailable.empty:
-        missing = a.unavailable[a.unavailable["dm_type"] == reported["population"]] \
-            if reported["population"] in DM_TYPES else a.unavailable
-        if len(missing):
-            parts.append(f"{len(missing)} {'study' if len(missing) == 1 else 'studies'} in scope "
-                         f"{'has' if len(missing) == 1 else 'have'} no usable numbers")
-    if isinstance(reported.get("model"), str) and reported["model"]:
-        paper_fixed = parse_model(reported["model"]) == MODEL_FIXED
-        if paper_fixed != (a.method == Tau2.FE):
-            parts.append(f"the paper used a {reported['model']}-effect model")
-    return ("Likely because " + "; ".join(parts) + ".") if parts else "No visible reason."
+    rows = a.rows
+    inferred = rows[rows["id_confidence"].astype(str) != "high"] if "id_confidence" in rows else rows[:0]
+    missing = a.unavailable
+    if reported["population"] in DM_TYPES and not missing.empty:
+        missing = missing[missing["dm_type"] == reported["population"]]
+    rec = Recomputed(res.estimate, res.ci_low, res.ci_high, k_used=res.k,
+                     k_cited=_studies_the_paper_pooled(a, reported, res.k), model=a.method,
+                     unavailable=None if refs or missing.empty else ", ".join(missing["label"]),
+                     k_basis="cited" if refs else "in scope",
+                     inferred=", ".join(f"{lab} ({conf})" for lab, conf in zip(inferred["label"],
+                                                                            inferred["id_confidence"])) or None)
+    audited = audit_reported(pd.DataFrame([reported]))
+    rep = {c: p.value for c, p in zip(_PARTS, (_printed_or_nan(reported[c]) for c in _PARTS))}
+    reasons = _likely_reasons(reported, rec, rep, agree, list(audited["flags"].iloc[0]),
+                              audited["explanation"].iloc[0])
+    return ("Likely reason: " + "; ".join(reasons) + ".") if reasons else "No reason is visible from the data."

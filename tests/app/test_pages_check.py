@@ -67,8 +67,8 @@ def test_reproduce_page_statuses_match_core_and_audit_finds_five_rows():
     texts = " ".join(t.value for t in at.text)
     assert "z = 1.08, P = 0.2783" in texts
     assert "The printed P = 0.02, but the estimate and CI give P = 0.0020" in texts       # Fig. 5
-    assert "The printed lower CI bound 2.27 is above the upper bound -0.32" in texts    # Table 2, 6 months
-    assert "The estimate -2.8 lies outside its own 95% CI (-1.02, 0.47)" in texts       # Table 3, 6 months
+    assert "The printed lower CI bound 2.27 is above the upper bound \u22120.32" in texts    # Table 2, 6 months
+    assert "The estimate \u22122.8 lies outside its own 95% CI (\u22121.02, 0.47)" in texts   # Table 3, 6 months
 
 
 def test_reproduce_row_opens_forest_with_its_settings():

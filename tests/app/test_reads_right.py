@@ -96,7 +96,7 @@ def test_missing_studies_are_said_before_the_downloads():
     warning = [w.value for w in at.warning if "usable numbers for this view" in w.value]
     assert warning and warning[0].startswith("2 of 11 studies have usable numbers")
     # item 9: the 11th study is explained where the count is shown (sidebar: "The paper's 10 studies")
-    assert "The paper pooled 10 studies; 11 are listed here because Kong 2014 and Li 2016" in warning[0]
+    assert "The paper counts 10 studies; 11 are listed here because Kong 2014 and Li 2016" in warning[0]
     order = [(e.type, getattr(e, "value", "")) for e in walk(at.main)]
     first_warning = next(i for i, (_t, v) in enumerate(order) if "usable numbers for this view" in str(v))
     downloads = next(i for i, (_t, v) in enumerate(order) if v == "Download this view")

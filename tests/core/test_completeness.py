@@ -47,7 +47,7 @@ def test_statuses_and_reasons():
     assert "dup" in t.loc[("A", "hba1c", "6 mo"), "detail"]
     assert t.loc[("A", "hba1c", "3 mo"), "status"] == "missing"
     assert "not reported at this time point" in t.loc[("A", "hba1c", "3 mo"), "detail"]
-    assert t.loc[("B", "fbg", "12 mo"), "detail"] == "not reachable: full text paywalled"
+    assert t.loc[("B", "fbg", "12 mo"), "detail"] == "full text not available to us: full text paywalled"
     assert t.loc[("B", "hba1c", "other"), "status"] == "reported"
     assert ("A", "hba1c", "other") not in t.index       # "other" only where data exist
     assert t.loc[("A", "pbg", "baseline"), "detail"] == "no numbers and no reason recorded"

@@ -1,0 +1,111 @@
+"""Issue 26 ("Reads right, second walk") through AppTest: the words and counts a reader sees on Check the
+paper, Studies, Events, Follow-up, Small-study effects, Sensitivity and Study flow."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parents[2]
+APP = str(ROOT / "app.py")
+# What a reader must never see: file paths, process notes, codes of the data files.
+INTERNAL = re.compile(r"data/|\.csv|\.md\b|Pass \d|look-ups|scrt\d|srep\d|cpeptide_unspecified|not_reachable|"
+                      r"not_reported|\bnone months\b|study\(ies\)|variant\(s\)")
+
+
+def open_page(path: str, **state) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=90)
+    for key, value in state.items():
+        at.session_state[key] = value
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    at.switch_page(path).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def shown_text(at) -> list[str]:
+    """Every text element of the main area, and every cell of its static tables."""
+    out = [e.value for kind in ("markdown", "caption", "info", "warning", "text", "header", "subheader",
+                                "error", "success") for e in at.main.get(kind)]
+    out += [m.label for m in at.main.get("metric")] + [str(m.value) for m in at.main.get("metric")]
+    for table in at.main.get("table"):
+        out += [str(c) for c in table.value.columns] + [str(v) for v in table.value.to_numpy().ravel()]
+    return out
+
+
+def table_with(at, heading: str) -> pd.DataFrame:
+    return next(t.value for t in at.main.get("table") if heading in t.value.columns)
+
+
+# --- Check the paper (items 3, 7, 10, 17) --------------------------------------------------------------------------
+def test_check_the_paper_has_a_measure_column_and_every_row_in_a_static_table():
+    at = open_page("pages/reproduce.py")
+    table = table_with(at, "Measure")
+    assert len(table) == 26                                     # every row, no inner scroll
+    fig4 = table[table["Result"].str.contains(r"\(Fig\. 4\)")].iloc[0]
+    assert fig4["Measure"] == "SMD" and fig4["Paper reports"] == "\u22120.47 [\u22121.07, 0.13]"
+    assert set(table["Measure"]) == {"MD", "SMD"}
+    assert "Δ recomputed − reported (estimate; lower, upper)" in table.columns
+    assert not at.main.get("arrow_data_frame")                 # no grid that cuts columns at 1280 px
+    assert not [t for t in shown_text(at) if INTERNAL.search(t)]
+
+
+def test_fig4_differs_for_the_same_reason_on_check_the_paper_and_on_the_forest_plot():
+    at = open_page("pages/reproduce.py")
+    why = next(m.value.replace("\\", "") for m in at.main.get("markdown") if "Likely reason" in m.value)
+    line = next(x for x in why.split("\n") if "(Fig. 4)" in x)
+    assert "differs" in line and "in scope have no usable numbers" not in line
+    # the Forest plot opened on the same result gives the same reason
+    from core.evidence.dataset import load_dataset
+    from core.workflow.analysis import AnalysisSpec, analyse
+    from core.workflow.reproduce import reported_vs_recomputed
+    a = analyse(load_dataset(), AnalysisSpec(outcome="fbg", comparison="vs_control", measure="SMD"))
+    forest = reported_vs_recomputed(a).set_index("result_id").loc["fig4_fbg_all"]
+    assert forest["status"] == "differs"
+    assert "in scope" not in forest["explanation"]
+    assert "the CI has the printed width" in forest["explanation"] and "the CI has the printed width" in line
+
+
+def test_a_row_of_the_other_measure_counts_the_studies_that_have_data():
+    from core.evidence.dataset import load_dataset
+    from core.workflow.analysis import AnalysisSpec, analyse
+    from core.workflow.reproduce import reported_vs_recomputed
+    a = analyse(load_dataset(), AnalysisSpec(outcome="fbg", comparison="vs_control", measure="MD"))
+    row = reported_vs_recomputed(a).set_index("result_id").loc["fig4_fbg_all"]
+    assert row["status"] == "different measure" and row["k"] == a.k == 2
+
+
+def test_audit_cards_use_true_minus_signs_and_no_e_notation():
+    at = open_page("pages/reproduce.py")
+    cards = [t.value for t in at.main.get("text")]
+    table3 = next(c for c in cards if "lies outside its own 95% CI" in c)
+    assert "\u22122.8" in table3 and "P < 0.0001" in table3
+    assert not [c for c in cards if re.search(r"(?<![\w.])-\d|\de-\d", c)]
+
+
+# --- counts (item 4), status words (item 6), the dagger (item 9): on the Forest plot's lists -----------------------
+def test_t2dm_alone_explains_seven_listed_against_the_paper_six():
+    at = open_page("pages/forest.py", outcome="fbg", comparison="vs_control", population="T2DM")
+    warning = next(w.value for w in at.main.get("warning") if "usable numbers for this view" in w.value)
+    assert warning.startswith("1 of 7 studies has usable numbers")
+    assert "The paper counts 6 T2DM studies; 7 are listed here because Kong 2014 is kept" in warning
+
+
+def test_a_study_whose_abstract_was_read_is_not_called_unreachable():
+    at = open_page("pages/forest.py", population="T2DM")
+    listing = next(m.value.replace("\\", "") for m in at.main.get("markdown") if "Jiang 2011" in m.value)
+    jiang = next(x for x in listing.split("\n") if "Jiang 2011" in x)
+    assert "not in the text we could read: Only the first PDF page (abstract) was reachable" in jiang
+    assert "not reachable:" not in listing and "full text not available to us:" in listing
+    assert not INTERNAL.search(listing)
+
+
+def test_the_dagger_marks_inferred_identities_in_the_list_of_studies_without_numbers():
+    at = open_page("pages/forest.py")
+    listing = next(m.value.replace("\\", "") for m in at.main.get("markdown") if "**Bhansali 2017**" in m.value)
+    assert "**Kong 2014 †**" in listing and "**Bhansali 2017**" in listing
+    assert "**Hu 2013 †**" in listing                    # medium confidence: inferred too
+    assert any("† The study's identity" in c.value for c in at.main.get("caption"))
