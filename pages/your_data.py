@@ -20,6 +20,7 @@ from ui.data import USER_DATASET_KEY, current_dataset, shipped_dataset
 from ui.datasets import in_use, use_shipped
 from ui.entry_form import entry_form, saved_notice
 from ui.export import dataset_downloads
+from ui.uploads import upload_turn
 from ui.workbench import give_back, history, import_zip, persist, pick_cell
 
 VERSION = "yd_editor_version"   # bumped to load a new table into the editor
@@ -94,7 +95,8 @@ def try_apply(df, *, kind: str) -> bool:
 def import_upload(raw: bytes, filename: str) -> None:
     """A zip exported by this page: checked, then saved as a new version."""
     try:
-        ds = import_zip(raw, filename)
+        with upload_turn():                      # at most N uploads parse at once; a waiting one says so
+            ds = import_zip(raw, filename)
     except DatasetError as exc:
         state[PROBLEMS], state[PROBLEM_KIND] = exc.problems, "file"
         return
@@ -152,7 +154,8 @@ if uploaded is not None and state.get(UPLOAD_ID) != uploaded.file_id:
     state[UPLOAD_ID] = uploaded.file_id
     kind = "XLSX upload" if uploaded.name.lower().endswith(".xlsx") else "CSV upload"
     try:
-        tables = up.read_upload(uploaded.getvalue(), uploaded.name)
+        with upload_turn():
+            tables = up.read_upload(uploaded.getvalue(), uploaded.name)
     except DatasetError as exc:
         state[PROBLEMS], state[PROBLEM_KIND] = exc.problems, "file"   # unreadable file: the editor is unchanged
     else:
