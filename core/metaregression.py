@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import optimize, special
 
-from core import vocab
+from core import permutation, vocab
 from core.errors import InsufficientStudiesError
 from core.heterogeneity import TAU2_METHODS, TAU2_XTOL
 from core.vocab import Tau2
@@ -263,3 +263,82 @@ def meta_regression(yi, vi, X, *, method: str = Tau2.REML, test: str = "z") -> M
                                 vcov=vcov, statistic=stat, pvalue=pval, df=df, qe=qe, qe_df=qe_df,
                                 qe_pvalue=float(special.chdtrc(qe_df, qe)) if qe_df > 0 else 1.0,
                                 qm=qm, qm_df=m, qm_pvalue=qm_p)
+
+
+def _permutation_statistics(yi, vi, X, method: str, test: str, flip: bool) -> tuple[np.ndarray, float]:
+    """The coefficients' z (or t) and QM of one refit (intercept only: QM tests the intercept, z^2 or
+    t^2); NaN when the refit fails, which metafor's permutest leaves out."""
+    try:
+        fit = meta_regression(yi, vi, X, method=method, test=test)
+    except (ValueError, RuntimeError, np.linalg.LinAlgError):
+        return np.full(X.shape[1], np.nan), float("nan")
+    return fit.statistic, float(fit.statistic[0] ** 2) if flip else fit.qm
+
+
+def permutation_test(yi, vi, X, *, method: str = Tau2.REML, test: str = "z", exact: bool = False,
+                     iterations: int = 1000, seed: int = 1) -> permutation.PermutationResult:
+    """Permutation p-values of a meta-regression, as metafor's ``permutest`` computes them.
+
+    ``.pvalues``: one per coefficient (``permutest(res)$pval``); ``.qm_pvalue``: the omnibus test
+    (``$QMp``; intercept only: the test of the intercept).  Exact (every distinct permutation of the
+    rows of ``X``; 2^k sign flips of ``yi`` for an intercept-only ``X``) when ``exact`` or when there
+    are at most ``iterations`` distinct ones, as metafor decides; else ``iterations`` random
+    permutations, the first being the observed order (numpy's generator seeded with ``seed``).
+    ``method`` and ``test`` as :func:`meta_regression`; the intercept must be the first column.
+
+    Raises ``ValueError`` for bad arguments or an exact test over more than
+    ``core.permutation.MAX_EXACT_PERMUTATIONS`` permutations.
+
+    References
+    ----------
+    Higgins & Thompson (2004) Stat Med 23:1663-1682; Viechtbauer et al. (2015) Res Synth Methods
+    6:322-332; metafor 3.8-1 ``permutest.rma.uni`` (its scheme: see :mod:`core.permutation`).
+    """
+    if not isinstance(iterations, (int, np.integer)) or isinstance(iterations, bool) or iterations < 2:
+        raise ValueError(f"`iterations` must be a whole number >= 2; got {iterations!r}")
+    fit = meta_regression(yi, vi, X, method=method, test=test)
+    flip = permutation.intercept_only(fit.X)
+    if fit.X.shape[1] > 1 and not np.all(fit.X[:, 0] == 1.0):
+        raise ValueError("`X` must have the intercept (a column of ones) first")
+    distinct = permutation.distinct_permutations(fit.X)
+    exact = bool(exact) or distinct <= iterations
+    if exact and distinct > permutation.MAX_EXACT_PERMUTATIONS:
+        raise ValueError(f"an exact test needs {distinct:,} refits (more than {permutation.MAX_EXACT_PERMUTATIONS:,});"
+                         " use exact=False with a number of iterations")
+    z_obs, qm_obs = (fit.statistic, float(fit.statistic[0] ** 2)) if flip else (fit.statistic, fit.qm)
+    stats = [_permutation_statistics(y, fit.vi, design, fit.method, test, flip)
+             for y, design in permutation.draws(fit.yi, fit.X, exact=exact, iterations=int(iterations), seed=seed)]
+    pvalues = permutation.share_as_extreme(z_obs, [s[0] for s in stats])
+    qm_p = float(permutation.share_as_extreme(qm_obs, [s[1] for s in stats])[0]) if np.isfinite(qm_obs) \
+        else float("nan")
+    return permutation.PermutationResult(pvalues=pvalues, qm_pvalue=qm_p, exact=exact, iterations=len(stats),
+                                         distinct=distinct, seed=None if exact else seed, model=fit)
+
+
+def pseudo_r2(yi, vi, X, *, method: str = Tau2.REML) -> float:
+    """metafor's R^2 of a meta-regression, in percent: ``max(0, 100 (tau2_0 - tau2) / tau2_0)`` with
+    tau2_0 from the intercept-only model by the same estimator (0 when tau2_0 = 0); for the fixed-effect
+    model the adjusted R^2 of the weighted least-squares fit (weights 1/vi).  NaN for intercept only.
+
+    References
+    ----------
+    Raudenbush (2009) in Handbook of Research Synthesis, 2nd ed., eq. 16.23; López-López et al.
+    (2014) Br J Math Stat Psychol 67:30-48; metafor 3.8-1 ``rma.uni`` (r2def "1").
+    """
+    yi, vi, X = np.asarray(yi, float), np.asarray(vi, float), np.asarray(X, float)
+    k, p = X.shape
+    if p < 2:
+        return float("nan")
+    method = vocab.ESTIMATOR_ALIASES.get(method, method)
+    if method == Tau2.FE:
+        if np.var(yi) == 0:
+            return 0.0
+        w = 1.0 / vi
+        fitted = X @ np.linalg.solve(X.T @ (X * w[:, None]), X.T @ (w * yi))
+        mean = float(w @ yi) / float(w.sum())
+        r2 = 1.0 - float(w @ (yi - fitted) ** 2) / float(w @ (yi - mean) ** 2)
+        return max(0.0, 100.0 * (1.0 - (1.0 - r2) * (k - 1) / (k - p)))
+    tau2_0 = residual_tau2(yi, vi, np.ones((k, 1)), method)
+    if tau2_0 == 0:
+        return 0.0
+    return max(0.0, 100.0 * (tau2_0 - residual_tau2(yi, vi, X, method)) / tau2_0)

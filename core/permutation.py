@@ -1,4 +1,5 @@
-"""Permutation test and pseudo-R^2 of a meta-regression, as metafor computes them.
+"""The permutations of metafor's permutation test of a meta-regression (the test itself is
+:func:`core.metaregression.permutation_test`, which refits the model over what this module draws).
 
 With k <= 10 studies the z (or t) test of a meta-regression coefficient is too liberal (Higgins &
 Thompson 2004, Stat Med 23:1663-1682); a permutation test keeps its level.  The scheme is
@@ -21,9 +22,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from core import vocab
-from core.metaregression import MetaRegressionResult, meta_regression, residual_tau2
-from core.vocab import Tau2
 
 # metafor's control$comptol: statistics within this of the observed one count as at least as extreme.
 COMPARISON_TOLERANCE = float(np.finfo(float).eps ** 0.5)
@@ -37,7 +35,7 @@ class PermutationResult:
     (``$QMp``; for an intercept-only model the test of the intercept).  ``exact``: every distinct
     permutation was used; ``iterations``: how many permutations (or sign vectors) were fitted;
     ``distinct``: how many distinct ones exist; ``seed``: the random seed (None when exact);
-    ``model``: the fit to the observed data."""
+    ``model``: the fit to the observed data (a core.metaregression.MetaRegressionResult)."""
 
     pvalues: np.ndarray
     qm_pvalue: float
@@ -45,10 +43,10 @@ class PermutationResult:
     iterations: int
     distinct: int
     seed: int | None
-    model: MetaRegressionResult
+    model: object
 
 
-def _intercept_only(X: np.ndarray) -> bool:
+def intercept_only(X: np.ndarray) -> bool:
     return X.shape[1] == 1 and bool(np.all(X[:, 0] == 1.0))
 
 
@@ -63,7 +61,7 @@ def distinct_permutations(X) -> int:
     intercept-only model): k! / prod over distinct rows of (count)!."""
     X = np.asarray(X, float)
     k = X.shape[0]
-    if _intercept_only(X):
+    if intercept_only(X):
         return 2 ** k
     _, labels = _row_labels(X)
     out = math.factorial(k)
@@ -97,22 +95,13 @@ def _exact_designs(X: np.ndarray):
             return
 
 
-def _statistics(fit: MetaRegressionResult, intercept_only: bool) -> tuple[np.ndarray, float]:
-    qm = float(fit.statistic[0] ** 2) if intercept_only else fit.qm    # intercept only: QM tests the intercept
-    return fit.statistic, qm
-
-
-def _refit(yi, vi, X, method, test, intercept_only):
-    try:
-        return _statistics(meta_regression(yi, vi, X, method=method, test=test), intercept_only)
-    except (ValueError, RuntimeError, np.linalg.LinAlgError):   # left out, as metafor's try() does
-        return np.full(X.shape[1], np.nan), math.nan
-
-
-def _draws(yi, vi, X, *, exact, iterations, seed, intercept_only):
-    """(yi, X) of each permutation: every distinct one, or random ones after the observed order."""
+def draws(yi, X, *, exact: bool, iterations: int, seed: int):
+    """(yi, X) of each permutation of metafor's scheme: every distinct row order of X (or, intercept
+    only, every sign vector of yi) when ``exact``; else ``iterations`` random ones (numpy's generator
+    seeded with ``seed``), the first being the observed data."""
     k = yi.size
-    if exact and intercept_only:
+    flip = intercept_only(X)
+    if exact and flip:
         for bits in range(2 ** k):                      # the 2^k sign vectors
             yield yi * np.array([-1.0 if bits >> j & 1 else 1.0 for j in range(k)]), X
         return
@@ -123,91 +112,18 @@ def _draws(yi, vi, X, *, exact, iterations, seed, intercept_only):
     rng = np.random.default_rng(seed)
     yield yi, X                                         # metafor's first "permutation" is the observed one
     for _ in range(iterations - 1):
-        if intercept_only:
+        if flip:
             yield yi * rng.choice((-1.0, 1.0), size=k), X
         else:
             yield yi, X[rng.permutation(k)]
 
 
-def permutation_test(yi, vi, X, *, method: str = Tau2.REML, test: str = "z", exact: bool = False,
-                     iterations: int = 1000, seed: int = 1) -> PermutationResult:
-    """Permutation p-values of a meta-regression (metafor ``permutest``).
-
-    Parameters
-    ----------
-    yi, vi : array_like, shape (k,)
-    X : array_like, shape (k, p)
-        Model matrix with the intercept first (a single column of ones: intercept only).
-    method, test
-        As :func:`core.metaregression.meta_regression`.
-    exact : bool
-        Use every distinct permutation.  Also used, as in metafor, when there are no more of them
-        than ``iterations``.
-    iterations : int
-        Number of random permutations (>= 2) otherwise, the first being the observed order.
-    seed : int
-        Seed of numpy's default generator for the random permutations.
-
-    Raises
-    ------
-    ValueError
-        Bad arguments, or an exact test over more than ``MAX_EXACT_PERMUTATIONS`` permutations.
-
-    References
-    ----------
-    Higgins & Thompson (2004) Stat Med 23:1663-1682; Viechtbauer et al. (2015) Res Synth Methods
-    6:322-332 (the permutation test in metafor); metafor 3.8-1 ``permutest.rma.uni``.
-    """
-    if not isinstance(iterations, (int, np.integer)) or isinstance(iterations, bool) or iterations < 2:
-        raise ValueError(f"`iterations` must be a whole number >= 2; got {iterations!r}")
-    fit = meta_regression(yi, vi, X, method=method, test=test)
-    yi, vi, X = fit.yi, fit.vi, fit.X
-    intercept_only = _intercept_only(X)
-    if X.shape[1] > 1 and not np.all(X[:, 0] == 1.0):
-        raise ValueError("`X` must have the intercept (a column of ones) first")
-    distinct = distinct_permutations(X)
-    exact = bool(exact) or distinct <= iterations
-    if exact and distinct > MAX_EXACT_PERMUTATIONS:
-        raise ValueError(f"an exact test needs {distinct:,} refits (more than {MAX_EXACT_PERMUTATIONS:,}); "
-                         "use exact=False with a number of iterations")
-    z_obs, qm_obs = _statistics(fit, intercept_only)
-    stats = [_refit(y, vi, design, fit.method, test, intercept_only)
-             for y, design in _draws(yi, vi, X, exact=exact, iterations=int(iterations), seed=seed,
-                                     intercept_only=intercept_only)]
-    z = np.array([s[0] for s in stats])
-    qm = np.array([s[1] for s in stats])
+def share_as_extreme(observed, permuted) -> np.ndarray:
+    """Per column, the share of permutations whose |statistic| is at least the observed one's less
+    COMPARISON_TOLERANCE (refits that failed, NaN, left out)."""
+    permuted = np.asarray(permuted, float).reshape(len(permuted), -1)
+    observed = np.atleast_1d(np.asarray(observed, float))
     with np.errstate(invalid="ignore"):
-        pvalues = np.array([np.nanmean(np.abs(z[:, j]) >= abs(z_obs[j]) - COMPARISON_TOLERANCE)
-                            for j in range(X.shape[1])])
-        qm_p = float(np.nanmean(qm >= qm_obs - COMPARISON_TOLERANCE)) if np.isfinite(qm_obs) else math.nan
-    return PermutationResult(pvalues=np.minimum(pvalues, 1.0), qm_pvalue=qm_p, exact=exact, iterations=len(stats),
-                             distinct=distinct, seed=None if exact else seed, model=fit)
-
-
-def pseudo_r2(yi, vi, X, *, method: str = Tau2.REML) -> float:
-    """metafor's R^2 of a meta-regression, in percent: ``max(0, 100 (tau2_0 - tau2) / tau2_0)`` with
-    tau2_0 from the intercept-only model by the same estimator (0 when tau2_0 = 0); for the fixed-effect
-    model the adjusted R^2 of the weighted least-squares fit (weights 1/vi).  NaN for intercept only.
-
-    References
-    ----------
-    Raudenbush (2009) in Handbook of Research Synthesis, 2nd ed., eq. 16.23; López-López et al.
-    (2014) Br J Math Stat Psychol 67:30-48; metafor 3.8-1 ``rma.uni`` (r2def "1").
-    """
-    yi, vi, X = np.asarray(yi, float), np.asarray(vi, float), np.asarray(X, float)
-    k, p = X.shape
-    if p < 2:
-        return math.nan
-    method = vocab.ESTIMATOR_ALIASES.get(method, method)
-    if method == Tau2.FE:
-        if np.var(yi) == 0:
-            return 0.0
-        w = 1.0 / vi
-        fitted = X @ np.linalg.solve(X.T @ (X * w[:, None]), X.T @ (w * yi))
-        mean = float(w @ yi) / float(w.sum())
-        r2 = 1.0 - float(w @ (yi - fitted) ** 2) / float(w @ (yi - mean) ** 2)
-        return max(0.0, 100.0 * (1.0 - (1.0 - r2) * (k - 1) / (k - p)))
-    tau2_0 = residual_tau2(yi, vi, np.ones((k, 1)), method)
-    if tau2_0 == 0:
-        return 0.0
-    return max(0.0, 100.0 * (tau2_0 - residual_tau2(yi, vi, X, method)) / tau2_0)
+        hits = np.abs(permuted) >= np.abs(observed) - COMPARISON_TOLERANCE
+        return np.minimum(np.array([np.nanmean(np.where(np.isnan(permuted[:, j]), np.nan, hits[:, j]))
+                                    for j in range(permuted.shape[1])]), 1.0)

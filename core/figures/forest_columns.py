@@ -17,10 +17,13 @@ from core.words.characteristics import FOREST_COLUMN_HEADINGS, SHORT_NOT_REPORTE
 
 # Paper x where the first column starts (the study names end), each column's width, and where the
 # moved part starts in the figure as forest.py draws it (its first arm column).
-NAMES_END = 0.15
-COLUMN_WIDTH = 0.048
+NAMES_END = 0.14
+COLUMN_WIDTH = 0.044
 MOVED_FROM = 0.205
+PLOT_FROM = 0.735          # where forest.py's plot starts (its PLOT_DOMAIN)
 RIGHT_EDGE = 0.99
+# The plot keeps at least this share of the width; the text columns, which crowd first, give more.
+MIN_PLOT_WIDTH = 0.17
 
 
 def study_cells(studies, columns, *, rob=None, comparison: str = "") -> tuple:
@@ -76,9 +79,21 @@ def study_order(rows, key: str, studies=None) -> tuple[str, ...]:
 
 
 def _mover(n: int):
+    """Paper x as drawn -> paper x with n columns: the names stay, the arm and effect columns and the
+    plot move right, each narrowed (the plot less, down to MIN_PLOT_WIDTH)."""
     start = NAMES_END + n * COLUMN_WIDTH
-    factor = (RIGHT_EDGE - start) / (RIGHT_EDGE - MOVED_FROM)
-    return lambda x: x if x < MOVED_FROM else start + (x - MOVED_FROM) * factor
+    uniform = (RIGHT_EDGE - start) / (RIGHT_EDGE - MOVED_FROM)
+    plot = min(RIGHT_EDGE - PLOT_FROM, max(MIN_PLOT_WIDTH, (RIGHT_EDGE - PLOT_FROM) * uniform))
+    text_end = RIGHT_EDGE - plot
+    text = (text_end - start) / (PLOT_FROM - MOVED_FROM)
+
+    def move(x: float) -> float:
+        if x < MOVED_FROM:
+            return x
+        if x <= PLOT_FROM:
+            return start + (x - MOVED_FROM) * text
+        return text_end + (x - PLOT_FROM) * plot / (RIGHT_EDGE - PLOT_FROM)
+    return move
 
 
 def add_columns(fig: go.Figure, columns, cells: dict, study_ys: list[tuple[str, float]], heading_y: float,
@@ -89,6 +104,7 @@ def add_columns(fig: go.Figure, columns, cells: dict, study_ys: list[tuple[str, 
     if not n:
         return
     move = _mover(n)
+    font = dict(font, size=font["size"] - 1)        # narrow columns: a point smaller than the table
     for trace in fig.data:
         if trace.xaxis == "x2":
             trace.x = [move(x) for x in trace.x]

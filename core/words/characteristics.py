@@ -12,7 +12,7 @@ CHARACTERISTIC_LABELS = {"cell_source": "Cell source", "donor": "Donor", "route_
                          "dm_type": "Diabetes type", "year": "Year"}
 # Short headings for the forest plot's narrow columns.
 FOREST_COLUMN_HEADINGS = {"cell_source": "Source", "donor": "Donor", "route_class": "Route",
-                          "dose_per_kg": "Dose/kg", "design_class": "Design", "rob": "RoB"}
+                          "dose_per_kg": "Dose", "design_class": "Design", "rob": "RoB"}
 NOT_REPORTED_LABEL = "not reported"
 # Each categorical code's label (long: menus, subgroup headings) and its short form (forest cells).
 CODE_LABELS = {
@@ -77,7 +77,7 @@ COLUMN_LEGENDS = {
     "cell_source": "Source: UC/WJ umbilical cord or Wharton's jelly, BM bone marrow, PL placenta, AD adipose tissue",
     "donor": "Donor: auto autologous, allo allogeneic, both",
     "route_class": "Route: IV intravenous, IA arterial or intrapancreatic",
-    "dose_per_kg": "Dose/kg: 10⁶ MSC per kg per infusion",
+    "dose_per_kg": "Dose: 10⁶ MSC per kg per infusion",
     "design_class": "Design: CT controlled, not randomised; 1-arm single-arm",
     "rob": "RoB: overall risk of bias (? not assessed)",
 }

@@ -26,7 +26,7 @@ def test_columns_and_sort_reach_the_figure():
     layout, traces = _layout_and_traces(at)
     assert layout["meta"]["columns"] == ["cell_source", "dose_per_kg", "rob"]       # registry order
     heads = traces["Text: column headings"]["text"]
-    assert heads == ["<b>Source</b>", "<b>Dose/kg</b>", "<b>RoB</b>"]
+    assert heads == ["<b>Source</b>", "<b>Dose</b>", "<b>RoB</b>"]
     body = traces["Text: study columns"]["text"]
     # T1DM by year: Cai 2016 (UC-MSC + BM-MNC, 1.1), then Araujo 2020 (adipose, 1 x 10^6/kg); RoB not assessed
     assert body[:6] == ["mixed", "1.1", "?", "AD", "1", "?"]

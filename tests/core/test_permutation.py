@@ -1,5 +1,6 @@
-"""core.permutation.permutation_test (issue 25): metafor's permutest, against
-its documented example and on synthetic data where the answer is known by counting."""
+"""core.metaregression.permutation_test (issue 25; its permutations come from core.permutation):
+metafor's permutest, against its documented example and on synthetic data where the answer is known
+by counting."""
 from __future__ import annotations
 
 import math
@@ -7,9 +8,8 @@ import math
 import numpy as np
 import pytest
 
-from core.metaregression import meta_regression
-from core.permutation import permutation_test
-from core.permutation import MAX_EXACT_PERMUTATIONS, distinct_permutations, pseudo_r2
+from core.metaregression import meta_regression, permutation_test, pseudo_r2
+from core.permutation import MAX_EXACT_PERMUTATIONS, distinct_permutations
 from tests.core._bcg import ABLAT, VI, YEAR, YI
 
 

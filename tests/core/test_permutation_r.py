@@ -1,4 +1,4 @@
-"""R parity of the permutation test (issue 25): core.permutation.permutation_test against metafor
+"""R parity of the permutation test (issue 25): core.metaregression.permutation_test against metafor
 3.8-1's permutest, run in one Rscript process (like tests/core/test_r_parity.py; it fails, never skips,
 when Rscript or metafor is missing).
 
@@ -18,7 +18,7 @@ import subprocess
 import numpy as np
 import pytest
 
-from core.permutation import permutation_test, pseudo_r2
+from core.metaregression import permutation_test, pseudo_r2
 from tests.core._bcg import ABLAT, VI, YEAR, YI
 
 DOSE = np.array([1, 1, 1, 2.75, 1.1, 0.45, 1, 1])       # ties, as the shipped doses per kg have
