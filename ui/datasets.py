@@ -23,12 +23,17 @@ from core.evidence.dataset import Dataset
 from core.store import ENV_DATABASE_URL, ENV_STATE_DIR, DatasetVersion, Limits, Store, open_store
 from core.store.tables import version_dataset, version_inputs, version_tables
 from core.words import BANNER_PARENT, BANNER_SAVED, STORE_DOWN, UNKNOWN_DS
+from core.words.workbench import BANNER_SAVED_HERE, STORE_READ_ONLY
 
 DS_PARAM = "ds"
 IN_USE_KEY = "_ds_in_use"       # this run's DatasetInUse
 ID_KEY = "_ds_id"               # the id the session uses (survives page switches that rewrite the URL)
 TOKEN_KEY = "_ds_session"
-NOTICE_KEY = "_ds_notice"       # why the link's dataset could not be opened       # the session's token for the saves-per-minute limit
+NOTICE_KEY = "_ds_notice"       # why the link's dataset could not be opened
+SAVED_HERE_KEY = "_ds_saved_here"   # ids this session saved (its banner says so instead of "read-only")
+# Behind a proxy, the header that carries the client's address (deploy/nginx.conf sets X-Real-IP);
+# unset, the connection's peer is the client.  Only a trusted proxy's header may be named here.
+ENV_CLIENT_HEADER = "MSCDM_CLIENT_ADDRESS_HEADER"
 SAVE_ERRORS = (StoreLimitExceeded, StoreUnavailable, UnknownDataset, DatasetError)
 
 
@@ -64,7 +69,9 @@ class DatasetInUse:
 
 def _settings() -> tuple:
     return tuple(os.environ.get(k, "") for k in (ENV_DATABASE_URL, ENV_STATE_DIR, "MSCDM_MAX_DATASET_BYTES",
-                                                  "MSCDM_MAX_DATASET_ROWS", "MSCDM_MAX_SAVES_PER_MINUTE"))
+                                                  "MSCDM_MAX_DATASET_ROWS", "MSCDM_MAX_SAVES_PER_MINUTE",
+                                                  "MSCDM_MAX_CLIENT_SAVES_PER_MINUTE", "MSCDM_MAX_CLIENT_SAVES_PER_DAY",
+                                                  "MSCDM_MAX_STORE_BYTES"))
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
@@ -161,13 +168,30 @@ def banner_text(prefix_len: int = 8) -> str | None:
         return None
     v = saved.version
     parent = BANNER_PARENT.format(parent=v.parent_id) if v.parent_id else ""
-    return BANNER_SAVED.format(name=v.name, id=v.id, parent=parent)
+    own = v.id in st.session_state.get(SAVED_HERE_KEY, ())
+    return (BANNER_SAVED_HERE if own else BANNER_SAVED).format(name=v.name, id=v.id, parent=parent)
 
 
 def store_error_text() -> str | None:
-    """The plain error banner when the store cannot be used."""
+    """The plain error banner when the store cannot be used, or when it refuses saves (a failed
+    integrity check): it names the problem, never the server's paths."""
     err = in_use().store_error
-    return STORE_DOWN.format(detail=err) if err else None
+    if err:
+        return STORE_DOWN.format(detail=err)
+    store = store_status().store
+    return STORE_READ_ONLY.format(detail=store.write_refused) if store is not None and store.write_refused else None
+
+
+def client_address() -> str | None:
+    """The client's address: the trusted proxy's header when ``MSCDM_CLIENT_ADDRESS_HEADER`` names
+    one (its first address), else the connection's peer; None when unknown (no limit per client then)."""
+    header = os.environ.get(ENV_CLIENT_HEADER, "").strip()
+    try:
+        raw = st.context.headers.get(header) if header else st.context.ip_address
+    except Exception:       # no request context (a bare script run): no address
+        return None
+    raw = str(raw or "").split(",")[0].strip()
+    return raw[:64] or None
 
 
 def session_token() -> str:
@@ -188,7 +212,8 @@ def save_dataset(ds: Dataset, *, name: str, edits=(), inputs: CertaintyInputs | 
     if inputs is None:
         inputs = saved.inputs.carried_to(ds) if saved else CertaintyInputs.default(ds)
     version = status.store.save(version_tables(ds, inputs), parent_id=saved.version.id if saved else None,
-                                name=name, edits=edits, session=session_token())
+                                name=name, edits=edits, session=session_token(), client=client_address())
+    st.session_state[SAVED_HERE_KEY] = (*st.session_state.get(SAVED_HERE_KEY, ()), version.id)
     _put_id(version.id)
     st.session_state.pop(IN_USE_KEY, None)
     st.session_state.pop(NOTICE_KEY, None)
@@ -210,6 +235,6 @@ def lineage():
     return store_status().store.history(use.id)
 
 
-__all__ = ["DS_PARAM", "DatasetInUse", "SAVE_ERRORS", "SavedDataset", "StoreError", "StoreStatus", "banner_text",
+__all__ = ["DS_PARAM", "client_address", "DatasetInUse", "SAVE_ERRORS", "SavedDataset", "StoreError", "StoreStatus", "banner_text",
            "in_use", "lineage", "load_saved", "resolve", "save_dataset", "saved_dataset", "session_token",
            "store_error_text", "store_status", "use_shipped"]

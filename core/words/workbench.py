@@ -7,7 +7,9 @@ from core.vocab import Comparison
 SHORT_COMPARISON = {Comparison.VS_CONTROL: "vs control", Comparison.PRE_POST: "before vs after"}
 BANNER_SHIPPED = "Dataset: {name}"
 BANNER_SAVED = "Dataset: saved dataset “{name}” (id {id}{parent}) · read-only: an edit saves a new version"
+BANNER_SAVED_HERE = "Dataset: saved dataset “{name}” (id {id}{parent}) · saved by you: a further edit saves a new version"
 BANNER_PARENT = ", parent {parent}"
+STORE_READ_ONLY = "Saving is turned off; every saved version that can be read is still shown. {detail}"
 STORE_DOWN = ("Saved datasets are unavailable, so the app runs on the shipped data and nothing can be saved. "
               "{detail}")
 UNKNOWN_DS = "The dataset in the link could not be opened ({detail}); showing the shipped data."

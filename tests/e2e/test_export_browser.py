@@ -92,7 +92,7 @@ def test_upload_errors_kept_then_valid_upload_used_everywhere(page, streamlit_se
     page.get_by_text("Every page now uses your CSV upload (48 outcome rows).").wait_for(timeout=30_000)
     wait_app_idle(page)
     # the upload is now a saved version: its banner names it (and its id)
-    assert page.get_by_text(re.compile(r"Dataset: saved dataset .* · read-only")).count() >= 1
+    assert page.get_by_text(re.compile(r"Dataset: saved dataset .* · saved by you")).count() >= 1
     assert page.get_by_text(evil, exact=True).count() == 1             # shown as plain text ...
     assert page.locator('img[src*="example.invalid"]').count() == 0   # ... never rendered as an image
     screenshot(page, "your_data_used")
@@ -105,7 +105,7 @@ def test_upload_errors_kept_then_valid_upload_used_everywhere(page, streamlit_se
     page.get_by_test_id("stSidebarNav").get_by_role("link", name="Forest plot").click()
     page.locator(f"{CHART} .scatterlayer .trace").first.wait_for(timeout=60_000)
     wait_app_idle(page)
-    assert page.get_by_text(re.compile(r"Dataset: saved dataset .* · read-only")).count() >= 1
+    assert page.get_by_text(re.compile(r"Dataset: saved dataset .* · saved by you")).count() >= 1
     assert page.get_by_test_id("stMetricValue").first.inner_text() == "\u22121.60"     # 7.0 - 8.6
 
     page.get_by_test_id("stSidebarNav").get_by_role("link", name="Your data").click()
