@@ -7,13 +7,15 @@ import streamlit as st
 from core.evidence.completeness import STATUSES, completeness_counts
 from core.figures.completeness import INFERRED_MARK, completeness_figure
 from core.vocab import OUTCOME_SHORT
+from core.words import (DESIGN_CLASS_LABELS, SEARCH_ANCHOR, SEARCH_DESCRIPTION, SEARCH_HEADING,
+                        STUDY_SET_WORDS)
 from core.words import TABLE_HEADINGS
 from ui.check import completeness
 from ui.components import escape_markdown, page_header, show_figure
 from ui.data import current_dataset
 
 spec = page_header("Studies", "The included trials (the paper's Table 1 characteristics), each traced to the page it "
-                              "was taken from. Select a row to see its sources.")
+                              "was taken from. Choose a study under the table to read it in full, with its sources.")
 ds = current_dataset()
 studies = ds.studies if spec.study_set == "all" else ds.studies[ds.studies["set"] == "paper"]
 studies = studies.reset_index(drop=True)
@@ -30,30 +32,23 @@ c4.metric("RCTs", int((studies["design_class"] == "rct").sum()))
 view = studies.assign(
     Study=[f"{ds.study_label(s)} {INFERRED_MARK}" if inf else ds.study_label(s)
            for s, inf in zip(studies["study_id"], inferred)],
-    Ref=[f"[{r}]" if r else "candidate" for r in studies["ref_no"]],      # short: the column is narrow
+    Set=studies["set"].map(lambda s: STUDY_SET_WORDS.get(s, s)),
+    Ref=[f"[{r}]" if r else "candidate" for r in studies["ref_no"]],
     Identity=[c if c == "high" else f"inferred ({c})" for c in studies["id_confidence"]],
+    Design=studies["design_class"].map(lambda c: DESIGN_CLASS_LABELS.get(c, c)),
 )
-cols = TABLE_HEADINGS["studies_all_sets" if spec.study_set == "all" else "studies"]
-table = view[list(cols)].rename(columns=cols)
-event = st.dataframe(
-    table, hide_index=True, width="stretch", key="studies_table", on_select="rerun", selection_mode="single-row",
-    column_config={
-        "Source": st.column_config.LinkColumn("Source", help="The page each characteristic was read from",
-                                              display_text="open source"),
-        "Identity": st.column_config.TextColumn(
-            "Identity", help="high: the paper names the study (author, reference number); inferred: matched "
-                             f"from indirect evidence, marked {INFERRED_MARK}"),
-        "Ref. in paper": st.column_config.TextColumn(
-            "Ref. in paper", help="Reference number in Li et al. 2021; 'candidate': no number, an alternative "
-                                  "candidate for a reference the paper does not let us pin down"),
-    })
-st.caption(f"{INFERRED_MARK} identity as one of the paper's references is inferred, not confirmed. Studies with "
-           "identity 'low' are alternative candidates for a reference the paper does not let us pin down, so the "
-           "count can exceed the paper's 10. Select a row to read its characteristics in full, with its sources and "
-           "extraction notes.")
+cols = dict(TABLE_HEADINGS["studies_table"])
+if spec.study_set != "all":
+    cols.pop("Set")
+# A static table of short columns: every row and every column in view at 1440 and 1280 px (issue 26 item 10); the
+# long characteristics (design in full, MSC source, dose, route) and the sources are in the panel below.
+st.table(view[list(cols)].rename(columns=cols), hide_index=True)
+st.caption(f"{INFERRED_MARK} identity as one of the paper's references is inferred, not confirmed. Ref. in paper: "
+           "the reference number in Li et al. 2021; 'candidate': no number, an alternative candidate for a reference "
+           "the paper does not let us pin down, so the count can exceed the paper's 10. Choose a study below to read "
+           "its characteristics in full, with its sources and extraction notes.")
 
-sel = event.selection.rows if event is not None and hasattr(event, "selection") else []
-choice = st.selectbox("Show the sources of", studies["study_id"], index=int(sel[0]) if sel else None,
+choice = st.selectbox("Show the sources of", studies["study_id"], index=None,
                       format_func=ds.study_label, placeholder="choose a study", key="studies_detail")
 if choice is not None:
     r = studies[studies["study_id"] == choice].iloc[0]
@@ -61,7 +56,8 @@ if choice is not None:
         st.markdown(f"**{ds.study_label(choice)}**")
         st.text(f"Title: {r['title']}")
         st.text(f"Journal: {r['journal']}   DOI: {r['doi'] or 'not recorded'}   PMID: {r['pmid'] or 'not recorded'}")
-        st.text(f"Identity: {r['id_confidence']}   Reference in the paper: {r['ref_no'] or 'not cited by number'}")
+        identity = "high" if r["id_confidence"] == "high" else f"inferred ({r['id_confidence']})"
+        st.text(f"Identity: {identity}   Reference in the paper: {r['ref_no'] or 'not cited by number'}")
         # Every characteristic in full, wrapped: the table above cuts its long columns (design, dose, route).
         st.markdown("\n".join(f"- **{heading}**: {escape_markdown(str(r[col]) or 'not recorded')}"
                                for col, heading in TABLE_HEADINGS["studies_detail"].items()))
@@ -79,10 +75,18 @@ for col, s in zip(m, STATUSES):
     col.metric(f"Cells {s}", int(counts[s].sum()))
 show_figure(completeness_figure(cmap), key="completeness_chart", filename="completeness_map")
 st.caption("Reported: mean with SD (or a '±' the source did not label, used as SD). Converted: mean and SD derived "
-           "from median/IQR, range, SE or CI. Missing: no number, with the reason recorded in data/gaps.csv. "
-           "Hover a cell for the detail. Time points match within ±1 month, as in the analyses.")
+           "from median/IQR, range, SE or CI. Missing: no number, with what we could read ("
+           f"[{SEARCH_HEADING.lower()}](#{SEARCH_ANCHOR})). Hover a cell for the detail. Time points match within "
+           "±1 month, as in the analyses.")
 with st.expander("Missing cells and their reasons"):
     miss = cmap[cmap["status"] != "reported"][["label", "outcome", "time_bin", "status", "detail"]]
     miss = miss.assign(outcome=miss["outcome"].map(lambda o: OUTCOME_SHORT.get(o, o)))
-    st.dataframe(miss.rename(columns=TABLE_HEADINGS["missing_cells"]),
-                 hide_index=True, width="stretch", key="missing_table")
+    # One row per study, outcome and reason, its time points listed: every reason read in full, wrapped, in a
+    # table a reader can go through (issue 26 item 10), not 200 cut-off rows in an inner scroll.
+    miss = (miss.groupby(["label", "outcome", "status", "detail"], sort=False)["time_bin"]
+            .agg(lambda b: ", ".join(dict.fromkeys(b))).reset_index())
+    st.table(miss[["label", "outcome", "time_bin", "status", "detail"]]
+             .rename(columns=TABLE_HEADINGS["missing_cells"]), hide_index=True)
+
+st.subheader(SEARCH_HEADING, anchor=SEARCH_ANCHOR)
+st.write(SEARCH_DESCRIPTION)

@@ -18,6 +18,7 @@ from core.conversions import DISPERSION_TYPES
 from core.errors import DatasetError
 from core.evidence.characteristics import check_codes
 from core.evidence.limits import MAX_ABS_VALUE, MAX_ROWS
+from core.words.phrases import journal_year_label
 from core.words.statuses import gap_status_label
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "data"
@@ -87,10 +88,14 @@ class Dataset:
         # Built once: study_label is called per study and per row on every rerun.
         if "labels" not in self._cache:
             out = {}
-            for sid, author, year in zip(self.studies["study_id"], self.studies["first_author"],
-                                         self.studies["year"]):
+            journals = self.studies["journal"] if "journal" in self.studies else [""] * len(self.studies)
+            for sid, author, year, journal in zip(self.studies["study_id"], self.studies["first_author"],
+                                                  self.studies["year"], journals):
                 surname = str(author).split(" (")[0].strip().split(" ")[0]
-                out[sid] = sid if not surname or surname.startswith("NR") else f"{surname} {year}".strip()
+                if surname and not surname.startswith("NR"):
+                    out[sid] = f"{surname} {year}".strip()
+                else:       # no author recorded: journal and year, never the id (issue 26 item 8)
+                    out[sid] = journal_year_label(journal, year) or sid
             self._cache["labels"] = out
         return self._cache["labels"]
 

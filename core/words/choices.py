@@ -72,6 +72,13 @@ TABLE_HEADINGS = {
                         "recomputed": "Recomputed here", "status": "Status", "k": "Studies"},
 }
 TABLE_HEADINGS["studies_all_sets"] = {"set": "Set", **TABLE_HEADINGS["studies"]}
+# The Studies page's table (issue 26 item 10): short columns only, so every column and all rows show at 1280 px;
+# the long ones (design in full, MSC source, dose, route, source) are in the detail panel below it.
+TABLE_HEADINGS["studies_table"] = {"Study": "Study", "Set": "Set", "Ref": "Ref. in paper", "Identity": "Identity",
+                                   "dm_type": "Type", "country": "Country", "Design": "Design", "n_msc": "n MSC",
+                                   "n_control": "n control", "followup_months": "Follow-up (months)"}
+# A study's set, as the Studies table names it (the codes are core.vocab's).
+STUDY_SET_WORDS = {"paper": "Li 2021", "update": "newer trial"}
 # Check the paper's reported-vs-recomputed table (issue 26 items 3 and 10: a measure column; every row and
 # column in view at 1280 px).
 TABLE_HEADINGS["reproduction"] = {"Result": "Result", "Measure": "Measure", "Status": "Status",

@@ -161,3 +161,17 @@ EVENT_LABELS = {"insulin_discontinued": "Insulin independence",
                 "insulin_reduction_gt50pct": "Insulin dose reduced by > 50%"}
 EVENT_PAPER_WORDS = {"insulin_discontinued": "the paper's words: 'insulin was discontinued'",
                      "insulin_independence": "the paper's words: 'achieved insulin independence'"}
+
+
+# How the trials' numbers were looked for (Studies page; issue 26 item 7): what a reader needs, said once, instead
+# of the search log's file names and pass numbers in every reason.
+SEARCH_HEADING = "How we looked for the numbers"
+SEARCH_ANCHOR = "how-we-looked-for-the-numbers"
+SEARCH_DESCRIPTION = (
+    "For each trial we looked for its arm-level numbers (mean, SD and number of patients per arm and time point) in "
+    "its own report (abstract, full text, tables) and in the tables of other reviews that pooled it, in several "
+    "passes over the copies available to us. Nothing was estimated, read off a figure or taken from memory. For "
+    "most of the paper's trials only the abstract was available to us, and most abstracts give no usable numbers, "
+    "so most cells stay missing. Each missing cell says what we could read: 'full text not available to us' where "
+    "the report itself was out of reach, 'not in the text we could read' where what we read does not give this "
+    "outcome, 'in a figure only' where the numbers are only drawn.")

@@ -2,6 +2,8 @@
 the title of a view.  Every place that names a population writes it through this module."""
 from __future__ import annotations
 
+import re
+
 from core.vocab import OUTCOME_LABELS, Comparison, Population
 
 # --- the phrases that name a view's parts --------------------------------------------------------
@@ -51,3 +53,19 @@ def view_title(spec) -> str:
 # The sidebar help for the population choice.
 POPULATION_HELP = ("Both: T1DM and T2DM subgroups with their own diamonds and a test for subgroup "
                    "differences.")
+
+
+# A study whose first author is not recorded is named by its journal and year (issue 26 item 8: never by
+# its id, 'WJCC2023'), in the journal's usual abbreviation (NLM style).
+JOURNAL_WORDS = {"Journal": "J", "Clinical": "Clin", "Research": "Res", "Therapy": "Ther", "International": "Int",
+                 "Medicine": "Med", "Medical": "Med", "Diabetes": "Diabetes", "&": "", "and": "", "of": "",
+                 "the": "", "The": ""}
+
+
+def journal_year_label(journal, year) -> str:
+    """'World J Clin Cases 2023' from 'World Journal of Clinical Cases 11(21):5083-5096' and 2023; '' when
+    no journal is recorded."""
+    name = re.split(r"[\d(;,]", str(journal or ""), maxsplit=1)[0].strip()
+    words = [JOURNAL_WORDS.get(w, w) for w in name.split()]
+    short = " ".join(w for w in words if w)
+    return f"{short} {year}".strip() if short else ""

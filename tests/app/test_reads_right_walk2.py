@@ -109,3 +109,28 @@ def test_the_dagger_marks_inferred_identities_in_the_list_of_studies_without_num
     assert "**Kong 2014 †**" in listing and "**Bhansali 2017**" in listing
     assert "**Hu 2013 †**" in listing                    # medium confidence: inferred too
     assert any("† The study's identity" in c.value for c in at.main.get("caption"))
+
+
+# --- Studies (items 7, 8, 10) --------------------------------------------------------------------------------------
+def test_studies_table_shows_every_study_with_short_columns_and_words():
+    at = open_page("pages/studies.py", set="all")
+    table = table_with(at, "Ref. in paper")
+    assert len(table) == 21 and not at.main.get("arrow_data_frame")
+    assert list(table.columns) == ["Study", "Set", "Ref. in paper", "Identity", "Type", "Country", "Design", "n MSC",
+                                   "n control", "Follow-up (months)"]
+    assert {"World J Clin Cases 2023", "Stem Cell Res Ther 2021", "Stem Cell Res Ther 2022"} <= set(table["Study"])
+    assert set(table["Set"]) == {"Li 2021", "newer trial"}
+    assert set(table["Design"]) <= {"RCT", "controlled, not randomised", "single-arm"}
+    assert not any(re.fullmatch(r"[A-Za-z_]+\d{4}\w*", s) for s in table["Study"])    # no study id
+
+
+def test_studies_missing_cells_in_full_with_words_and_the_search_said_once():
+    at = open_page("pages/studies.py")
+    table = table_with(at, "Why")
+    assert table["Why"].str.len().max() > 150                  # whole sentences, not cut
+    jiang = table[(table["Study"] == "Jiang 2011") & (table["Outcome"] == "HbA1c")]
+    assert len(jiang) == 1 and jiang["Status"].iloc[0] == "missing"
+    assert jiang["Why"].iloc[0].startswith("not in the text we could read: Only the first PDF page")
+    assert not [t for t in shown_text(at) if INTERNAL.search(t)]
+    assert [h.value for h in at.main.get("subheader")].count("How we looked for the numbers") == 1
+    assert any("(#how-we-looked-for-the-numbers)" in c.value for c in at.main.get("caption"))
