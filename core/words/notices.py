@@ -175,3 +175,14 @@ SEARCH_DESCRIPTION = (
     "so most cells stay missing. Each missing cell says what we could read: 'full text not available to us' where "
     "the report itself was out of reach, 'not in the text we could read' where what we read does not give this "
     "outcome, 'in a figure only' where the numbers are only drawn.")
+
+
+def one_study_note(dm_type: str, rows, studies: str) -> str:
+    """'Both T1DM numbers come from one sentence of the paper about one study ([26] Hu 2013): ...', said at the
+    metrics (issue 26 item 5); '' unless every row of the type cites the same single reference in one sentence."""
+    refs = {str(r).strip() for r in rows["refs"]}
+    if len(rows) < 2 or len(refs) != 1 or "," in next(iter(refs)) or rows["snippet"].nunique() != 1:
+        return ""
+    counts = " and ".join(f"{c} of {n}" for c, n in zip(rows["count"], rows["n"]))
+    return (f"Both {dm_type} percentages come from one sentence of the paper about one study ({studies}): "
+            f"{counts} patients. They describe that study, not a pooled result.")

@@ -134,3 +134,22 @@ def test_studies_missing_cells_in_full_with_words_and_the_search_said_once():
     assert not [t for t in shown_text(at) if INTERNAL.search(t)]
     assert [h.value for h in at.main.get("subheader")].count("How we looked for the numbers") == 1
     assert any("(#how-we-looked-for-the-numbers)" in c.value for c in at.main.get("caption"))
+
+
+# --- Events (items 5, 11) ------------------------------------------------------------------------------------------
+def test_events_say_at_the_t1dm_metrics_that_they_rest_on_one_study():
+    at = open_page("pages/events.py")
+    warnings = [w.value for w in at.main.get("warning")]
+    note = next(w for w in warnings if w.startswith("Both T1DM percentages come from one sentence"))
+    assert "[26] Hu 2013" in note and "3 of 15 and 8 of 12 patients" in note
+    assert not any(w.startswith("Both T2DM") for w in warnings)   # T2DM cites several studies
+
+
+def test_events_table_has_short_columns_and_each_sentence_once():
+    at = open_page("pages/events.py")
+    table = table_with(at, "Patients with event")
+    assert "What the paper says" not in table.columns and "Where in the paper" not in table.columns
+    said = next(m.value.replace("\\", "") for m in at.main.get("markdown")
+                if m.value.startswith("**What the paper says**"))
+    assert said.count("In 20% (3/15) patients of type 1 diabetes") == 1
+    assert len(said.split("\n- ")) == 3                  # the heading and one line per distinct sentence
