@@ -1,8 +1,6 @@
 """Reusable page pieces: the page header (dataset banner, URL notices) and figure display."""
 from __future__ import annotations
 
-import re
-
 import streamlit as st
 
 from core.workflow.analysis import AnalysisSpec, ForestAnalysis
@@ -11,17 +9,14 @@ from ui.cache import run_analysis
 from ui.data import USER_DATASET_KEY, current_dataset
 from ui.datasets import banner_text as saved_banner, store_error_text
 from ui.state import spec_from_state
+from ui.text import md
 
 # The modebar's own "Download plot as PNG" gives a 16:9 slide-sized image.
 SLIDE_PNG = {"format": "png", "width": 1920, "height": 1080, "scale": 2}
 
 
-_MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$])")
-
-
-def escape_markdown(text: str) -> str:
-    """Backslash-escape Markdown so text from a URL or a file shows literally (no links, no HTML)."""
-    return _MARKDOWN_SPECIALS.sub(r"\\\1", str(text))
+# Text from a URL, a file or a dataset shown in Markdown: the one escaping path, ui.text.md.
+escape_markdown = md
 
 
 def ensure_shell_ran() -> None:

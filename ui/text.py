@@ -1,0 +1,39 @@
+"""The one path from a dataset's or a user's text to a Markdown element (issue 23, item 4).
+
+Streamlit renders the body of ``st.markdown``, ``st.caption``, ``st.info``/``warning``/``error``/
+``success``, ``st.write`` of a string, and widget labels as GitHub-flavoured Markdown with its own
+extensions.  Backslash escapes stop most of it, but not all: probed in Chromium (Streamlit 1.67),
+``https://evil\\.example/x`` and ``www\\.evil\\.example`` still become links (GFM's literal
+autolinks are found in the text, backslashes and all), ``a@evil\\.example`` a mailto link,
+``:material/home:`` an icon, ``:smile:`` an emoji and ``:red\\[...\\]`` a coloured span.
+
+:func:`md` therefore backslash-escapes every Markdown punctuation character and also puts an
+invisible WORD JOINER (U+2060) where a URL scheme, a ``www.`` domain, an e-mail address or a
+``:shortcode:`` would start: none survives, while the text reads the same.  HTML needs nothing more: ``<`` is escaped, and no element is rendered with
+``unsafe_allow_html``.
+
+Every string that comes from a dataset (study labels, names, sources, locators, quotes, reasons)
+goes through :func:`md` before it reaches one of those elements, or is shown by ``st.text``, a
+dataframe or a code block, which never interpret it; tests/test_markup_house.py checks the pages.
+"""
+from __future__ import annotations
+
+import re
+
+WORD_JOINER = "\u2060"
+_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$&])")
+# Where a joiner goes: after a colon that touches the next character (a URL scheme, mailto:,
+# :shortcode:, :material/icon:, :red[colour]), before an @ that touches the previous one (an
+# e-mail address), and between www and its dot.  "Not saved: 3 problems" keeps its colon as typed.
+_BREAKS = re.compile(r"(?<=:)(?=\S)|(?<=\S)(?=@)|(?i:(?<=www)(?=\\\.))")
+
+
+def md(text) -> str:
+    """``text`` as Markdown that shows it literally: no link, image, HTML, emphasis, icon, emoji,
+    colour or maths can be made from it."""
+    return _BREAKS.sub(WORD_JOINER, _SPECIALS.sub(r"\\\1", str(text)))
+
+
+def plain(text) -> str:
+    """``text`` with the invisible characters :func:`md` adds removed (for tests and exports)."""
+    return str(text).replace(WORD_JOINER, "")
