@@ -8,6 +8,13 @@ cd "$(dirname "$0")/.."
 port="${1:?usage: run_replica.sh PORT [CORE]}"
 env_file="${MSCDM_ENV_FILE:-deploy/replica.env}"
 if [[ -f "$env_file" ]]; then set -a; . "$env_file"; set +a; fi
+# Streamlit signs its XSRF cookie with this secret: an empty, default or short one is refused.
+secret="${STREAMLIT_SERVER_COOKIE_SECRET:-}"
+if [[ -z "$secret" || "$secret" == "change-me" || ${#secret} -lt 32 ]]; then
+    echo "run_replica.sh: STREAMLIT_SERVER_COOKIE_SECRET is empty, the example's 'change-me' or shorter than 32" \
+         "characters; generate one: python3 -c 'import secrets; print(secrets.token_urlsafe(32))'" >&2
+    exit 2
+fi
 pin=()
 if [[ -n "${2:-}" ]]; then pin=(taskset -c "$2"); fi
 exec "${pin[@]}" "${PYTHON:-.venv/bin/python}" -m streamlit run app.py \
