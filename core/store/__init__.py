@@ -17,13 +17,18 @@ Settings (environment variables):
   several replicas); unset, the store is the SQLite file ``$MSCDM_STATE_DIR/datasets.sqlite3``.
 - ``MSCDM_STATE_DIR``: the state folder, created on first use; default ``<repo>/state/``
   (git-ignored).
-- the limits ``MSCDM_MAX_DATASET_BYTES``, ``MSCDM_MAX_DATASET_ROWS``,
-  ``MSCDM_MAX_SAVES_PER_MINUTE``: see :mod:`core.store.limits`.
+- the limits ``MSCDM_MAX_DATASET_BYTES``, ``MSCDM_MAX_DATASET_ROWS``, ``MSCDM_MAX_SAVES_PER_MINUTE``,
+  ``MSCDM_MAX_CLIENT_SAVES_PER_MINUTE``, ``MSCDM_MAX_CLIENT_SAVES_PER_DAY``, ``MSCDM_MAX_STORE_BYTES``:
+  see :mod:`core.store.limits`.
+
+An operator backs the store up, restores it and redacts a version with ``python -m core.store``
+(:mod:`core.store.operator`; docs/reliability.md).  A SQLite file that fails ``quick_check`` when it
+opens is served read-only (``Store.write_refused`` says why).
 
 Errors (from :mod:`core.errors`): :class:`StoreUnavailable` (cannot open or use the store; the app
 then runs on the shipped data), :class:`UnknownDataset` (malformed or unknown id),
-:class:`StoreLimitExceeded` (a save refused by a limit).  There is no API to list, change or delete
-versions.
+:class:`StoreLimitExceeded` (a save refused by a limit).  There is no API to list or change versions;
+only an operator's redaction blanks one (its id and chain stay).
 """
 from __future__ import annotations
 

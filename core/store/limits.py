@@ -1,23 +1,18 @@
 """The store's limits, as named settings.
 
-=============================  ================================  =========================================
-setting (module constant)      environment variable              meaning
-=============================  ================================  =========================================
-``MAX_DATASET_BYTES``          ``MSCDM_MAX_DATASET_BYTES``       UTF-8 bytes of one version's tables and
-                                                                 edits together (default 5 000 000; the
-                                                                 shipped data is ~90 kB)
-``MAX_DATASET_ROWS``           ``MSCDM_MAX_DATASET_ROWS``        data rows of any one table (default
-                                                                 20 000, as ``dataset.MAX_ROWS``)
-``MAX_SAVES_PER_MINUTE``       ``MSCDM_MAX_SAVES_PER_MINUTE``    saves one session may make in any 60 s
-                                                                 (default 10)
-``MAX_CLIENT_SAVES_PER_MINUTE`` ``MSCDM_MAX_CLIENT_SAVES_PER_     saves from one client address in any 60 s,
-                               MINUTE``                          counted in the database, so across every
-                                                                 session and replica (default 20)
-``MAX_CLIENT_SAVES_PER_DAY``   ``MSCDM_MAX_CLIENT_SAVES_PER_DAY`` saves from one client address in any 24 h
-                                                                 (default 300)
-``MAX_STORE_BYTES``            ``MSCDM_MAX_STORE_BYTES``         all versions together, in bytes (default
-                                                                 2 000 000 000); a save past it is refused
-=============================  ================================  =========================================
+Each setting is a module constant (the default) and an environment variable:
+
+- ``MAX_DATASET_BYTES`` / ``MSCDM_MAX_DATASET_BYTES``: UTF-8 bytes of one version's tables and edits
+  together (default 5 000 000; the shipped data is ~90 kB);
+- ``MAX_DATASET_ROWS`` / ``MSCDM_MAX_DATASET_ROWS``: data rows of any one table (default 20 000, as
+  ``dataset.MAX_ROWS``);
+- ``MAX_SAVES_PER_MINUTE`` / ``MSCDM_MAX_SAVES_PER_MINUTE``: saves one session may make in any 60 s
+  (default 10; per process);
+- ``MAX_CLIENT_SAVES_PER_MINUTE`` / ``MSCDM_MAX_CLIENT_SAVES_PER_MINUTE``: saves from one client
+  address in any 60 s, counted in the database, so across every session and replica (default 20);
+- ``MAX_CLIENT_SAVES_PER_DAY`` / ``MSCDM_MAX_CLIENT_SAVES_PER_DAY``: the same in any 24 h (default 300);
+- ``MAX_STORE_BYTES`` / ``MSCDM_MAX_STORE_BYTES``: all versions together (default 2 000 000 000); a
+  save past it is refused until an operator makes room.
 
 The client address is the peer of the connection, or, behind a proxy, the header named by
 ``MSCDM_CLIENT_ADDRESS_HEADER`` (ui/datasets.py; the nginx recipe sets ``X-Real-IP``).  The store
