@@ -23,6 +23,7 @@ APP_DIR = Path(__file__).resolve().parent
 PAGES = (
     ("pages/forest.py", "Forest plot", ":material/forest:"),
     ("pages/sensitivity.py", "Sensitivity", ":material/tune:"),
+    ("pages/characteristics.py", "Which MSC therapy?", ":material/science:"),
     ("pages/followup.py", "Follow-up", ":material/timeline:"),
     ("pages/small_study.py", "Small-study effects", ":material/filter_alt:"),
     ("pages/summary_of_findings.py", "Summary of findings", ":material/verified:"),

@@ -19,7 +19,7 @@ from core.vocab import OUTCOME_LABELS, Comparison
 from core.words import (COMPARISON_LABELS, DESIGN_LABELS, MEASURE_LABELS, MODEL_LABELS,
                         POPULATION_CHOICES, PREPOST_LABELS, SET_LABELS, SMD_VARIANT_LABELS, TAU2_LABELS,
                         TIMEPOINT_LABELS)
-from core.words.characteristics import FOREST_COLUMN_LABELS, SORT_LABELS
+from core.words.characteristics import FOREST_COLUMN_LABELS, REGRESSOR_LABELS, SORT_LABELS, SUBGROUP_LABELS
 
 R_RANGE = (0.0, 0.9)
 # The Cochrane Handbook's usual pre-post correlation (16.1.3.2); the paper does not say which it used.
@@ -75,6 +75,9 @@ CHOICES: tuple[Choice, ...] = (
     # The Forest plot's display choices (issue 25): study columns beside the names, and their order.
     Choice("cols", None, (), _codes(vocab.FOREST_COLUMNS), FOREST_COLUMN_LABELS, to_widget=list),
     Choice("sort", None, "paper", _codes(vocab.FOREST_SORTS), SORT_LABELS),
+    # The "Which MSC therapy?" page's splits (issue 25): subgroups by a category, meta-regression on a number.
+    Choice("subby", None, "dm_type", _codes(vocab.SUBGROUP_KEYS), SUBGROUP_LABELS),
+    Choice("regon", None, "dose_per_kg", _codes(vocab.REGRESSORS), REGRESSOR_LABELS),
 )
 CHOICE_BY_KEY = {c.key: c for c in CHOICES}
 DEFAULTS = {c.key: (list(c.default) if isinstance(c.default, tuple) else c.default) for c in CHOICES}

@@ -61,11 +61,13 @@ SUBGROUPS_HELP = ("Split the studies by a characteristic: each subgroup is poole
 SUBGROUP_CAUTION = ("Caution (Cochrane Handbook §10.11.5): with {k} studies in {g} subgroups, a subgroup analysis "
                     "has little power and may mislead; the comparison is observational (across trials, not "
                     "randomised), so a difference may come from any other way the trials differ.")
-SUBGROUP_TEST_COMMON = "Test for subgroup differences, common τ² (mixed-effects model): {stat}, df = {df}, {p}"
-SUBGROUP_TEST_SEPARATE = "Test for subgroup differences, separate τ²: Chi² = {q}, df = {df}, {p}"
-SUBGROUP_TEST_UNDEFINED = "Test for subgroup differences: not defined with one subgroup."
-REGRESSION_LINE = ("Slope {slope} per {unit} (95% CI {low} to {high}), {test}, {p}; permutation {perm_p} "
-                   "({perm_kind}); R² {r2}; k = {k}")
+SUBGROUP_TEST_COMMON = ("Test for subgroup differences, common τ² (mixed-effects model, τ² = {tau2}): {stat} = {value}, "
+                        "df = {df} ({p})")
+SUBGROUP_TEST_SEPARATE_PREFIX = "Separate τ² per subgroup. "
+REGRESSION_LINE = ("Slope {slope} per {unit} ({level}% CI {low} to {high}); {stat}, {p}; permutation {perm_p} "
+                   "({perm_kind}); R² = {r2}; k = {k}")
+REGRESSION_LEFT_OUT = "Left out (value not reported): {labels}."
+REGRESSION_UNITS = {"dose_per_kg": "10⁶ cells/kg", "infusions": "infusion", "year": "year"}
 REGRESSION_NOT_ENOUGH = ("A meta-regression on {name} needs at least 3 studies with the value reported and two "
                          "different values; {k} with the value reported here.")
 PERMUTATION_EXACT = "exact, {n} permutations"
@@ -88,3 +90,16 @@ def columns_legend(columns) -> str:
     if not columns:
         return ""
     return "; ".join(COLUMN_LEGENDS[c] for c in columns) + f"; {SHORT_NOT_REPORTED} not reported."
+REGRESSOR_LABELS = {"dose_per_kg": "Dose (10⁶ cells/kg per infusion)", "infusions": "Number of infusions",
+                    "year": "Publication year"}
+REGRESSION_HELP = ("Weighted meta-regression (mixed-effects model, metafor rma(yi, vi, mods = ~ x)) over the studies "
+                   "that report the value. The permutation P value (metafor's permutest; exact when the distinct "
+                   "orderings are few, else 1,000 seeded random ones) keeps its level with few studies, where the "
+                   "z test misleads (Higgins & Thompson 2004).")
+CHARACTERISTICS_PAGE_INTRO = ("Which therapy? Split this view's studies by a characteristic of the MSC therapy or "
+                              "the trial, or relate their effects to a number such as the dose. Characteristics are "
+                              "coded from each study's quoted text (Studies page; 'not reported' where it does not "
+                              "say).")
+SPLIT_SUBJECT = "Subgroups by {name}: each study, each subgroup's pooled effect and the tests for subgroup differences"
+BUBBLE_SUBJECT = ("Meta-regression on {name}: each study's effect (bubble area by weight), the fitted line and its "
+                  "95% CI band; slope, its test, R² and the permutation P value")

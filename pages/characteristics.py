@@ -1,0 +1,45 @@
+"""Which MSC therapy? The sidebar's analysis split by a study characteristic, and a meta-regression
+on a numeric one (issue 25)."""
+from __future__ import annotations
+
+import streamlit as st
+
+from core.figures.characteristics import bubble_figure, split_forest_figure
+from core.words import measure_unit
+from core.words.characteristics import (BUBBLE_SUBJECT, CHARACTERISTICS_PAGE_INTRO, REGRESSION_HELP,
+                                        REGRESSION_LEFT_OUT, SPLIT_SUBJECT, SUBGROUP_CAUTION, SUBGROUPS_HELP)
+from ui import state as S
+from ui.cache import cached_figure
+from ui.characteristics import cached_regression, cached_split
+from ui.components import analysis_header, escape_markdown, page_header, show_figure
+from ui.data import current_dataset
+from ui.export import view_caption
+
+spec = page_header("Which MSC therapy?", CHARACTERISTICS_PAGE_INTRO)
+a = analysis_header(spec)
+dataset = current_dataset()
+
+st.subheader("Subgroups by a characteristic")
+key = st.selectbox("Subgroups by", S.OPTIONS["subby"], format_func=S.fmt("subby"), key="subby",
+                   bind="query-params", help=SUBGROUPS_HELP)
+split = cached_split(dataset, spec, key, analysis=a)
+st.warning(SUBGROUP_CAUTION.format(k=split.k, g=len(split.separate.groups)), icon=":material/warning:")
+name = S.fmt("subby")(key).lower()
+show_figure(cached_figure("split", f"{spec!r}|{key}", lambda: split_forest_figure(split, a)), key="split_chart",
+            filename=f"subgroups_{key}_{spec.outcome}_{spec.comparison}",
+            caption=f"{SPLIT_SUBJECT.format(name=name)}. {view_caption(spec)}")
+
+st.subheader("Meta-regression on a number")
+reg_key = st.selectbox("Meta-regression on", S.OPTIONS["regon"], format_func=S.fmt("regon"), key="regon",
+                       bind="query-params", help=REGRESSION_HELP)
+reg = cached_regression(dataset, spec, reg_key, analysis=a)
+if reg.fit is None:
+    st.info(reg.message, icon=":material/info:")
+else:
+    measure = measure_unit(spec.measure, a.unit)
+    show_figure(cached_figure("bubble", f"{spec!r}|{reg_key}", lambda: bubble_figure(reg, measure=measure,
+                                                                                       level=spec.level)),
+                key="bubble_chart", filename=f"metareg_{reg_key}_{spec.outcome}_{spec.comparison}",
+                caption=f"{BUBBLE_SUBJECT.format(name=S.fmt('regon')(reg_key).lower())}. {view_caption(spec)}")
+if reg.missing:   # labels may come from a user's upload: escaped
+    st.caption(escape_markdown(REGRESSION_LEFT_OUT.format(labels=", ".join(reg.missing))))
