@@ -19,6 +19,9 @@ from ui.cache_sensitivity import run_followup_tables, run_trajectory
 from ui.components import page_header, show_figure
 from ui.export import data_source
 from ui.forest_link import request_forest, switch_if_requested
+from core.words import STATUS_CANNOT
+from core.words.notices import cannot_recompute_sentence
+from ui.components import escape_markdown
 
 BLOCKED_KEY = "_followup_blocked_timepoint"   # a time point the sidebar does not offer, to explain
 
@@ -109,6 +112,18 @@ else:
     flags = paper_audit(current_dataset()).set_index("result_id")["flags"]
     shown = tables.assign(outcome=tables["outcome"].map(OUTCOME_SHORT), audit=[
         ", ".join(AUDIT_FLAG_TEXT[f] for f in flags.get(rid, ())) or "none" for rid in tables["result_id"]])
-    st.table(shown[["locator", "outcome", "timepoint", "reported", "audit", "recomputed", "k", "status"]]
+    # What cannot be recomputed is said once, not as an empty column and one identical bullet per row (issue 26
+    # item 14); the columns of a recomputation show only where one exists.
+    cannot = tables["status"] == STATUS_CANNOT
+    columns = ["locator", "outcome", "timepoint", "reported", "audit"]
+    if not cannot.all():
+        columns += ["recomputed", "k", "status"]
+    st.table(shown.assign(timepoint=shown["timepoint"].map(lambda t: timepoint_phrase(str(t))))[columns]
              .rename(columns=TABLE_HEADINGS["followup_tables"]), hide_index=True)
-    st.markdown("\n".join(f"- **{r.locator}** ({r.status}): {r.explanation}" for r in tables.itertuples()))
+    for why, rows in tables.groupby("explanation", sort=False):
+        where = ", ".join(rows["locator"])
+        if (rows["status"] == STATUS_CANNOT).all():
+            st.info(cannot_recompute_sentence(len(rows), len(tables), where, why), icon=":material/block:")
+        else:
+            st.markdown(f"- **{escape_markdown(where)}** ({escape_markdown(rows['status'].iloc[0])}): "
+                        f"{escape_markdown(why)}")

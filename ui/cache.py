@@ -21,7 +21,7 @@ from core.workflow.reproduce import reported_vs_recomputed
 from core.evidence.dataset import Dataset
 from core.figures.completeness import INFERRED_MARK
 from core.figures.forest import forest_figure
-from core.words import TABLE_HEADINGS
+from core.words import TABLE_HEADINGS, timepoint_phrase
 from ui.data import current_dataset
 
 
@@ -145,7 +145,8 @@ def forest_page_parts_of(dataset: Dataset, spec: AnalysisSpec, *, analysis: Fore
         inferred_ids=bool((a.rows["id_confidence"] != "high").any()
                           or (a.unavailable["id_confidence"] != "high").any()),
         reported_table=table, explanations=explanations or (),
-        other_timepoints=tuple(f"{r.timepoint} ({r.locator})" for r in a.reported.itertuples()) if same.empty else (),
+        other_timepoints=tuple(f"{timepoint_phrase(str(r.timepoint))} ({r.locator})"    # '12 months', never '12'
+                               for r in a.reported.itertuples()) if same.empty else (),
         # † on an inferred identity, as in the figure and the Studies table (issue 26 item 9)
         unavailable=tuple((r.label if str(r.id_confidence) == "high" else f"{r.label} {INFERRED_MARK}", r.dm_type,
                            r.design_class, r.reason) for r in a.unavailable.itertuples()))

@@ -38,6 +38,10 @@ def trajectory_figure(result, *, title: str, y_title: str, font_size: int | None
     fig = go.Figure()
     meta = []
     shown = pts[~repeated_points(pts)]
+    drawn = [p for p in DRAW_ORDER if np.isfinite(shown.loc[shown["population"] == p, "estimate"]).any()]
+    # A few points are labelled with their value, and a lone population needs no legend (issue 26 item 14: one
+    # point on an empty axis with a one-entry legend said nothing).
+    few = int(np.isfinite(shown["estimate"].to_numpy(dtype=float)).sum()) <= 3
     for pop in DRAW_ORDER:
         d = shown[shown["population"] == pop]
         if d.empty or not np.isfinite(d["estimate"]).any():
@@ -50,8 +54,9 @@ def trajectory_figure(result, *, title: str, y_title: str, font_size: int | None
             x = (np.full(len(part), x_end) if is_end else part["months"].to_numpy(dtype=float)) + DODGE[pop]
             # End of follow-up mixes each trial's last time, so it is not joined to the dated points;
             # it has a legend entry only when the population has no dated point.
-            fig.add_trace(_points_trace(part, pop, x, is_end or one_dated, showlegend=not is_end or not dated_shown))
-            fig.add_trace(_k_labels(part, pop, x, font))
+            fig.add_trace(_points_trace(part, pop, x, is_end or one_dated,
+                                        showlegend=len(drawn) > 1 and (not is_end or not dated_shown)))
+            fig.add_trace(_k_labels(part, pop, x, font, with_value=few, left=is_end))
     d_all = pts[np.isfinite(pts["estimate"].to_numpy(dtype=float))]
     meta = [[p, tp, int(k), round(float(e), 6)] for p, tp, k, e in zip(d_all["population"], d_all["timepoint"],
                                                                         d_all["k"], d_all["estimate"])]
@@ -59,7 +64,19 @@ def trajectory_figure(result, *, title: str, y_title: str, font_size: int | None
     for m in empty_months(pts):
         fig.add_annotation(x=m, y=0, yref="paper", yanchor="bottom", showarrow=False, text="no data",
                            name="no data", font=dict(font, size=font["size"] - 2, color="#777777"))
+    # A population with no pooled point at any time is named, so its absence reads as 'no data', not as nothing.
+    absent = [p for p in DRAW_ORDER if p in set(pts["population"]) and p not in drawn
+              and not np.isfinite(pts.loc[pts["population"] == p, "estimate"]).any()]
+    for i, pop in enumerate(absent):
+        fig.add_annotation(x=0.0, xref="paper", xanchor="left", y=1.0 - 0.07 * i, yref="paper", yanchor="top",
+                           showarrow=False, name="no data", text=f"{population_phrase(pop)}: no data at any time point",
+                           font=dict(font, size=font["size"] - 1, color=COLOURS[pop]))
     fig.add_hline(y=0, line=dict(color="#444", width=1))
+    if few and drawn:       # room above the whiskers for the value labels, and the zero line in view
+        d = shown[np.isfinite(shown["estimate"].to_numpy(dtype=float))]
+        low, high = min(float(d["ci_low"].min()), 0.0), max(float(d["ci_high"].max()), 0.0)
+        span = (high - low) or 1.0
+        fig.update_yaxes(range=[low - 0.15 * span, high + 0.45 * span])
     fig.add_vline(x=x_end - END_GAP / 2, line=dict(color="#bbbbbb", width=1, dash="dash"))
     fig.update_layout(
         template=TEMPLATE, paper_bgcolor="white", plot_bgcolor="white", font=font, height=440,
@@ -123,9 +140,20 @@ def _points_trace(part: pd.DataFrame, pop: str, x: np.ndarray, is_end: bool, *, 
         customdata=np.c_[part["population"], part["timepoint"]], hovertext=hover, hoverinfo="text")
 
 
-def _k_labels(part: pd.DataFrame, pop: str, x: np.ndarray, font: dict) -> go.Scatter:
-    """'k=3' above each pooled point's whisker."""
+def _k_labels(part: pd.DataFrame, pop: str, x: np.ndarray, font: dict, *, with_value: bool = False,
+              left: bool = False) -> go.Scatter:
+    """'k=3' above each pooled point's whisker; with ``with_value``, the population, estimate and CI too (to the
+    ``left`` of the last column, so it is not cut at the plot's right edge)."""
     ok = np.isfinite(part["estimate"].to_numpy(dtype=float))
+    if with_value:
+        text = [f"{population_phrase(pop)}: {fmt_ci(e, lo, hi)}<br>k = {int(k)}" for e, lo, hi, k in
+                zip(part["estimate"].to_numpy()[ok], part["ci_low"].to_numpy()[ok], part["ci_high"].to_numpy()[ok],
+                    part["k"].to_numpy()[ok])]
+        return go.Scatter(
+            x=x[ok], y=part["ci_high"].to_numpy(dtype=float)[ok], mode="text", legendgroup=pop, showlegend=False,
+            hoverinfo="skip", name=f"k: {population_phrase(pop)}", text=text,
+            textposition="top left" if left else "top center",
+            textfont=dict(font, size=font["size"] - 1, color=COLOURS[pop]))
     return go.Scatter(
         x=x[ok], y=part["ci_high"].to_numpy(dtype=float)[ok], mode="text", legendgroup=pop,
         showlegend=False, hoverinfo="skip", name=f"k: {population_phrase(pop)}",

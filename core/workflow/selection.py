@@ -54,8 +54,11 @@ def _post_row(rows, timepoint: str):
 
 
 def _times(rows) -> str:
+    """'time points with data: 3, 12 months', or 'no dated time point after baseline' (never 'none months')."""
     t = sorted({r["t"] for r in rows if r["t"] is not None and r["t"] > 0})
-    return ", ".join(f"{x:g}" for x in t) if t else "none"
+    if not t:
+        return "no dated time point after baseline"
+    return f"time points with data: {', '.join(f'{x:g}' for x in t)} months"
 
 
 def _arm_stats(row: dict) -> tuple[float, float, float, str, str]:
@@ -85,14 +88,14 @@ def _pair(rows, spec):
         common = {r["t"] for r in msc if r["t"] is not None} & {r["t"] for r in ctl if r["t"] is not None}
         post = _post_row([r for r in msc if r["t"] in common], spec.timepoint)
         if post is None:
-            return f"no value for both arms {when} (time points with data: {_times(rows)} months)"
+            return f"no value for both arms {when} ({_times(rows)})"
         return post, next(r for r in ctl if r["t"] == post["t"])
     base = [r for r in msc if r["t"] == 0]
     if not base:
         return "no baseline value in the MSC arm"
     post = _post_row(msc, spec.timepoint)
     if post is None:
-        return f"no MSC-arm value {when} (time points with data: {_times(msc)} months)"
+        return f"no MSC-arm value {when} ({_times(msc)})"
     return post, base[0]
 
 

@@ -153,3 +153,34 @@ def test_events_table_has_short_columns_and_each_sentence_once():
                 if m.value.startswith("**What the paper says**"))
     assert said.count("In 20% (3/15) patients of type 1 diabetes") == 1
     assert len(said.split("\n- ")) == 3                  # the heading and one line per distinct sentence
+
+
+# --- Follow-up (items 8, 14) ---------------------------------------------------------------------------------------
+def test_followup_says_once_what_cannot_be_recomputed_and_names_the_absent_population():
+    import json
+    at = open_page("pages/followup.py")
+    tables = table_with(at, "Paper reports")
+    assert "Recomputed" not in tables.columns and len(tables) == 8       # no column empty in all 8 rows
+    assert set(tables["Months"]) == {"3 months", "6 months", "12 months"}
+    said = [i.value for i in at.main.get("info") if "can be recomputed" in i.value]
+    assert len(said) == 1 and said[0].startswith("None of the 8 rows can be recomputed (Table 2, row 3 months")
+    assert not [m for m in at.main.get("markdown") if m.value.startswith("- **Table")]   # no 8 identical bullets
+    fig = json.loads(next(c for c in at.main.get("plotly_chart") if c.key == "followup_chart").proto.spec)
+    notes = [a["text"] for a in fig["layout"]["annotations"]]
+    assert "T2DM: no data at any time point" in notes
+    assert not any(t.get("showlegend", True) for t in fig["data"] if t.get("mode") != "text")  # one population
+    assert any("T1DM: \u22121.10 [\u22121.49, \u22120.71]" in str(t.get("text")) for t in fig["data"])
+
+
+def test_no_time_point_reads_as_none_months_or_a_bare_number():
+    from core.evidence.dataset import load_dataset
+    from core.workflow.analysis import AnalysisSpec, analyse
+    from ui.cache import forest_page_parts_of
+    ds = load_dataset()
+    reasons = [r for tp in ("3", "6", "12", "end") for r in
+               analyse(ds, AnalysisSpec(timepoint=tp, study_set="all")).unavailable["reason"]]
+    assert reasons and not [r for r in reasons if "none months" in r]
+    a = analyse(ds, AnalysisSpec(population="T2DM", outcome="fcp"))     # Table 4: F-CP, T2DM, at 3, 6, 12 months
+    parts = forest_page_parts_of(ds, a.spec, analysis=a)
+    assert parts.other_timepoints and all(re.match(r"\d+ months \(|end of follow-up \(", t)
+                                          for t in parts.other_timepoints)
