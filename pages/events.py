@@ -9,6 +9,7 @@ from core.errors import DatasetError
 from core.events import proportions_table
 from core.figures.events import events_figure
 from core.words import EVENT_LABELS, EVENT_PAPER_WORDS, SIDEBAR_IGNORED, TABLE_HEADINGS
+from core.words.captions import events_caption
 from core.evidence.paper_tables import refs_to_studies
 from core.words.notices import one_study_note
 from ui.check import adverse_events, events_reported
@@ -36,9 +37,9 @@ for dm_type, rows in ev.groupby("dm_type", sort=False):
                         f"{100 * r.ci_high:.1f}%{paper_words}")
     note = one_study_note(dm_type, rows, refs_to_studies(rows["refs"].iloc[0], ds.studies, ds.study_label))
     if note:
-        st.warning(note, icon=":material/looks_one:")
+        st.warning(escape_markdown(note), icon=":material/looks_one:")
 
-show_figure(events_figure(ev), key="events_chart", filename="insulin_events")
+show_figure(events_figure(ev), key="events_chart", filename="insulin_events", caption=events_caption())
 
 table = ev.assign(
     Event=[EVENT_LABELS.get(e, e) for e in ev["event"]],

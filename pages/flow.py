@@ -6,6 +6,7 @@ import streamlit as st
 from core.errors import DatasetError
 from core.figures.flow import flow_figure
 from core.words import SIDEBAR_IGNORED, TABLE_HEADINGS, stage_label
+from core.words.captions import flow_caption
 from ui.check import flow_table
 from ui.components import page_header, show_figure
 
@@ -25,7 +26,7 @@ c1.metric("Records identified", f"{counts['records_identified']:,}")
 c2.metric("Full texts assessed", f"{counts['full_texts_assessed']:,}")
 c3.metric("Studies included", f"{counts['studies_included']:,}")
 c4.metric("Participants (T1DM · T2DM)", f"{counts['participants_t1dm']:,} · {counts['participants_t2dm']:,}")
-show_figure(fig, key="flow_chart", filename="study_flow")
+show_figure(fig, key="flow_chart", filename="study_flow", caption=flow_caption())
 st.caption("The paper gives no reasons for the 30 full-text exclusions. Fig. 1 itself is an image that is not in our "
            "text copy of the paper; every count here is from the Results ('Search results') and the Abstract.")
 # A static table wraps its text: every note is read in full, and counts carry a thousands separator like the

@@ -15,6 +15,8 @@ from ui.cache import cached_figure, run_analysis
 from ui.cache_sensitivity import run_cumulative, run_leave_one_out, run_robustness
 from ui.components import analysis_header, page_header, show_figure
 from ui.data import current_dataset
+from ui.text import md
+from ui.export import analysis_caption
 
 spec = page_header("Sensitivity", "How fragile is the result? Change one choice at a time and see whether the "
                                   "pooled effect keeps its direction and its significance.")
@@ -60,10 +62,10 @@ def variant_section() -> None:
     with c1:
         st.markdown("**Leave out**")
         for key, sid in STUDY_KEYS.items():
-            st.checkbox(ds.study_label(sid), key=key)
+            st.checkbox(md(ds.study_label(sid)), key=key)
         if spec.excluded:
             st.caption("Already excluded in the sidebar: "
-                       f"{', '.join(ds.study_label(s) for s in spec.excluded)}.")
+                       f"{', '.join(md(ds.study_label(s)) for s in spec.excluded)}.")
         st.radio("Designs", S.DESIGN_OPTIONS, format_func=S.fmt("design"), key="sens_design")
     with c2:
         pre_post = spec.comparison == "pre_post"
@@ -90,18 +92,19 @@ def variant_section() -> None:
     changes = describe_changes(spec, vspec, ds.study_label)
     show_pi = bool(st.session_state["sens_pi"])
     if changes:
-        st.markdown("**What changed:** " + "; ".join(changes))
+        st.markdown("**What changed:** " + "; ".join(md(c) for c in changes))
     else:
         st.caption("The variant is identical to the main analysis: change a control above.")
     if variant.pooled is None:
-        st.warning(f"The variant cannot be pooled: {variant.message}", icon=":material/warning:")
+        st.warning(f"The variant cannot be pooled: {md(variant.message)}", icon=":material/warning:")
     elif variant.k < main.k:
         st.caption(f"The variant pools {variant.k} of the main analysis's {main.k} studies.")
     vm, vv = variant_from_analysis(main), variant_from_analysis(variant, "variant", "variant")
     fig = cached_figure("compare", repr((spec, vspec, show_pi)), lambda: interval_forest(
         comparison_frame(vm, vv, bool(changes)), title="Main analysis and variant", x_title=measure,
         favours=favours, show_pi=show_pi, highlight_label="the variant, where it differs from the main analysis"))
-    show_figure(fig, key="sens_compare_chart", filename="sensitivity_variant")
+    show_figure(fig, key="sens_compare_chart", filename="sensitivity_variant",
+                caption=analysis_caption("variant", vspec, changes))
     if show_pi:
         st.caption("Grey bars: 95% prediction interval for a new study's effect (random effects only; with k < 3 it "
                    "is very uncertain).")
@@ -127,9 +130,9 @@ else:
     m2.metric("Significant (P < 0.05)", f"{rob.n_significant} of {rob.n_pooled}")
     m3.metric(f"Range of estimates ({spec.measure})", f"{fmt_num(rob.estimate_min)} to {fmt_num(rob.estimate_max)}")
     st.markdown(rob.headline(spec.measure))
-st.info(rob.sentence, icon=":material/insights:")
+st.info(md(rob.sentence), icon=":material/insights:")
 for note in rob.skipped:
-    st.caption(f"Not varied — {note}")
+    st.caption(f"Not varied — {md(note)}")
 if main.k < 3:
     st.caption(f"With k = {main.k}, leaving one study out leaves {main.k - 1}: every such variant rests on very "
                "few trials.")
@@ -137,7 +140,8 @@ pi = bool(st.session_state.get("pi"))
 show_figure(cached_figure("robustness", repr((spec, pi)), lambda: interval_forest(
     rob.plot_frame(), title="Every single change to the main analysis", x_title=measure, favours=favours,
     reference=rob.base.estimate, show_pi=pi, highlight_label=MOST_INFLUENTIAL_LEGEND)),
-            key="sens_robustness_chart", filename="sensitivity_robustness")
+            key="sens_robustness_chart", filename="sensitivity_robustness",
+            caption=analysis_caption("robustness", spec))
 with st.expander("All variants as a table"):
     variants = rob.to_frame().drop(columns=["shift"])
     variants["method"] = [model_label(m) if m else "" for m in variants["method"]]
@@ -152,7 +156,7 @@ if spec.comparison != "pre_post":
 else:
     show_figure(cached_figure("r_curve", repr(spec), lambda: r_curve_figure(
         rob.r_frame(), title=f"{view_line(spec)}: estimate by r", y_title=measure, main_r=spec.r)),
-                key="sens_r_chart", filename="sensitivity_r")
+                key="sens_r_chart", filename="sensitivity_r", caption=analysis_caption("r_curve", spec))
     st.caption("The paper does not report the r it used to impute the SD of the change (Cochrane Handbook "
                "16.1.3.2). Main analysis: r = " + f"{spec.r:g} (diamond).")
 
@@ -167,11 +171,12 @@ else:
     show_figure(cached_figure("loo", repr(spec), lambda: interval_forest(
         loo_frame(loo, main.pooled), title="Leave one study out", x_title=measure, favours=favours,
         reference=main.pooled.estimate)),
-                key="sens_loo_chart", filename="sensitivity_loo")
+                key="sens_loo_chart", filename="sensitivity_loo", caption=analysis_caption("loo", spec))
     order = tuple(main.rows.sort_values(["year", "label"], kind="stable").index)
     cum = run_cumulative(spec, order)
     years = {r.label: int(r.year) for r in main.rows.itertuples() if r.year == r.year}
     show_figure(cached_figure("cumulative", repr(spec), lambda: interval_forest(
         cumulative_frame(cum, years=years), title="Cumulative meta-analysis by year", x_title=measure,
         favours=favours, reference=main.pooled.estimate)),
-                key="sens_cum_chart", filename="sensitivity_cumulative")
+                key="sens_cum_chart", filename="sensitivity_cumulative",
+                caption=analysis_caption("cumulative", spec))

@@ -9,6 +9,8 @@ from core.words import fmt_ci, fmt_num, fmt_p, measure_unit
 from ui.cache import cached_figure
 from ui.cache_sensitivity import run_small_study
 from ui.components import analysis_header, page_header, show_figure
+from ui.text import md
+from ui.export import analysis_caption
 
 CAUTION = (
     "**Too few studies to judge small-study effects.** With fewer than {n} studies, tests for funnel-plot "
@@ -20,7 +22,7 @@ CAUTION = (
 
 def asymmetry_column(title: str, test, message: str, metric: str, help_text: str, detail) -> None:
     """One asymmetry test: its P value and details, or why it was not computed."""
-    st.markdown(f"**{title}**")
+    st.markdown(f"**{md(title)}**")
     if test is None:
         st.write(f"Not computed: {message}.")
     else:
@@ -42,7 +44,8 @@ if report.funnel is None:
 else:
     show_figure(cached_figure("funnel", repr(spec), lambda: funnel_figure(
         report.funnel, tf, title=f"Contour-enhanced funnel plot (k = {res.k})", x_title=measure)),
-                key="funnel_chart", filename=f"funnel_{spec.outcome}_{spec.comparison}")
+                key="funnel_chart", filename=f"funnel_{spec.outcome}_{spec.comparison}",
+                caption=analysis_caption("funnel", spec))
     st.caption("Shading: the P value a study placed there would have (white: P > 0.10; darker: smaller P). "
                "Dashed: pseudo 95% confidence limits around the pooled estimate (solid line)."
                + (" Hollow circles: studies imputed by trim and fill." if tf is not None and tf.k0 > 0 else ""))

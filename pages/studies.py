@@ -9,10 +9,12 @@ from core.figures.completeness import INFERRED_MARK, completeness_figure
 from core.vocab import OUTCOME_SHORT
 from core.words import (DESIGN_CLASS_LABELS, SEARCH_ANCHOR, SEARCH_DESCRIPTION, SEARCH_HEADING,
                         STUDY_SET_WORDS)
-from core.words import TABLE_HEADINGS
+from core.words import SET_LABELS, TABLE_HEADINGS
+from core.words.captions import completeness_caption
 from ui.check import completeness
 from ui.components import escape_markdown, page_header, show_figure
 from ui.data import current_dataset
+from ui.export import data_source
 
 spec = page_header("Studies", "The included trials (the paper's Table 1 characteristics), each traced to the page it "
                               "was taken from. Choose a study under the table to read it in full, with its sources.")
@@ -53,7 +55,7 @@ choice = st.selectbox("Show the sources of", studies["study_id"], index=None,
 if choice is not None:
     r = studies[studies["study_id"] == choice].iloc[0]
     with st.container(border=True):
-        st.markdown(f"**{ds.study_label(choice)}**")
+        st.markdown(f"**{escape_markdown(ds.study_label(choice))}**")
         st.text(f"Title: {r['title']}")
         st.text(f"Journal: {r['journal']}   DOI: {r['doi'] or 'not recorded'}   PMID: {r['pmid'] or 'not recorded'}")
         identity = "high" if r["id_confidence"] == "high" else f"inferred ({r['id_confidence']})"
@@ -73,7 +75,8 @@ counts = completeness_counts(cmap)
 m = st.columns(len(STATUSES))
 for col, s in zip(m, STATUSES):
     col.metric(f"Cells {s}", int(counts[s].sum()))
-show_figure(completeness_figure(cmap), key="completeness_chart", filename="completeness_map")
+show_figure(completeness_figure(cmap), key="completeness_chart", filename="completeness_map",
+            caption=completeness_caption(SET_LABELS[spec.study_set], data_source(ds)))
 st.caption("Reported: mean with SD (or a '±' the source did not label, used as SD). Converted: mean and SD derived "
            "from median/IQR, range, SE or CI. Missing: no number, with what we could read ("
            f"[{SEARCH_HEADING.lower()}](#{SEARCH_ANCHOR})). Hover a cell for the detail. Time points match within "

@@ -45,12 +45,12 @@ def ensure_shell_ran() -> None:
 def page_header(title: str, intro: str | None = None) -> AnalysisSpec:
     """Title, dataset banner and URL notices; returns the shared choices as an AnalysisSpec."""
     ensure_shell_ran()
-    st.title(title)
+    st.title(md(title))
     ds = current_dataset()
     spec = spec_from_state()
     own = st.session_state.get(USER_DATASET_KEY) is not None
     set_label = SET_LABELS[spec.study_set]
-    banner = f"Dataset: {ds.name} · {set_label}"
+    banner = f"Dataset: {md(ds.name)} · {set_label}"
     saved = None if own else saved_banner()
     if store_error_text():
         st.error(escape_markdown(store_error_text()), icon=":material/error:")
@@ -72,7 +72,7 @@ def analysis_header(spec: AnalysisSpec, *, label: str | None = None) -> ForestAn
     (sidebar)'); when nothing can be pooled, say why and stop the page."""
     a = run_analysis(spec)
     line = view_line(spec, a.method or None)
-    st.markdown(f"**{label}:** {line}" if label else f"**{line}**")
+    st.markdown(f"**{md(label)}:** {line}" if label else f"**{line}**")
     if a.pooled is None:
         st.warning(a.message + " Choose another outcome, comparison or time point in the sidebar.",
                    icon=":material/info:")
@@ -80,13 +80,12 @@ def analysis_header(spec: AnalysisSpec, *, label: str | None = None) -> ForestAn
     return a
 
 
-def show_figure(fig, key: str, filename: str, caption: str | None = None, *, slide=None, on_select=None):
+def show_figure(fig, key: str, filename: str, caption: str, *, slide=None, on_select=None):
     """Draw a figure exactly as exported (explicit template, no Streamlit theme), with PNG/SVG/PDF
     slide downloads under it: the one way every figure of the app is shown.
 
-    ``caption`` is printed under the exported slide; None uses the current view's caption
-    (outcome, population, comparison, measure, model, τ² method, k, participants, data source),
-    so pass your own for figures that are not about the current analysis.  ``slide``: a figure laid
+    ``caption`` is printed under the exported slide and names this figure's content (the Forest view's
+    caption for the forest plot, core.words.captions for the others).  ``slide``: a figure laid
     out for the slide itself (e.g. the summary of findings), exported instead of ``fig``.
     ``on_select``: a callback (or "rerun") for a click on a point; then the selection is returned
     (``.selection.points``).  The figure is updated in place on later reruns (ui/chart.py).

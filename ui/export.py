@@ -6,7 +6,7 @@ click neither reruns the page nor renders anything in advance), in one persisten
 browser per process (:func:`core.export.ensure_export_browser`).  Rendered files are kept in a
 small in-process LRU cache keyed by the figure's JSON, so a second click is instant.
 
-``figure_downloads(fig, name, caption=None)`` is designed to be called from
+``figure_downloads(fig, name, caption)`` is designed to be called from
 ``ui.components.show_figure`` for every figure; it also records the figure for the page's deck.
 """
 from __future__ import annotations
@@ -23,6 +23,7 @@ import streamlit as st
 from core import export as ex
 from core.workflow.analysis import ForestAnalysis
 from core.words import FIGURE_FORMAT_LABELS
+from core.words.captions import analysis_figure_caption
 from ui.certainty import certainty_caption
 from ui.data import USER_DATASET_KEY, current_dataset
 
@@ -79,6 +80,16 @@ def view_caption(spec=None) -> str:
     return ex.slide_caption(a, data_source(ds), certainty=certainty_caption(a, ds))
 
 
+def analysis_caption(kind: str, spec=None, changes=()) -> str:
+    """The caption of an analysis figure of ``kind`` (core.words.captions.FIGURE_SUBJECTS) about ``spec``'s
+    analysis (default: the current view)."""
+    try:
+        about = view_caption(spec)
+    except Exception as exc:   # a figure must never lose its buttons over a caption
+        about = f"({type(exc).__name__} while describing the analysis.)"
+    return analysis_figure_caption(kind, about, changes)
+
+
 def _page_id() -> str:
     try:
         from streamlit.runtime.scriptrunner import get_script_run_ctx
@@ -112,7 +123,7 @@ def figure_title(fig: go.Figure, name: str) -> str:
     return str(t) if t else name.replace("_", " ")
 
 
-def figure_downloads(fig: go.Figure, name: str, caption: str | None = None, *, key: str | None = None) -> None:
+def figure_downloads(fig: go.Figure, name: str, caption: str, *, key: str | None = None) -> None:
     """PNG / SVG / PDF download buttons for ``fig`` as a 16:9 slide (1920 x 1080, PNG at 2x).
 
     Parameters
@@ -122,18 +133,13 @@ def figure_downloads(fig: go.Figure, name: str, caption: str | None = None, *, k
     name : str
         File stem (sanitised) and, unless ``key`` is given, the widget key stem.  Call once per
         figure per page with distinct names.
-    caption : str, optional
-        Text under the plot; default: the current view's caption (outcome, population,
-        comparison, measure, model, tau^2 method, k, participants, data source).
+    caption : str
+        Text under the plot, naming this figure's own content (no default: a default caption once
+        made the events and flow slides describe the Forest view).
     key : str, optional
         Widget key stem when ``name`` is not unique on the page.
     """
     key = key or ex.safe_filename(name)
-    if caption is None:
-        try:
-            caption = view_caption()
-        except Exception as exc:   # a figure must never lose its buttons over a caption
-            caption = f"MSC-DM Evidence Explorer. ({type(exc).__name__} while describing the view.)"
     _register(key, figure_title(fig, name), fig, caption)
     row = st.container(horizontal=True, gap="small", key=f"dlrow_{key}", vertical_alignment="center")
     row.caption("Slide 16:9 with caption:", width="content")
