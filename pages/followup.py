@@ -85,7 +85,7 @@ else:
     c2.button("Open forest plot", key="followup_open", on_click=_on_button)
 
 for note in traj.unanalysable:
-    st.caption(f"Not analysed — {note}.")
+    st.caption(f"Not analysed — {escape_markdown(note)}.")
 
 st.subheader("By time point")
 table = pd.DataFrame({
@@ -123,7 +123,8 @@ else:
     for why, rows in tables.groupby("explanation", sort=False):
         where = ", ".join(rows["locator"])
         if (rows["status"] == STATUS_CANNOT).all():
-            st.info(cannot_recompute_sentence(len(rows), len(tables), where, why), icon=":material/block:")
+            st.info(escape_markdown(cannot_recompute_sentence(len(rows), len(tables), where, why)),
+                    icon=":material/block:")
         else:
             st.markdown(f"- **{escape_markdown(where)}** ({escape_markdown(rows['status'].iloc[0])}): "
                         f"{escape_markdown(why)}")

@@ -73,7 +73,7 @@ else:
         button.button(switch_measure_label(measure), key=f"switch_measure_{i}", on_click=S.apply_settings,
                       kwargs={"measure": measure})
     for note in a.notes:
-        st.caption(note)
+        st.caption(escape_markdown(note))
     st.subheader("Download this view")
     analysis_downloads(a, [(figure_title(fig, fig_name), fig, fig_caption)])   # the figure drawn below
     if parts.inferred_ids:
@@ -86,7 +86,7 @@ if parts.reported_table is not None:
     # browser a canvas and its own layout on every rerun (issue 13).
     st.table(parts.reported_table, hide_index=True)
     if parts.explanations:   # one element, not one per note
-        st.markdown("\n".join(f"- **{locator} ({population})**: {explanation}"
+        st.markdown("\n".join(f"- **{escape_markdown(locator)} ({population})**: {escape_markdown(explanation)}"
                                for locator, population, explanation in parts.explanations))
 elif parts.other_timepoints:
     where = ", ".join(parts.other_timepoints)

@@ -142,9 +142,9 @@ if aud is not None:
         a4.metric("Not supported by the printed numbers", int((~claims["consistent"].astype(bool)).sum()))
         for r in claims.itertuples():
             with st.container(border=True):
-                st.markdown(f"**{r.locator}** · "
+                st.markdown(f"**{escape_markdown(r.locator)}** · "
                             + ("consistent" if r.consistent else "not supported"))
-                st.caption(f"“{r.claim}”")
+                st.caption(f"“{escape_markdown(r.claim)}”")
                 st.text(reader_numbers(r.explanation))
 
 # ------------------------------------------------------------------------------------------------

@@ -73,7 +73,7 @@ with st.expander("How each rating is made (the rules and their sources)"):
                 "each very serious two, an extremely serious imprecision three; a rating that rests on studies whose "
                 "risk of bias nobody judged is marked provisional.")
     for domain, label in GRADE_DOMAIN_LABELS.items():
-        st.markdown(f"**{label}.** {escape_markdown(GRADE_SOURCES[domain])}.")
+        st.markdown(f"**{escape_markdown(label)}.** {escape_markdown(GRADE_SOURCES[domain])}.")
     st.markdown(f"**Plain-language statements.** {escape_markdown(GRADE_SOURCES['statement'])}.")
 
 caption = (f"{sof_title(spec)}. Measure: {spec.measure}; model: {MODEL_LABELS[spec.model]}. "

@@ -15,6 +15,7 @@ from core.workflow.reproduce import classify_reproduction
 from core.words import paper_count_note
 from ui.cache import cached, run_analysis
 from ui.forest_link import request_forest_for
+from ui.text import md
 
 # The paper's own tables (data/), read once per process.
 flow_table = cached(paper_tables.load_flow, max_entries=1)
@@ -67,6 +68,6 @@ def paper_count_explained(ds: Dataset, population: str, listed: int) -> str:
     stage = _PAPER_COUNT_STAGE.get(population)
     if stage not in counts.index or mine.empty:
         return ""
-    return paper_count_note(listed, [ds.study_label(s) for s in mine["study_id"]], n_paper=int(counts[stage]),
+    return paper_count_note(listed, [md(ds.study_label(s)) for s in mine["study_id"]], n_paper=int(counts[stage]),
                             who="" if population == "all" else f"{population} ",
-                            others=tuple(ds.study_label(s) for s in candidates.drop(mine.index)["study_id"]))
+                            others=tuple(md(ds.study_label(s)) for s in candidates.drop(mine.index)["study_id"]))
