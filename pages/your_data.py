@@ -96,11 +96,11 @@ def import_upload(raw: bytes, filename: str) -> None:
     """A zip exported by this page: checked, then saved as a new version."""
     try:
         with upload_turn():                      # at most N uploads parse at once; a waiting one says so
-            ds = import_zip(raw, filename)
+            ds, origin = import_zip(raw, filename)
     except DatasetError as exc:
         state[PROBLEMS], state[PROBLEM_KIND] = exc.problems, "file"
         return
-    refused = persist(ds)
+    refused = persist(ds, origin)          # the zip's name, and its version as the parent when saved here
     state[PROBLEMS], state[PROBLEM_KIND] = ([refused], "file") if refused else ([], "file")
     if not refused:
         state[NOTICE] = ("success", f"Imported and saved: every page now uses {ds.name}.")
@@ -183,7 +183,7 @@ if problems:
 own = state.get(USER_DATASET_KEY) is not None
 stale = editor_is_stale()
 st.subheader("Outcome rows")
-using = state[USER_DATASET_KEY].name if own else (f"the saved dataset {escape_markdown(in_use().saved.version.name)}"
+using = escape_markdown(state[USER_DATASET_KEY].name) if own else (f"the saved dataset {escape_markdown(in_use().saved.version.name)}"
                                                     if in_use().id else "the shipped data")
 st.caption(f"The editor holds {state.get(SOURCE, 'the data in use')}; every page uses {using}. Edit cells, add or "
            "delete rows, then press Use this table. Numbers are typed as text and checked when you press it.")
