@@ -6,7 +6,7 @@ import streamlit as st
 
 from core.figures.characteristics import bubble_figure, split_forest_figure
 from core.words import measure_unit
-from core.words.characteristics import (BUBBLE_SUBJECT, CHARACTERISTICS_PAGE_INTRO, REGRESSION_HELP,
+from core.words.characteristics import (BUBBLE_SUBJECT, CHARACTERISTICS_PAGE_INTRO, REGRESSION_CAUTION, REGRESSION_HELP,
                                         REGRESSION_LEFT_OUT, SPLIT_SUBJECT, SUBGROUP_CAUTION, SUBGROUPS_HELP)
 from ui import state as S
 from ui.cache import cached_figure
@@ -36,6 +36,10 @@ reg = cached_regression(dataset, spec, reg_key, analysis=a)
 if reg.fit is None:
     st.info(reg.message, icon=":material/info:")
 else:
+    n = reg.permutation.distinct
+    st.warning(REGRESSION_CAUTION.format(k=len(reg.x), n=min(n, reg.permutation.iterations),
+                                         more="" if reg.permutation.exact else f" drawn at random from {n:,}"),
+               icon=":material/warning:")
     measure = measure_unit(spec.measure, a.unit)
     show_figure(cached_figure("bubble", f"{spec!r}|{reg_key}", lambda: bubble_figure(reg, measure=measure,
                                                                                        level=spec.level)),

@@ -14,7 +14,8 @@ from core import words
 from core.figures.style import DIAMOND_COLOUR, FONT, STUDY_COLOUR, SUBTOTAL_COLOUR, TEMPLATE
 from core.words.characteristics import (CHARACTERISTIC_LABELS, PERMUTATION_EXACT, PERMUTATION_RANDOM,
                                         REGRESSION_LINE, REGRESSION_UNITS, SUBGROUP_CAUTION, SUBGROUP_TEST_COMMON,
-                                        SUBGROUP_TEST_SEPARATE_PREFIX)
+                                        SUBGROUP_TEST_FIXED_SUFFIX, SUBGROUP_TEST_SEPARATE_PREFIX)
+from core.vocab import Tau2
 
 PLOT_DOMAIN = (0.56, 0.99)
 TEXT_X = {"study": 0.0, "k": 0.30, "effect": 0.34}
@@ -34,9 +35,12 @@ def common_test_line(common) -> str:
 
 def split_lines(split) -> list[str]:
     """The test lines (separate, then common tau^2) and the Handbook's caution, as the figure prints them."""
-    lines = [SUBGROUP_TEST_SEPARATE_PREFIX + words.subgroup_test_line(split.separate)]
-    if split.common is not None:
-        lines.append(common_test_line(split.common))
+    if split.separate.overall.method == Tau2.FE:
+        lines = [words.subgroup_test_line(split.separate) + SUBGROUP_TEST_FIXED_SUFFIX]
+    else:
+        lines = [SUBGROUP_TEST_SEPARATE_PREFIX + words.subgroup_test_line(split.separate)]
+        if split.common is not None:
+            lines.append(common_test_line(split.common))
     lines.append(SUBGROUP_CAUTION.format(k=split.k, g=len(split.separate.groups)))
     return lines
 

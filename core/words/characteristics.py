@@ -103,3 +103,8 @@ CHARACTERISTICS_PAGE_INTRO = ("Which therapy? Split this view's studies by a cha
 SPLIT_SUBJECT = "Subgroups by {name}: each study, each subgroup's pooled effect and the tests for subgroup differences"
 BUBBLE_SUBJECT = ("Meta-regression on {name}: each study's effect (bubble area by weight), the fitted line and its "
                   "95% CI band; slope, its test, R² and the permutation P value")
+SUBGROUP_TEST_FIXED_SUFFIX = " (fixed effect: no τ², so the separate- and common-τ² tests are one test)"
+# Cochrane Handbook 6.4, §10.11.5.1: about ten studies per characteristic modelled.
+REGRESSION_CAUTION = ("Caution (Cochrane Handbook §10.11.5): {k} studies, where about ten per characteristic are "
+                      "advised; the relation is observational (across trials), and the permutation P value cannot "
+                      "fall below 1/{n} here ({n} orderings{more}).")

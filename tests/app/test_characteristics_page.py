@@ -33,6 +33,7 @@ def test_split_and_regression_on_a_synthetic_dataset():
     assert any("§10.11.5" in w.value and "6 studies in 3 subgroups" in w.value for w in at.warning)
     assert bubble["key"] == "dose_per_kg" and bubble["k"] == 5 and 0 < bubble["permutation_p"] <= 1
     assert any("E 2015" in c.value for c in at.caption)          # left out: its dose is not reported
+    assert any("5 studies, where about ten" in w.value and "below 1/60" in w.value for w in at.warning)
 
 
 def test_shipped_default_view_says_why_no_regression():
