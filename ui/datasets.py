@@ -201,14 +201,15 @@ def session_token() -> str:
     return token
 
 
-def save_dataset(ds: Dataset, *, name: str, edits=(), inputs: CertaintyInputs | None = None) -> DatasetVersion:
-    """Save ``ds`` with the certainty ``inputs`` (default: those of the version in use, carried to
-    ``ds``) as a new version whose parent is the one in use, and make it the one in use (URL ``ds``
-    and session).  Raises one of :data:`SAVE_ERRORS` with a sentence; nothing changes then."""
+def save_dataset(ds: Dataset, *, name: str, edits=(), inputs: CertaintyInputs | None = None,
+                 parent: SavedDataset | None = None) -> DatasetVersion:
+    """Save ``ds`` with the certainty ``inputs`` (default: those of its parent, carried to ``ds``)
+    as a new version whose parent is ``parent`` (default: the one in use), and make it the one in
+    use (URL ``ds`` and session).  Raises one of :data:`SAVE_ERRORS` with a sentence; nothing changes then."""
     status = store_status()
     if status.store is None:
         raise StoreUnavailable(STORE_DOWN.format(detail=status.error))
-    saved = in_use().saved
+    saved = parent or in_use().saved
     if inputs is None:
         inputs = saved.inputs.carried_to(ds) if saved else CertaintyInputs.default(ds)
     version = status.store.save(version_tables(ds, inputs), parent_id=saved.version.id if saved else None,

@@ -14,13 +14,14 @@ from core.errors import DatasetError
 from core.evidence.bundle import read_bundle
 from core.evidence.changes import dataset_changes
 from core.evidence.completeness import bin_months
+from core.evidence.origin import Origin, read_origin
 from core.export.bundle import dataset_zip
 from core.figures.completeness import cell_axes, completeness_figure
 from core.vocab import OUTCOME_SHORT
 from ui.check import completeness
 from ui.components import escape_markdown, show_figure
 from ui.data import USER_DATASET_KEY, shipped_dataset
-from ui.datasets import SAVE_ERRORS, in_use, lineage, save_dataset, store_status
+from ui.datasets import SAVE_ERRORS, in_use, lineage, load_saved, save_dataset, store_status
 from ui.entry_form import DEFAULT_NAME, Cell
 from ui.export import data_source
 
@@ -117,27 +118,42 @@ def history() -> None:
 
 def give_back(ds) -> None:
     """Download the dataset in use as a zip of data/ CSVs with the list of changes."""
-    name = escape_markdown(in_use().saved.version.name) if in_use().saved else "the shipped data"
+    saved = in_use().saved
+    name = escape_markdown(saved.version.name) if saved else "the shipped data"
+    origin = Origin(saved.version.name, saved.version.id, saved.version.parent_id) if saved else None
     st.download_button("Download this dataset (.zip of data/ CSVs + CHANGES.txt)",
-                       data=functools.partial(dataset_zip, ds, shipped_dataset()),
+                       data=functools.partial(dataset_zip, ds, shipped_dataset(), origin),
                        file_name=f"mscdm_dataset_{in_use().id or 'shipped'}.zip", mime="application/zip",
                        key="wb_zip", on_click="ignore", icon=":material/folder_zip:",
                        help=f"The data/ tables of {name} in the shipped schema, with the provenance columns, and "
                             "a plain-text list of every cell added or changed against the shipped data")
 
 
-def persist(ds) -> str | None:
-    """Save an uploaded, edited or imported dataset as a new version (parent: the one in use) and
-    make it the one in use; None when done, else the sentence saying why not.  Without a store it
-    is used for this session only (the page's error banner says the store is unavailable)."""
+def _origin_version(origin: Origin | None):
+    """The saved version an imported zip was exported from, when this store has it (else None)."""
+    if origin is None:
+        return None
+    try:
+        return load_saved(origin.id)
+    except SAVE_ERRORS:
+        return None
+
+
+def persist(ds, origin: Origin | None = None) -> str | None:
+    """Save an uploaded, edited or imported dataset as a new version (parent: the one in use, or
+    the version an imported zip came from when this store has it; name: the zip's) and make it the
+    one in use; None when done, else the sentence saying why not.  Without a store it is used for
+    this session only (the page's error banner says the store is unavailable)."""
     if store_status().store is None:
         st.session_state[USER_DATASET_KEY] = ds
         return None
     from ui.data import current_dataset
 
-    name = in_use().saved.version.name if in_use().saved else DEFAULT_NAME
+    parent = _origin_version(origin)
+    name = origin.name if origin else in_use().saved.version.name if in_use().saved else DEFAULT_NAME
     try:
-        save_dataset(ds, name=name, edits=dataset_changes(current_dataset(), ds))
+        save_dataset(ds, name=name, edits=dataset_changes(parent.dataset if parent else current_dataset(), ds),
+                     parent=parent)
     except SAVE_ERRORS as exc:
         return f"Not saved: {exc}"
     st.session_state.pop(USER_DATASET_KEY, None)
@@ -145,8 +161,9 @@ def persist(ds) -> str | None:
 
 
 def import_zip(raw: bytes, filename: str):
-    """A zip made by the download (or any with data/outcomes.csv) as a checked Dataset; raises DatasetError."""
-    return read_bundle(raw, filename, shipped_dataset())
+    """A zip made by the download (or any with data/outcomes.csv) as a checked Dataset and the
+    version it was exported from (None if it does not say); raises DatasetError."""
+    return read_bundle(raw, filename, shipped_dataset()), read_origin(raw, filename)
 
 
 __all__ = ["DatasetError", "give_back", "history", "import_zip", "missing_cells", "persist", "pick_cell"]

@@ -10,6 +10,7 @@ import zipfile
 from core.evidence.bundle import BUNDLE_FILES, CHANGES_FILE
 from core.evidence.changes import changes_text, dataset_changes
 from core.evidence.dataset import Dataset
+from core.evidence.origin import ORIGIN_FILE, Origin
 from core.export.tables import to_csv_bytes
 from core.store.tables import DERIVED_COLUMNS, SCHEMA_COLUMNS
 
@@ -22,11 +23,14 @@ def _frame(ds: Dataset, table: str):
     return frame.where(frame.notna(), "")
 
 
-def dataset_zip(ds: Dataset, shipped: Dataset) -> bytes:
-    """The zip: ``data/<table>.csv`` for each table of ``ds`` and ``data/CHANGES.txt`` against ``shipped``."""
+def dataset_zip(ds: Dataset, shipped: Dataset, origin: Origin | None = None) -> bytes:
+    """The zip: ``data/<table>.csv`` for each table of ``ds``, ``data/CHANGES.txt`` against ``shipped``,
+    and, for a saved version, ``data/VERSION.json`` (its name, id and parent: an import keeps them)."""
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
         for table, filename in BUNDLE_FILES.items():
             zf.writestr(f"data/{filename}", to_csv_bytes(_frame(ds, table)))
         zf.writestr(f"data/{CHANGES_FILE}", changes_text(dataset_changes(shipped, ds)).encode("utf-8"))
+        if origin is not None:
+            zf.writestr(f"data/{ORIGIN_FILE}", origin.to_json().encode("utf-8"))
     return buf.getvalue()

@@ -96,3 +96,21 @@ def test_entry_effect_never_reads_more_studies_than_it_counts():
                                    source="https://example.org/synthetic", locator="Table 2")).dataset
     line = entry_effect(ds, "Carlsson2015", "fbg", 12).line
     assert "now 3 studies (the paper pooled 2); recomputed" in line and " of 2 studies" not in line
+
+
+def test_a_zip_carries_its_version_name_and_parent_back_on_import():
+    # issue 23 (item 9): a re-imported zip lost its name and its parent chain
+    from core.evidence.origin import Origin, read_origin
+
+    ds = entered()
+    origin = Origin("Trial extraction “β”", "A" * 24, "B" * 24)
+    raw = dataset_zip(ds, SHIPPED, origin)
+    assert read_origin(raw, "x.zip") == origin
+    assert read_bundle(raw, "x.zip", SHIPPED).outcomes.equals(read_bundle(dataset_zip(ds, SHIPPED), "x.zip",
+                                                                           SHIPPED).outcomes)
+    assert read_origin(dataset_zip(ds, SHIPPED), "x.zip") is None          # the shipped data: no version
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("data/VERSION.json", "{not json")
+    assert read_origin(buf.getvalue(), "x.zip") is None                     # malformed: no origin, no error
+    assert read_origin(b"garbage", "x.zip") is None and read_origin(raw, "x.csv") is None

@@ -1,6 +1,7 @@
 """Issue 23, items 1 and 2 in headless Chromium: the entry form cannot trap (95 % CI -> SD clears
 both bounds, visibly) and an entry saved from the form is kept when "Use this table" saves the
-Outcome rows editor next (before the fix, that version silently lost the entry).  The numbers are
+Outcome rows editor next (before the fix, that version silently lost the entry); the exported zip,
+imported elsewhere, keeps its name and continues its chain.  The numbers are
 synthetic test fixtures: they never enter data/."""
 from __future__ import annotations
 
@@ -49,7 +50,7 @@ def test_entry_form_trap_and_the_editor_keeping_a_saved_entry(browser, tmp_path)
         assert page.locator(".st-key-wb_0_disp2 input").is_disabled()
         page.get_by_text("The SD is required.").first.wait_for(timeout=60_000)
         screenshot(page, "23/entry_form_type_switched")
-        _type(page, SYNTHETIC)
+        _type(page, {**SYNTHETIC, "wb_name": "Synthetic trial set"})
         page.get_by_role("button", name="Save as a new version").click()
         first = _saved_id(page)
         assert _liu_hba1c_12(state_dir, first) == {"7.6"}
@@ -63,6 +64,26 @@ def test_entry_form_trap_and_the_editor_keeping_a_saved_entry(browser, tmp_path)
         assert second != first and _liu_hba1c_12(state_dir, second) == {"7.6"}
         assert open_store(state_dir=state_dir).get(second).parent_id == first
         assert no_exception_shown(page)
+
+        # item 9: the exported zip, imported in a fresh browser (shipped data in use), keeps its name and
+        # continues its chain (parent: the version it was exported from)
+        page.get_by_role("button", name="Download this dataset").wait_for(timeout=120_000)
+        with page.expect_download() as dl:
+            page.get_by_role("button", name="Download this dataset").click()
+        zpath = tmp_path / "export.zip"
+        dl.value.save_as(zpath)
+        fresh = browser.new_context(viewport={"width": 1280, "height": 720})
+        other = fresh.new_page()
+        other.goto(f"{server.url}/your_data")
+        drop = other.locator('[data-testid="stFileUploaderDropzoneInput"]')
+        drop.wait_for(state="attached", timeout=180_000)
+        drop.set_input_files(str(zpath))
+        other.get_by_text("Imported and saved").wait_for(timeout=180_000)
+        other.wait_for_url(lambda url: "ds=" in url, timeout=120_000)
+        imported = open_store(state_dir=state_dir).get(parse_qs(urlsplit(other.url).query)["ds"][0])
+        assert (imported.name, imported.parent_id) == ("Synthetic trial set", second)
+        assert _liu_hba1c_12(state_dir, imported.id) == {"7.6"}
+        fresh.close()
     finally:
         context.close()
         stop_server(server.proc)
