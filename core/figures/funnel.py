@@ -14,10 +14,13 @@ from core.figures.style import FONT, TEMPLATE   # one house style for every figu
 
 FILLED_COLOUR = "#d35400"
 # Shade of the region *outside* each contour (P below 1 - level), darkest for the smallest P.
-SHADES = ("#f2f2f2", "#d9d9d9", "#bdbdbd", "#969696")
-# A study's dot: a navy dark enough to read on every shade, the darkest included (WCAG contrast >= 4.5 against
-# each; the house STUDY_COLOUR is only 2.9 against #969696), ringed in white so it stands off the pooled line.
-STUDY_MARKER = "#0b2545"
+# Light greys (issue 26 item 15: a navy dot on the old #969696 read as a dark blot on dark grey): the bands stay
+# apart while every one of them is light behind the dot.
+SHADES = ("#f6f6f6", "#e8e8e8", "#d9d9d9", "#c8c8c8")
+# A study's dot: a clear blue, not navy, with WCAG contrast >= 5 against every shade, ringed in white so it stands
+# off the pooled line; with a few studies each dot is also named beside it.
+STUDY_MARKER = "#0047a3"
+LABEL_MAX_K = 5
 
 
 def _x_range(fd, tf) -> list[float]:
@@ -82,8 +85,11 @@ def funnel_figure(fd, trimfill=None, *, title: str, x_title: str, font_size: int
                                  name="Filled studies (trim and fill)",
                                  marker=dict(size=10, color="white", line=dict(color=FILLED_COLOUR, width=2)),
                                  hovertemplate="imputed study<br>effect %{x:.2f}, SE %{y:.2f}<extra></extra>"))
-    fig.add_trace(go.Scatter(x=fd.yi, y=fd.sei, mode="markers", name="Studies", text=list(fd.labels),
-                             marker=dict(size=12, color=STUDY_MARKER, line=dict(color="white", width=2)),
+    named = len(fd.yi) <= LABEL_MAX_K
+    fig.add_trace(go.Scatter(x=fd.yi, y=fd.sei, mode="markers+text" if named else "markers", name="Studies",
+                             text=list(fd.labels), textposition="middle right",
+                             textfont=dict(font, size=font["size"] - 1, color=STUDY_MARKER),
+                             marker=dict(size=13, color=STUDY_MARKER, line=dict(color="white", width=2)),
                              hovertemplate="%{text}<br>effect %{x:.2f}, SE %{y:.2f}<extra></extra>"))
     fig.update_layout(
         template=TEMPLATE, paper_bgcolor="white", plot_bgcolor="white", font=font, height=520,

@@ -184,3 +184,15 @@ def test_no_time_point_reads_as_none_months_or_a_bare_number():
     parts = forest_page_parts_of(ds, a.spec, analysis=a)
     assert parts.other_timepoints and all(re.match(r"\d+ months \(|end of follow-up \(", t)
                                           for t in parts.other_timepoints)
+
+
+# --- Small-study effects (item 15) ---------------------------------------------------------------------------------
+def test_funnel_dots_are_a_clear_blue_on_light_greys_and_named_when_few():
+    import json
+    at = open_page("pages/small_study.py")
+    data = json.loads(at.main.get("plotly_chart")[0].proto.spec)["data"]
+    dots = next(t for t in data if t.get("name") == "Studies")
+    shades = {t["fillcolor"] for t in data if t.get("fill") == "toself"} - {"white"}
+    assert dots["marker"]["color"] == "#0047a3" and "text" in dots["mode"] and dots["text"] == ["Cai 2016"]
+    # every band is light: relative luminance above that of #c0c0c0
+    assert all(int(s[1:3], 16) >= 0xc0 for s in shades), shades
