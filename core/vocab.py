@@ -129,6 +129,13 @@ SMD_VARIANTS = ("revman5", "hedges_exact")
 # = sp^2 (1/n1 + 1/n2) with the pooled SD, the equal-variances form (metafor escalc vtype "HO").
 MD_VARIANCES = ("unequal", "pooled")
 MODELS = ("auto", "fixed", "random")
+# The Bayesian random-effects model (issue 22; core.workflow.bayes).  An AnalysisSpec accepts it; the sidebar
+# offers MODELS only until every page and export handles it.
+BAYES_MODEL = "bayes"
+ANALYSIS_MODELS = (*MODELS, BAYES_MODEL)
+# Multiples of the default prior scale on tau (half the unit-information SD) a view may use; the
+# prior-sensitivity figure shows all of them.
+PRIOR_FACTORS = (0.25, 0.5, 1.0, 2.0, 4.0)
 TESTS = ("z", "knha")
 PI_DISTS = ("norm", "t(k-1)", "t(k-2)")
 # The time points offered; any positive month count is also accepted.

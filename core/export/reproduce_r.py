@@ -7,7 +7,7 @@ import math
 from core.workflow.analysis import AnalysisSpec, ForestAnalysis, analyse
 from core.evidence.dataset import Dataset
 from core.export.script_header import comment_text, header_comments
-from core.vocab import ESTIMATOR_BY_CODE, ESTIMATOR_INFO, Comparison, Tau2
+from core.vocab import BAYES_MODEL, ESTIMATOR_BY_CODE, ESTIMATOR_INFO, Comparison, Tau2
 from core.words import independent_prepost, settings_lines
 
 # The app's tau^2 estimator -> metafor's rma(method=) name.
@@ -67,6 +67,8 @@ def r_script(dataset: Dataset, spec: AnalysisSpec) -> str:
     named numbers per pooled row), which the R parity test reads.
     """
     a = analyse(dataset, spec)
+    if spec.model == BAYES_MODEL:
+        return _bayesmeta_script(dataset, a)
     lines = [
         "# Recompute one MSC-DM Evidence Explorer view with metafor.",
         *header_comments(dataset.name, settings_lines(spec, a)),
@@ -252,3 +254,52 @@ def _subgroup_lines() -> list[str]:
         "  shown$between <- c(QE = between$QE, QEdf = between$k - 1, QEp = between$QEp, I2.Q = i2.q(between))",
         "}",
     ]
+
+
+def _bayesmeta_script(dataset: Dataset, a: ForestAnalysis) -> str:
+    """The Bayesian model's script: the same data and effect sizes, then R's bayesmeta (Röver 2020) with
+    the app's half-normal prior on tau (its scale derived as the app does, with bayesmeta's ``uisd()``)
+    and a flat prior on mu, for the total and each diabetes type."""
+    spec = a.spec
+    lines = ["# Recompute one MSC-DM Evidence Explorer view (Bayesian random effects) with bayesmeta.",
+             *header_comments(dataset.name, settings_lines(spec, a)),
+             "# Requires R >= 4.0, metafor >= 3.0 and bayesmeta >= 3.0, from CRAN:",
+             "#   install.packages(c(\"metafor\", \"bayesmeta\"))",
+             "", "suppressPackageStartupMessages({library(metafor); library(bayesmeta)})", ""]
+    if a.pooled is None:
+        return "\n".join(lines + [f"message({r_string(a.message)})"]) + "\n"
+    n = "dat$n1 + dat$n2" if spec.comparison == Comparison.VS_CONTROL else "dat$n1"
+    lines += _data_lines(a) + _effect_size_lines(spec) + [
+        "",
+        f"level <- {spec.level * 100:g}",
+        "# Prior on tau: half-normal, scale = factor x half the unit-information SD of these studies (Roever et",
+        f"# al. 2021, Res Synth Methods 12:448); the app used scale {r_number(a.pooled.prior_scale)}.",
+        f"scale <- {r_number(spec.prior_factor)} * uisd(n = {n}, sigma = sqrt(dat$vi)) / 2",
+        "# Tight accuracy (bayesmeta's defaults, delta = 0.01, move mu in the 4th significant digit); each fit",
+        "# then takes up to a minute.",
+        "fit <- function(d) bayesmeta(y = d$yi, sigma = sqrt(d$vi), labels = d$study,",
+        "                             tau.prior = function(t) dhalfnormal(t, scale = scale),",
+        "                             delta = 1e-5, epsilon = 1e-7)",
+        "report <- function(res, name) {",
+        '  cat("\\n====", name, "====\\n")',
+        "  print(res$summary)",
+        "  ci <- res$post.interval(mu.level = level / 100)",
+        "  pr <- res$post.interval(mu.level = level / 100, predict = TRUE)",
+        '  cat(sprintf("mu: median %.4f, %g%% credible interval [%.4f, %.4f], P(mu < 0) = %.4f\\n",',
+        '              res$summary["median", "mu"], level, ci[1], ci[2], res$pposterior(mu = 0)))',
+        '  cat(sprintf("%g%% predictive interval for a new study: [%.4f, %.4f]\\n", level, pr[1], pr[2]))',
+        '  invisible(c(k = res$k, estimate = res$summary["median", "mu"], ci.lb = ci[1], ci.ub = ci[2],',
+        '              pi.lb = pr[1], pi.ub = pr[2], tau = res$summary["median", "tau"]))',
+        "}",
+        "res <- fit(dat)",
+        "crit <- qnorm(1 - (1 - level / 100) / 2)",
+        "studies <- data.frame(study = dat$study, yi = c(dat$yi), vi = c(dat$vi), ci.lb = c(dat$yi) - crit * sqrt(dat$vi),",
+        "                      ci.ub = c(dat$yi) + crit * sqrt(dat$vi), weight = 100 * res$weights)",
+        "print(studies, digits = 4, row.names = FALSE)",
+        'shown <- list(Total = report(res, "Total"))',
+    ]
+    if a.subgroups is not None:
+        lines += ["# Each diabetes type with the same prior (no test for subgroup differences under this model):",
+                  "subs <- lapply(split(dat, dat$dm_type), fit)",
+                  'for (g in names(subs)) shown[[paste("Subtotal", g)]] <- report(subs[[g]], paste("Subgroup", g))']
+    return "\n".join(lines + ["", "if (interactive()) forestplot(res)", ""])

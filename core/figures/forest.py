@@ -17,7 +17,7 @@ from core.workflow.analysis import ForestAnalysis, same_measure_reports
 from core.figures.forest_columns import add_columns
 from core.figures.style import (DIAMOND_COLOUR, FONT, REPORTED_COLOUR, STUDY_COLOUR, SUBTOTAL_COLOUR,
                                 TEMPLATE)
-from core.vocab import POPULATIONS, Comparison, Population, Tau2
+from core.vocab import BAYES_MODEL, POPULATIONS, Comparison, Population, Tau2
 
 ROW_HEIGHT = 22
 PLOT_DOMAIN = (0.735, 0.99)
@@ -67,7 +67,8 @@ def forest_rows(a: ForestAnalysis, *, show_pi: bool = False, order: tuple = ()) 
 
 
 def _level_label(a: ForestAnalysis, name: str) -> str:
-    return f"{name} ({int(a.spec.level * 100)}% CI)"
+    kind = "CrI" if a.spec.model == BAYES_MODEL else "CI"     # the Bayesian model's credible interval
+    return f"{name} ({int(a.spec.level * 100)}% {kind})"
 
 
 def _study_rows(a: ForestAnalysis, df, order: tuple = ()) -> list[dict]:
@@ -260,6 +261,8 @@ def _header_labels(a: ForestAnalysis, cells: _Cells, top: int) -> list[dict]:
     g1, g2 = ("MSC", "Control") if spec.comparison == Comparison.VS_CONTROL else ("After MSC", "Before MSC")
     measure_head = "Mean Difference" if spec.measure == "MD" else "Std. Mean Difference"
     model_head = f"IV, {'Fixed' if a.method == Tau2.FE else 'Random'}, 95% CI"
+    if spec.model == BAYES_MODEL:
+        model_head = f"Bayesian, {spec.level * 100:g}% CrI"
     cells.add("heading", COLS["sd1"] + 0.02, top, g1, anchor="center", bold=True)
     cells.add("heading", COLS["sd2"] + 0.02, top, g2, anchor="center", bold=True)
     cells.add("effect", COLS["effect"], top, measure_head, bold=True)

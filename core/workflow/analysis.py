@@ -19,6 +19,7 @@ from core import effect_sizes as es
 from core import vocab
 from core.evidence.dataset import REPORTED_COLUMNS, Dataset
 from core.pooling import HKSJ_ZERO, MetaResult, meta_analysis
+from core.workflow.bayes import bayesian_subgroups, default_prior_scale
 from core.workflow.selection import UNAVAILABLE_COLUMNS, select_numbers, unavailable_row
 from core.subgroups import SubgroupResult, subgroup_analysis
 from core.vocab import Comparison, Population, Tau2
@@ -53,7 +54,7 @@ ROW_COLUMNS = ["study_id", "label", "dm_type", "design_class", "id_confidence", 
 REPORTED_VIEW_COLUMNS = list(REPORTED_COLUMNS) + ["same_timepoint"]
 # Fields whose value must be one of the registry's codes.
 _CHOICES = (("outcome", vocab.OUTCOMES), ("comparison", vocab.COMPARISONS), ("population", vocab.POPULATIONS),
-            ("measure", vocab.MEASURES), ("model", vocab.MODELS), ("tau2_method", vocab.RANDOM_ESTIMATORS),
+            ("measure", vocab.MEASURES), ("model", vocab.ANALYSIS_MODELS), ("tau2_method", vocab.RANDOM_ESTIMATORS),
             ("test", vocab.TESTS), ("smd_variant", vocab.SMD_VARIANTS), ("design", vocab.DESIGNS),
             ("study_set", vocab.STUDY_SETS), ("prepost", vocab.PREPOST_METHODS), ("md_variance", vocab.MD_VARIANCES))
 
@@ -94,6 +95,7 @@ class AnalysisSpec:
     prepost: str = "change"
     level: float = 0.95
     md_variance: str = "unequal"
+    prior_factor: float = 1.0
 
     def __post_init__(self):
         for name, allowed in _CHOICES:
@@ -111,6 +113,8 @@ class AnalysisSpec:
             raise ValueError(f"`r` must be in [0, 1); got {self.r!r}")
         if not (_is_real(self.level) and 0 < self.level < 1):
             raise ValueError(f"`level` must be in (0, 1), e.g. 0.95; got {self.level!r}")
+        if not (_is_real(self.prior_factor) and self.prior_factor in vocab.PRIOR_FACTORS):
+            raise ValueError(f"`prior_factor` must be one of {vocab.PRIOR_FACTORS}; got {self.prior_factor!r}")
         if not (isinstance(self.excluded, tuple) and all(isinstance(s, str) for s in self.excluded)):
             raise ValueError(f"`excluded` must be a tuple of study ids (str); got {self.excluded!r}")
 
@@ -260,7 +264,10 @@ def _computable(numbers: list[dict], spec: AnalysisSpec):
 
 
 def choose_model(spec: AnalysisSpec, yi, vi) -> ModelChoice:
-    """Resolve 'auto' with the paper's rule (:data:`PAPER_MODEL_RULE`)."""
+    """Resolve 'auto' with the paper's rule (:data:`PAPER_MODEL_RULE`).  The Bayesian model's
+    descriptive statistics (Q, I^2, the subgroups before their refit) use DL."""
+    if spec.model == vocab.BAYES_MODEL:
+        return ModelChoice(Tau2.DL, "Bayesian random effects.")
     if spec.model == "fixed":
         return ModelChoice(FE, "Fixed effect (inverse variance), as chosen.")
     if spec.model == "random":
@@ -316,6 +323,8 @@ def analyse(dataset: Dataset, spec: AnalysisSpec) -> ForestAnalysis:
     groups = np.array([r["dm_type"] for r in kept], dtype=object)
     sub = subgroup_analysis(eff.yi, eff.vi, groups, method=model.method, level=spec.level, labels=labels,
                             test=spec.test, knha_floor=spec.knha_floor and spec.test == "knha")
+    if spec.model == vocab.BAYES_MODEL:
+        sub, model = _bayesian(sub, kept, eff.vi, spec)
     rows = tuple(dict(r, yi=y, vi=v, ci_low=lo, ci_high=hi, weight_pct=w) for r, y, v, lo, hi, w in
                  zip(kept, eff.yi.tolist(), eff.vi.tolist(), eff.ci_low.tolist(), eff.ci_high.tolist(),
                      sub.overall.weights.tolist()))
@@ -323,6 +332,21 @@ def analyse(dataset: Dataset, spec: AnalysisSpec) -> ForestAnalysis:
     zero_hksj = (HKSJ_ZERO_NOTICE,) if any(HKSJ_ZERO in r.notes for r in shown) else ()
     return ForestAnalysis(spec, rows, sub.overall, sub if spec.population == Population.ALL else None,
                           model.method, model.reason, unit, unavailable, reported, "", _notes(spec, kept) + zero_hksj)
+
+
+def _bayesian(sub: SubgroupResult, kept: list[dict], vi, spec: AnalysisSpec) -> tuple[SubgroupResult, ModelChoice]:
+    """The Bayesian refit (:mod:`core.workflow.bayes`) with one prior for the total and its subgroups:
+    half-normal on tau, scale = ``prior_factor`` x half the unit-information SD of the view's studies."""
+    n = [r["n1"] + (r["n2"] if spec.comparison == Comparison.VS_CONTROL else 0) for r in kept]
+    scale = spec.prior_factor * default_prior_scale(n, vi)
+    times = "" if spec.prior_factor == 1 else f"{spec.prior_factor:g} × "
+    pct = f"{spec.level * 100:g}%"
+    reason = (f"Bayesian random effects: the interval is a {pct} credible interval (posterior median and shortest "
+              f"interval). Prior: half-normal on τ with scale {scale:.3g} ({times}half the unit-information SD of "
+              "these studies; Röver et al. 2021), flat on the pooled effect.")
+    if len(kept) == 1:
+        reason += " With one study the data say nothing about τ: the prior sets the interval's width."
+    return bayesian_subgroups(sub, scale), ModelChoice(Tau2.DL, reason)
 
 
 def empty_analysis(dataset: Dataset, spec: AnalysisSpec, message: str) -> ForestAnalysis:

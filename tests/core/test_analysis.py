@@ -152,7 +152,7 @@ def test_spec_rejects_bad_values():
     ("smd_variant", "cohen", r"`smd_variant` must be one of \('revman5', 'hedges_exact'\)"),
     ("comparison", "vs_placebo", r"`comparison` must be one of \('vs_control', 'pre_post'\)"),
     ("population", "T3DM", r"`population` must be one of \('all', 'T1DM', 'T2DM'\)"),
-    ("model", "bayes", r"`model` must be one of \('auto', 'fixed', 'random'\)"),
+    ("model", "mcmc", r"`model` must be one of \('auto', 'fixed', 'random', 'bayes'\)"),
     ("test", "t", r"`test` must be one of \('z', 'knha'\)"),
     ("design", "cohort", r"`design` must be one of"),
     ("study_set", "mine", r"`study_set` must be one of"),
