@@ -1,10 +1,10 @@
 """A shared deep link's first paint is its final paint: from the first frame on, no sidebar radio
 shows a value that is not in the link, on a freshly started server (the page runs through
-ui.components.ensure_shell_ran) and on a warm one.  Sampling: bench/deeplink.py."""
+ui.components.ensure_shell_ran) and on a warm one.  Sampling: tests/support/deeplink.py."""
 from __future__ import annotations
 
 from tests.support.appserver import start_server, stop_server
-from bench.deeplink import open_deep_link
+from tests.support.deeplink import open_deep_link
 
 
 def test_deep_link_radios_never_show_another_value(browser, tmp_path):
