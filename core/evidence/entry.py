@@ -225,6 +225,8 @@ def _check_text(e: Entry, out: list[Problem]) -> None:
     for field in ("source", "locator", "quote", "unit", "timepoint_label"):
         if len(str(getattr(e, field) or "")) > MAX_CELL_CHARS:
             out.append(Problem(field, f"the {field.replace('_', ' ')} has more than {MAX_CELL_CHARS} characters"))
+        if "\x00" in str(getattr(e, field) or ""):      # no backend stores it alike (PostgreSQL refuses it)
+            out.append(Problem(field, f"the {field.replace('_', ' ')} holds a NUL character (U+0000); remove it"))
 
 
 def check_entry(entry: Entry, *, randomised_n: int | None = None, study_ids=None) -> EntryCheck:

@@ -170,3 +170,10 @@ def test_n_and_dispersion_refuse_what_the_save_would_refuse(ds, typed):
     assert check_entry_in(ds, entry(n=typed)).for_field("n")
     assert check_entry_in(ds, entry(disp1=typed)).for_field("disp1")
     assert check_entry_in(ds, entry(dispersion_type="ci95", disp1="6.0", disp2=typed)).for_field("disp2")
+
+
+def test_a_nul_character_is_named_under_its_field(ds):
+    # issue 23 (item 9): it saved on SQLite and failed on PostgreSQL with a message blaming the database
+    check = check_entry_in(ds, entry(source="https://example.org/\x00x", quote="a\x00b"))
+    assert check.for_field("source") == ("the source holds a NUL character (U+0000); remove it",)
+    assert check.for_field("quote") == ("the quote holds a NUL character (U+0000); remove it",)
