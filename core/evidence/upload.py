@@ -26,8 +26,8 @@ from pathlib import Path
 import pandas as pd
 
 from core.errors import DatasetError
-from core.evidence.dataset import (DATA_DIR, OUTCOME_COLUMNS, STUDY_COLUMNS, Dataset, validate_outcomes,
-                                   validate_studies)
+from core.evidence.dataset import (DATA_DIR, OUTCOME_COLUMNS, STUDY_COLUMNS, Dataset, load_dataset,
+                                   validate_outcomes, validate_studies)
 from core.evidence.bounded import read_csv_rows, read_xlsx
 from core.evidence.limits import MAX_CELL_CHARS, MAX_COLUMNS, MAX_UPLOAD_BYTES, MAX_UPLOAD_ROWS
 from core.evidence.parse_gate import guarded
@@ -238,8 +238,6 @@ def parse_upload(data: bytes, filename: str, base: Dataset | None = None, *, nam
     """
     tables = read_upload(data, filename)
     if base is None:
-        from core.evidence.dataset import load_dataset
-
         base = load_dataset()
     kind = "CSV" if str(filename).lower().endswith(".csv") else "XLSX"
     return build_dataset(tables.outcomes, base, studies=tables.studies, name=name, kind=f"{kind} upload")

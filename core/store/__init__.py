@@ -40,6 +40,7 @@ from core.evidence.edits import Edit
 from core.store.base import Store
 from core.store.limits import Limits, SaveRateLimiter
 from core.store.model import TABLE_NAMES, DatasetVersion, Lineage, check_id, new_id
+from core.store.postgres import PostgresStore
 from core.store.sqlite import SQLiteStore
 
 ENV_DATABASE_URL = "MSCDM_DATABASE_URL"
@@ -65,8 +66,6 @@ def open_store(url: str | None = None, state_dir: Path | None = None, *, limits:
     if url:
         if not url.startswith(("postgresql://", "postgres://")):
             raise StoreUnavailable(f"{ENV_DATABASE_URL} must be a postgresql:// URL.")
-        from core.store.postgres import PostgresStore
-
         return PostgresStore(url, limits)
     folder = Path(state_dir) if state_dir is not None else default_state_dir()
     return SQLiteStore(folder / SQLITE_FILENAME, limits)

@@ -24,7 +24,7 @@ CONNECT_TIMEOUT_SECONDS = 10
 
 def _describe(url: str) -> str:
     """The database as host:port/dbname, without the user or password of the URL."""
-    from psycopg.conninfo import conninfo_to_dict
+    from psycopg.conninfo import conninfo_to_dict   # here: psycopg is needed only with this backend
 
     try:
         info = conninfo_to_dict(url)
