@@ -11,9 +11,10 @@ from core.words.characteristics import (BUBBLE_SUBJECT, CHARACTERISTICS_PAGE_INT
 from ui import state as S
 from ui.cache import cached_figure
 from ui.characteristics import cached_regression, cached_split
-from ui.components import analysis_header, escape_markdown, page_header, show_figure
+from ui.components import analysis_header, page_header, show_figure
 from ui.data import current_dataset
 from ui.export import view_caption
+from ui.text import md
 
 spec = page_header("Which MSC therapy?", CHARACTERISTICS_PAGE_INTRO)
 a = analysis_header(spec)
@@ -45,5 +46,5 @@ else:
                                                                                        level=spec.level)),
                 key="bubble_chart", filename=f"metareg_{reg_key}_{spec.outcome}_{spec.comparison}",
                 caption=f"{BUBBLE_SUBJECT.format(name=S.fmt('regon')(reg_key).lower())}. {view_caption(spec)}")
-if reg.missing:   # labels may come from a user's upload: escaped
-    st.caption(escape_markdown(REGRESSION_LEFT_OUT.format(labels=", ".join(reg.missing))))
+if reg.missing:   # labels may come from a user's upload: shown literally (ui.text.md)
+    st.caption(REGRESSION_LEFT_OUT.format(labels=", ".join(md(label) for label in reg.missing)))
