@@ -38,8 +38,8 @@ BUSY_TIMEOUT_MS = 10_000
 BUSY_DEADLINE_SECONDS = 30.0
 QUICK_CHECK_ROWS = 5            # the first problems quick_check names (it lists up to 100)
 LOG = logging.getLogger(__name__)
-DAMAGED = ("The saved-datasets database failed its integrity check ({problem}), so saving is turned off until "
-           "an operator repairs or restores it; versions that can still be read are served.")
+DAMAGED = ("The saved-datasets database failed its integrity check ({problem}); nothing is written to it until an "
+           "operator repairs or restores it, and every version that can still be read is served.")
 DISK_FULL = "The disk that holds the saved datasets is full, so nothing can be saved until an operator frees space."
 
 

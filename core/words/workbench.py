@@ -9,7 +9,7 @@ BANNER_SHIPPED = "Dataset: {name}"
 BANNER_SAVED = "Dataset: saved dataset “{name}” (id {id}{parent}) · read-only: an edit saves a new version"
 BANNER_SAVED_HERE = "Dataset: saved dataset “{name}” (id {id}{parent}) · saved by you: a further edit saves a new version"
 BANNER_PARENT = ", parent {parent}"
-STORE_READ_ONLY = "Saving is turned off; every saved version that can be read is still shown. {detail}"
+STORE_READ_ONLY = "Saving is turned off. {detail}"
 STORE_DOWN = ("Saved datasets are unavailable, so the app runs on the shipped data and nothing can be saved. "
               "{detail}")
 UNKNOWN_DS = "The dataset in the link could not be opened ({detail}); showing the shipped data."
@@ -27,9 +27,9 @@ CHANGES_HEADER = ("Changes to propose to data/ ({n} cell(s) added or changed aga
                   "MSC-DM Evidence Explorer)")
 CHANGE_LINE = "{cell}: {old} -> {new}  | source: {source}  | locator: {locator}{quote}"
 NO_CHANGES = "No cell differs from the shipped data."
-EDITOR_STALE = ("The editor holds your edits of an older version ({old}); a newer version ({new}) has been saved "
-                "since and every page uses it. Load the version in use (your edits here are discarded), or tick "
-                "the box below to save your table as the newest version anyway.")
+EDITOR_STALE = ("The table in the editor was made on an older version ({old}); a newer version ({new}) has been "
+                "saved since, and every page uses it. Load the version in use (the editor's table is discarded), "
+                "or tick the box below to save this table as the newest version anyway.")
 EDITOR_REPLACE = "Save my table anyway: the changes saved since the editor was loaded will not be in it"
 EDITOR_STALE_REFUSED = ("Not saved: the editor's table was edited from an older version, and a newer one is in use. "
                        "Saving it would drop the newer changes; load the version in use, or tick the box to save "

@@ -43,7 +43,7 @@ def test_a_damaged_file_is_never_written_and_its_readable_versions_are_served(tm
     before = path.read_bytes()
     store = open_store(state_dir=tmp_path)
     assert store.write_refused and "failed its integrity check" in store.write_refused
-    with pytest.raises(StoreUnavailable, match="saving is turned off") as err:
+    with pytest.raises(StoreUnavailable, match="nothing is written to it until an operator repairs") as err:
         store.save(TABLES, name="into the damage")
     assert str(tmp_path) not in str(err.value) and str(tmp_path) not in store.write_refused
     readable = []
