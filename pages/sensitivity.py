@@ -8,8 +8,8 @@ import streamlit as st
 
 from core.figures.sensitivity import cumulative_frame, interval_forest, loo_frame, r_curve_figure
 from core.workflow.robustness import comparison_frame, comparison_table, describe_changes, variant_from_analysis
-from core.words import (HELP, MOST_INFLUENTIAL_LEGEND, TABLE_HEADINGS, favours_labels, fmt_num, measure_unit,
-                        model_label, view_line)
+from core.words import (CHANGED_WORD, HELP, MOST_INFLUENTIAL_LEGEND, TABLE_HEADINGS, favours_labels, fmt_num,
+                        measure_unit, model_label, view_line)
 from ui import state as S
 from ui.cache import cached_figure, run_analysis
 from ui.cache_sensitivity import run_cumulative, run_leave_one_out, run_robustness
@@ -109,11 +109,13 @@ def variant_section() -> None:
         st.caption("Grey bars: 95% prediction interval for a new study's effect (random effects only; with k < 3 it "
                    "is very uncertain).")
     table = comparison_table(main, variant)
-    st.dataframe(table.style.apply(lambda r: ["font-weight: bold; color: #d35400" if r["changed"] else ""] * len(r),
+    # 'changed' in words, not a column of check boxes that look clickable (issue 26 item 16)
+    shown = table.assign(changed=table["changed"].map(lambda c: CHANGED_WORD if c else ""))
+    st.dataframe(shown.style.apply(lambda r: ["font-weight: bold; color: #d35400" if r["changed"] else ""] * len(r),
                                    axis=1),
                  hide_index=True, width="stretch", key="sens_compare_table",
                  column_config={**TABLE_HEADINGS["sensitivity_compare"],
-                                "changed": st.column_config.CheckboxColumn("Changed")})
+                                "changed": st.column_config.TextColumn("Changed")})
 
 
 variant_section()
@@ -133,9 +135,8 @@ else:
 st.info(md(rob.sentence), icon=":material/insights:")
 for note in rob.skipped:
     st.caption(f"Not varied — {md(note)}")
-if main.k < 3:
-    st.caption(f"With k = {main.k}, leaving one study out leaves {main.k - 1}: every such variant rests on very "
-               "few trials.")
+if main.k == 2:       # with k = 1 there is nothing to leave out (the notice above says so): no caption then
+    st.caption("With k = 2, leaving one study out leaves one: each such variant rests on a single trial.")
 pi = bool(st.session_state.get("pi"))
 show_figure(cached_figure("robustness", repr((spec, pi)), lambda: interval_forest(
     rob.plot_frame(), title="Every single change to the main analysis", x_title=measure, favours=favours,

@@ -77,6 +77,8 @@ TABLE_HEADINGS["studies_all_sets"] = {"set": "Set", **TABLE_HEADINGS["studies"]}
 TABLE_HEADINGS["studies_table"] = {"Study": "Study", "Set": "Set", "Ref": "Ref. in paper", "Identity": "Identity",
                                    "dm_type": "Type", "country": "Country", "Design": "Design", "n_msc": "n MSC",
                                    "n_control": "n control", "followup_months": "Follow-up (months)"}
+# The Sensitivity table's mark of a row the variant changed (words, not a check box that looks clickable).
+CHANGED_WORD = "changed"
 # A study's set, as the Studies table names it (the codes are core.vocab's).
 STUDY_SET_WORDS = {"paper": "Li 2021", "update": "newer trial"}
 # Check the paper's reported-vs-recomputed table (issue 26 items 3 and 10: a measure column; every row and

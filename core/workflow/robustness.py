@@ -332,8 +332,8 @@ def drop_variants_that_cannot_differ(plan: VariantPlan) -> VariantPlan:
 
 
 def _sentence(base: Variant, top: Variant | None, n_unpooled: int, ties=()) -> str:
-    tail = (f" {n_unpooled} variant(s) left too few studies to pool and are not counted."
-            if n_unpooled else "")
+    tail = (f" {n_unpooled} {'variant' if n_unpooled == 1 else 'variants'} left too few studies to pool and "
+            f"{'is' if n_unpooled == 1 else 'are'} not counted." if n_unpooled else "")
     if top is None:
         return "No variant could be pooled, so the influence of single choices cannot be judged." + tail
     shift = top.estimate - base.estimate

@@ -26,6 +26,11 @@ def open_page(path: str, **state) -> AppTest:
     return at
 
 
+def plain(text: str) -> str:
+    """Text as a reader sees it: Markdown's escaping backslashes removed (dataset text is escaped on screen)."""
+    return str(text).replace("\\", "")
+
+
 def shown_text(at) -> list[str]:
     """Every text element of the main area, and every cell of its static tables."""
     out = [e.value for kind in ("markdown", "caption", "info", "warning", "text", "header", "subheader",
@@ -49,7 +54,7 @@ def test_check_the_paper_has_a_measure_column_and_every_row_in_a_static_table():
     assert fig4["Measure"] == "SMD" and fig4["Paper reports"] == "\u22120.47 [\u22121.07, 0.13]"
     assert set(table["Measure"]) == {"MD", "SMD"}
     assert "Δ recomputed − reported (estimate; lower, upper)" in table.columns
-    assert not at.main.get("arrow_data_frame")                 # no grid that cuts columns at 1280 px
+    assert not at.main.get("dataframe")                 # no grid that cuts columns at 1280 px
     assert not [t for t in shown_text(at) if INTERNAL.search(t)]
 
 
@@ -80,7 +85,7 @@ def test_a_row_of_the_other_measure_counts_the_studies_that_have_data():
 
 def test_audit_cards_use_true_minus_signs_and_no_e_notation():
     at = open_page("pages/reproduce.py")
-    cards = [t.value for t in at.main.get("text")]
+    cards = [plain(t.value) for t in at.main.get("text")]
     table3 = next(c for c in cards if "lies outside its own 95% CI" in c)
     assert "\u22122.8" in table3 and "P < 0.0001" in table3
     assert not [c for c in cards if re.search(r"(?<![\w.])-\d|\de-\d", c)]
@@ -89,7 +94,7 @@ def test_audit_cards_use_true_minus_signs_and_no_e_notation():
 # --- counts (item 4), status words (item 6), the dagger (item 9): on the Forest plot's lists -----------------------
 def test_t2dm_alone_explains_seven_listed_against_the_paper_six():
     at = open_page("pages/forest.py", outcome="fbg", comparison="vs_control", population="T2DM")
-    warning = next(w.value for w in at.main.get("warning") if "usable numbers for this view" in w.value)
+    warning = next(plain(w.value) for w in at.main.get("warning") if "usable numbers for this view" in w.value)
     assert warning.startswith("1 of 7 studies has usable numbers")
     assert "The paper counts 6 T2DM studies; 7 are listed here because Kong 2014 is kept" in warning
 
@@ -115,7 +120,7 @@ def test_the_dagger_marks_inferred_identities_in_the_list_of_studies_without_num
 def test_studies_table_shows_every_study_with_short_columns_and_words():
     at = open_page("pages/studies.py", set="all")
     table = table_with(at, "Ref. in paper")
-    assert len(table) == 21 and not at.main.get("arrow_data_frame")
+    assert len(table) == 21 and not at.main.get("dataframe")
     assert list(table.columns) == ["Study", "Set", "Ref. in paper", "Identity", "Type", "Country", "Design", "n MSC",
                                    "n control", "Follow-up (months)"]
     assert {"World J Clin Cases 2023", "Stem Cell Res Ther 2021", "Stem Cell Res Ther 2022"} <= set(table["Study"])
@@ -139,7 +144,7 @@ def test_studies_missing_cells_in_full_with_words_and_the_search_said_once():
 # --- Events (items 5, 11) ------------------------------------------------------------------------------------------
 def test_events_say_at_the_t1dm_metrics_that_they_rest_on_one_study():
     at = open_page("pages/events.py")
-    warnings = [w.value for w in at.main.get("warning")]
+    warnings = [plain(w.value) for w in at.main.get("warning")]
     note = next(w for w in warnings if w.startswith("Both T1DM percentages come from one sentence"))
     assert "[26] Hu 2013" in note and "3 of 15 and 8 of 12 patients" in note
     assert not any(w.startswith("Both T2DM") for w in warnings)   # T2DM cites several studies
@@ -162,7 +167,7 @@ def test_followup_says_once_what_cannot_be_recomputed_and_names_the_absent_popul
     tables = table_with(at, "Paper reports")
     assert "Recomputed" not in tables.columns and len(tables) == 8       # no column empty in all 8 rows
     assert set(tables["Months"]) == {"3 months", "6 months", "12 months"}
-    said = [i.value for i in at.main.get("info") if "can be recomputed" in i.value]
+    said = [plain(i.value) for i in at.main.get("info") if "can be recomputed" in i.value]
     assert len(said) == 1 and said[0].startswith("None of the 8 rows can be recomputed (Table 2, row 3 months")
     assert not [m for m in at.main.get("markdown") if m.value.startswith("- **Table")]   # no 8 identical bullets
     fig = json.loads(next(c for c in at.main.get("plotly_chart") if c.key == "followup_chart").proto.spec)
@@ -196,3 +201,29 @@ def test_funnel_dots_are_a_clear_blue_on_light_greys_and_named_when_few():
     assert dots["marker"]["color"] == "#0047a3" and "text" in dots["mode"] and dots["text"] == ["Cai 2016"]
     # every band is light: relative luminance above that of #c0c0c0
     assert all(int(s[1:3], 16) >= 0xc0 for s in shades), shades
+
+
+# --- Sensitivity (items 4, 16) -------------------------------------------------------------------------------------
+def test_sensitivity_marks_changes_in_words_and_never_says_one_study_leaves_zero():
+    at = open_page("pages/sensitivity.py")                     # default view: k = 1
+    grid = at.main.get("dataframe")[0].value
+    grid = grid.data if hasattr(grid, "data") else grid
+    assert grid["changed"].map(type).eq(str).all() and set(grid["changed"]) <= {"changed", ""}
+    text = " ".join(shown_text(at))
+    assert "leaves 0" not in text and "leaving one study out leaves" not in text
+    at = open_page("pages/sensitivity.py", outcome="fbg", comparison="vs_control")     # k = 2
+    assert any(plain(c.value) == "With k = 2, leaving one study out leaves one: each such variant rests on a "
+               "single trial." for c in at.main.get("caption"))
+    assert not [t for t in shown_text(at) if INTERNAL.search(t)]
+
+
+def test_robustness_counts_unpooled_variants_in_proper_plurals():
+    from core.workflow.robustness import _sentence  # noqa: the sentence's words are what is checked
+    from core.workflow.robustness import robustness
+    from core.evidence.dataset import load_dataset
+    from core.workflow.analysis import AnalysisSpec
+    rob = robustness(load_dataset(), AnalysisSpec(outcome="fbg", comparison="vs_control"))
+    assert "(s)" not in rob.sentence
+    one = _sentence(rob.base, None, 1)
+    assert "1 variant left too few studies to pool and is not counted." in one
+    assert "2 variants left too few studies to pool and are not counted." in _sentence(rob.base, None, 2)

@@ -127,7 +127,7 @@ def test_too_few_studies_are_said_plainly(shipped):
     loo = rob.family("exclude")
     assert len(loo) == 1 and not loo[0].has_pooled and "No study" in loo[0].message
     assert rob.n_pooled == rob.n_variants - 1
-    assert "1 variant(s) left too few studies to pool" in rob.sentence
+    assert "1 variant left too few studies to pool and is not counted" in rob.sentence
     nothing = robustness(shipped, AnalysisSpec(outcome="fcp"))
     assert nothing.n_variants == 0 and "Nothing can be pooled" in nothing.sentence
 
