@@ -84,8 +84,8 @@ def _copy_into(target: Store, rows: dict) -> Copied:
         have = {r[0] for r in cur.fetchall()}
         new = [r for r in _parents_first(rows["datasets"]) if r[0] not in have and r[0] not in damaged]
         added = {r[0] for r in new}
-        for r in new:
-            if r[1] is not None and r[1] not in have and r[1] not in added:
+        for r in new:               # parents first: a parent is in `have` before its children come
+            if r[1] is not None and r[1] not in have:
                 continue            # its parent is damaged or missing: kept out, as the chain would break
             cur.execute(_insert(target._sql, "datasets", VERSION_COLUMNS), r)
             have.add(r[0])

@@ -246,3 +246,24 @@ def test_the_command_line(tmp_path):
     assert out.returncode == 0 and "Restored 0 version(s); 1 were already there." in out.stdout
     out = cli("redact", v.id, "--reason", "twice")
     assert out.returncode == 1 and "already redacted" in out.stderr
+
+
+def test_restore_skips_a_damaged_version_and_what_descends_from_it(tmp_path):
+    s = open_store(state_dir=tmp_path / "a")
+    v1 = s.save(numbered_tables(1), name="one")
+    v2 = s.save(numbered_tables(2), parent_id=v1.id, name="two")
+    v3 = s.save(numbered_tables(3), parent_id=v2.id, name="three")
+    other = s.save(numbered_tables(4), name="apart")
+    dest = tmp_path / "b.sqlite3"
+    backup(s, dest)
+    con = sqlite3.connect(dest, isolation_level=None)        # damage one row's content, not the file
+    con.execute("DROP TRIGGER datasets_update_refused")
+    con.execute(f"UPDATE datasets SET content = replace(content, '2.1', '9.9') WHERE id = '{v2.id}'")
+    con.close()
+    fresh = open_store(state_dir=tmp_path / "c")
+    done = restore(fresh, dest)
+    assert done.damaged == (v2.id,) and done.added == 2           # v1 and the unrelated one
+    assert fresh.get(v1.id) == s.get(v1.id) and fresh.get(other.id) == s.get(other.id)
+    for gone in (v2.id, v3.id):                                    # v3 would hang from a missing parent
+        with pytest.raises(UnknownDataset):
+            fresh.get(gone)
