@@ -1,4 +1,4 @@
-"""Study flow: the paper's study-selection diagram (Fig. 1), from data/flow.csv."""
+"""Study flow: the paper's study-selection diagram (Fig. 1), from data/flow.csv (the counts the paper prints)."""
 from __future__ import annotations
 
 import streamlit as st
@@ -11,7 +11,7 @@ from ui.check import flow_table
 from ui.components import page_header, show_figure
 
 page_header("Study flow", "How Li et al. 2021 went from 2,270 search records to 10 included studies "
-                          "(their Fig. 1 and Results, 'Search results'), redrawn from the counts in data/flow.csv.")
+                          "(their Fig. 1 and Results, 'Search results'), redrawn from the counts the paper prints.")
 st.caption(SIDEBAR_IGNORED)
 try:
     flow = flow_table()

@@ -29,7 +29,7 @@ def unresolved_note(dataset, spec, total: int) -> str:
 
 
 spec = page_header("Forest plot", "Every choice in the sidebar recomputes the pooled effect from the trial-level "
-                                  "numbers in data/ and redraws the plot.")
+                                  "numbers we extracted and redraws the plot.")
 dataset = current_dataset()
 a = run_analysis(spec, dataset)
 parts = forest_page_parts(a, dataset)     # the tables and lists below, built once per view

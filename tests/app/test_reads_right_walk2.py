@@ -227,3 +227,10 @@ def test_robustness_counts_unpooled_variants_in_proper_plurals():
     one = _sentence(rob.base, None, 1)
     assert "1 variant left too few studies to pool and is not counted." in one
     assert "2 variants left too few studies to pool and are not counted." in _sentence(rob.base, None, 2)
+
+
+# --- Study flow (item 7) -------------------------------------------------------------------------------------------
+def test_study_flow_names_no_file():
+    at = open_page("pages/flow.py")
+    assert not [t for t in shown_text(at) if INTERNAL.search(t)]
+    assert any("redrawn from the counts the paper prints" in plain(c.value) for c in at.main.get("caption"))
