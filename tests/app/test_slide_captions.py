@@ -24,6 +24,8 @@ SUBJECTS = {
     "sens_r_chart": "Sensitivity to the pre-post correlation r",
     "sens_loo_chart": "Leave-one-out: the pooled effect with each study left out",
     "sens_cum_chart": "Cumulative meta-analysis: the pooled effect as the studies are added",
+    "split_chart": "Subgroups by diabetes type (as in the paper): each study",
+    "bubble_chart": "Meta-regression on publication year: each study's effect",
     "followup_chart": "HbA1c · MSC after vs before treatment · MD",
     "funnel_chart": "Small-study effects: contour-enhanced funnel plot",
     "sof_chart": "Summary of findings",
@@ -32,7 +34,7 @@ SUBJECTS = {
     "flow_chart": "Study flow: from the records identified to the studies included",
     "wb_map": "Completeness of the paper's studies",
 }
-PAGES = ("pages/forest.py", "pages/sensitivity.py", "pages/followup.py", "pages/small_study.py",
+PAGES = ("pages/forest.py", "pages/sensitivity.py", "pages/characteristics.py", "pages/followup.py", "pages/small_study.py",
          "pages/summary_of_findings.py", "pages/studies.py", "pages/events.py", "pages/flow.py", "pages/your_data.py")
 
 
@@ -49,6 +51,8 @@ def test_every_figure_of_every_page_exports_with_its_own_caption():
         at.switch_page(page).run()
         if page == "pages/sensitivity.py":      # a variant that differs: its slide must describe the variant
             at.radio(key="sens_model").set_value("random").run()
+        if page == "pages/characteristics.py":  # a regressor every trial reports, so the bubble plot is drawn
+            at.selectbox(key="regon").set_value("year").run()
         assert not at.exception, (page, [e.message for e in at.exception])
         seen.update({key: (page, caption, fig) for key, (_title, fig, caption) in _figures(at).items()})
     assert set(seen) == set(SUBJECTS), f"figures without an expected caption: {set(seen) - set(SUBJECTS)}; " \
