@@ -229,10 +229,14 @@ def test_restore_refuses_a_damaged_backup_and_skips_a_damaged_row(tmp_path):
         restore(open_store(state_dir=tmp_path / "b"), path)
 
 
-def test_the_command_line(tmp_path):
+def test_the_command_line(backend, tmp_path):
     env = {**os.environ, "MSCDM_STATE_DIR": str(tmp_path / "state")}
     env.pop("MSCDM_DATABASE_URL", None)
-    v = open_store(state_dir=tmp_path / "state").save(TABLES, name="x")
+    if backend.kind == "postgresql":
+        env["MSCDM_DATABASE_URL"] = backend.target
+    else:
+        env["MSCDM_STATE_DIR"] = backend.target
+    v = backend.open().save(TABLES, name="x")
 
     def cli(*args):
         return subprocess.run([sys.executable, "-m", "core.store", *args], cwd=ROOT, env=env, capture_output=True,
