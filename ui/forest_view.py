@@ -9,7 +9,8 @@ import streamlit as st
 from core.evidence.dataset import Dataset
 from core.figures.forest_columns import study_cells, study_order
 from core.workflow.analysis import ForestAnalysis
-from core.words.characteristics import columns_legend
+from core.vocab import FOREST_MAX_COLUMNS
+from core.words.characteristics import FOREST_COLUMNS_TOO_MANY, columns_legend
 from ui import state as S
 from ui.certainty import JUDGEMENTS
 
@@ -29,6 +30,10 @@ def forest_view(a: ForestAnalysis, dataset: Dataset) -> ForestView:
     """The chosen columns (in the registry's order) and order of the studies of ``a``."""
     chosen = st.session_state.get("cols") or ()
     columns = tuple(c for c in S.OPTIONS["cols"] if c in chosen)
+    if len(columns) > FOREST_MAX_COLUMNS:      # e.g. from a URL: say which are shown, never fail
+        columns = columns[:FOREST_MAX_COLUMNS]
+        st.caption(FOREST_COLUMNS_TOO_MANY.format(n=FOREST_MAX_COLUMNS, shown=", ".join(S.fmt("cols")(c)
+                                                                                       for c in columns)))
     sort = st.session_state.get("sort", S.DEFAULTS["sort"])
     sort = sort if sort in S.OPTIONS["sort"] else S.DEFAULTS["sort"]
     order = study_order(a.row_records, sort, dataset.studies) if sort != S.DEFAULTS["sort"] else ()

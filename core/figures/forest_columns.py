@@ -18,7 +18,7 @@ from core.words.characteristics import FOREST_COLUMN_HEADINGS, SHORT_NOT_REPORTE
 # Paper x where the first column starts (the study names end), each column's width, and where the
 # moved part starts in the figure as forest.py draws it (its first arm column).
 NAMES_END = 0.14
-COLUMN_WIDTH = 0.044
+COLUMN_WIDTH = 0.052
 MOVED_FROM = 0.205
 PLOT_FROM = 0.735          # where forest.py's plot starts (its PLOT_DOMAIN)
 RIGHT_EDGE = 0.99
@@ -104,10 +104,12 @@ def add_columns(fig: go.Figure, columns, cells: dict, study_ys: list[tuple[str, 
     if not n:
         return
     move = _mover(n)
-    font = dict(font, size=font["size"] - 1)        # narrow columns: a point smaller than the table
+    font = dict(font, size=font["size"] - 1)        # the table gets narrower: all its text a point smaller
     for trace in fig.data:
         if trace.xaxis == "x2":
             trace.x = [move(x) for x in trace.x]
+            size = trace.textfont.size
+            trace.textfont.size = [v - 1 for v in size] if isinstance(size, (list, tuple)) else size - 1
     for ann in fig.layout.annotations:
         if ann.xref == "paper":
             ann.x = move(ann.x)

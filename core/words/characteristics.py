@@ -16,8 +16,9 @@ FOREST_COLUMN_HEADINGS = {"cell_source": "Source", "donor": "Donor", "route_clas
 NOT_REPORTED_LABEL = "not reported"
 # Each categorical code's label (long: menus, subgroup headings) and its short form (forest cells).
 CODE_LABELS = {
-    "cell_source": {CellSource.UMBILICAL_CORD: "Umbilical cord / Wharton's jelly", CellSource.BONE_MARROW: "Bone marrow",
-                    CellSource.PLACENTA: "Placenta", CellSource.ADIPOSE: "Adipose tissue",
+    "cell_source": {CellSource.UMBILICAL_CORD: "Umbilical cord / Wharton's jelly",
+                    CellSource.BONE_MARROW: "Bone marrow", CellSource.PLACENTA: "Placenta",
+                    CellSource.ADIPOSE: "Adipose tissue",
                     CellSource.MIXED: "Mixed sources"},
     "donor": {"autologous": "Autologous", "allogeneic": "Allogeneic", "mixed": "Autologous + allogeneic"},
     "route_class": {"intravenous": "Intravenous", "arterial": "Arterial or intrapancreatic",
@@ -52,8 +53,9 @@ SORT_LABELS = {"paper": "As in the paper (type, year)", "effect": "Effect size",
 SUBGROUP_LABELS = {"dm_type": "Diabetes type (as in the paper)",
                    **{c: CHARACTERISTIC_LABELS[c] for c in ("cell_source", "donor", "route_class", "dm_duration",
                                                             "design_class")}}
-FOREST_COLUMNS_HELP = ("Study characteristics beside the names, coded from the quoted text in data/studies.csv "
-                       "(NR: the source does not say). RoB: the overall risk-of-bias judgement (Summary of findings page; ? = not assessed).")
+FOREST_COLUMNS_HELP = ("Up to three study characteristics beside the names, coded from the quoted text in "
+                       "data/studies.csv (NR: the source does not say). RoB: the overall risk-of-bias judgement "
+                       "(Summary of findings page; ? = not assessed).")
 SORT_HELP = "The order of the studies within each subgroup. The pooled results do not depend on it."
 SUBGROUPS_HELP = ("Split the studies by a characteristic: each subgroup is pooled on its own and the test for "
                   "subgroup differences is shown with separate and with common τ².")
@@ -61,8 +63,8 @@ SUBGROUPS_HELP = ("Split the studies by a characteristic: each subgroup is poole
 SUBGROUP_CAUTION = ("Caution (Cochrane Handbook §10.11.5): with {k} studies in {g} subgroups, a subgroup analysis "
                     "has little power and may mislead; the comparison is observational (across trials, not "
                     "randomised), so a difference may come from any other way the trials differ.")
-SUBGROUP_TEST_COMMON = ("Test for subgroup differences, common τ² (mixed-effects model, τ² = {tau2}): {stat} = {value}, "
-                        "df = {df} ({p})")
+SUBGROUP_TEST_COMMON = ("Test for subgroup differences, common τ² (mixed-effects model, τ² = {tau2}): "
+                        "{stat} = {value}, df = {df} ({p})")
 SUBGROUP_TEST_SEPARATE_PREFIX = "Separate τ² per subgroup. "
 REGRESSION_LINE = ("Slope {slope} per {unit} ({level}% CI {low} to {high}); {stat}, {p}; permutation {perm_p} "
                    "({perm_kind}); R² = {r2}; k = {k}")
@@ -108,3 +110,4 @@ SUBGROUP_TEST_FIXED_SUFFIX = " (fixed effect: no τ², so the separate- and comm
 REGRESSION_CAUTION = ("Caution (Cochrane Handbook §10.11.5): {k} studies, where about ten per characteristic are "
                       "advised; the relation is observational (across trials), and the permutation P value cannot "
                       "fall below 1/{n} here ({n} orderings{more}).")
+FOREST_COLUMNS_TOO_MANY = "Only {n} columns fit beside the studies: showing {shown}."

@@ -40,6 +40,15 @@ def test_columns_and_sort_reach_the_figure():
     assert shown[:2] == ["Araujo 2020", "Cai 2016"]                   # by effect: −1.60 before −1.30
 
 
+def test_more_columns_than_fit_are_cut_to_three_saying_so():
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    at.sidebar.multiselect(key="cols").set_value(["cell_source", "donor", "route_class", "rob"]).run()
+    assert not at.exception
+    layout, _ = _layout_and_traces(at)
+    assert layout["meta"]["columns"] == ["cell_source", "donor", "route_class"]
+    assert any("Only 3 columns fit" in c.value and "Cell source, Donor, Route" in c.value for c in at.caption)
+
+
 def test_url_values_are_checked():
     notices = S.validate_query_params({"cols": "Cell source", "sort": "Effect size"}, [])
     assert notices == []

@@ -39,6 +39,7 @@ def test_orders():
 def test_figure_makes_room_and_keeps_its_parts_inside():
     cells = study_cells(DS.studies, FOREST_COLUMNS, rob=default_risk_of_bias(DS), comparison="vs_control")
     plain = forest_figure(A)
+    # all six: the core draws any number (the page shows at most three)
     fig = forest_figure(A, columns=FOREST_COLUMNS, column_cells=cells, order=study_order(A.row_records, "effect"))
     n = len(FOREST_COLUMNS)
     text_x = [x for t in fig.data if t.xaxis == "x2" for x in t.x]
