@@ -11,6 +11,7 @@ from core.words import (DESIGN_CLASS_LABELS, SEARCH_ANCHOR, SEARCH_DESCRIPTION, 
                         STUDY_SET_WORDS)
 from core.words import SET_LABELS, TABLE_HEADINGS
 from core.words.captions import completeness_caption
+from core.words.characteristics import coded_line
 from ui.check import completeness
 from ui.components import escape_markdown, page_header, show_figure
 from ui.data import current_dataset
@@ -63,6 +64,7 @@ if choice is not None:
         # Every characteristic in full, wrapped: the table above cuts its long columns (design, dose, route).
         st.markdown("\n".join(f"- **{heading}**: {escape_markdown(str(r[col]) or 'not recorded')}"
                                for col, heading in TABLE_HEADINGS["studies_detail"].items()))
+        st.text(coded_line(r))              # the codes of issue 25, read from the characteristics above
         st.text("Extraction note: " + str(r["confidence"]))
         if r["source_url"]:
             st.link_button("Open the source page", str(r["source_url"]))

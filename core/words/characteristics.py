@@ -111,3 +111,15 @@ REGRESSION_CAUTION = ("Caution (Cochrane Handbook §10.11.5): {k} studies, where
                       "advised; the relation is observational (across trials), and the permutation P value cannot "
                       "fall below 1/{n} here ({n} orderings{more}).")
 FOREST_COLUMNS_TOO_MANY = "Only {n} columns fit beside the studies: showing {shown}."
+
+
+def coded_line(row) -> str:
+    """A study's coded characteristics in one plain line, with its coding note (Studies page)."""
+    parts = [f"{CHARACTERISTIC_LABELS[c].lower()}: {code_label(c, str(row.get(c, '') or ''))}"
+             for c in ("cell_source", "donor", "route_class", "dm_duration")]
+    for c in ("dose_per_kg", "infusions"):
+        value = str(row.get(c, "") or "")
+        shown = value if value not in ("", NOT_REPORTED) else NOT_REPORTED_LABEL
+        parts.append(f"{CHARACTERISTIC_LABELS[c].lower()}: {shown}")
+    note = str(row.get("coding_note", "") or "")
+    return "Coded from the text above: " + "; ".join(parts) + (f". Coding note: {note}" if note else ".")

@@ -42,3 +42,13 @@ def test_shipped_default_view_says_why_no_regression():
     assert not at.exception
     assert [m["key"] for m in _metas(at)] == ["dm_type"]              # the paper's split only
     assert any("needs at least 3 studies" in i.value for i in at.info)
+
+
+def test_studies_page_shows_each_studys_codes_with_its_note():
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    at.switch_page(str(Path(APP).parent / "pages" / "studies.py")).run()
+    at.selectbox(key="studies_detail").set_value("Jiang2011").run()
+    assert not at.exception
+    line = next(t.value for t in at.text if t.value.startswith("Coded from the text above"))
+    assert "cell source: Placenta" in line and "dose (10⁶ cells/kg per infusion): 0.45" in line
+    assert "1.35 / 3 = 0.45" in line and "infusions: 3" in line
