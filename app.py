@@ -9,7 +9,9 @@ from pathlib import Path
 
 import streamlit as st
 
+from core.vocab import BAYES_MODEL
 from core.words import HELP
+from core.words.bayesian import MODEL_HELP_BAYES, PRIOR_HELP
 from core.words.characteristics import FOREST_COLUMNS_HELP, SORT_HELP
 from ui import state as S
 from ui.data import current_dataset
@@ -60,7 +62,7 @@ def sidebar(study_ids: list[str], study_labels: dict[str, str]) -> None:
              bind=bind, horizontal=True, help=HELP["population"])
     sb.radio("Measure", S.MEASURE_OPTIONS, key="measure", bind=bind, horizontal=True, help=HELP["measure"])
     sb.radio("Model", S.MODEL_OPTIONS, format_func=S.fmt("model"), key="model", bind=bind,
-             help=HELP["model"])
+             help=f"{HELP['model']} {MODEL_HELP_BAYES}")
     sb.selectbox("Time point", S.TIMEPOINT_OPTIONS, format_func=S.fmt("timepoint"), key="timepoint",
                  bind=bind, help=HELP["timepoint"])
     sb.radio("Studies", S.SET_OPTIONS, format_func=S.fmt("set"), key="set", bind=bind, help=HELP["set"])
@@ -70,6 +72,9 @@ def sidebar(study_ids: list[str], study_labels: dict[str, str]) -> None:
         st.checkbox("Hartung–Knapp (HKSJ) CI", key="hksj", bind=bind, help=HELP["hksj"])
         st.checkbox("HKSJ never narrower than z (ad hoc floor)", key="floor", bind=bind, help=HELP["floor"],
                     disabled=not st.session_state.get("hksj", False))
+        st.selectbox("Prior scale on τ (Bayesian model)", S.OPTIONS["prior"], format_func=S.fmt("prior"), key="prior",
+                     index=S.OPTIONS["prior"].index(S.DEFAULTS["prior"]), bind=bind, help=PRIOR_HELP,
+                     disabled=st.session_state.get("model") != BAYES_MODEL)
         st.checkbox("Show prediction interval", key="pi", bind=bind, help=HELP["pi"])
         st.radio("SMD variant", S.SMD_VARIANT_OPTIONS, format_func=S.fmt("smd"), key="smd",
                  bind=bind, help=HELP["smd"])

@@ -10,7 +10,8 @@ import streamlit as st
 
 from core.figures.followup import trajectory_figure
 from core.vocab import OUTCOME_LABELS, OUTCOME_SHORT
-from core.words import AUDIT_FLAG_TEXT, COMPARISON_LABELS, MODEL_LABELS, TABLE_HEADINGS, fmt_ci, fmt_p, population_phrase, timepoint_phrase
+from core.words import AUDIT_FLAG_TEXT, COMPARISON_LABELS, TABLE_HEADINGS, fmt_ci, fmt_p, population_phrase, timepoint_phrase
+from core.words.bayesian import MODEL_CHOICE_LABELS
 from ui import state as S
 from ui.cache import cached_figure
 from ui.check import paper_audit
@@ -56,7 +57,7 @@ if blocked:
     st.info(f"The forest plot's time point choice offers 3, 6, 12 months and end of follow-up; "
             f"{blocked} months is shown here only.", icon=":material/info:")
 st.markdown(f"**{OUTCOME_LABELS[spec.outcome]} · {COMPARISON_LABELS[spec.comparison]} · {spec.measure} · "
-            f"{MODEL_LABELS[spec.model]}** (population and time point vary here)")
+            f"{MODEL_CHOICE_LABELS[spec.model]}** (population and time point vary here)")
 
 traj = run_trajectory(spec)
 pooled = traj.pooled_points()
@@ -71,7 +72,7 @@ else:
         traj, title=f"{OUTCOME_LABELS[spec.outcome]}: pooled effect by follow-up time", y_title=y_title))
     show_figure(fig, key="followup_chart", filename=f"followup_{spec.outcome}", on_select=_on_chart_select,
                 caption=f"{OUTCOME_LABELS[spec.outcome]} · {COMPARISON_LABELS[spec.comparison]} · {spec.measure} · "
-                        f"{MODEL_LABELS[spec.model]}: pooled effect by population and follow-up time; whiskers: 95% CI. "
+                        f"{MODEL_CHOICE_LABELS[spec.model]}: pooled effect by population and follow-up time; whiskers: 95% CI. "
                         f"Data: {data_source(current_dataset())}.")
     st.caption("Whiskers: 95% CI. k = number of trials pooled at that point; \"no data\" marks a time point no "
                "trial reported. 3/6/12 months match a trial's reported time within ±1 month. With k = 1 the "

@@ -4,7 +4,8 @@ from __future__ import annotations
 import streamlit as st
 
 from core.export import slide_caption
-from core.vocab import OUTCOME_SHORT, Tau2
+from core.vocab import BAYES_MODEL, OUTCOME_SHORT, Tau2
+from core.words.bayesian import P_BELOW_ZERO_HELP, prob_text
 from core.words import (DESIGN_CLASS_LABELS, fmt_ci, fmt_num, fmt_p, headline_measure, hksj_notices,
                         other_measure_sentence, switch_measure_label, usable_share_line,
                         view_line)
@@ -40,7 +41,8 @@ if a.pooled is None:
 else:
     st.info(a.model_reason, icon=":material/rule:")
     res = a.pooled
-    for notice in hksj_notices(spec.test, a.method, a.k, fixed=Tau2.FE, floor=spec.knha_floor):
+    bayes = spec.model == BAYES_MODEL        # a credible interval and P(effect < 0); HKSJ does not apply
+    for notice in () if bayes else hksj_notices(spec.test, a.method, a.k, fixed=Tau2.FE, floor=spec.knha_floor):
         st.info(notice, icon=":material/rule:")
     if len(a.unavailable_records) > a.k:
         st.warning(f"{usable_share_line(a.k, a.k + len(a.unavailable_records))}: see "
@@ -50,8 +52,11 @@ else:
     c1, c2, c3, c4 = st.columns(METRIC_WEIGHTS)
     c1.metric(f"Pooled {headline_measure(spec.measure, OUTCOME_SHORT[spec.outcome], a.unit)}", fmt_num(res.estimate),
               help="Overall pooled estimate")
-    c2.metric("95% CI", fmt_ci(res.estimate, res.ci_low, res.ci_high).split(" ", 1)[1])
-    c3.metric("P (overall effect)", fmt_p(res.pvalue).removeprefix("P ").removeprefix("= "))
+    c2.metric("95% CrI" if bayes else "95% CI", fmt_ci(res.estimate, res.ci_low, res.ci_high).split(" ", 1)[1])
+    if bayes:
+        c3.metric("P(effect < 0)", prob_text(res.prob_below_zero), help=P_BELOW_ZERO_HELP)
+    else:
+        c3.metric("P (overall effect)", fmt_p(res.pvalue).removeprefix("P ").removeprefix("= "))
     c4.metric("Studies · participants", f"{a.k} · {a.participants}",
               help="Participants: both arms for MSC vs control; the MSC arm for pre-post.")
     certainty_line(a, dataset)

@@ -10,8 +10,9 @@ import streamlit as st
 
 from core import export as ex
 from core.figures.summary_of_findings import sof_title, summary_of_findings_figure, summary_of_findings_slide
-from core.words import (GRADE_DOMAIN_LABELS, GRADE_SOURCES, JUDGEMENTS_SAVED, JUDGEMENTS_SESSION, MODEL_LABELS,
+from core.words import (GRADE_DOMAIN_LABELS, GRADE_SOURCES, JUDGEMENTS_SAVED, JUDGEMENTS_SESSION,
                         SOF_HEADINGS)
+from core.words.bayesian import MODEL_CHOICE_LABELS
 from ui.certainty import JUDGEMENTS, cached_sof
 from ui.certainty_forms import indirectness_form, mid_form, rob_form, rob_table
 from ui.components import escape_markdown, page_header, show_figure
@@ -27,7 +28,7 @@ ds = current_dataset()
 inputs = JUDGEMENTS.get(ds)
 sof = cached_sof(ds, spec, inputs)
 notes = sof.footnotes()
-st.markdown(f"**{escape_markdown(sof_title(spec))}** · {spec.measure} · {MODEL_LABELS[spec.model]}")
+st.markdown(f"**{escape_markdown(sof_title(spec))}** · {spec.measure} · {MODEL_CHOICE_LABELS[spec.model]}")
 
 table = pd.DataFrame([{
     SOF_HEADINGS["outcome"]: r.label,
@@ -76,7 +77,7 @@ with st.expander("How each rating is made (the rules and their sources)"):
         st.markdown(f"**{escape_markdown(label)}.** {escape_markdown(GRADE_SOURCES[domain])}.")
     st.markdown(f"**Plain-language statements.** {escape_markdown(GRADE_SOURCES['statement'])}.")
 
-caption = (f"{sof_title(spec)}. Measure: {spec.measure}; model: {MODEL_LABELS[spec.model]}. "
+caption = (f"{sof_title(spec)}. Measure: {spec.measure}; model: {MODEL_CHOICE_LABELS[spec.model]}. "
            f"Certainty: GRADE, recomputed from the numbers (rules and sources on the Summary of findings page). "
            f"Data: {data_source(ds)}")
 show_figure(summary_of_findings_figure(sof), key="sof_chart", slide=summary_of_findings_slide(sof),

@@ -16,9 +16,9 @@ import streamlit as st
 from core import vocab
 from core.workflow.analysis import AnalysisSpec
 from core.vocab import OUTCOME_LABELS, Comparison
-from core.words import (COMPARISON_LABELS, DESIGN_LABELS, MEASURE_LABELS, MODEL_LABELS,
-                        POPULATION_CHOICES, PREPOST_LABELS, SET_LABELS, SMD_VARIANT_LABELS, TAU2_LABELS,
-                        TIMEPOINT_LABELS)
+from core.words import (COMPARISON_LABELS, DESIGN_LABELS, MEASURE_LABELS, POPULATION_CHOICES, PREPOST_LABELS,
+                        SET_LABELS, SMD_VARIANT_LABELS, TAU2_LABELS, TIMEPOINT_LABELS)
+from core.words.bayesian import MODEL_CHOICE_LABELS, PRIOR_FACTOR_CODES, PRIOR_FACTOR_LABELS
 from core.words.characteristics import FOREST_COLUMN_LABELS, REGRESSOR_LABELS, SORT_LABELS, SUBGROUP_LABELS
 
 R_RANGE = (0.0, 0.9)
@@ -60,7 +60,10 @@ CHOICES: tuple[Choice, ...] = (
            _codes((Comparison.PRE_POST, Comparison.VS_CONTROL)), COMPARISON_LABELS),
     Choice("population", "population", str(vocab.Population.ALL), _codes(vocab.POPULATIONS), POPULATION_CHOICES),
     Choice("measure", "measure", "MD", vocab.MEASURES, MEASURE_LABELS),
-    Choice("model", "model", "auto", vocab.MODELS, MODEL_LABELS),
+    Choice("model", "model", "auto", vocab.ANALYSIS_MODELS, MODEL_CHOICE_LABELS),
+    # The Bayesian model's prior scale on tau, as a multiple of its default (issue 22).
+    Choice("prior", "prior_factor", "1", PRIOR_FACTOR_CODES, PRIOR_FACTOR_LABELS, to_spec=float,
+           to_widget=lambda f: f"{f:g}"),
     Choice("tau2", "tau2_method", str(vocab.Tau2.DL), _codes(vocab.RANDOM_ESTIMATORS), TAU2_LABELS),
     Choice("hksj", "test", False, to_spec=lambda on: "knha" if on else "z", to_widget=lambda t: t == "knha"),
     Choice("floor", "knha_floor", False, to_spec=bool),

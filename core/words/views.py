@@ -3,8 +3,8 @@
 deck's title slide and a reproduce script's header (settings_lines)."""
 from __future__ import annotations
 
-from core.vocab import OUTCOME_LABELS, Comparison, Tau2
-from core.words.choices import MODEL_LABELS
+from core.vocab import BAYES_MODEL, OUTCOME_LABELS, Comparison, Tau2
+from core.words.bayesian import MODEL_CHOICE_LABELS
 from core.words.formats import model_label
 from core.words.phrases import (COMPARISON_LABELS, measure_unit, population_phrase, timepoint_phrase,
                                 view_title)
@@ -22,7 +22,7 @@ CHANGE_NAMES = {"MD": "mean change from baseline", "SMD": "standardised mean cha
 def view_line(spec, method: str | None = None) -> str:
     """The one-line name of a view: outcome · comparison · population · time point · measure · model
     (the fitted ``method`` when given, else the model chosen in the sidebar)."""
-    model = model_label(method) if method else MODEL_LABELS[spec.model]
+    model = model_label(method) if method and spec.model != BAYES_MODEL else MODEL_CHOICE_LABELS[spec.model]
     return f"{view_title(spec)} · {timepoint_phrase(spec.timepoint)} · {spec.measure} · {model}"
 
 
@@ -58,6 +58,9 @@ def model_description(analysis) -> str:
     """'random effects (inverse variance) (paper's rule); τ² estimator REML; Wald z CI': the model
     fitted, its τ² estimator and its CI test."""
     spec, method = analysis.spec, analysis.method or ""
+    if spec.model == BAYES_MODEL and analysis.pooled is not None:
+        return (f"Bayesian random effects; half-normal prior on τ (scale {analysis.pooled.prior_scale:.3g}), flat on "
+                f"the pooled effect; {spec.level * 100:g}% credible interval")
     if method == Tau2.FE:
         model, tau = "fixed effect (inverse variance)", "τ² not estimated (fixed effect)"
     elif method:
@@ -73,6 +76,9 @@ def _model_phrase(analysis) -> str:
     """'a fixed-effect model (the paper's rule)', 'a random-effects model (τ² by REML, Hartung–Knapp CI)'."""
     spec, method = analysis.spec, analysis.method or ""
     knha = analysis.pooled is not None and analysis.pooled.test == "knha"
+    if spec.model == BAYES_MODEL and analysis.pooled is not None:
+        return (f"a Bayesian random-effects model (half-normal prior on τ, scale {analysis.pooled.prior_scale:.3g}; "
+                "credible intervals)")
     if method == Tau2.FE:
         model = "a fixed-effect model"
     elif method:
@@ -130,7 +136,9 @@ def settings_lines(spec, analysis=None) -> list[str]:
     lines = [f"Outcome: {OUTCOME_LABELS[spec.outcome]}", f"Comparison: {COMPARISON_LABELS[spec.comparison]}",
              f"Population: {population_phrase(spec.population, subgroups=True)}",
              f"Time point: {timepoint_phrase(spec.timepoint)}", f"Measure: {spec.measure}{variant}",
-             f"Model: {spec.model}{fitted}; tau² estimator: {spec.tau2_method}; CI test: {spec.test}",
+             (f"Model: {spec.model} (half-normal prior on tau, {spec.prior_factor:g} x half the unit-information SD; "
+              f"{spec.level * 100:g}% credible interval)" if spec.model == BAYES_MODEL else
+              f"Model: {spec.model}{fitted}; tau² estimator: {spec.tau2_method}; CI test: {spec.test}"),
              f"Designs: {spec.design}; study set: {spec.study_set}; excluded: {', '.join(spec.excluded) or 'none'}"]
     if independent_prepost(spec):
         lines.append("Pre-post analysed as independent groups (no correlation used)")

@@ -1,0 +1,26 @@
+"""Words for the Bayesian model (issue 22; core.workflow.bayes): its sidebar labels and help, and the
+lines a page shows for a Bayesian result."""
+from __future__ import annotations
+
+from core.vocab import BAYES_MODEL, PRIOR_FACTORS
+from core.words.choices import MODEL_LABELS
+
+BAYES_MODEL_LABEL = "Bayesian (half-normal prior on τ)"
+# The sidebar's model labels with the Bayesian one (Streamlit writes the label into the URL).
+MODEL_CHOICE_LABELS = {**MODEL_LABELS, BAYES_MODEL: BAYES_MODEL_LABEL}
+MODEL_HELP_BAYES = ("Bayesian: random effects with a weakly informative half-normal prior on τ, computed exactly as "
+                    "R's bayesmeta does; its interval is a 95% credible interval, suited to very few studies.")
+# Prior-scale choices, as URL-friendly codes ("0.25" ... "4") and their labels.
+PRIOR_FACTOR_CODES = tuple(f"{f:g}" for f in PRIOR_FACTORS)
+PRIOR_FACTOR_LABELS = {code: ("1 × default (½ unit-information SD)" if code == "1" else f"{code} × default")
+                       for code in PRIOR_FACTOR_CODES}
+PRIOR_HELP = ("Scale of the half-normal prior on τ for the Bayesian model. Default: half the unit-information SD "
+              "of the view's studies (√(Σn / Σ1/vᵢ) / 2; Röver et al. 2021, Res Synth Methods 12:448), a weakly "
+              "informative prior on the outcome's own scale. Smaller multiples assume less heterogeneity.")
+P_BELOW_ZERO_HELP = ("Posterior probability that the pooled effect is below 0 (a Bayesian model has no P value). "
+                     "Below 0 means MSC lowered the outcome.")
+
+
+def prob_text(p: float) -> str:
+    """A posterior probability as a page shows it: '0.997', '> 0.999', '< 0.001'."""
+    return "> 0.999" if p > 0.999 else "< 0.001" if p < 0.001 else f"{p:.3f}"
