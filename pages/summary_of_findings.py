@@ -13,6 +13,7 @@ from core.figures.summary_of_findings import sof_title, summary_of_findings_figu
 from core.words import (GRADE_DOMAIN_LABELS, GRADE_SOURCES, JUDGEMENTS_SAVED, JUDGEMENTS_SESSION,
                         SOF_HEADINGS)
 from core.words.bayesian import MODEL_CHOICE_LABELS
+from core.words.settings import deck_settings_lines
 from ui.certainty import JUDGEMENTS, cached_sof
 from ui.certainty_forms import indirectness_form, mid_form, rob_form, rob_table
 from ui.components import escape_markdown, page_header, show_figure
@@ -86,7 +87,7 @@ st.subheader("Download the table")
 rob_frame = inputs.rob.to_frame()
 table_downloads({"summary_of_findings": sof.to_frame(), "risk_of_bias": rob_frame},
                 ex.safe_filename(f"summary_of_findings_{spec.comparison}_{spec.population}"), key="sof",
-                deck_lines=ex.settings_lines(spec) + [f"Data: {data_source(ds)}"])
+                deck_lines=deck_settings_lines(spec, labels=ds.study_labels()) + [f"Data: {data_source(ds)}"])
 
 st.header("Risk of bias per study")
 st.caption("RoB 2 for randomised trials, ROBINS-I for non-randomised comparisons. The paper did no risk-of-bias "
@@ -94,8 +95,7 @@ st.caption("RoB 2 for randomised trials, ROBINS-I for non-randomised comparisons
            "decides: a single-arm before–after study has no control group (critical confounding).")
 studies = ds.studies if spec.study_set == "all" else ds.studies[ds.studies["set"] == "paper"]
 ids = list(studies["study_id"])
-st.dataframe(rob_table(ds, ids), hide_index=True, width="stretch", key="rob_table",
-             column_config={"Reason": st.column_config.TextColumn(width="large")})
+st.table(rob_table(ds, ids), hide_index=True)   # every study, every reason in full at 1280 px (issue 26 item 10)
 with st.expander("Set a judgement (with a reason and a source)"):
     rob_form(ds, ids)
 st.caption(JUDGEMENTS_SAVED if JUDGEMENTS.persistent else JUDGEMENTS_SESSION)

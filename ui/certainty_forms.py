@@ -95,12 +95,12 @@ def indirectness_form(ds: Dataset) -> None:
     """Judge one outcome's indirectness with a reason and a source, or go back to the assumption."""
     inputs = JUDGEMENTS.get(ds)
     judged = inputs.indirectness_map()
-    st.dataframe(pd.DataFrame([{"Outcome": OUTCOME_LABELS[o],
-                                "Indirectness": words.CONCERN_LABELS[judged[o].concern] if o in judged
-                                else "Not serious (assumed)",
-                                "Reason": judged[o].reason if o in judged else words.CERTAINTY_REASONS["ind.assumed"],
-                                "Source": judged[o].source if o in judged else words.GRADE_SOURCES["indirectness"]}
-                               for o in OUTCOMES]), hide_index=True, width="stretch", key="ind_table")
+    st.table(pd.DataFrame([{"Outcome": OUTCOME_LABELS[o],
+                            "Indirectness": words.CONCERN_LABELS[judged[o].concern] if o in judged
+                            else "Not serious (assumed)",
+                            "Reason": judged[o].reason if o in judged else words.CERTAINTY_REASONS["ind.assumed"],
+                            "Source": judged[o].source if o in judged else words.GRADE_SOURCES["indirectness"]}
+                           for o in OUTCOMES]), hide_index=True)    # reasons and sources in full (issue 26)
     c1, c2 = st.columns(2)
     outcome = c1.selectbox("Outcome", OUTCOMES, format_func=OUTCOME_LABELS.get, key="ind_outcome")
     concern = c2.selectbox("Indirectness", [str(c) for c in JUDGED_CONCERNS], format_func=words.CONCERN_LABELS.get,
@@ -124,10 +124,10 @@ def mid_form(ds: Dataset) -> None:
     """The MIDs in use (defaults with their cited sources, or the user's) and a form to change one."""
     mids = JUDGEMENTS.get(ds).mid_map()
     shown = [mids.get(o, MID_DEFAULTS[o]) for o in OUTCOMES]
-    st.dataframe(pd.DataFrame([{"Outcome": OUTCOME_LABELS[m.outcome],
-                                "MID": f"{words.fmt_num(m.value)} {m.unit}" if m.established else "not established",
-                                "Set by": "you" if m.outcome in mids else "default", "Source": m.source}
-                               for m in shown]), hide_index=True, width="stretch", key="mid_table")
+    st.table(pd.DataFrame([{"Outcome": OUTCOME_LABELS[m.outcome],
+                            "MID": f"{words.fmt_num(m.value)} {m.unit}" if m.established else "not established",
+                            "Set by": "you" if m.outcome in mids else "default", "Source": m.source}
+                           for m in shown]), hide_index=True)       # sources in full (issue 26 item 10)
     c1, c2, c3 = st.columns(3)
     outcome = c1.selectbox("Outcome", OUTCOMES, format_func=OUTCOME_LABELS.get, key="mid_outcome")
     value = c2.number_input("MID", min_value=0.0, value=None, step=0.1, key="mid_value",

@@ -24,6 +24,7 @@ from core import export as ex
 from core.workflow.analysis import ForestAnalysis
 from core.words import FIGURE_FORMAT_LABELS
 from core.words.captions import analysis_figure_caption
+from core.words.settings import deck_settings_lines
 from ui.certainty import certainty_caption
 from ui.data import USER_DATASET_KEY, current_dataset
 
@@ -190,7 +191,7 @@ def analysis_downloads(a: ForestAnalysis, figures: list | None = None, *, key: s
     caption = ex.slide_caption(a, data_source(ds), certainty=certainty_caption(a, ds))
     figs = page_figures() if figures is None else [
         (f[0], f[1], f[2] if len(f) > 2 else caption) for f in figures]
-    lines = ex.settings_lines(spec, a) + [f"Data: {data_source(ds)}"]
+    lines = deck_settings_lines(spec, a, ds.study_labels()) + [f"Data: {data_source(ds)}"]   # words, not codes
     row = st.container(horizontal=True, gap="small", key=f"dlrow_{key}")
     # The tables are built on click, not on every rerun (~6 ms each time, issue 13).
     row.download_button("Table (CSV)", data=functools.partial(_table_csv, a), file_name=f"{stem}.csv",

@@ -18,9 +18,10 @@ from core.evidence.origin import Origin, read_origin
 from core.export.bundle import dataset_zip
 from core.figures.completeness import cell_axes, completeness_figure
 from core.vocab import OUTCOME_SHORT
+from core.words.statuses import cell_words
 from ui.check import completeness
 from ui.components import escape_markdown, show_figure
-from ui.data import USER_DATASET_KEY, shipped_dataset
+from ui.data import USER_DATASET_KEY, current_dataset, shipped_dataset
 from ui.datasets import SAVE_ERRORS, in_use, lineage, load_saved, save_dataset, store_status
 from ui.entry_form import DEFAULT_NAME, Cell
 from ui.export import data_source
@@ -105,7 +106,9 @@ def history() -> None:
     if chain is None:
         st.caption("The shipped data are in use: no saved version, no history yet.")
         return
-    rows = [{"version": v.id, "saved (UTC)": f"{v.created_at:%Y-%m-%d %H:%M:%S}", "cell": e.cell,
+    labels = current_dataset().study_labels()     # 'Guan 2015 · MSC arm · HbA1c · baseline · n', not a path
+    rows = [{"version": v.id, "saved (UTC)": f"{v.created_at:%Y-%m-%d %H:%M:%S}",
+             "cell": cell_words(labels.get(e.study_id, e.study_id), e.arm, e.outcome, e.timepoint, e.field),
              "old": e.old, "new": e.new, "source": e.source, "locator": e.locator,
              "time (UTC)": f"{e.time:%Y-%m-%d %H:%M:%S}" if e.time else ""}
             for v in chain for e in v.edits]

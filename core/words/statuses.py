@@ -1,6 +1,8 @@
 """Reproduction statuses, audit flag texts, and the words of the evidence entry form."""
 from __future__ import annotations
 
+from core.vocab import OUTCOME_SHORT
+
 # --- workflow: reproduction statuses and audit flags (core.workflow.reproduce, core.workflow.audit) ----------------
 # A reported result's status is stored as these words: the pages and tables show them as they are.
 STATUS_REPRODUCED = "reproduced within rounding"
@@ -49,3 +51,18 @@ GAP_STATUS_LABELS = {"not_reachable": "full text not available to us",
 def gap_status_label(status) -> str:
     """A gap's status as a reader reads it ('full text not available to us'); an unknown code in words."""
     return GAP_STATUS_LABELS.get(str(status), str(status).replace("_", " "))
+
+
+# --- an edited cell, as a reader names it (issue 26 item 8: never 'Guan2015/msc/hba1c/0/n') ---
+FIELD_WORDS = {"n": "n", "mean": "mean", "dispersion_type": "dispersion type", "disp1": "dispersion",
+               "disp2": "second dispersion value", "unit": "unit", "timepoint_label": "time point label",
+               "use": "used", "use_note": "use note", "source_url": "source", "locator": "locator",
+               "snippet": "quote"}
+
+
+def cell_words(study: str, arm: str, outcome: str, timepoint: str, field: str) -> str:
+    """'Guan 2015 · MSC arm · HbA1c · baseline · n' for the cell Guan2015/msc/hba1c/0/n (``study``: its label)."""
+    months = str(timepoint).strip()
+    when = "baseline" if months in ("0", "0.0") else f"{months.removesuffix('.0')} months" if months else "no time"
+    return " · ".join((study, f"{ARM_LABELS.get(arm, arm)} arm", OUTCOME_SHORT.get(outcome, outcome), when,
+                       FIELD_WORDS.get(field, field.replace("_", " "))))

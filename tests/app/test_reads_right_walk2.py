@@ -234,3 +234,27 @@ def test_study_flow_names_no_file():
     at = open_page("pages/flow.py")
     assert not [t for t in shown_text(at) if INTERNAL.search(t)]
     assert any("redrawn from the counts the paper prints" in plain(c.value) for c in at.main.get("caption"))
+
+
+# --- codes where a reader expects words (item 8) and full tables on Summary of findings (item 10) -----------------
+def test_the_deck_title_slide_and_the_history_name_settings_and_cells_in_words():
+    from core.evidence.dataset import load_dataset
+    from core.workflow.analysis import AnalysisSpec, analyse
+    from core.words.settings import deck_settings_lines
+    from core.words.statuses import cell_words
+    ds = load_dataset()
+    a = analyse(ds, AnalysisSpec(excluded=("Guan2015",)))
+    lines = deck_settings_lines(a.spec, a, ds.study_labels())
+    assert "Model: Auto (paper's rule) → fixed effect; CI: Wald z" in lines
+    assert "Designs: All designs; studies: The paper's 10 studies; excluded: Guan 2015" in lines
+    assert not [x for x in lines if re.search(r"->|\bDL\b|CI test: z|study set: paper|Guan2015", x)]
+    assert cell_words("Guan 2015", "msc", "hba1c", "0", "n") == "Guan 2015 · MSC arm · HbA1c · baseline · n"
+
+
+def test_risk_of_bias_indirectness_and_mids_are_static_tables_with_every_row():
+    at = open_page("pages/summary_of_findings.py")
+    rob = table_with(at, "Judgement (overall)")
+    assert "Chen 2016" in set(rob["Study"]) and len(rob) == 11          # the 11th row is not hidden
+    assert table_with(at, "Indirectness")["Source"].str.len().min() > 0
+    assert len(table_with(at, "MID")) == 5
+    assert not [d for d in at.main.get("dataframe") if {"Reason", "Source"} & set(d.value.columns)]

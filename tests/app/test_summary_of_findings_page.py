@@ -144,7 +144,8 @@ def test_user_risk_of_bias_judgements_rate_down_and_bad_ones_are_refused(at):
     assert rows["HbA1c"][CERT] == "⊕⊕◯◯ Low (a, b, c)"       # judged: the same level, no longer provisional
     assert "Risk of bias (serious): 100% of the weight comes from results at high or serious risk of bias." \
         in notes.values()
-    rob = {r["Study"]: r for r in at.dataframe[0].value.to_dict("records")}
+    rob_table = next(x.value for x in at.table if "Judgement (overall)" in x.value.columns)   # static: every row
+    rob = {r["Study"]: r for r in rob_table.to_dict("records")}
     assert rob["Cai 2016"]["Judgement (overall)"] == "High" and rob["Cai 2016"]["Reason"] == REASON
     assert rob["Cai 2016"]["Set by"] == "user" and rob["Jiang 2011"]["Judgement (overall)"] == "Critical"
     at.button(key="rob_clear").click().run()
@@ -169,7 +170,7 @@ def test_indirectness_and_mid_set_by_the_user(at):
     fbg = [t for t in footnotes(at).values() if "[−2.46, −1.06]" in t]
     assert fbg and "lies on one side of the smallest important effect (1.00 mmol/L)" in fbg[0]
     assert "no MID is established" not in fbg[0]
-    mids = {r["Outcome"]: r for r in at.dataframe[2].value.to_dict("records")}
+    mids = {r["Outcome"]: r for r in next(x.value for x in at.table if "MID" in x.value.columns).to_dict("records")}
     assert mids["Fasting blood glucose (FBG)"]["Set by"] == "you"
     assert mids["HbA1c"]["MID"] == "0.50 %" and "NICE NG28" in mids["HbA1c"]["Source"]
 

@@ -98,7 +98,7 @@ def test_save_makes_a_new_version_that_every_page_and_a_fresh_session_use(state_
     assert any(t.startswith("Fig. 2, HbA1c vs control, T1DM: now 2 of 2 studies; recomputed") for t in shown)
     assert any(t.startswith(f"Dataset: saved dataset “My extraction” (id {ds})") for t in shown)
     history = next(d.value for d in at.dataframe if "cell" in d.value.columns and "old" in d.value.columns)
-    assert "Carlsson2015/msc/hba1c/12/mean" in set(history["cell"]) and "6.9" in set(history["new"])
+    assert "Carlsson 2015 · MSC arm · HbA1c · 12 months · mean" in set(history["cell"]) and "6.9" in set(history["new"])
     assert set(history["source"]) == {SYNTHETIC["wb_source"]}
     # the saved version is in the store, with its edits
     version = open_store(state_dir=state_dir).get(ds)

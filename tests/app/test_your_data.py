@@ -102,7 +102,8 @@ def test_valid_edits_are_saved_as_a_version_every_page_uses_and_reset_restores(a
     at.switch_page(PAGE).run()
     assert editor_table(at).loc[cai_after_row(SHIPPED), "mean"] == "7.0"     # edits survive leaving the page
     history = next(d.value for d in at.dataframe if "cell" in d.value.columns and "old" in d.value.columns)
-    assert ("Cai2016/msc/hba1c/12/mean", "7.5", "7.0") in set(zip(history["cell"], history["old"], history["new"]))
+    assert ("Cai 2016 · MSC arm · HbA1c · 12 months · mean", "7.5", "7.0") in set(zip(history["cell"], history["old"],
+                                                                                      history["new"]))
     at.button(key="yd_reset").click().run()
     assert "ds" not in at.query_params
     assert banner(at).startswith("Dataset: shipped dataset")
