@@ -2,12 +2,16 @@
 on a numeric one (issue 25)."""
 from __future__ import annotations
 
+import functools
+
 import streamlit as st
 
+from core.export.characteristics_r import characteristics_r_script
 from core.figures.characteristics import bubble_figure, split_forest_figure
-from core.words import measure_unit
-from core.words.characteristics import (BUBBLE_SUBJECT, CHARACTERISTICS_PAGE_INTRO, REGRESSION_CAUTION, REGRESSION_HELP,
-                                        REGRESSION_LEFT_OUT, SPLIT_SUBJECT, SUBGROUP_CAUTION, SUBGROUPS_HELP)
+from core.words import measure_unit, settings_lines
+from core.words.characteristics import (BUBBLE_SUBJECT, CHARACTERISTICS_PAGE_INTRO, R_SCRIPT_HELP, R_SCRIPT_TITLE,
+                                        REGRESSION_CAUTION, REGRESSION_HELP, REGRESSION_LEFT_OUT, SPLIT_SUBJECT,
+                                        SUBGROUP_CAUTION, SUBGROUPS_HELP)
 from ui import state as S
 from ui.cache import cached_figure
 from ui.characteristics import cached_regression, cached_split
@@ -48,3 +52,9 @@ else:
                 caption=f"{BUBBLE_SUBJECT.format(name=S.fmt('regon')(reg_key).lower())}. {view_caption(spec)}")
 if reg.missing:   # labels may come from a user's upload: shown literally (ui.text.md)
     st.caption(REGRESSION_LEFT_OUT.format(labels=", ".join(md(label) for label in reg.missing)))
+
+st.download_button("R script (metafor)", icon=":material/code:", mime="text/plain", on_click="ignore",
+                   data=functools.partial(characteristics_r_script, a, split, reg, title=R_SCRIPT_TITLE,
+                                          dataset_name=dataset.name, settings=settings_lines(spec, a)),
+                   file_name=f"which_therapy_{key}_{reg_key}_{spec.outcome}_{spec.comparison}.R", key="therapy_r",
+                   help=R_SCRIPT_HELP)

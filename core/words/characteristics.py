@@ -102,6 +102,9 @@ CHARACTERISTICS_PAGE_INTRO = ("Which therapy? Split this view's studies by a cha
                               "the trial, or relate their effects to a number such as the dose. Characteristics are "
                               "coded from each study's quoted text (Studies page; 'not reported' where it does not "
                               "say).")
+R_SCRIPT_TITLE = "Which MSC therapy? The split and the meta-regression of this view, with metafor"
+R_SCRIPT_HELP = ("Reproduces both with metafor: each subgroup's rma, the test over the subgroup estimates, "
+                 "rma(..., mods = ~ group) for the common tau², rma(..., mods = ~ x) and permutest (data inline).")
 SPLIT_SUBJECT = "Subgroups by {name}: each study, each subgroup's pooled effect and the tests for subgroup differences"
 BUBBLE_SUBJECT = ("Meta-regression on {name}: each study's effect (bubble area by weight), the fitted line and its "
                   "95% CI band; slope, its test, R² and the permutation P value")

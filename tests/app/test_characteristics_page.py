@@ -52,3 +52,13 @@ def test_studies_page_shows_each_studys_codes_with_its_note():
     line = next(t.value for t in at.text if t.value.startswith("Coded from the text above"))
     assert "cell source: Placenta" in line and "dose (10⁶ cells/kg per infusion): 0.45" in line
     assert "1.35 / 3 = 0.45" in line and "infusions: 3" in line
+
+
+def test_the_r_script_button_is_there():
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state[USER_DATASET_KEY] = DS
+    at.run()
+    at.switch_page(PAGE).run()
+    assert not at.exception
+    buttons = [b for b in at.get("download_button") if b.proto.label == "R script (metafor)"]
+    assert len(buttons) == 1
