@@ -11,7 +11,7 @@ import numpy as np
 from core.workflow.analysis import AnalysisSpec
 from core.evidence.dataset import Dataset
 from core.workflow.robustness import robustness
-from core.sensitivity import cumulative, leave_one_out
+from core.workflow.bayes import cumulative, leave_one_out      # Bayesian refits for the Bayesian model
 from core.workflow.small_study import SmallStudyReport, small_study_report
 from core.workflow.trajectory import followup_tables, trajectory
 from ui.cache import cached, cached_figure, on_session_dataset, run_analysis  # noqa: F401  (cached_figure: pages' import)

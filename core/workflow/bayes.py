@@ -15,13 +15,19 @@ from dataclasses import dataclass, fields, replace
 
 import numpy as np
 
+from core import sensitivity
 from core.bayesian import BayesianMetaResult, HalfNormal, bayesian_meta_analysis
+from core.errors import InsufficientStudiesError
 from core.intervals import ConfidenceInterval, check_level
-from core.pooling import MetaResult
+from core.pooling import MetaResult, meta_analysis
+from core.sensitivity import SensitivitySeries
 from core.subgroups import SubgroupResult
 
 # The prediction interval's distribution, as MetaResult.pi_dist names it.
 PREDICTIVE = "posterior predictive"
+# The per-refit arrays of a SensitivitySeries.
+SERIES_FIELDS = tuple(f.name for f in fields(SensitivitySeries)
+                      if f.name not in ("kind", "labels", "order", "method", "test", "level", "vectorised"))
 
 
 def unit_information_sd(n, vi) -> float:
@@ -99,3 +105,44 @@ def prior_sensitivity(res: MetaResult, scale: float, factors=(0.25, 0.5, 1.0, 2.
     """``(factor, prior scale, BayesPooled)`` for each multiple of the default scale (issue 22's
     prior-sensitivity figure: 0.25x to 4x)."""
     return tuple((f, f * scale, bayes_pooled(res, f * scale)) for f in factors)
+
+
+def _series(res: BayesPooled, kind: str, subsets: list, labels: tuple, order: np.ndarray) -> SensitivitySeries:
+    """Bayesian refits of ``res``'s studies over ``subsets`` (arrays of positions) with its prior; Q and
+    the I^2s are the subsets' descriptive statistics, as in the main result."""
+    out = {f: np.full(len(subsets), np.nan) for f in SERIES_FIELDS}
+    for i, s in enumerate(subsets):
+        yi, vi = res.yi[s], res.vi[s]
+        fit = bayesian_meta_analysis(yi, vi, HalfNormal(res.prior_scale), level=res.level)
+        desc = meta_analysis(yi, vi, method=res.method, level=res.level)
+        values = dict(estimate=fit.estimate, se=fit.mu.sd, ci_low=fit.ci_low, ci_high=fit.ci_high,
+                      tau2=fit.tau.median ** 2, q=desc.q, q_df=desc.q_df, q_pvalue=desc.q_pvalue, i2=desc.i2,
+                      i2_tau=desc.i2_tau, h2=desc.h2)
+        for name, value in values.items():
+            out[name][i] = value
+    return SensitivitySeries(kind=kind, labels=labels, order=order, method=res.method, test=res.test,
+                             level=res.level, vectorised=False, **out)
+
+
+def leave_one_out(result: MetaResult) -> SensitivitySeries:
+    """:func:`core.sensitivity.leave_one_out`, with Bayesian refits (same prior) for a :class:`BayesPooled`
+    (statistic and P value NaN)."""
+    if not isinstance(result, BayesPooled):
+        return sensitivity.leave_one_out(result)
+    k = result.k
+    if k < 2:
+        raise InsufficientStudiesError(k, message=f"Leave-one-out needs at least 2 studies (k = {k}).")
+    return _series(result, "leave-one-out", [np.delete(np.arange(k), i) for i in range(k)], result.labels,
+                   np.arange(k))
+
+
+def cumulative(result: MetaResult, order=None) -> SensitivitySeries:
+    """:func:`core.sensitivity.cumulative` (studies added in ``order``, positions), with Bayesian refits
+    for a :class:`BayesPooled`."""
+    if not isinstance(result, BayesPooled):
+        return sensitivity.cumulative(result, order=order)
+    perm = np.arange(result.k) if order is None else np.asarray(order, dtype=int)
+    if perm.ndim != 1 or not np.array_equal(np.sort(perm), np.arange(result.k)):
+        raise ValueError(f"`order` must be a permutation of 0..k-1 (study positions); got {perm.tolist()[:10]}")
+    labels = tuple(result.labels[i] for i in perm.tolist())
+    return _series(result, "cumulative", [perm[: i + 1] for i in range(result.k)], labels, perm)

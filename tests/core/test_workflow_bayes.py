@@ -128,3 +128,24 @@ def test_r_script_uses_bayesmeta_with_the_apps_prior():
     assert "scale <- 0.5 * uisd(n = dat$n1, sigma" in pp and "split(" not in pp
     none = ex.r_script(DS, AnalysisSpec(outcome="fcp", model="bayes"))
     assert "message(" in none and "bayesmeta(" not in none
+
+
+def test_leave_one_out_and_cumulative_refit_the_bayesian_model():
+    from core import sensitivity
+    from core.workflow.bayes import cumulative, leave_one_out
+    res = analyse(DS, VS_ALL).pooled
+    loo = leave_one_out(res)
+    for i in range(res.k):
+        keep = np.delete(np.arange(res.k), i)
+        fit = bayesian_meta_analysis(res.yi[keep], res.vi[keep], HalfNormal(res.prior_scale))
+        assert (loo.estimate[i], loo.ci_low[i], loo.ci_high[i]) == (fit.estimate, fit.ci_low, fit.ci_high)
+        assert loo.q[i] == pytest.approx(meta_analysis(res.yi[keep], res.vi[keep], method="DL").q, rel=1e-12)
+    assert np.isnan(loo.pvalue).all() and loo.labels == res.labels
+    cum = cumulative(res, [3, 2, 1, 0])
+    assert cum.labels == tuple(res.labels[i] for i in (3, 2, 1, 0))
+    # all four, added in another order: the main result up to rounding in the sums
+    assert (cum.estimate[-1], cum.ci_low[-1]) == (pytest.approx(res.estimate, rel=1e-12), pytest.approx(res.ci_low, rel=1e-12))
+    first = bayesian_meta_analysis(res.yi[[3]], res.vi[[3]], HalfNormal(res.prior_scale))
+    assert cum.ci_high[0] == first.ci_high
+    freq = analyse(DS, replace(VS_ALL, model="random")).pooled         # other models: core.sensitivity's
+    np.testing.assert_array_equal(leave_one_out(freq).estimate, sensitivity.leave_one_out(freq).estimate)
