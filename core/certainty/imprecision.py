@@ -219,10 +219,11 @@ def _regions(lo: float, hi: float, important: float) -> int:
     return (lo < -important) + (lo < important and hi > -important) + (hi > important)
 
 
-def ci_levels(lo: float, hi: float, estimate: float, th: Thresholds) -> tuple[int, list[str]]:
-    """Levels the CI alone calls for, and the clauses saying why (module docstring)."""
+def ci_levels(lo: float, hi: float, estimate: float, th: Thresholds, *, bayesian: bool = False) -> tuple[int, list[str]]:
+    """Levels the CI (a credible interval when ``bayesian``) alone calls for, and the clauses saying
+    why (module docstring)."""
     t = words.CERTAINTY_REASONS
-    fmt = {"low": words.fmt_num(lo), "high": words.fmt_num(hi)}
+    fmt = {"low": words.fmt_num(lo), "high": words.fmt_num(hi), "interval": words.CERTAINTY_INTERVALS[bayesian]}
     if th.important is None:
         crosses = lo < 0 < hi
         return int(crosses), [t["imp.ci_null" if crosses else "imp.ci_ok"].format(**fmt)]
@@ -284,7 +285,7 @@ def imprecision_rating(analysis, mid: Mid, ois: InformationSize | None, *,
     """Rate imprecision from the pooled CI, the thresholds and the OIS (rules in the module docstring)."""
     res, t = analysis.pooled, words.CERTAINTY_REASONS
     th = size_thresholds(analysis, mid, small_effect_sd=small_effect_sd)
-    by_ci, parts = ci_levels(res.ci_low, res.ci_high, res.estimate, th)
+    by_ci, parts = ci_levels(res.ci_low, res.ci_high, res.estimate, th, bayesian=getattr(res, "is_bayesian", False))
     by_ois, ois_clause = ois_levels(analysis.participants, ois)
     parts.append(ois_clause)
     single = 1 if res.k == 1 else 0

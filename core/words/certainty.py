@@ -101,13 +101,13 @@ CERTAINTY_REASONS = {
     "inc.subgroups": "the subgroups differ (P {p})",
     "ind.assumed": "Not assessed: assumed not serious (the studies' patients, MSC products, comparators and "
                    "outcome are taken to match the question).",
-    "imp.ci_null": "the 95% CI [{low}, {high}] includes no effect",
-    "imp.ci_ok": "the 95% CI [{low}, {high}] excludes no effect",
-    "imp.ci_one_region": "the 95% CI [{low}, {high}] lies on one side of the smallest important effect ({mid})",
-    "imp.ci_mid": "the 95% CI [{low}, {high}] crosses the smallest important effect ({mid}): it holds both "
+    "imp.ci_null": "the 95% {interval} [{low}, {high}] includes no effect",
+    "imp.ci_ok": "the 95% {interval} [{low}, {high}] excludes no effect",
+    "imp.ci_one_region": "the 95% {interval} [{low}, {high}] lies on one side of the smallest important effect ({mid})",
+    "imp.ci_mid": "the 95% {interval} [{low}, {high}] crosses the smallest important effect ({mid}): it holds both "
                   "important and unimportant effects",
     "imp.and_null": ", and it includes no effect",
-    "imp.ci_both": "the 95% CI [{low}, {high}] includes both important benefit and important harm (beyond ±{mid})",
+    "imp.ci_both": "the 95% {interval} [{low}, {high}] includes both important benefit and important harm (beyond ±{mid})",
     "imp.ci_size_edge": "it also crosses the edge of a {size} effect ({edge}), so the size is uncertain",
     "imp.ois_met": "{n} participants meet the optimal information size of {ois}",
     "imp.ois_short": "{n} participants are {pct:.0f}% of the optimal information size of {ois}",
@@ -161,6 +161,7 @@ CERTAINTY_SIZE_BASIS = {"trivial": " (little to no difference: less than {import
                         "moderate": " (by {moderate} to {large})",
                         "large": " (a large effect: at least {large})"}
 CERTAINTY_MID_WORD = "the MID"
+CERTAINTY_INTERVALS = {False: "CI", True: "credible interval"}     # frequentist, Bayesian (issue 22)
 CERTAINTY_EDGE_RAISED = ", the MID, which is above {sd:g} SD here"
 CERTAINTY_ASSUMED_WORD = "{sd:g} SD, assumed"
 CERTAINTY_SIZE_WORDS = {"small": "small", "moderate": "moderate", "large": "large"}

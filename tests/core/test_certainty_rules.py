@@ -19,6 +19,7 @@ from core.certainty.imprecision import trials_needed
 from core.evidence.risk_of_bias import Judgement, RobDomain, RobLevel
 from core.figures.text_width import text_width, wrap_px
 from core.vocab import Comparison, Outcome
+from core.words import fmt_num
 from tests.core.test_certainty import REASON, SOURCE, forest, low_rob, pair, rob_for
 
 
@@ -200,3 +201,15 @@ def test_text_width_uses_helvetica_metrics_and_errs_wide_on_unknown_glyphs():
     lines = wrap_px("The evidence is very uncertain about the effect of MSC on HbA1c", 120, 12)
     assert len(lines) > 1 and all(text_width(line, 12) <= 120 for line in lines)
     assert " ".join(lines) == "The evidence is very uncertain about the effect of MSC on HbA1c"
+
+
+def test_bayesian_view_judges_imprecision_on_the_credible_interval():
+    """Issue 22 with issue 21: under the Bayesian model the certainty reads the 95% credible interval
+    (the pooled result's ci_low/ci_high) and says so."""
+    from core.certainty import summary_of_findings
+    from core.evidence.dataset import load_dataset
+    from core.workflow.analysis import AnalysisSpec
+    sof = summary_of_findings(load_dataset(), AnalysisSpec(comparison=Comparison.VS_CONTROL, model="bayes"))
+    c = sof.row(Outcome.HBA1C).certainty
+    reason = c.domain(GradeDomain.IMPRECISION).reason
+    assert f"The 95% credible interval [{fmt_num(c.ci_low)}, {fmt_num(c.ci_high)}]" in reason and "CI" not in reason
