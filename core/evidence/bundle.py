@@ -1,5 +1,5 @@
 """A dataset as a bundle of ``data/`` CSV files (the shipped schema, with the provenance columns),
-and back: :func:`bundle_files` names the files, :func:`read_bundle` reads a zip made by the export
+and back: the files are :data:`core.evidence.dataset.TABLE_FILES`, :func:`read_bundle` reads a zip made by the export
 (or any zip holding ``outcomes.csv``, optionally ``studies.csv``), or a single outcomes CSV, into a
 checked :class:`~core.evidence.dataset.Dataset`, after the same checks as an upload.
 
@@ -14,15 +14,12 @@ from pathlib import PurePosixPath
 import pandas as pd
 
 from core.errors import DatasetError
-from core.evidence.dataset import Dataset
+from core.evidence.dataset import TABLE_FILES, Dataset
 from core.evidence.bounded import inflate, open_zip, read_csv_rows
 from core.evidence.limits import MAX_UPLOAD_BYTES, MAX_XLSX_UNCOMPRESSED, MAX_ZIP_MEMBERS
 from core.evidence.parse_gate import guarded
 from core.evidence.upload import build_dataset, read_upload
 
-# Dataset table -> file name in data/.
-BUNDLE_FILES = {"studies": "studies.csv", "outcomes": "outcomes.csv", "events": "events.csv",
-                "gaps": "gaps.csv", "reported": "reported_results.csv"}
 CHANGES_FILE = "CHANGES.txt"
 MAX_MEMBERS = MAX_ZIP_MEMBERS
 _NEUTRALISED = ("'=", "'+", "'-", "'@", "'\t", "'\r")
@@ -45,7 +42,7 @@ def _members(raw: bytes, filename: str) -> dict[str, bytes]:
         out = {}
         for i in zf.infolist():
             name = PurePosixPath(i.filename).name
-            if not i.is_dir() and name in (BUNDLE_FILES["outcomes"], BUNDLE_FILES["studies"]):
+            if not i.is_dir() and name in (TABLE_FILES["outcomes"], TABLE_FILES["studies"]):
                 if i.file_size > MAX_UPLOAD_BYTES:
                     _fail(f"{filename}: {name} is {i.file_size:,} bytes; the limit is {MAX_UPLOAD_BYTES:,}")
                 out[name] = inflate(zf, i, filename, cap=MAX_UPLOAD_BYTES, source="import")
@@ -57,7 +54,7 @@ def _studies(raw: bytes) -> pd.DataFrame:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         _fail(f"studies.csv could not be read as UTF-8 CSV ({type(exc).__name__})")
-    return read_csv_rows(text, BUNDLE_FILES["studies"], "studies", source="import")
+    return read_csv_rows(text, TABLE_FILES["studies"], "studies", source="import")
 
 
 @guarded
@@ -74,10 +71,10 @@ def read_bundle(data: bytes, filename: str, base: Dataset, *, name: str | None =
         return build_dataset(_unneutralise(tables.outcomes), base, studies=tables.studies, name=name,
                              kind="CSV upload")
     files = _members(raw, filename)
-    if BUNDLE_FILES["outcomes"] not in files:
-        _fail(f"{filename}: the zip holds no {BUNDLE_FILES['outcomes']}; export a dataset from this page to see "
+    if TABLE_FILES["outcomes"] not in files:
+        _fail(f"{filename}: the zip holds no {TABLE_FILES['outcomes']}; export a dataset from this page to see "
               "the expected layout")
-    outcomes = read_upload(files[BUNDLE_FILES["outcomes"]], BUNDLE_FILES["outcomes"]).outcomes
-    studies = _studies(files[BUNDLE_FILES["studies"]]) if BUNDLE_FILES["studies"] in files else None
+    outcomes = read_upload(files[TABLE_FILES["outcomes"]], TABLE_FILES["outcomes"]).outcomes
+    studies = _studies(files[TABLE_FILES["studies"]]) if TABLE_FILES["studies"] in files else None
     return build_dataset(_unneutralise(outcomes), base,
                          studies=None if studies is None else _unneutralise(studies), name=name, kind="zip import")

@@ -1,8 +1,11 @@
-"""Loading and schema checks for the evidence tables in ``data/``.
+"""Loading and schema checks for the evidence tables in ``data/``, and the one codec between a
+:class:`Dataset` and its tables.
 
-The CSVs keep every number as reported, with its provenance.  ``load_dataset`` reads them and
-``validate_*`` check them once, at the boundary, listing every problem (row, column, value,
-expectation) in one :class:`~core.errors.DatasetError`.
+The CSVs keep every number as reported, with its provenance.  :data:`TABLES` names each table, its
+file in ``data/`` and its schema columns, once; :func:`to_tables` and :func:`from_tables` turn a
+Dataset into tables and back (validating once), and the loader, the store and both directions of
+the zip bundle go through them.  ``validate_*`` check a table at the boundary, listing every problem
+(row, column, value, expectation) in one :class:`~core.errors.DatasetError`.
 """
 from __future__ import annotations
 
@@ -38,6 +41,15 @@ GAP_COLUMNS = ("study_id", "outcome", "timepoint_months", "status", "reason", "s
 REPORTED_COLUMNS = ("result_id", "locator", "outcome", "comparison", "population", "timepoint", "measure",
                     "model", "estimate", "ci_low", "ci_high", "z", "pvalue", "i2", "q_pvalue", "refs", "claim",
                     "note")
+# A Dataset's tables: field name -> (file in data/, schema columns in the shipped order).
+TABLES = {"studies": ("studies.csv", STUDY_COLUMNS), "outcomes": ("outcomes.csv", OUTCOME_COLUMNS),
+          "events": ("events.csv", EVENT_COLUMNS), "gaps": ("gaps.csv", GAP_COLUMNS),
+          "reported": ("reported_results.csv", REPORTED_COLUMNS)}
+TABLE_FILES = {table: file for table, (file, _cols) in TABLES.items()}
+TABLE_COLUMNS = {table: cols for table, (_file, cols) in TABLES.items()}
+REQUIRED_TABLES = ("studies", "outcomes")
+# Typed copies that validate_studies / validate_outcomes add: derived on load, never written out.
+DERIVED_COLUMNS = ("year_num", "timepoint_num", "n_num", "mean_num", "disp1_num", "disp2_num")
 
 
 @dataclass(frozen=True, slots=True)
@@ -265,17 +277,39 @@ def validate_outcomes(df: pd.DataFrame, study_ids=None) -> pd.DataFrame:
     return df
 
 
-def load_dataset(data_dir: Path | str = DATA_DIR) -> Dataset:
-    """Read and validate the shipped evidence tables."""
-    data_dir = Path(data_dir)
-    studies = validate_studies(_read_csv(data_dir / "studies.csv"))
-    outcomes = validate_outcomes(_read_csv(data_dir / "outcomes.csv"), studies["study_id"])
-    events = _read_csv(data_dir / "events.csv")
-    gaps_path = data_dir / "gaps.csv"
-    gaps = _read_csv(gaps_path) if gaps_path.exists() else pd.DataFrame(columns=GAP_COLUMNS)
-    reported = _read_csv(data_dir / "reported_results.csv")
-    problems = _missing_columns(events, EVENT_COLUMNS, "events") + _missing_columns(gaps, GAP_COLUMNS, "gaps") \
-        + _missing_columns(reported, REPORTED_COLUMNS, "reported_results")
+def table_frame(df: pd.DataFrame, columns) -> pd.DataFrame:
+    """A table as written out: the schema ``columns`` first, then any other non-derived column, every
+    cell an object, missing values as empty cells."""
+    cols = [c for c in columns if c in df.columns]
+    cols += [c for c in df.columns if c not in cols and c not in DERIVED_COLUMNS]
+    frame = df[cols].astype(object)
+    return frame.where(frame.notna(), "")
+
+
+def to_tables(ds: Dataset) -> dict[str, pd.DataFrame]:
+    """The dataset's tables as written out (:func:`table_frame`), keyed by :data:`TABLES`' names."""
+    return {table: table_frame(getattr(ds, table), cols) for table, cols in TABLE_COLUMNS.items()}
+
+
+def from_tables(frames, *, name: str | None = None, source: str = "dataset") -> Dataset:
+    """A validated Dataset from its tables (text cells, keyed by :data:`TABLES`' names): the studies
+    and outcomes checked row by row, the other tables for their columns; an absent optional table is
+    empty.  :class:`DatasetError` (from ``source``) lists every problem."""
+    missing = [t for t in REQUIRED_TABLES if frames.get(t) is None]
+    if missing:
+        raise DatasetError([f"the dataset has no {t} table ({TABLE_FILES[t]})" for t in missing], source)
+    studies = validate_studies(frames["studies"])
+    outcomes = validate_outcomes(frames["outcomes"], studies["study_id"])
+    rest = {t: frames[t] if frames.get(t) is not None else pd.DataFrame(columns=TABLE_COLUMNS[t])
+            for t in ("events", "gaps", "reported")}
+    problems = [p for t, df in rest.items() for p in _missing_columns(df, TABLE_COLUMNS[t], TABLE_FILES[t])]
     if problems:
-        raise DatasetError(problems, str(data_dir))
-    return Dataset(studies=studies, outcomes=outcomes, events=events, gaps=gaps, reported=reported)
+        raise DatasetError(problems, source)
+    return Dataset(studies=studies, outcomes=outcomes, **rest, **({"name": name} if name is not None else {}))
+
+
+def load_dataset(data_dir: Path | str = DATA_DIR) -> Dataset:
+    """Read and validate the shipped evidence tables (every file but gaps.csv must exist)."""
+    data_dir = Path(data_dir)
+    frames = {t: _read_csv(data_dir / f) for t, f in TABLE_FILES.items() if t != "gaps" or (data_dir / f).exists()}
+    return from_tables(frames, source=str(data_dir))

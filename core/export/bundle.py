@@ -7,20 +7,11 @@ from __future__ import annotations
 import io
 import zipfile
 
-from core.evidence.bundle import BUNDLE_FILES, CHANGES_FILE
+from core.evidence.bundle import CHANGES_FILE
 from core.evidence.changes import changes_text, dataset_changes
-from core.evidence.dataset import Dataset
+from core.evidence.dataset import TABLE_FILES, Dataset, to_tables
 from core.evidence.origin import ORIGIN_FILE, Origin
 from core.export.tables import to_csv_bytes
-from core.store.tables import DERIVED_COLUMNS, SCHEMA_COLUMNS
-
-
-def _frame(ds: Dataset, table: str):
-    df = getattr(ds, table)
-    cols = [c for c in SCHEMA_COLUMNS[table] if c in df.columns]
-    cols += [c for c in df.columns if c not in cols and c not in DERIVED_COLUMNS]
-    frame = df[cols].astype(object)
-    return frame.where(frame.notna(), "")
 
 
 def dataset_zip(ds: Dataset, shipped: Dataset, origin: Origin | None = None) -> bytes:
@@ -28,8 +19,8 @@ def dataset_zip(ds: Dataset, shipped: Dataset, origin: Origin | None = None) -> 
     and, for a saved version, ``data/VERSION.json`` (its name, id and parent: an import keeps them)."""
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
-        for table, filename in BUNDLE_FILES.items():
-            zf.writestr(f"data/{filename}", to_csv_bytes(_frame(ds, table)))
+        for table, frame in to_tables(ds).items():
+            zf.writestr(f"data/{TABLE_FILES[table]}", to_csv_bytes(frame))
         zf.writestr(f"data/{CHANGES_FILE}", changes_text(dataset_changes(shipped, ds)).encode("utf-8"))
         if origin is not None:
             zf.writestr(f"data/{ORIGIN_FILE}", origin.to_json().encode("utf-8"))
