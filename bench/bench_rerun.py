@@ -9,9 +9,11 @@ Run from the repository root::
 Each rerun is one ``AppTest.run()`` after one widget change (Streamlit's own script runner, in this
 process, no browser): for the app, the Forest plot page with the sidebar "Model" toggled between
 Fixed effect and Random effects (paper + newer trials; every setting seen once before, so the
-caches are warm, as for a user who toggles back and forth); for bench/trivial_app.py, its
-check box.  Pages are measured interleaved, so machine load hits both alike.  Goal (issue 13):
-median <= 5x the trivial app's.
+caches are warm, as for a user who toggles back and forth); the Forest plot with Comparison and
+Population changed together (MSC vs control + T2DM <-> MSC after vs before + both types); for
+bench/trivial_app.py, its check box.  Pages are measured interleaved, so machine load hits both
+alike.  Goal (issues 13, 27): median <= 5x the trivial app's.  With ``--native`` the app's rows are
+measured again with ``MSCDM_CHARTS=native`` (figures by st.plotly_chart; issue 27's before).
 """
 from __future__ import annotations
 
@@ -50,7 +52,7 @@ def as_in_a_served_process() -> None:
     app_test.PagesManager = ServedPagesManager
 
 
-def app_toggler(page: str):
+def app_toggler(page: str, change=None):
     from streamlit.testing.v1 import AppTest
 
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
@@ -61,9 +63,34 @@ def app_toggler(page: str):
     values = ("fixed", "random")
 
     def step(i: int):
-        at.sidebar.radio(key="model").set_value(values[i % 2]).run()
+        if change is None:
+            at.sidebar.radio(key="model").set_value(values[i % 2])
+        else:
+            change(at, i)
+        at.run()
         assert not at.exception, [e.message for e in at.exception]
     return step
+
+
+def comparison_and_population(at, i: int) -> None:
+    """Comparison and Population changed in one rerun (vs control + T2DM <-> after vs before + both)."""
+    at.sidebar.radio(key="comparison").set_value(("vs_control", "pre_post")[i % 2])
+    at.sidebar.radio(key="population").set_value(("T2DM", "all")[i % 2])
+
+
+def with_charts(backend: str, step):
+    """``step`` with figures drawn by ``backend`` (ui/chart.py reads MSCDM_CHARTS on every call)."""
+    def run(i: int):
+        old = os.environ.get("MSCDM_CHARTS")
+        os.environ["MSCDM_CHARTS"] = backend
+        try:
+            step(i)
+        finally:
+            if old is None:
+                del os.environ["MSCDM_CHARTS"]
+            else:
+                os.environ["MSCDM_CHARTS"] = old
+    return run
 
 
 def trivial_toggler():
@@ -86,11 +113,17 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--n", type=int, default=30)
     ap.add_argument("--profile", type=Path, default=None, help="write a cProfile summary of the app reruns here")
+    ap.add_argument("--native", action="store_true", help="also measure the app's rows with MSCDM_CHARTS=native")
     args = ap.parse_args()
     print(f"load average before: {', '.join(f'{x:.2f}' for x in os.getloadavg())} ({os.cpu_count()} CPUs)")
     as_in_a_served_process()
     steps = {"trivial": trivial_toggler(), "forest": app_toggler("pages/forest.py"),
-             "sensitivity": app_toggler("pages/sensitivity.py")}
+             "sensitivity": app_toggler("pages/sensitivity.py"),
+             "forest:cmp+pop": app_toggler("pages/forest.py", comparison_and_population)}
+    if args.native:
+        steps |= {f"native {name}": with_charts("native", app_toggler(*how)) for name, how in (
+            ("forest", ("pages/forest.py",)), ("sensitivity", ("pages/sensitivity.py",)),
+            ("forest:cmp+pop", ("pages/forest.py", comparison_and_population)))}
     for s in steps.values():                 # warm-up: every setting seen once
         s(0), s(1)
     times = {name: [] for name in steps}
@@ -100,11 +133,11 @@ def main() -> None:
     print(f"load average after:  {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
     base = statistics.median(times["trivial"])
     print(f"\nserver rerun after one widget change (AppTest.run), {args.n} reruns each (ms)")
-    print(f"{'page':<12} {'median':>7} {'p95':>7}   median/trivial")
+    print(f"{'page':<21} {'median':>7} {'p95':>7}   median/trivial")
     for name, ts in times.items():
         p95 = sorted(ts)[int(0.95 * (len(ts) - 1))]
         ratio = statistics.median(ts) / base
-        print(f"{name:<12} {statistics.median(ts):7.1f} {p95:7.1f}   {ratio:10.2f}x"
+        print(f"{name:<21} {statistics.median(ts):7.1f} {p95:7.1f}   {ratio:10.2f}x"
               + ("" if name == "trivial" else f"   goal <= {GOAL_RATIO:g}x: {'met' if ratio <= GOAL_RATIO else 'NOT MET'}"))
     if args.profile:
         prof = cProfile.Profile()

@@ -66,10 +66,21 @@ def _component():
     return st.components.v2.component("mscdm_chart", js=CHART_JS, isolate_styles=False)
 
 
+def static_plotly_js(app_dir: Path | None = None) -> str | None:
+    """The URL path of plotly.js in the app's ``static/`` folder (default: next to the running main
+    script, app.py or a benchmark's app), copied there first; None when it cannot be served."""
+    if app_dir is None:
+        from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+        ctx = get_script_run_ctx()
+        app_dir = Path(ctx.main_script_path).resolve().parent if ctx else APP_DIR
+    return _static_copy(app_dir)
+
+
 @functools.cache
-def static_plotly_js(app_dir: Path = APP_DIR) -> str | None:
-    """Copy the installed plotly.min.js to ``static/`` (once per process, atomically: another replica
-    or session may be reading it) and return its URL path; None when it cannot be served."""
+def _static_copy(app_dir: Path) -> str | None:
+    """Copy the installed plotly.min.js to ``app_dir/static/`` (once per process, atomically: another
+    replica or session may be reading it) and return its URL path; None when it cannot be served."""
     if not st.get_option("server.enableStaticServing"):
         _LOG.warning("server.enableStaticServing is off: figures fall back to st.plotly_chart")
         return None

@@ -68,11 +68,12 @@ def test_live_element_keeps_its_identity_and_carries_each_figure(monkeypatch):
     assert ".react(gd," in on.js_content and on.isolate_styles is False
 
 
-def test_plotly_js_is_the_installed_packages_own_file_served_by_the_app(monkeypatch):
+def test_plotly_js_is_the_installed_packages_own_file_served_by_the_app(monkeypatch, tmp_path):
     (_, _), (_, proto) = _toggled(monkeypatch, "live", "bidi_component")
     payload = json.loads(proto.bytes)
     assert payload["src"] == f"/app/static/{chart.STATIC_NAME}"
-    copy = chart.APP_DIR / "static" / chart.STATIC_NAME
+    assert chart.static_plotly_js(tmp_path) == payload["src"]
+    copy = tmp_path / "static" / chart.STATIC_NAME
     assert copy.read_bytes() == chart.PLOTLY_JS.read_bytes() and not copy.is_symlink()
     assert payload["config"]["displaylogo"] is False
     assert payload["config"]["toImageButtonOptions"]["filename"] == "probe"
