@@ -6,12 +6,13 @@ import functools
 
 import streamlit as st
 
+from core.export.characteristics_python import characteristics_python_script
 from core.export.characteristics_r import characteristics_r_script
 from core.figures.characteristics import bubble_figure, split_forest_figure
 from core.words import measure_unit, settings_lines
-from core.words.characteristics import (BUBBLE_SUBJECT, CHARACTERISTICS_PAGE_INTRO, R_SCRIPT_HELP, R_SCRIPT_TITLE,
-                                        REGRESSION_CAUTION, REGRESSION_HELP, REGRESSION_LEFT_OUT, SPLIT_SUBJECT,
-                                        SUBGROUP_CAUTION, SUBGROUPS_HELP)
+from core.words.characteristics import (BUBBLE_SUBJECT, CHARACTERISTICS_PAGE_INTRO, PY_SCRIPT_HELP, R_SCRIPT_HELP,
+                                        R_SCRIPT_TITLE, REGRESSION_CAUTION, REGRESSION_HELP, REGRESSION_LEFT_OUT,
+                                        SPLIT_SUBJECT, SUBGROUP_CAUTION, SUBGROUPS_HELP)
 from ui import state as S
 from ui.cache import cached_figure
 from ui.characteristics import cached_regression, cached_split
@@ -53,8 +54,12 @@ else:
 if reg.missing:   # labels may come from a user's upload: shown literally (ui.text.md)
     st.caption(REGRESSION_LEFT_OUT.format(labels=", ".join(md(label) for label in reg.missing)))
 
-st.download_button("R script (metafor)", icon=":material/code:", mime="text/plain", on_click="ignore",
-                   data=functools.partial(characteristics_r_script, a, split, reg, title=R_SCRIPT_TITLE,
-                                          dataset_name=dataset.name, settings=settings_lines(spec, a)),
-                   file_name=f"which_therapy_{key}_{reg_key}_{spec.outcome}_{spec.comparison}.R", key="therapy_r",
-                   help=R_SCRIPT_HELP)
+script_args = dict(title=R_SCRIPT_TITLE, dataset_name=dataset.name, settings=settings_lines(spec, a))
+stem = f"which_therapy_{key}_{reg_key}_{spec.outcome}_{spec.comparison}"
+row = st.container(horizontal=True, gap="small", key="therapy_scripts")
+row.download_button("Python script", icon=":material/code:", mime="text/x-python", on_click="ignore",
+                    data=functools.partial(characteristics_python_script, a, split, reg, **script_args),
+                    file_name=f"{stem}.py", key="therapy_py", help=PY_SCRIPT_HELP)
+row.download_button("R script (metafor)", icon=":material/code:", mime="text/plain", on_click="ignore",
+                    data=functools.partial(characteristics_r_script, a, split, reg, **script_args),
+                    file_name=f"{stem}.R", key="therapy_r", help=R_SCRIPT_HELP)

@@ -105,6 +105,8 @@ CHARACTERISTICS_PAGE_INTRO = ("Which therapy? Split this view's studies by a cha
 R_SCRIPT_TITLE = "Which MSC therapy? The split and the meta-regression of this view, with metafor"
 R_SCRIPT_HELP = ("Reproduces both with metafor: each subgroup's rma, the test over the subgroup estimates, "
                  "rma(..., mods = ~ group) for the common tau², rma(..., mods = ~ x) and permutest (data inline).")
+PY_SCRIPT_HELP = ("Recomputes both with the project's core library (data inline); run it from the project "
+                  "folder.")
 SPLIT_SUBJECT = "Subgroups by {name}: each study, each subgroup's pooled effect and the tests for subgroup differences"
 BUBBLE_SUBJECT = ("Meta-regression on {name}: each study's effect (bubble area by weight), the fitted line and its "
                   "95% CI band; slope, its test, R² and the permutation P value")

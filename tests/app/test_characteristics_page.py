@@ -54,11 +54,11 @@ def test_studies_page_shows_each_studys_codes_with_its_note():
     assert "1.35 / 3 = 0.45" in line and "infusions: 3" in line
 
 
-def test_the_r_script_button_is_there():
+def test_the_script_buttons_are_there():
     at = AppTest.from_file(APP, default_timeout=60)
     at.session_state[USER_DATASET_KEY] = DS
     at.run()
     at.switch_page(PAGE).run()
     assert not at.exception
-    buttons = [b for b in at.get("download_button") if b.proto.label == "R script (metafor)"]
-    assert len(buttons) == 1
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert labels.count("R script (metafor)") == 1 and labels.count("Python script") == 1

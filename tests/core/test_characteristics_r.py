@@ -1,14 +1,19 @@
-"""R parity of the "Which MSC therapy?" page (issue 25): its R script (core.export.characteristics_r)
-is run under metafor 3.8-1 and every number it keeps must equal the core's to 1e-8 (exact permutation
-p-values to 1e-12).  Fails, never skips, without Rscript/metafor (scripts/test.sh installs them)."""
+"""The reproduce scripts of the "Which MSC therapy?" page (issue 25).  R parity: its R script
+(core.export.characteristics_r) is run under metafor 3.8-1 and every number it keeps must equal the
+core's to 1e-8 (exact permutation p-values to 1e-12); it fails, never skips, without Rscript/metafor
+(scripts/test.sh installs them).  Its Python script must print the page's numbers exactly."""
 from __future__ import annotations
 
 import math
+import os
 import shutil
 import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
+from core.export.characteristics_python import characteristics_python_script
 from core.export.characteristics_r import characteristics_r_script
 from core.words import settings_lines
 from core.workflow.analysis import AnalysisSpec, analyse
@@ -23,6 +28,7 @@ CASES = {   # name: (spec, subgroup key, regressor)
     "fixed_source_dose": (AnalysisSpec(comparison="vs_control", model="fixed"), "cell_source", "dose_per_kg"),
 }
 TOL = 1e-8
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _close(got, want, tol=TOL):
@@ -76,3 +82,29 @@ def test_split_and_regression_equal_metafor(tmp_path, name):
     bad += [f"permutation p: R {r['perm_p']!r} core {reg.permutation.pvalues[1]!r}"
             for _ in [0] if abs(r["perm_p"] - reg.permutation.pvalues[1]) > 1e-12]
     assert not bad, "\n".join(bad)
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_the_python_script_prints_the_pages_numbers(tmp_path, name):
+    """The Python script (core.export.characteristics_python), run from the project folder, prints the
+    numbers the page shows (the same core code on the same effects)."""
+    spec, key, regressor = CASES[name]
+    a = analyse(DS, spec)
+    split, reg = split_by(a, DS.studies, key), regress_on(a, DS.studies, regressor)
+    path = tmp_path / "which_therapy.py"
+    path.write_text(characteristics_python_script(a, split, reg, title=name, dataset_name=DS.name,
+                                                  settings=settings_lines(spec, a)), encoding="utf-8")
+    proc = subprocess.run([sys.executable, str(path)], capture_output=True, text=True, timeout=300, cwd=ROOT,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    rows = {}
+    for line in proc.stdout.splitlines():
+        _, row_name, *pairs = line.split()
+        rows[row_name.replace("_", " ")] = {k: float(v) for k, v in (p.split("=") for p in pairs)}
+    assert rows["separate"]["QE"] == split.separate.q_between and rows["common"]["QM"] == split.common.q_between
+    assert [rows[f"Subtotal {g}"]["estimate"] for g in split.separate.groups] == [
+        split.separate.subgroups[g].estimate for g in split.separate.groups]
+    # the script lists the studies by subgroup, the page by the analysis's order: sums differ in the last bits
+    assert rows["regression"]["slope"] == pytest.approx(reg.fit.beta[1], rel=1e-12)
+    assert rows["regression"]["R2"] == pytest.approx(reg.r2, rel=1e-12, abs=1e-12)
+    assert rows["regression"]["perm_p"] == reg.permutation.pvalues[1]
