@@ -54,5 +54,6 @@ def characteristics_python_script(a, split, reg, *, title: str, dataset_name: st
              "    fit = meta_regression(YI[keep], VI[keep], D, method=METHOD, test=TEST)",
              f"    perm = permutation_test(YI[keep], VI[keep], D, method=METHOD, test=TEST, {perm})",
              "    row('regression', slope=fit.beta[1], se=fit.se[1], stat=fit.statistic[1], p=fit.pvalue[1],",
-             "        R2=pseudo_r2(YI[keep], VI[keep], D, method=METHOD), perm_p=perm.pvalues[1], perm_QMp=perm.qm_pvalue)"]
+             "        R2=pseudo_r2(YI[keep], VI[keep], D, method=METHOD), perm_p=perm.pvalues[1],",
+             "        perm_QMp=perm.qm_pvalue)"]
     return "\n".join(lines) + "\n"
