@@ -14,6 +14,7 @@ from core.evidence.paper_tables import refs_to_studies
 from core.words.notices import one_study_note
 from ui.check import adverse_events, events_reported
 from ui.components import escape_markdown, page_header, show_figure
+from ui.text import md_table
 from ui.data import current_dataset
 
 page_header("Events", "Counts of patients, as the paper pools them (Results, 'Effects of stem cell therapy on insulin "
@@ -49,7 +50,7 @@ table = ev.assign(
 )[["dm_type", "Event", "count", "n", "Proportion", "Wilson 95% CI", "Studies"]]
 # A static table of short columns (no column a word wide at 1280 px); the paper's sentences follow it, each once
 # (issue 26 item 11: one long sentence was repeated in every row it supports).
-st.table(table.rename(columns=TABLE_HEADINGS["events"]), hide_index=True)
+st.table(md_table(table, "Studies").rename(columns=TABLE_HEADINGS["events"]), hide_index=True)
 sentences = ev.assign(Event=table["Event"]).groupby(["snippet", "locator"], sort=False)
 st.markdown("**What the paper says**\n\n" + "\n".join(
     f"- {escape_markdown(', '.join(f'{d} {e.lower()}' for d, e in zip(g['dm_type'], g['Event'])))}: "
@@ -60,7 +61,8 @@ st.caption("The paper does not say how the T2DM denominators (54 and 68) were fo
 st.subheader("Adverse events as reported")
 ae_table = ae.assign(Studies=[refs_to_studies(r, ds.studies, ds.study_label) for r in ae["studies_refs"]])
 ae_table["patients"] = [str(p) if p is not pd.NA else "not reported" for p in ae_table["patients"]]
-st.table(ae_table[["event", "patients", "Studies", "locator", "snippet", "note"]]
+st.table(md_table(ae_table[["event", "patients", "Studies", "locator", "snippet", "note"]], "Studies", "locator",
+                  "snippet", "note")
          .rename(columns=TABLE_HEADINGS["adverse_events"]), hide_index=True)
 st.caption("No denominators are reported for adverse events, so no proportions are given. Reference [20] is not "
            "one of the included studies; the paper cites it in Methods for converting medians.")

@@ -23,6 +23,7 @@ from ui.forest_link import request_forest, switch_if_requested
 from core.words import STATUS_CANNOT
 from core.words.notices import cannot_recompute_sentence
 from ui.components import escape_markdown
+from ui.text import md_table
 
 BLOCKED_KEY = "_followup_blocked_timepoint"   # a time point the sidebar does not offer, to explain
 
@@ -100,7 +101,7 @@ table = pd.DataFrame({
     "Studies": [s or "no data at this time point" for s in traj.points["studies"]],
 })
 # Static tables: a dozen rows nobody sorts, shown whole and wrapped (no cut-off cell, no canvas grid to lay out).
-st.table(table, hide_index=True)
+st.table(md_table(table, "Studies"), hide_index=True)
 
 st.subheader("The paper's Tables 2–4, recomputed")
 st.caption("T2DM, MSC after vs before treatment, at 3, 6 and 12 months (Li et al. 2021, Tables 2–4). Each row is "
@@ -119,7 +120,7 @@ else:
     columns = ["locator", "outcome", "timepoint", "reported", "audit"]
     if not cannot.all():
         columns += ["recomputed", "k", "status"]
-    st.table(shown.assign(timepoint=shown["timepoint"].map(lambda t: timepoint_phrase(str(t))))[columns]
+    st.table(md_table(shown, "locator", "explanation").assign(timepoint=shown["timepoint"].map(lambda t: timepoint_phrase(str(t))))[columns]
              .rename(columns=TABLE_HEADINGS["followup_tables"]), hide_index=True)
     for why, rows in tables.groupby("explanation", sort=False):
         where = ", ".join(rows["locator"])

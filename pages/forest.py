@@ -17,6 +17,7 @@ from ui.components import escape_markdown, page_header, show_figure
 from ui.data import current_dataset
 from ui.export import analysis_downloads, data_source, figure_title
 from ui.forest_view import forest_view
+from ui.text import md_table
 
 # Widths of the headline metrics (pooled, 95% CI, P, studies): the CI's value is the longest.
 METRIC_WEIGHTS = (1.25, 1.3, 0.95, 0.95)
@@ -89,7 +90,7 @@ st.subheader("What the paper reports")
 if parts.reported_table is not None:
     # A static table, not an interactive grid: a few rows that nobody sorts, and a grid costs the
     # browser a canvas and its own layout on every rerun (issue 13).
-    st.table(parts.reported_table, hide_index=True)
+    st.table(md_table(parts.reported_table, "Where in the paper"), hide_index=True)
     if parts.explanations:   # one element, not one per note
         st.markdown("\n".join(f"- **{escape_markdown(locator)} ({population})**: {escape_markdown(explanation)}"
                                for locator, population, explanation in parts.explanations))

@@ -15,6 +15,7 @@ from core.words import (AUDIT_FLAG_TEXT, SMD_VARIANT_LABELS, TABLE_HEADINGS, TAU
                         printed_with_minus, reader_numbers, result_label, signed_difference)
 from ui.check import comparison_claims, paper_audit, paper_count_explained, reproduction, request_open_row_in_forest
 from ui.components import escape_markdown, page_header
+from ui.text import md_table
 from ui.data import current_dataset
 from ui.forest_link import switch_if_requested
 
@@ -68,7 +69,7 @@ table = rep.assign(
 
 # A static table: all 26 rows in view and every cell wrapped, at 1440 and 1280 px (issue 26 item 10); the
 # picker below the table opens a row on the Forest plot page.
-st.table(table, hide_index=True)
+st.table(md_table(table, "Result"), hide_index=True)
 count_note = paper_count_explained(ds, "all", int(ds.studies["set"].eq("paper").sum()))
 st.caption("Measure: MD, mean difference in the outcome's unit; SMD, standardised mean difference. Studies with "
            "numbers: of the studies the paper cites for the result, or of those in scope when it cites none."
@@ -121,8 +122,8 @@ if aud is not None:
                              p_from_ci=aud["p_from_ci"].map(lambda p: fmt_p(p).removeprefix("P ").removeprefix("= ")),
                              z_from_ci=aud["z_from_ci"].map(lambda z: printed_with_minus(f"{z:.2f}") if z == z else ""))
         # every row, every cell wrapped (issue 26 item 10)
-        st.table(audited[["result_id", "estimate", "ci_low", "ci_high", "z", "pvalue", "z_from_ci", "p_from_ci",
-                          "flags"]]
+        st.table(md_table(audited[["result_id", "estimate", "ci_low", "ci_high", "z", "pvalue", "z_from_ci", "p_from_ci",
+                                   "flags"]], "result_id", "estimate", "ci_low", "ci_high", "z", "pvalue")
                  .rename(columns={"result_id": "Result", "estimate": "Estimate", "ci_low": "CI lower",
                                   "ci_high": "CI upper", "z": "Z (printed)", "pvalue": "P (printed)",
                                   "flags": "Inconsistencies", "z_from_ci": "Z from CI", "p_from_ci": "P from CI"}),

@@ -14,6 +14,7 @@ from core.words.captions import completeness_caption
 from core.words.characteristics import coded_line
 from ui.check import completeness
 from ui.components import escape_markdown, page_header, show_figure
+from ui.text import md_table
 from ui.data import current_dataset
 from ui.export import data_source
 
@@ -45,7 +46,7 @@ if spec.study_set != "all":
     cols.pop("Set")
 # A static table of short columns: every row and every column in view at 1440 and 1280 px (issue 26 item 10); the
 # long characteristics (design in full, MSC source, dose, route) and the sources are in the panel below.
-st.table(view[list(cols)].rename(columns=cols), hide_index=True)
+st.table(md_table(view[list(cols)].rename(columns=cols), "Study", "Country"), hide_index=True)
 st.caption(f"{INFERRED_MARK} identity as one of the paper's references is inferred, not confirmed. Ref. in paper: "
            "the reference number in Li et al. 2021; 'candidate': no number, an alternative candidate for a reference "
            "the paper does not let us pin down, so the count can exceed the paper's 10. Choose a study below to read "
@@ -90,7 +91,7 @@ with st.expander("Missing cells and their reasons"):
     # table a reader can go through (issue 26 item 10), not 200 cut-off rows in an inner scroll.
     miss = (miss.groupby(["label", "outcome", "status", "detail"], sort=False)["time_bin"]
             .agg(lambda b: ", ".join(dict.fromkeys(b))).reset_index())
-    st.table(miss[["label", "outcome", "time_bin", "status", "detail"]]
+    st.table(md_table(miss[["label", "outcome", "time_bin", "status", "detail"]], "label", "detail")
              .rename(columns=TABLE_HEADINGS["missing_cells"]), hide_index=True)
 
 st.subheader(SEARCH_HEADING, anchor=SEARCH_ANCHOR)

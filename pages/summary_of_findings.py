@@ -16,6 +16,7 @@ from core.words.bayesian import MODEL_CHOICE_LABELS
 from core.words.settings import deck_settings_lines
 from ui.certainty import JUDGEMENTS, cached_sof
 from ui.certainty_forms import indirectness_form, mid_form, rob_form, rob_table
+from ui.text import md_table
 from ui.components import escape_markdown, page_header, show_figure
 from ui.data import current_dataset
 from ui.export import data_source, table_downloads
@@ -95,7 +96,7 @@ st.caption("RoB 2 for randomised trials, ROBINS-I for non-randomised comparisons
            "decides: a single-arm before–after study has no control group (critical confounding).")
 studies = ds.studies if spec.study_set == "all" else ds.studies[ds.studies["set"] == "paper"]
 ids = list(studies["study_id"])
-st.table(rob_table(ds, ids), hide_index=True)   # every study, every reason in full at 1280 px (issue 26 item 10)
+st.table(md_table(rob_table(ds, ids), "Study", "Reason", "Source"), hide_index=True)   # every study, every reason in full at 1280 px (issue 26 item 10)
 with st.expander("Set a judgement (with a reason and a source)"):
     rob_form(ds, ids)
 st.caption(JUDGEMENTS_SAVED if JUDGEMENTS.persistent else JUDGEMENTS_SESSION)

@@ -15,6 +15,7 @@ from core.evidence.risk_of_bias import MIN_REASON_WORDS, TOOL_DOMAINS, TOOL_LEVE
 from core.vocab import OUTCOME_BY_CODE, OUTCOME_LABELS, OUTCOMES
 from ui.certainty import JUDGEMENTS
 from ui.components import escape_markdown
+from ui.text import md_table
 from ui.datasets import SAVE_ERRORS
 
 JUDGED_CONCERNS = (Concern.NOT_SERIOUS, Concern.SERIOUS, Concern.VERY_SERIOUS)
@@ -100,7 +101,7 @@ def indirectness_form(ds: Dataset) -> None:
                             else "Not serious (assumed)",
                             "Reason": judged[o].reason if o in judged else words.CERTAINTY_REASONS["ind.assumed"],
                             "Source": judged[o].source if o in judged else words.GRADE_SOURCES["indirectness"]}
-                           for o in OUTCOMES]), hide_index=True)    # reasons and sources in full (issue 26)
+                           for o in OUTCOMES]).pipe(md_table, "Reason", "Source"), hide_index=True)    # reasons and sources in full (issue 26)
     c1, c2 = st.columns(2)
     outcome = c1.selectbox("Outcome", OUTCOMES, format_func=OUTCOME_LABELS.get, key="ind_outcome")
     concern = c2.selectbox("Indirectness", [str(c) for c in JUDGED_CONCERNS], format_func=words.CONCERN_LABELS.get,
@@ -127,7 +128,7 @@ def mid_form(ds: Dataset) -> None:
     st.table(pd.DataFrame([{"Outcome": OUTCOME_LABELS[m.outcome],
                             "MID": f"{words.fmt_num(m.value)} {m.unit}" if m.established else "not established",
                             "Set by": "you" if m.outcome in mids else "default", "Source": m.source}
-                           for m in shown]), hide_index=True)       # sources in full (issue 26 item 10)
+                           for m in shown]).pipe(md_table, "Source"), hide_index=True)       # sources in full (issue 26 item 10)
     c1, c2, c3 = st.columns(3)
     outcome = c1.selectbox("Outcome", OUTCOMES, format_func=OUTCOME_LABELS.get, key="mid_outcome")
     value = c2.number_input("MID", min_value=0.0, value=None, step=0.1, key="mid_value",

@@ -14,7 +14,8 @@ invisible WORD JOINER (U+2060) where a URL scheme, a ``www.`` domain, an e-mail 
 
 Every string that comes from a dataset (study labels, names, sources, locators, quotes, reasons)
 goes through :func:`md` before it reaches one of those elements, or is shown by ``st.text``, a
-dataframe or a code block, which never interpret it; tests/test_markup_house.py checks the pages.
+dataframe or a code block, which never interpret it.  ``st.table`` renders its cells as Markdown too:
+:func:`md_table` escapes the columns that hold such text.  tests/test_markup_house.py checks the pages.
 """
 from __future__ import annotations
 
@@ -37,3 +38,14 @@ def md(text) -> str:
 def plain(text) -> str:
     """``text`` with the invisible characters :func:`md` adds removed (for tests and exports)."""
     return str(text).replace(WORD_JOINER, "")
+
+
+def md_table(df, *columns: str):
+    """A copy of ``df`` for ``st.table``, which renders every cell as Markdown (probed in Chromium:
+    ``**bold**`` and ``[x](url)`` in a cell become bold text and a link): the text cells of ``columns``
+    (those holding a dataset's or a user's text; absent ones are skipped) through :func:`md`."""
+    out = df.copy()
+    for c in columns:
+        if c in out.columns:
+            out[c] = [md(v) if isinstance(v, str) else v for v in out[c]]
+    return out

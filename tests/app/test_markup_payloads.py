@@ -5,7 +5,7 @@ The shipped dataset with each free-text cell of its studies, outcomes, events, g
 results replaced by a payload (study labels stay unique), and a payload as the dataset's name,
 is put where an upload puts it; every page is opened (the Studies detail and the Sensitivity
 variant on a study included), and every string Streamlit renders as Markdown (bodies, captions,
-alerts, labels, help, options) is checked.  What the browser then draws from escaped text was
+alerts, labels, help, options, and the cells of st.table, which renders them as Markdown) is checked.  What the browser then draws from escaped text was
 probed in Chromium (ui/text.py); tests/test_markup_house.py checks the code paths.
 """
 from __future__ import annotations
@@ -112,9 +112,18 @@ def app():
     return at
 
 
+def table_strings(at: AppTest):
+    """The cells and headers of every st.table: it renders each cell as Markdown (probed in Chromium)."""
+    for t in at.get("table"):
+        df = t.value
+        yield from (("table.header", str(c)) for c in df.columns)
+        yield from (("table.cell", v) for col in df.columns for v in df[col] if isinstance(v, str))
+
+
 def _check(at: AppTest, where: str) -> None:
     assert not at.exception, (where, [e.message for e in at.exception])
-    bad = [(where, k, t[:160], made) for k, t in markdown_strings(at) if (made := made_from_payload(t))]
+    strings = list(markdown_strings(at)) + list(table_strings(at))
+    bad = [(where, k, t[:160], made) for k, t in strings if (made := made_from_payload(t))]
     assert not bad, "\n".join(map(str, bad))
 
 
