@@ -5,12 +5,13 @@ import streamlit as st
 
 from core.export import slide_caption
 from core.vocab import BAYES_MODEL, OUTCOME_SHORT, Tau2
-from core.words.bayesian import P_BELOW_ZERO_HELP, prob_text
+from core.figures.sensitivity import prior_sensitivity_figure
+from core.words.bayesian import P_BELOW_ZERO_HELP, PRIOR_SENSITIVITY_NOTE, prior_sensitivity_caption, prob_text
 from core.words import (DESIGN_CLASS_LABELS, fmt_ci, fmt_num, fmt_p, headline_measure, hksj_notices,
                         other_measure_sentence, switch_measure_label, usable_share_line,
                         view_line)
 from ui import state as S
-from ui.cache import forest_for, forest_page_parts, run_analysis
+from ui.cache import cached_figure, forest_for, forest_page_parts, run_analysis
 from ui.check import paper_count_explained
 from ui.certainty import certainty_caption, certainty_line
 from ui.components import escape_markdown, page_header, show_figure
@@ -85,6 +86,14 @@ else:
     if parts.inferred_ids:
         st.caption("† The study's identity as one of the paper's references is inferred, not confirmed "
                    "(see the Studies page).")
+
+if a.pooled is not None and spec.model == BAYES_MODEL:       # issue 22: how much the prior matters
+    st.subheader("Prior sensitivity")
+    st.caption(PRIOR_SENSITIVITY_NOTE)
+    show_figure(cached_figure("prior_sensitivity", repr(spec), lambda: prior_sensitivity_figure(a)),
+                key="prior_chart", filename=f"prior_sensitivity_{spec.outcome}_{spec.comparison}",
+                caption=prior_sensitivity_caption(view_line(spec, a.method), a.pooled.prior_scale / spec.prior_factor,
+                                                  data_source(dataset)))
 
 st.subheader("What the paper reports")
 if parts.reported_table is not None:

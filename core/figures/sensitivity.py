@@ -15,6 +15,7 @@ import plotly.graph_objects as go
 
 from core.figures.style import DIAMOND_COLOUR, FONT, STUDY_COLOUR, TEMPLATE   # one house style
 from core.words import fmt_ci, fmt_p
+from core.workflow.bayes import prior_sensitivity
 
 MAIN_COLOUR = DIAMOND_COLOUR
 VARIANT_COLOUR = STUDY_COLOUR
@@ -284,3 +285,22 @@ def _with_overall(out: pd.DataFrame, overall, k: int) -> pd.DataFrame:
                          "ci_low": overall.ci_low, "ci_high": overall.ci_high, "pvalue": overall.pvalue, "k": k,
                          "highlight": False}])
     return pd.concat([out, row], ignore_index=True)
+
+
+def prior_sensitivity_figure(a, *, font_size: int | None = None) -> go.Figure:
+    """Issue 22's prior-sensitivity figure for a Bayesian view (``a.pooled`` a
+    :class:`core.workflow.bayes.BayesPooled`): mu's posterior median and credible interval with the
+    half-normal prior's scale at 0.25x, 0.5x, 1x, 2x and 4x the default, the view's own choice highlighted."""
+    res, factor = a.pooled, a.spec.prior_factor
+    rows = prior_sensitivity(res, res.prior_scale / factor)
+    df = pd.DataFrame({"label": [f"{f:g} × default (scale {s:.3g})" for f, s, _ in rows], "kind": "square",
+                       "estimate": [r.estimate for _, _, r in rows], "ci_low": [r.ci_low for _, _, r in rows],
+                       "ci_high": [r.ci_high for _, _, r in rows], "k": res.k,
+                       "highlight": [f == factor for f, _, _ in rows]})
+    pct = f"{a.spec.level * 100:g}%"
+    fig = interval_forest(df, title=f"Prior sensitivity: posterior median and {pct} credible interval",
+                          x_title=a.spec.measure, font_size=font_size, highlight_label="the prior this view uses")
+    for ann in fig.layout.annotations:      # a credible interval, and no P value
+        if ann.text == "<b>Estimate [95% CI] · k · P</b>":
+            ann.text = f"<b>Median [{pct} CrI] · k</b>"
+    return fig

@@ -3,6 +3,7 @@ interval and P(effect < 0) that core.workflow.analysis computes, says what the p
 analysis page runs with it."""
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
@@ -38,6 +39,9 @@ def test_forest_page_shows_the_posterior_and_names_the_prior():
     info = " ".join(i.value for i in at.info)
     assert "95% credible interval" in info and f"half-normal on τ with scale {a.pooled.prior_scale:.3g}" in info
     assert "HKSJ" not in info
+    metas = [json.loads(c.proto.spec)["layout"].get("meta") or {} for c in at.get("plotly_chart")]
+    prior = [m for m in metas if str(m.get("labels", [""])[0]).startswith("0.25 × default")]   # prior sensitivity
+    assert len(prior) == 1 and any(s.value == "Prior sensitivity" for s in at.subheader)
 
 
 def test_prior_scale_choice_changes_the_interval():

@@ -149,3 +149,16 @@ def test_leave_one_out_and_cumulative_refit_the_bayesian_model():
     assert cum.ci_high[0] == first.ci_high
     freq = analyse(DS, replace(VS_ALL, model="random")).pooled         # other models: core.sensitivity's
     np.testing.assert_array_equal(leave_one_out(freq).estimate, sensitivity.leave_one_out(freq).estimate)
+
+
+def test_prior_sensitivity_figure_marks_the_views_prior():
+    from core.figures.sensitivity import prior_sensitivity_figure
+    a = analyse(DS, replace(VS_ALL, prior_factor=2.0))
+    fig = prior_sensitivity_figure(a)
+    base = a.pooled.prior_scale / 2
+    assert fig.layout.meta["labels"] == [f"{f:g} × default (scale {f * base:.3g})" for f in (0.25, 0.5, 1, 2, 4)]
+    assert fig.layout.meta["estimates"][3] == round(a.pooled.estimate, 6)          # 2x: the view itself
+    changed = next(t for t in fig.data if t.name == "Estimates (changed)")
+    assert list(changed.x) == [a.pooled.estimate]
+    texts = [ann.text for ann in fig.layout.annotations]
+    assert "<b>Median [95% CrI] · k</b>" in texts and not any("· P" in str(t) for t in texts)
