@@ -125,3 +125,33 @@ def test_the_check_finds_an_unescaped_label():
     assert scan('st.caption(f"Without {md(row.label)} ({len(labels)} studies)")') == []
     assert scan('col.info("Source: " + r["source_url"])') == ["r['source_url']"]
     assert scan('st.write(f"{est:.2f}")') == []
+
+
+# st.table renders every cell as Markdown (probed in Chromium): each table goes through ui.text.md_table,
+# which escapes the columns holding dataset or user text.  Tables of the app's own words only:
+OWN_TABLES = {"pages/flow.py"}       # data/flow.csv, the paper's study flow (shipped, not part of a user's dataset)
+
+
+def _table_calls(f: Path) -> list[ast.Call]:
+    return [n for n in ast.walk(ast.parse(f.read_text(encoding="utf-8")))
+            if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "table"
+            and isinstance(n.func.value, ast.Name) and n.func.value.id in ("st", "c", "col", "box")]
+
+
+def _through_md_table(node) -> bool:
+    return any(isinstance(n, (ast.Name, ast.Attribute)) and _name(n) == "md_table" for n in ast.walk(node))
+
+
+@pytest.mark.parametrize("f", FILES, ids=lambda f: str(f.relative_to(ROOT)))
+def test_every_table_goes_through_md_table(f):
+    rel = str(f.relative_to(ROOT))
+    bad = [f"{rel}:{c.lineno}" for c in _table_calls(f) if c.args and not _through_md_table(c.args[0])]
+    assert rel in OWN_TABLES or not bad, f"st.table without ui.text.md_table (its cells are Markdown): {bad}"
+
+
+def test_the_table_check_finds_a_bare_table():
+    def through(src):
+        return _through_md_table(ast.parse(src).body[0].value.args[0])
+    assert not through("st.table(view.rename(columns=cols))")
+    assert through('st.table(md_table(view, "Study").rename(columns=cols))')
+    assert through('st.table(pd.DataFrame(rows).pipe(md_table, "Source"))')
