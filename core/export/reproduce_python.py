@@ -85,8 +85,10 @@ pooled = {{"Total": a.pooled}}
 if a.subgroups is not None:
     pooled = {{**{{f"Subtotal {{g}}": a.subgroups.subgroups[g] for g in a.subgroups.groups}}, **pooled}}
 for name, res in pooled.items():
+    bayes = getattr(res, "is_bayesian", False)       # Bayesian model: P(mu < 0) instead of a P value
+    p = f"P(mu < 0) = {{res.prob_below_zero:.4g}}" if bayes else f"P = {{res.pvalue:.4g}}"
     print(f"{{name:<24}} {{res.estimate:>10.4f}} {{res.ci_low:>10.4f}} {{res.ci_high:>10.4f}}   "
-          f"P = {{res.pvalue:.4g}}, tau2 = {{res.tau2:.4g}}, I2 = {{res.i2:.1f}}%, k = {{res.k}} ({{res.method}})")
+          f"{{p}}, tau2 = {{res.tau2:.4g}}, I2 = {{res.i2:.1f}}%, k = {{res.k}} ({{'Bayesian' if bayes else res.method}})")
 print("Model:", a.model_reason)
 result = {{
     "method": a.method, "k": a.k, "participants": a.participants,

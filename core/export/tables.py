@@ -35,10 +35,14 @@ def safe_filename(name: str, ext: str = "") -> str:
 # An analysis as a table
 # --------------------------------------------------------------------------------------------
 def _pooled_row(res, row_type: str, group: str, label: str, measure: str, unit: str, n1, n2) -> dict:
+    # The Bayesian model (issue 22): posterior median, SD and credible interval; its method says so.
+    bayes = getattr(res, "is_bayesian", False)
+    method = f"Bayesian (half-normal prior on tau, scale {res.prior_scale:.4g})" if bayes else res.method
     return {"row_type": row_type, "group": group, "label": label, "n1": n1, "n2": n2, "unit": unit,
             "measure": measure, "estimate": res.estimate, "se": res.se, "vi": res.se ** 2,
             "ci_low": res.ci_low, "ci_high": res.ci_high, "weight_pct": float(np.sum(res.weights))
-            if row_type == "overall" else np.nan, "method": res.method, "test": res.test, "tau2": res.tau2,
+            if row_type == "overall" else np.nan, "method": method,
+            "test": "credible interval" if bayes else res.test, "tau2": res.tau2,
             "q": res.q, "q_df": res.q_df, "q_pvalue": res.q_pvalue, "i2": res.i2, "statistic": res.statistic,
             "pvalue": res.pvalue, "k": res.k, "notes": "; ".join(res.notes)}
 

@@ -162,3 +162,25 @@ def test_prior_sensitivity_figure_marks_the_views_prior():
     assert list(changed.x) == [a.pooled.estimate]
     texts = [ann.text for ann in fig.layout.annotations]
     assert "<b>Median [95% CrI] · k</b>" in texts and not any("· P" in str(t) for t in texts)
+
+
+def test_tables_and_python_script_carry_the_bayesian_result(tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+    from core import export as ex
+    a = analyse(DS, VS_ALL)
+    table = ex.analysis_table(a)
+    pooled = table[table["row_type"] != "study"]
+    assert set(pooled["method"]) == {f"Bayesian (half-normal prior on tau, scale {a.pooled.prior_scale:.4g})"}
+    assert set(pooled["test"]) == {"credible interval"} and pooled["pvalue"].isna().all()
+    total = pooled[pooled["row_type"] == "overall"].iloc[0]
+    assert (total["estimate"], total["ci_low"], total["ci_high"]) == (a.pooled.estimate, a.pooled.ci_low, a.pooled.ci_high)
+    script = tmp_path / "view.py"
+    script.write_text(ex.python_script(DS, VS_ALL), encoding="utf-8")
+    root = Path(__file__).resolve().parents[2]
+    out = subprocess.run([sys.executable, str(script)], cwd=root, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    got = ex.result_json_from_output(out.stdout)["pooled"]["Total"]
+    assert (got["estimate"], got["ci_low"], got["ci_high"]) == (a.pooled.estimate, a.pooled.ci_low, a.pooled.ci_high)
+    assert f"P(mu < 0) = {a.pooled.prob_below_zero:.4g}" in out.stdout and "(Bayesian)" in out.stdout
