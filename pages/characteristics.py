@@ -9,10 +9,11 @@ import streamlit as st
 from core.export.characteristics_python import characteristics_python_script
 from core.export.characteristics_r import characteristics_r_script
 from core.figures.characteristics import bubble_figure, split_forest_figure
+from core.vocab import BAYES_MODEL
 from core.words import measure_unit, settings_lines
-from core.words.characteristics import (BUBBLE_SUBJECT, CHARACTERISTICS_PAGE_INTRO, PY_SCRIPT_HELP, R_SCRIPT_HELP,
-                                        R_SCRIPT_TITLE, REGRESSION_CAUTION, REGRESSION_HELP, REGRESSION_LEFT_OUT,
-                                        SPLIT_SUBJECT, SUBGROUP_CAUTION, SUBGROUPS_HELP)
+from core.words.characteristics import (BAYES_SPLIT_NOTE, BUBBLE_SUBJECT, CHARACTERISTICS_PAGE_INTRO, PY_SCRIPT_HELP,
+                                        R_SCRIPT_HELP, R_SCRIPT_TITLE, REGRESSION_CAUTION, REGRESSION_HELP,
+                                        REGRESSION_LEFT_OUT, SPLIT_SUBJECT, SUBGROUP_CAUTION, SUBGROUPS_HELP)
 from ui import state as S
 from ui.cache import cached_figure
 from ui.characteristics import cached_regression, cached_split
@@ -24,6 +25,8 @@ from ui.text import md
 spec = page_header("Which MSC therapy?", CHARACTERISTICS_PAGE_INTRO)
 a = analysis_header(spec)
 dataset = current_dataset()
+if spec.model == BAYES_MODEL:      # the split is frequentist: say so rather than let it pass as Bayesian
+    st.info(BAYES_SPLIT_NOTE, icon=":material/info:")
 
 st.subheader("Subgroups by a characteristic")
 key = st.selectbox("Subgroups by", S.OPTIONS["subby"], format_func=S.fmt("subby"), key="subby",

@@ -128,3 +128,6 @@ def coded_line(row) -> str:
         parts.append(f"{CHARACTERISTIC_LABELS[c].lower()}: {shown}")
     note = str(row.get("coding_note", "") or "")
     return "Coded from the text above: " + "; ".join(parts) + (f". Coding note: {note}" if note else ".")
+BAYES_SPLIT_NOTE = ("This view is Bayesian, but the split and the meta-regression below are not refitted in the "
+                    "Bayesian model: they use DerSimonian–Laird random effects (the Bayesian view's descriptive "
+                    "model), so their intervals are confidence intervals, not credible intervals.")
