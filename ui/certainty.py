@@ -19,8 +19,7 @@ from core.evidence.dataset import Dataset
 from core.workflow.analysis import AnalysisSpec, ForestAnalysis
 from ui.cache import cached
 from ui.data import USER_DATASET_KEY
-from ui.datasets import in_use, save_dataset, store_status
-from ui.entry_form import DEFAULT_NAME
+from ui.datasets import in_use, save_new_version, store_status
 
 SESSION_KEY = "_certainty_inputs"          # session_state: {dataset fingerprint: CertaintyInputs}
 SOF_PAGE = "pages/summary_of_findings.py"
@@ -63,8 +62,7 @@ class SavedJudgements(SessionJudgements):
         """Save ``inputs`` with ``dataset`` as a new version; raises one of SAVE_ERRORS when it fails."""
         if not self.persistent:
             return super().put(dataset, inputs)
-        saved = in_use().saved
-        save_dataset(dataset, name=saved.version.name if saved else DEFAULT_NAME, inputs=inputs)
+        save_new_version(dataset, inputs=inputs)
 
 
 JUDGEMENTS = SavedJudgements()

@@ -23,7 +23,7 @@ from core.evidence.dataset import Dataset
 from core.store import ENV_DATABASE_URL, ENV_STATE_DIR, DatasetVersion, Limits, Store, open_store
 from core.store.tables import version_dataset, version_inputs, version_tables
 from core.words import BANNER_PARENT, BANNER_SAVED, STORE_DOWN, UNKNOWN_DS
-from core.words.workbench import BANNER_SAVED_HERE, STORE_READ_ONLY
+from core.words.workbench import BANNER_SAVED_HERE, DEFAULT_DATASET_NAME, STORE_READ_ONLY
 
 DS_PARAM = "ds"
 IN_USE_KEY = "_ds_in_use"       # this run's DatasetInUse
@@ -201,14 +201,23 @@ def session_token() -> str:
     return token
 
 
-def save_dataset(ds: Dataset, *, name: str, edits=(), inputs: CertaintyInputs | None = None,
-                 parent: SavedDataset | None = None) -> DatasetVersion:
+def version_name() -> str:
+    """The name a new version takes unless the user gives one: that of the version in use, else the default."""
+    saved = in_use().saved
+    return saved.version.name if saved else DEFAULT_DATASET_NAME
+
+
+def save_new_version(ds: Dataset, *, name: str | None = None, edits=(), inputs: CertaintyInputs | None = None,
+                     parent: SavedDataset | None = None) -> DatasetVersion:
     """Save ``ds`` with the certainty ``inputs`` (default: those of its parent, carried to ``ds``)
-    as a new version whose parent is ``parent`` (default: the one in use), and make it the one in
-    use (URL ``ds`` and session).  Raises one of :data:`SAVE_ERRORS` with a sentence; nothing changes then."""
+    as a new version named ``name`` (default: :func:`version_name`) whose parent is ``parent``
+    (default: the one in use), and make it the one in use (URL ``ds`` and session): the one save
+    behind the entry form, an upload or import, and a certainty judgement.  Raises one of
+    :data:`SAVE_ERRORS` with a sentence; nothing changes then."""
     status = store_status()
     if status.store is None:
         raise StoreUnavailable(STORE_DOWN.format(detail=status.error))
+    name = version_name() if name is None else name
     saved = parent or in_use().saved
     if inputs is None:
         inputs = saved.inputs.carried_to(ds) if saved else CertaintyInputs.default(ds)
@@ -237,5 +246,5 @@ def lineage():
 
 
 __all__ = ["DS_PARAM", "client_address", "DatasetInUse", "SAVE_ERRORS", "SavedDataset", "StoreError", "StoreStatus", "banner_text",
-           "in_use", "lineage", "load_saved", "resolve", "save_dataset", "saved_dataset", "session_token",
+           "in_use", "lineage", "load_saved", "resolve", "save_new_version", "saved_dataset", "session_token",
            "store_error_text", "store_status", "use_shipped"]

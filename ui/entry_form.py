@@ -16,7 +16,7 @@ from core.words.workbench import DTYPE_CLEARED
 from core.workflow.entry_effect import entry_effect
 from ui.cache import run_analysis
 from ui.components import escape_markdown
-from ui.datasets import SAVE_ERRORS, in_use, save_dataset
+from ui.datasets import SAVE_ERRORS, save_new_version, version_name
 
 FORM_TYPES = tuple(t for t in DISPERSION_TYPES if t != "sd?")
 SHARED = ("unit", "source", "locator", "quote")
@@ -24,7 +24,6 @@ NUMBER_FIELDS = (("n", "n"), ("mean", "mean"), ("dtype", "dispersion_type"), ("d
 SHOWN_ELSEWHERE = {"arm": "n"}      # a problem of the arm is named under n
 NOTICE_KEY = "wb_saved"            # (notice, effect line) shown after the rerun that follows a save
 CELL_KEY = "wb_form_cell"          # the cell the form's widgets were filled for
-DEFAULT_NAME = "My extraction"
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,7 +183,7 @@ def _save(ds, cell: Cell, entries: dict[int, Entry], name: str) -> None:
     for e in entries.values():
         res = apply_entry(new, e)
         new, edits = res.dataset, edits + list(res.edits)
-    version = save_dataset(new, name=name, edits=edits)
+    version = save_new_version(new, name=name, edits=edits)
     effect = entry_effect(new, cell.study_id, cell.outcome, cell.months,
                           analyse_fn=lambda d, spec: run_analysis(spec, d))
     st.session_state[NOTICE_KEY] = (SAVED_NOTICE.format(id=version.id), effect.line)
@@ -201,8 +200,7 @@ def entry_form(ds, cell: Cell) -> None:
     for i, sec in enumerate(secs):
         _section(i, sec, checks)
     _shared_fields(cell.outcome, checks)
-    saved = in_use().saved
-    name = st.text_input("Name of the saved dataset", value=saved.version.name if saved else DEFAULT_NAME,
+    name = st.text_input("Name of the saved dataset", value=version_name(),
                          key="wb_name", max_chars=200)
     if st.button("Save as a new version", type="primary", key="wb_save", icon=":material/save:",
                  help="Saves a new, immutable version of the dataset (the one in use stays as it is) and puts "

@@ -22,8 +22,8 @@ from core.words.statuses import cell_words
 from ui.check import completeness
 from ui.components import escape_markdown, show_figure
 from ui.data import USER_DATASET_KEY, current_dataset, shipped_dataset
-from ui.datasets import SAVE_ERRORS, in_use, lineage, load_saved, save_dataset, store_status
-from ui.entry_form import DEFAULT_NAME, Cell
+from ui.datasets import SAVE_ERRORS, in_use, lineage, load_saved, save_new_version, store_status
+from ui.entry_form import Cell
 from ui.export import data_source
 
 PICKED_KEY = "wb_cell"         # the cell picked last (from the map or the list)
@@ -153,10 +153,9 @@ def persist(ds, origin: Origin | None = None) -> str | None:
     from ui.data import current_dataset
 
     parent = _origin_version(origin)
-    name = origin.name if origin else in_use().saved.version.name if in_use().saved else DEFAULT_NAME
     try:
-        save_dataset(ds, name=name, edits=dataset_changes(parent.dataset if parent else current_dataset(), ds),
-                     parent=parent)
+        save_new_version(ds, name=origin.name if origin else None, parent=parent,
+                         edits=dataset_changes(parent.dataset if parent else current_dataset(), ds))
     except SAVE_ERRORS as exc:
         return f"Not saved: {exc}"
     st.session_state.pop(USER_DATASET_KEY, None)

@@ -36,3 +36,4 @@ EDITOR_STALE_REFUSED = ("Not saved: the editor's table was edited from an older 
                        "your table anyway.")
 DTYPE_CLEARED = ("Dispersion changed from {old} to {new}: the values typed for the {old} ({values}) were cleared, so "
                  "that none of them is read with another meaning. Type the numbers as printed.")
+DEFAULT_DATASET_NAME = "My extraction"      # a saved version's name until the user gives one
