@@ -131,6 +131,13 @@ def test_the_checked_in_config_passes_nginx_t(tmp_path):
     done = subprocess.run(_nginx(tmp_path, conf, "-t"), capture_output=True, text=True, timeout=30)
     assert done.returncode == 0, done.stderr
     assert "test is successful" in done.stderr
+    # every location that reaches a replica where a save can start (the page's WebSocket, uploads) tells it
+    # the client's address, replacing whatever the client sent (MSCDM_CLIENT_ADDRESS_HEADER=X-Real-IP)
+    text = CONF.read_text()
+    for loc in ("location / {", "location /_stcore/stream {", "location /_stcore/upload_file {"):
+        block = text.split(loc, 1)[1].split("}", 1)[0]
+        assert "proxy_set_header X-Real-IP $remote_addr;" in block, loc
+        assert "proxy_set_header X-Forwarded-For $remote_addr;" in block, loc
 
 
 def _two_routes(base: str, log: Path) -> dict[str, str]:
