@@ -123,6 +123,6 @@ def check_codes(df: pd.DataFrame, table: str, problems: list[str]) -> None:
 
 def numeric_values(studies: pd.DataFrame, column: str) -> pd.Series:
     """A numeric characteristic (or ``year``) as floats, NaN where not reported, indexed by study_id."""
-    values = studies[column].replace(NOT_REPORTED, "") if column in studies.columns else pd.Series(dtype=str)
-    return pd.Series(pd.to_numeric(values.replace("", None), errors="coerce").to_numpy(float),
-                     index=studies["study_id"].to_numpy())
+    values = studies[column] if column in studies.columns else pd.Series([""] * len(studies))
+    # "" and "not_reported" are not numbers: NaN
+    return pd.Series(pd.to_numeric(values, errors="coerce").to_numpy(float), index=studies["study_id"].to_numpy())
