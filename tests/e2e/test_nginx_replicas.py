@@ -133,7 +133,7 @@ def test_the_checked_in_config_passes_nginx_t(tmp_path):
     assert "test is successful" in done.stderr
     # every location that reaches a replica where a save can start (the page's WebSocket, uploads) tells it
     # the client's address, replacing whatever the client sent (MSCDM_CLIENT_ADDRESS_HEADER=X-Real-IP)
-    text = CONF.read_text()
+    text = CONF.read_text().split("listen 443 ssl;", 1)[1]       # the HTTPS server (port 80 only redirects)
     for loc in ("location / {", "location /_stcore/stream {", "location /_stcore/upload_file {"):
         block = text.split(loc, 1)[1].split("}", 1)[0]
         assert "proxy_set_header X-Real-IP $remote_addr;" in block, loc
