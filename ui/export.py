@@ -21,6 +21,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from core import export as ex
+from core.vocab import BAYES_MODEL
 from core.workflow.analysis import ForestAnalysis
 from core.words import FIGURE_FORMAT_LABELS
 from core.words.captions import analysis_figure_caption
@@ -204,9 +205,13 @@ def analysis_downloads(a: ForestAnalysis, figures: list | None = None, *, key: s
                         file_name=f"reproduce_{stem}.py", mime="text/x-python", key=f"{key}_py", on_click="ignore",
                         icon=":material/code:", help="Recomputes this view with the project's core library "
                                                      "(data inline); run it from the project folder")
-    row.download_button("R script (metafor)", data=functools.partial(ex.r_script, ds, spec),
+    bayes = spec.model == BAYES_MODEL       # the Bayesian model's script uses bayesmeta (issue 22)
+    row.download_button("R script (bayesmeta)" if bayes else "R script (metafor)",
+                        data=functools.partial(ex.r_script, ds, spec),
                         file_name=f"reproduce_{stem}.R", mime="text/plain", key=f"{key}_r", on_click="ignore",
-                        icon=":material/code:", help="Recomputes this view with metafor's escalc + rma (data inline)")
+                        icon=":material/code:",
+                        help=("Recomputes this view with metafor's escalc and bayesmeta (data inline; installs from CRAN)"
+                              if bayes else "Recomputes this view with metafor's escalc + rma (data inline)"))
     row.download_button(f"Slide deck (.pptx, {len(figs) + 1} slides)", data=functools.partial(_deck, figs, lines),
                         file_name=f"{stem}.pptx", key=f"{key}_pptx", on_click="ignore", icon=":material/slideshow:",
                         mime="application/vnd.openxmlformats-officedocument.presentationml.presentation",

@@ -136,8 +136,8 @@ def settings_lines(spec, analysis=None) -> list[str]:
     lines = [f"Outcome: {OUTCOME_LABELS[spec.outcome]}", f"Comparison: {COMPARISON_LABELS[spec.comparison]}",
              f"Population: {population_phrase(spec.population, subgroups=True)}",
              f"Time point: {timepoint_phrase(spec.timepoint)}", f"Measure: {spec.measure}{variant}",
-             (f"Model: {spec.model} (half-normal prior on tau, {spec.prior_factor:g} x half the unit-information SD; "
-              f"{spec.level * 100:g}% credible interval)" if spec.model == BAYES_MODEL else
+             (f"Model: {MODEL_CHOICE_LABELS[spec.model]}, scale {spec.prior_factor:g} × half the unit-information "
+              f"SD; {spec.level * 100:g}% credible interval" if spec.model == BAYES_MODEL else
               f"Model: {spec.model}{fitted}; tau² estimator: {spec.tau2_method}; CI test: {spec.test}"),
              f"Designs: {spec.design}; study set: {spec.study_set}; excluded: {', '.join(spec.excluded) or 'none'}"]
     if independent_prepost(spec):

@@ -39,6 +39,7 @@ def test_forest_page_shows_the_posterior_and_names_the_prior():
     info = " ".join(i.value for i in at.info)
     assert "95% credible interval" in info and f"half-normal on τ with scale {a.pooled.prior_scale:.3g}" in info
     assert "HKSJ" not in info
+    assert any(b.label == "R script (bayesmeta)" for b in at.get("download_button"))
     metas = [json.loads(c.proto.spec)["layout"].get("meta") or {} for c in at.get("plotly_chart")]
     prior = [m for m in metas if str(m.get("labels", [""])[0]).startswith("0.25 × default")]   # prior sensitivity
     assert len(prior) == 1 and any(s.value == "Prior sensitivity" for s in at.subheader)
