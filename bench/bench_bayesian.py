@@ -9,7 +9,8 @@ times ``bayesian_meta_analysis`` (half-normal(0.5) prior: tau posterior, mu and 
 medians and shortest 95% intervals, posterior weights) against a DerSimonian-Laird fit
 (``meta_analysis(method="DL")``) of the same data in the same run, and prints both and their ratio.
 Goal (issue 22): a Bayesian fit for k <= 10 in <= 50 ms.  The shrinkage estimates (``shrinkage()``,
-computed on demand for tables) are timed separately.  Timings are the best of several repeats
+computed on demand for tables) are timed separately.  Then a whole dashboard view (``analyse``: the
+total and both diabetes types) with the Bayesian model against DL.  Timings are the best of several repeats
 after one warm-up call; the machine's load average is printed first, because other processes
 inflate every figure.
 """
@@ -62,6 +63,22 @@ def main() -> None:
             print(f"{k:>3} {prior.label:>16} {dl * 1e3:9.3f} {bayes * 1e3:11.2f} {bayes / dl:7.0f} {shrink * 1e3:15.1f}")
     print(f"slowest Bayesian fit for k <= 10: {worst * 1e3:.1f} ms ({'meets' if worst * 1e3 <= GOAL_MS else 'misses'} "
           f"the {GOAL_MS:g} ms goal)")
+    bench_views()
+
+
+def bench_views() -> None:
+    """A whole dashboard view (core.workflow.analysis.analyse: selection, effects, total and subgroups), Bayesian
+    against DL random effects, uncached; the app caches each view, so this is the cost of a first click."""
+    from core.evidence.dataset import load_dataset
+    from core.workflow.analysis import AnalysisSpec, analyse
+    ds = load_dataset()
+    print(f"\n{'view (HbA1c, all trials)':<32} {'DL (ms)':>9} {'Bayes (ms)':>11} {'ratio':>7}")
+    for comparison in ("pre_post", "vs_control"):
+        spec = AnalysisSpec(comparison=comparison, study_set="all", model="random")
+        dl = best_of(lambda: analyse(ds, spec))
+        bayes = best_of(lambda: analyse(ds, AnalysisSpec(comparison=comparison, study_set="all", model="bayes")))
+        k = analyse(ds, spec).k
+        print(f"{comparison + f' (k = {k}, 2 subgroups)':<32} {dl * 1e3:9.2f} {bayes * 1e3:11.2f} {bayes / dl:7.1f}")
 
 
 if __name__ == "__main__":
