@@ -13,6 +13,7 @@ from core.vocab import BAYES_MODEL
 from core.words import HELP
 from core.words.bayesian import MODEL_HELP_BAYES, PRIOR_HELP
 from core.words.characteristics import FOREST_COLUMNS_HELP, SORT_HELP
+from core.words.choices import TITLES
 from ui import state as S
 from ui.data import current_dataset
 from ui.datasets import resolve as resolve_dataset
@@ -54,37 +55,37 @@ def sidebar(study_ids: list[str], study_labels: dict[str, str]) -> None:
     """The shared choices.  Each widget's key is its URL query parameter."""
     bind = "query-params"
     sb = st.sidebar
-    sb.selectbox("Outcome", S.OUTCOME_OPTIONS, format_func=S.fmt("outcome"), key="outcome", bind=bind,
+    sb.selectbox(TITLES["outcome"], S.OUTCOME_OPTIONS, format_func=S.fmt("outcome"), key="outcome", bind=bind,
                  help=HELP["outcome"])
-    sb.radio("Comparison", S.COMPARISON_OPTIONS, format_func=S.fmt("comparison"), key="comparison",
+    sb.radio(TITLES["comparison"], S.COMPARISON_OPTIONS, format_func=S.fmt("comparison"), key="comparison",
              bind=bind, help=HELP["comparison"])
-    sb.radio("Population", S.POPULATION_OPTIONS, format_func=S.fmt("population"), key="population",
+    sb.radio(TITLES["population"], S.POPULATION_OPTIONS, format_func=S.fmt("population"), key="population",
              bind=bind, horizontal=True, help=HELP["population"])
-    sb.radio("Measure", S.MEASURE_OPTIONS, key="measure", bind=bind, horizontal=True, help=HELP["measure"])
-    sb.radio("Model", S.MODEL_OPTIONS, format_func=S.fmt("model"), key="model", bind=bind,
+    sb.radio(TITLES["measure"], S.MEASURE_OPTIONS, key="measure", bind=bind, horizontal=True, help=HELP["measure"])
+    sb.radio(TITLES["model"], S.MODEL_OPTIONS, format_func=S.fmt("model"), key="model", bind=bind,
              help=f"{HELP['model']} {MODEL_HELP_BAYES}")
-    sb.selectbox("Time point", S.TIMEPOINT_OPTIONS, format_func=S.fmt("timepoint"), key="timepoint",
+    sb.selectbox(TITLES["timepoint"], S.TIMEPOINT_OPTIONS, format_func=S.fmt("timepoint"), key="timepoint",
                  bind=bind, help=HELP["timepoint"])
-    sb.radio("Studies", S.SET_OPTIONS, format_func=S.fmt("set"), key="set", bind=bind, help=HELP["set"])
+    sb.radio(TITLES["set"], S.SET_OPTIONS, format_func=S.fmt("set"), key="set", bind=bind, help=HELP["set"])
     with sb.expander("Model details and sensitivity"):
-        st.selectbox("τ² estimator (random effects)", S.TAU2_OPTIONS, format_func=S.fmt("tau2"), key="tau2",
+        st.selectbox(TITLES["tau2"], S.TAU2_OPTIONS, format_func=S.fmt("tau2"), key="tau2",
                      bind=bind, help=HELP["tau2"])
-        st.checkbox("Hartung–Knapp (HKSJ) CI", key="hksj", bind=bind, help=HELP["hksj"])
-        st.checkbox("HKSJ never narrower than z (ad hoc floor)", key="floor", bind=bind, help=HELP["floor"],
+        st.checkbox(TITLES["hksj"], key="hksj", bind=bind, help=HELP["hksj"])
+        st.checkbox(TITLES["floor"], key="floor", bind=bind, help=HELP["floor"],
                     disabled=not st.session_state.get("hksj", False))
         st.selectbox("Prior scale on τ (Bayesian model)", S.OPTIONS["prior"], format_func=S.fmt("prior"), key="prior",
                      index=S.OPTIONS["prior"].index(S.DEFAULTS["prior"]), bind=bind, help=PRIOR_HELP,
                      disabled=st.session_state.get("model") != BAYES_MODEL)
-        st.checkbox("Show prediction interval", key="pi", bind=bind, help=HELP["pi"])
-        st.radio("SMD variant", S.SMD_VARIANT_OPTIONS, format_func=S.fmt("smd"), key="smd",
+        st.checkbox(TITLES["pi"], key="pi", bind=bind, help=HELP["pi"])
+        st.radio(TITLES["smd"], S.SMD_VARIANT_OPTIONS, format_func=S.fmt("smd"), key="smd",
                  bind=bind, help=HELP["smd"])
-        st.radio("Pre-post effect", S.PREPOST_OPTIONS, format_func=S.fmt("prepost"), key="prepost", bind=bind,
+        st.radio(TITLES["prepost"], S.PREPOST_OPTIONS, format_func=S.fmt("prepost"), key="prepost", bind=bind,
                  help=HELP["prepost"])
-        st.slider("Pre-post correlation r", S.R_RANGE[0], S.R_RANGE[1], value=S.DEFAULTS["r"], step=0.05,
+        st.slider(TITLES["r"], S.R_RANGE[0], S.R_RANGE[1], value=S.DEFAULTS["r"], step=0.05,
                   key="r", bind=bind, help=HELP["r"])
-        st.radio("Designs", S.DESIGN_OPTIONS, format_func=S.fmt("design"), key="design", bind=bind,
+        st.radio(TITLES["design"], S.DESIGN_OPTIONS, format_func=S.fmt("design"), key="design", bind=bind,
                  help=HELP["design"])
-        st.multiselect("Exclude studies", study_ids, format_func=lambda s: study_labels.get(s, s), key="exclude",
+        st.multiselect(TITLES["exclude"], study_ids, format_func=lambda s: study_labels.get(s, s), key="exclude",
                        bind=bind, help=HELP["exclude"])
     with sb.expander("Forest plot: study columns and order"):     # issue 25
         st.multiselect("Columns beside the studies", S.OPTIONS["cols"], format_func=S.fmt("cols"), key="cols",

@@ -10,6 +10,7 @@ from core.figures.sensitivity import cumulative_frame, interval_forest, loo_fram
 from core.workflow.robustness import comparison_frame, comparison_table, describe_changes, variant_from_analysis
 from core.words import (CHANGED_WORD, HELP, MOST_INFLUENTIAL_LEGEND, TABLE_HEADINGS, favours_labels, fmt_num,
                         measure_unit, model_label, view_line)
+from core.words.choices import TITLES
 from ui import state as S
 from ui.cache import cached_figure, run_analysis
 from ui.cache_sensitivity import run_cumulative, run_leave_one_out, run_robustness
@@ -66,24 +67,24 @@ def variant_section() -> None:
         if spec.excluded:
             st.caption("Already excluded in the sidebar: "
                        f"{', '.join(md(ds.study_label(s)) for s in spec.excluded)}.")
-        st.radio("Designs", S.DESIGN_OPTIONS, format_func=S.fmt("design"), key="sens_design")
+        st.radio(TITLES["design"], S.DESIGN_OPTIONS, format_func=S.fmt("design"), key="sens_design")
     with c2:
         pre_post = spec.comparison == "pre_post"
-        st.radio("Pre-post effect", S.PREPOST_OPTIONS, format_func=S.fmt("prepost"), key="sens_prepost",
+        st.radio(TITLES["prepost"], S.PREPOST_OPTIONS, format_func=S.fmt("prepost"), key="sens_prepost",
                  disabled=not pre_post,
                  help=HELP["prepost"] if pre_post else "Applies to pre-post comparisons only.")
-        st.slider("Pre-post correlation r", S.R_RANGE[0], S.R_RANGE[1], step=0.05, key="sens_r",
+        st.slider(TITLES["r"], S.R_RANGE[0], S.R_RANGE[1], step=0.05, key="sens_r",
                   disabled=not pre_post,
                   help=HELP["r"] if pre_post else "Only pre-post comparisons use r (choose it in the sidebar).")
-        st.radio("SMD variant", S.SMD_VARIANT_OPTIONS, format_func=S.fmt("smd"), key="sens_smd",
+        st.radio(TITLES["smd"], S.SMD_VARIANT_OPTIONS, format_func=S.fmt("smd"), key="sens_smd",
                  disabled=spec.measure != "SMD",
                  help=HELP["smd"] if spec.measure == "SMD"
                  else "Applies to SMD only (choose Measure in the sidebar).")
     with c3:
-        st.radio("Model", S.MODEL_OPTIONS, format_func=S.fmt("model"), key="sens_model", help=HELP["model"])
-        st.selectbox("τ² estimator (random effects)", S.TAU2_OPTIONS, format_func=S.fmt("tau2"), key="sens_tau2",
+        st.radio(TITLES["model"], S.MODEL_OPTIONS, format_func=S.fmt("model"), key="sens_model", help=HELP["model"])
+        st.selectbox(TITLES["tau2"], S.TAU2_OPTIONS, format_func=S.fmt("tau2"), key="sens_tau2",
                      help=HELP["tau2"])
-        st.checkbox("Hartung–Knapp (HKSJ) CI", key="sens_hksj", help=HELP["hksj"])
+        st.checkbox(TITLES["hksj"], key="sens_hksj", help=HELP["hksj"])
         st.checkbox("Show prediction intervals", key="sens_pi", help=HELP["pi"])
         st.button("Reset variant to the main analysis", on_click=_reset_variant, key="sens_reset")
 

@@ -19,6 +19,14 @@ PREPOST_LABELS = {"change": "Mean change (correlation method)", "independent": "
 SET_LABELS = {"paper": "The paper's 10 studies", "all": "Paper + newer trials"}
 MEASURE_LABELS = {"MD": "MD", "SMD": "SMD"}
 
+# The title of each choice's widget, by widget key: the sidebar and the Sensitivity page's variant controls
+# show the same words.
+TITLES = {"outcome": "Outcome", "comparison": "Comparison", "population": "Population", "measure": "Measure",
+          "model": "Model", "timepoint": "Time point", "set": "Studies", "tau2": "τ² estimator (random effects)",
+          "hksj": "Hartung–Knapp (HKSJ) CI", "floor": "HKSJ never narrower than z (ad hoc floor)",
+          "pi": "Show prediction interval", "smd": "SMD variant", "prepost": "Pre-post effect",
+          "r": "Pre-post correlation r", "design": "Designs", "exclude": "Exclude studies"}
+
 # The help text beside each sidebar choice, by widget key.
 HELP = {
     "outcome": "The outcome pooled across trials.",
