@@ -35,9 +35,15 @@ def md(text) -> str:
     return _BREAKS.sub(WORD_JOINER, _SPECIALS.sub(r"\\\1", str(text)))
 
 
+# Text that needs escaping to show as typed: no character that starts markup inline, no ':x', 'x@', 'www.',
+# and no line that starts a list, quote or heading.  md_table leaves such cells alone.
+_MARKUP = re.compile(r"[\\`*_{}\[\]<>~$&|!]|:\S|\S@|(?i:www\.)|(?m:^\s*(?:[-+*>#=]|\d+[.)]))")
+_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|<>~$&])")
+
+
 def plain(text) -> str:
-    """``text`` with the invisible characters :func:`md` adds removed (for tests and exports)."""
-    return str(text).replace(WORD_JOINER, "")
+    """What a reader sees of :func:`md`'s output: the backslash escapes and the joiners removed (for tests)."""
+    return _ESCAPE.sub(r"\1", str(text)).replace(WORD_JOINER, "")
 
 
 def md_table(df, *columns: str):
@@ -46,6 +52,6 @@ def md_table(df, *columns: str):
     (those holding a dataset's or a user's text; absent ones are skipped) through :func:`md`."""
     out = df.copy()
     for c in columns:
-        if c in out.columns:
-            out[c] = [md(v) if isinstance(v, str) else v for v in out[c]]
+        if c in out.columns:     # a cell that reads the same as Markdown is kept as it is
+            out[c] = [md(v) if isinstance(v, str) and _MARKUP.search(v) else v for v in out[c]]
     return out

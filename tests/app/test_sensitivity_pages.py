@@ -19,6 +19,7 @@ from core.words import fmt_num, fmt_p
 from core.workflow.robustness import robustness
 from tests.factories import heterogeneous_dataset, make_dataset, study, two_arm_study
 from ui.data import USER_DATASET_KEY
+from ui.text import plain
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 ALL = "all"           # sidebar "Studies": paper + newer trials
@@ -121,7 +122,7 @@ def test_every_variant_control_changes_the_variant(shipped):
     at.slider(key="sens_r").set_value(0.8).run()
     v = replace(v, r=0.8)
     check(v, "r")
-    assert any("Pre-post r: 0.5 → 0.8" in m.value for m in at.markdown)
+    assert any("Pre-post r: 0.5 → 0.8" in plain(m.value) for m in at.markdown)     # as the reader sees it
     at.radio(key="sens_model").set_value("random")
     at.selectbox(key="sens_tau2").set_value("REML").run()
     v = replace(v, model="random", tau2_method="REML")
@@ -153,7 +154,7 @@ def test_robustness_summary_matches_core(shipped):
     assert metric(at, "Direction holds") == f"{rob.n_same_direction} of {rob.n_pooled}"
     assert metric(at, "Significant") == f"{rob.n_significant} of {rob.n_pooled}"
     assert metric(at, "Range of estimates") == f"{fmt_num(rob.estimate_min)} to {fmt_num(rob.estimate_max)}"
-    assert any(i.value == rob.sentence for i in at.info)
+    assert any(plain(i.value) == rob.sentence for i in at.info)          # escaped: labels are a dataset's text
     meta = charts(at)["sens_r_chart"]["layout"]["meta"]
     assert meta["r"][0] == 0.0 and meta["r"][-1] == 0.9
     # Between arms, the r plot is replaced by a sentence and the r slider is disabled.
