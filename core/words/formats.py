@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import math
 
-from core.vocab import Comparison, Tau2
+from core.vocab import BAYES_MODEL, Comparison, Tau2
+from core.words.bayesian import BAYES_MODEL_LABEL
 
 MINUS = "\u2212"
 
@@ -96,6 +97,8 @@ def subgroup_test_line(sub) -> str:
 
 
 def model_label(method: str) -> str:
+    if method == BAYES_MODEL:       # a Variant of the Bayesian model (core.workflow.robustness)
+        return BAYES_MODEL_LABEL
     return "Fixed effect (IV)" if method == Tau2.FE else f"Random effects ({method})"
 
 

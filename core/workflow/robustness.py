@@ -35,6 +35,7 @@ from core.evidence.dataset import Dataset
 from core.vocab import Tau2
 from core import words
 from core.words import fmt_num, fmt_p, model_label
+from core.words.bayesian import BAYES_MODEL_LABEL
 
 # r grid for pre-post SD imputation (the app's slider range, 0 to 0.9).
 R_GRID = tuple(round(0.1 * i, 1) for i in range(10))
@@ -73,7 +74,14 @@ class Variant:
         return bool(np.isfinite(self.estimate))
 
     @property
+    def is_bayesian(self) -> bool:
+        return self.spec.model == vocab.BAYES_MODEL
+
+    @property
     def significant(self) -> bool:
+        """P < :data:`ALPHA`; for the Bayesian model (no P value), the credible interval excludes 0."""
+        if self.is_bayesian:
+            return bool(np.isfinite(self.ci_low) and (self.ci_low > 0 or self.ci_high < 0))
         return bool(np.isfinite(self.pvalue) and self.pvalue < ALPHA)
 
 
@@ -116,8 +124,10 @@ class RobustnessResult:
         if self.base.k == 1:
             return words.ONE_STUDY_ROBUSTNESS
         m = f"{measure} " if measure else ""
+        bayes = any(v.is_bayesian for v in (self.base, *self.variants) if v.has_pooled)
+        crit = "P < 0.05, or a 95% credible interval excluding 0" if bayes else "P < 0.05"
         return (f"The direction of the main result holds in {self.n_same_direction} of {self.n_pooled} variants "
-                f"and the effect is significant (P < 0.05) in {self.n_significant} of {self.n_pooled}; "
+                f"and the effect is significant ({crit}) in {self.n_significant} of {self.n_pooled}; "
                 f"estimates range from {m}{fmt_num(self.estimate_min)} to {fmt_num(self.estimate_max)}.")
 
     def plot_frame(self) -> pd.DataFrame:
@@ -165,8 +175,9 @@ def variant_from_analysis(a: ForestAnalysis, family: str = "base", label: str = 
         return Variant(family, label, spec, 0, np.nan, np.nan, np.nan, np.nan, "", message=a.message)
     p = a.pooled
     pi = (p.pi_low, p.pi_high) if p.method != Tau2.FE and p.k >= 2 else (np.nan, np.nan)
+    method = vocab.BAYES_MODEL if spec.model == vocab.BAYES_MODEL else a.method    # model_label names it
     return Variant(family, label, spec, a.k, float(p.estimate), float(p.ci_low), float(p.ci_high),
-                   float(p.pvalue), a.method, float(pi[0]), float(pi[1]))
+                   float(p.pvalue), method, float(pi[0]), float(pi[1]))
 
 
 def _plot_row(v: Variant, kind: str, highlight: bool) -> dict:
@@ -266,16 +277,22 @@ def enumerate_variants(dataset: Dataset, spec: AnalysisSpec) -> VariantPlan:
         skipped.append("SMD correction: the measure is MD.")
     # 5. Model: fixed effect, and random effects with each tau^2 estimator.
     main_method = base.method
+    bayes_main = spec.model == vocab.BAYES_MODEL       # its method (DL) names only its descriptive statistics
     if main_method != Tau2.FE:
         out.append(PlannedVariant("model", "fixed effect", replace(spec, model="fixed")))
     for m in TAU2_METHODS:
-        if m != main_method:
+        if m != main_method or bayes_main:
             out.append(PlannedVariant("model", f"random effects ({m})",
                                       replace(spec, model="random", tau2_method=m)))
-    # 6. HKSJ on/off.
+    if not bayes_main:      # issue 22: the Bayesian model, with its default prior
+        out.append(PlannedVariant("model", BAYES_MODEL_LABEL, replace(spec, model=vocab.BAYES_MODEL)))
+    # 6. HKSJ on/off (not for the Bayesian model, whose credible interval it does not change).
     flip = "z" if spec.test == "knha" else "knha"
-    out.append(PlannedVariant("test", "HKSJ (t-based) CI" if flip == "knha" else "Wald (z) CI",
-                              replace(spec, test=flip)))
+    if bayes_main:
+        skipped.append("CI method: HKSJ does not apply to the Bayesian model's credible interval.")
+    else:
+        out.append(PlannedVariant("test", "HKSJ (t-based) CI" if flip == "knha" else "Wald (z) CI",
+                                  replace(spec, test=flip)))
     return VariantPlan(tuple(out), tuple(skipped))
 
 

@@ -71,7 +71,12 @@ def test_counts_range_and_most_influential_are_consistent(rob_het):
     pooled = [v for v in rob.variants if v.has_pooled]
     assert rob.n_variants == len(rob.variants) and rob.n_pooled == len(pooled)
     assert rob.n_same_direction == sum(np.sign(v.estimate) == np.sign(rob.base.estimate) for v in pooled)
-    assert rob.n_significant == sum(v.pvalue < 0.05 for v in pooled)
+    # Significant: P < 0.05; for the Bayesian variant (no P value) its 95% credible interval excludes 0.
+    bayes = [v for v in pooled if v.is_bayesian]
+    assert len(bayes) == 1 and bayes[0].label == "Bayesian (half-normal prior on τ)" and np.isnan(bayes[0].pvalue)
+    assert rob.n_significant == sum((v.ci_low > 0 or v.ci_high < 0) if v.is_bayesian else v.pvalue < 0.05
+                                    for v in pooled)
+    assert "P < 0.05, or a 95% credible interval excluding 0" in rob.headline()
     ests = [rob.base.estimate] + [v.estimate for v in pooled]
     assert rob.estimate_min == min(ests) and rob.estimate_max == max(ests)
     shifts = [abs(v.estimate - rob.base.estimate) for v in pooled]

@@ -184,3 +184,16 @@ def test_tables_and_python_script_carry_the_bayesian_result(tmp_path):
     got = ex.result_json_from_output(out.stdout)["pooled"]["Total"]
     assert (got["estimate"], got["ci_low"], got["ci_high"]) == (a.pooled.estimate, a.pooled.ci_low, a.pooled.ci_high)
     assert f"P(mu < 0) = {a.pooled.prob_below_zero:.4g}" in out.stdout and "(Bayesian)" in out.stdout
+
+
+def test_robustness_includes_the_bayesian_model():
+    from core.workflow.robustness import robustness
+    main = robustness(DS, replace(VS_ALL, model="random"))
+    bayes = [v for v in main.family("model") if v.is_bayesian]
+    assert len(bayes) == 1 and bayes[0].estimate == analyse(DS, VS_ALL).pooled.estimate
+    assert words.model_label(bayes[0].method) == "Bayesian (half-normal prior on τ)"
+    own = robustness(DS, VS_ALL)              # a Bayesian main analysis: DL is a variant like the others
+    assert own.base.is_bayesian and not any(v.is_bayesian for v in own.family("model"))
+    assert "random effects (DL)" in [v.label for v in own.family("model")]
+    assert all(v.is_bayesian for v in own.family("exclude")) and not own.family("test")
+    assert "CI method: HKSJ does not apply to the Bayesian model's credible interval." in own.skipped
