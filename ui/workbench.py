@@ -111,9 +111,11 @@ def history() -> None:
              "cell": cell_words(labels.get(e.study_id, e.study_id), e.arm, e.outcome, e.timepoint, e.field),
              "old": e.old, "new": e.new, "source": e.source, "locator": e.locator,
              "time (UTC)": f"{e.time:%Y-%m-%d %H:%M:%S}" if e.time else ""}
-            for v in chain for e in v.edits]
+            for v in chain if not v.redacted for e in v.edits]
+    rows += [{"version": v.id, "saved (UTC)": f"{v.created_at:%Y-%m-%d %H:%M:%S}", "cell": "(redacted)",
+              "source": v.redacted} for v in chain if v.redacted]      # its edits' values and sources are gone
     st.caption(f"{len(chain)} version(s) in this chain, newest first; {len(rows)} edited cell(s). "
-               "Versions are never changed: each edit saved a new one.")
+               "Versions are never changed: each edit saved a new one (an operator may only redact one).")
     st.dataframe(pd.DataFrame(rows, columns=["version", "saved (UTC)", "cell", "old", "new", "source", "locator",
                                              "time (UTC)"]),
                  hide_index=True, width="stretch", key="wb_history")

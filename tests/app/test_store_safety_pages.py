@@ -70,3 +70,24 @@ def test_the_client_address_comes_from_the_trusted_header_only(monkeypatch):
     assert d.client_address() == "127.0.0.1"               # no proxy named: the peer (a header could be forged)
     monkeypatch.setenv("MSCDM_CLIENT_ADDRESS_HEADER", "X-Real-IP")
     assert d.client_address() == "203.0.113.7"
+
+
+def test_the_history_names_a_redacted_ancestor(state_dir):
+    from ui.entry_form import Cell
+
+    at = open_page()
+    pick(at)
+    type_in(at, SYNTHETIC)
+    save(at)
+    first = at.query_params["ds"]
+    pick(at, Cell("Carlsson2015", "hba1c", 6.0, "Carlsson 2015, HbA1c at 6 mo"))
+    type_in(at, SYNTHETIC)
+    save(at)
+    store = open_store(state_dir=state_dir)
+    redact(store, first, "test of the history")
+    store.close()
+    at.run()
+    history = next(d.value for d in at.dataframe if "cell" in d.value.columns and "old" in d.value.columns)
+    gone = history[history["version"] == first]
+    assert list(gone["cell"]) == ["(redacted)"] and "test of the history" in gone["source"].iloc[0]
+    assert SYNTHETIC["wb_source"] not in set(gone["source"])
