@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from core.figures.followup import trajectory_figure
-from core.vocab import OUTCOME_LABELS, OUTCOME_SHORT
+from core.vocab import BAYES_MODEL, OUTCOME_LABELS, OUTCOME_SHORT
 from core.words import AUDIT_FLAG_TEXT, COMPARISON_LABELS, TABLE_HEADINGS, fmt_ci, fmt_p, population_phrase, timepoint_phrase
 from core.words.bayesian import MODEL_CHOICE_LABELS
 from ui import state as S
@@ -63,6 +63,7 @@ st.markdown(f"**{OUTCOME_LABELS[spec.outcome]} · {COMPARISON_LABELS[spec.compar
 traj = run_trajectory(spec)
 pooled = traj.pooled_points()
 unit = ""
+ci = "95% CrI" if spec.model == BAYES_MODEL else "95% CI"    # the Bayesian model's credible interval
 if pooled.empty:
     st.warning("No time point has usable numbers for this outcome and comparison in the current selection. "
                "Try another outcome or comparison, or include the newer trials (Studies in the sidebar).",
@@ -73,9 +74,9 @@ else:
         traj, title=f"{OUTCOME_LABELS[spec.outcome]}: pooled effect by follow-up time", y_title=y_title))
     show_figure(fig, key="followup_chart", filename=f"followup_{spec.outcome}", on_select=_on_chart_select,
                 caption=f"{OUTCOME_LABELS[spec.outcome]} · {COMPARISON_LABELS[spec.comparison]} · {spec.measure} · "
-                        f"{MODEL_CHOICE_LABELS[spec.model]}: pooled effect by population and follow-up time; whiskers: 95% CI. "
+                        f"{MODEL_CHOICE_LABELS[spec.model]}: pooled effect by population and follow-up time; whiskers: {ci}. "
                         f"Data: {data_source(current_dataset())}.")
-    st.caption("Whiskers: 95% CI. k = number of trials pooled at that point; \"no data\" marks a time point no "
+    st.caption(f"Whiskers: {ci}. k = number of trials pooled at that point; \"no data\" marks a time point no "
                "trial reported. 3/6/12 months match a trial's reported time within ±1 month. With k = 1 the "
                "'pooled' effect is that one trial's, and a lone time point is a dot, not a line. The same trials' "
                "same result is drawn once: where both types together are one type's trials, or end of follow-up is "
@@ -94,7 +95,7 @@ table = pd.DataFrame({
     "Population": [population_phrase(p) for p in traj.points["population"]],
     "Time point": [timepoint_phrase(t) for t in traj.points["timepoint"]],
     "k": traj.points["k"],
-    f"{spec.measure} [95% CI]": [fmt_ci(e, lo, hi) if math.isfinite(e) else "—"
+    f"{spec.measure} [{ci}]": [fmt_ci(e, lo, hi) if math.isfinite(e) else "—"
                                  for e, lo, hi in zip(traj.points["estimate"], traj.points["ci_low"],
                                                       traj.points["ci_high"])],
     "P": [fmt_p(p) if math.isfinite(p) else "—" for p in traj.points["pvalue"]],

@@ -59,3 +59,10 @@ def test_every_analysis_page_runs_with_the_bayesian_model():
     for page in PAGES:
         at.switch_page(page).run()
         assert not at.exception, (page, [e.message for e in at.exception])
+
+
+def test_followup_says_credible_interval():
+    at = _bayes_app()
+    at.switch_page("pages/followup.py").run()
+    assert not at.exception
+    assert any(c.value.startswith("Whiskers: 95% CrI.") for c in at.caption)
