@@ -74,3 +74,19 @@ def test_a_table_without_the_columns_loads_as_not_coded():
 def test_numeric_values_of_the_shipped_table():
     dose = numeric_values(load_dataset().studies, "dose_per_kg")
     assert dose["Jiang2011"] == pytest.approx(0.45) and pd.isna(dose["Hu2013"]) and dose["Cai2016"] == 1.1
+
+
+def test_a_users_studies_table_can_correct_a_code_and_a_bad_one_is_named():
+    """Codes are set or corrected through an uploaded studies table (the Your data page), checked like the
+    shipped one."""
+    from core.evidence.upload import build_dataset
+    shipped = load_dataset()
+    outcomes = shipped.outcomes[[c for c in shipped.outcomes.columns if not c.endswith("_num")]]
+    kong = shipped.studies[shipped.studies["study_id"] == "Kong2014"].drop(columns=["year_num"]).copy()
+    kong["donor"] = "allogeneic"
+    ds = build_dataset(outcomes, shipped, studies=kong)
+    assert ds.studies.set_index("study_id").loc["Kong2014", "donor"] == "allogeneic"
+    kong["cell_source"] = "cord"
+    with pytest.raises(DatasetError) as exc:
+        build_dataset(outcomes, shipped, studies=kong)
+    assert any("column `cell_source`" in p and "'cord'" in p for p in exc.value.problems)
