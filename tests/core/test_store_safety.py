@@ -271,3 +271,31 @@ def test_restore_skips_a_damaged_version_and_what_descends_from_it(tmp_path):
     for gone in (v2.id, v3.id):                                    # v3 would hang from a missing parent
         with pytest.raises(UnknownDataset):
             fresh.get(gone)
+
+
+def test_a_schema_1_store_is_upgraded_in_place(backend):
+    """A store written by the previous release (schema 1): its versions stay readable, and saving,
+    the per-client limits and redaction work after the upgrade."""
+    import hashlib
+
+    from core.store.base import encode_tables
+    from core.store.model import new_id
+    from core.store.schema import MIGRATIONS
+
+    if backend.kind == "sqlite":
+        os.makedirs(backend.target, exist_ok=True)
+    backend.raw_execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
+    for statement in MIGRATIONS[1][backend.kind]:
+        backend.raw_execute(statement)
+    old_id, content = new_id(), encode_tables(TABLES)
+    backend.raw_execute("INSERT INTO schema_version (version) VALUES (1)")
+    backend.raw_execute("INSERT INTO datasets (id, parent_id, name, created_at, content, sha256, n_bytes) VALUES "
+                        f"('{old_id}', NULL, 'old', '2026-01-01T00:00:00+00:00', '{content}', "
+                        f"'{hashlib.sha256(content.encode()).hexdigest()}', {len(content)})")
+    s = backend.open(Limits(max_client_per_minute=1))
+    assert dict(s.get(old_id).tables) == TABLES and backend.schema_versions() == [(1,), (2,)]
+    child = s.save(TABLES, parent_id=old_id, name="new", client="203.0.113.9")
+    with pytest.raises(StoreLimitExceeded, match="one address"):
+        s.save(TABLES, name="again", client="203.0.113.9")
+    redact(s, old_id, "upgrade test")
+    assert [v.id for v in s.history(child.id)] == [child.id, old_id]
