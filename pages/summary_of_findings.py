@@ -15,7 +15,7 @@ from core.words import (GRADE_DOMAIN_LABELS, GRADE_SOURCES, JUDGEMENTS_SAVED, JU
 from core.words.bayesian import MODEL_CHOICE_LABELS
 from core.words.settings import deck_settings_lines
 from ui.certainty import JUDGEMENTS, cached_sof
-from ui.certainty_forms import indirectness_form, mid_form, rob_form, rob_table
+from ui.certainty_forms import imprecision_form, indirectness_form, mid_form, rob_form, rob_table
 from ui.text import md_table
 from ui.components import escape_markdown, page_header, show_figure
 from ui.data import current_dataset
@@ -111,3 +111,9 @@ st.caption("The MID sets when a CI 'crosses' an important effect, the size a sta
            "optimal information size is computed for. Defaults cite their source; where no MID is established, a "
            "small effect of 0.2 SD is taken as the smallest important effect, and the footnote says so.")
 mid_form(ds)
+
+st.header("Imprecision: your judgement")
+st.caption("Imprecision is rated by the rules above, conservatively (one study is always rated down; 0.2 SD stands in "
+           "for a missing MID). Where a rule does not fit this outcome, judge it yourself with a reason and a source: "
+           "your judgement replaces the rules' rating in every view of that outcome, and its footnote shows both.")
+imprecision_form(ds)

@@ -71,7 +71,7 @@ JUDGEMENTS = SavedJudgements()
 def sof_of(dataset: Dataset, spec: AnalysisSpec, inputs: CertaintyInputs):
     """:func:`core.certainty.summary_of_findings` with the user's inputs."""
     return summary_of_findings(dataset, spec, inputs.rob, mids=dict(inputs.mids),
-                               indirectness=dict(inputs.indirectness))
+                               indirectness=dict(inputs.indirectness), imprecision=dict(inputs.imprecision))
 
 
 cached_sof = cached(sof_of, max_entries=64)
@@ -81,7 +81,8 @@ def certainty_of(a: ForestAnalysis, dataset: Dataset):
     """The certainty of one analysis with the user's inputs for ``dataset``."""
     inputs = JUDGEMENTS.get(dataset)
     return assess(a, inputs.rob, mid=inputs.mid_map().get(a.spec.outcome),
-                  indirectness=inputs.indirectness_map().get(a.spec.outcome))
+                  indirectness=inputs.indirectness_map().get(a.spec.outcome),
+                  imprecision=inputs.imprecision_map().get(a.spec.outcome))
 
 
 def certainty_caption(a: ForestAnalysis, dataset: Dataset) -> str:

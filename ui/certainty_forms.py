@@ -143,3 +143,27 @@ def mid_form(ds: Dataset) -> None:
     if b2.button("Back to the default", key="mid_reset", disabled=outcome not in mids):
         _put(ds, lambda inp: inp.with_mid(outcome, None), "mid", words.MID_RESET.format(outcome=label))
     _confirmation("mid")
+
+
+def imprecision_form(ds: Dataset) -> None:
+    """Replace the rules' imprecision rating of one outcome with the user's judgement (a reason and a
+    source), or go back to the rules; the footnote then shows both."""
+    judged = JUDGEMENTS.get(ds).imprecision_map()
+    if judged:
+        st.caption(words.IMPRECISION_JUDGED.format(outcomes=", ".join(
+            f"{OUTCOME_LABELS[o]} ({words.CONCERN_LABELS[j.concern].lower()})" for o, j in judged.items())))
+    c1, c2 = st.columns(2)
+    outcome = c1.selectbox("Outcome", OUTCOMES, format_func=OUTCOME_LABELS.get, key="imp_outcome")
+    concern = c2.selectbox("Imprecision", [str(c) for c in JUDGED_CONCERNS], format_func=words.CONCERN_LABELS.get,
+                           key="imp_concern")
+    reason = st.text_input("Why the rules' rating does not fit (one sentence)", key="imp_reason", help=REASON_HELP,
+                           placeholder="e.g. The MID of this outcome is larger in this population, so the OIS is met.")
+    source = st.text_input("Source", key="imp_source", placeholder="e.g. a published MID study")
+    b1, b2 = st.columns([1, 3])
+    label = OUTCOME_LABELS[outcome]
+    if b1.button("Set imprecision", key="imp_set"):
+        _put(ds, lambda inp: inp.with_imprecision(outcome, Indirectness(concern, reason, source)), "imp",
+             words.IMPRECISION_SAVED.format(outcome=label, level=words.CONCERN_LABELS[concern].lower()))
+    if b2.button("Back to the rules", key="imp_reset", disabled=outcome not in judged):
+        _put(ds, lambda inp: inp.with_imprecision(outcome, None), "imp", words.IMPRECISION_RESET.format(outcome=label))
+    _confirmation("imp")

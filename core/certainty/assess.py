@@ -29,8 +29,8 @@ from dataclasses import dataclass
 import pandas as pd
 
 from core import words
-from core.certainty.domains import (indirectness_rating, inconsistency_rating, provisional_share,
-                                    publication_bias_rating, risk_of_bias_rating)
+from core.certainty.domains import (imprecision_override, indirectness_rating, inconsistency_rating,
+                                    provisional_share, publication_bias_rating, risk_of_bias_rating)
 from core.certainty.imprecision import (LARGE_EFFECT_SD, MID_DEFAULTS, MODERATE_EFFECT_SD, SMALL_EFFECT_SD,
                                         InformationSize, Mid, Thresholds, imprecision_rating, information_context,
                                         information_size, size_thresholds)
@@ -112,7 +112,7 @@ class Certainty:
     def footnotes(self) -> tuple[str, ...]:
         """One footnote per downgrade, then one per assumption, each stating its reason."""
         downs = [d.footnote() for d in self.domains if d.downgrade]
-        assumed = [d.footnote() for d in self.domains if d.assumption and not d.downgrade]
+        assumed = [d.footnote() for d in self.domains if (d.assumption or d.judged) and not d.downgrade]
         return tuple(downs + assumed)
 
     def line(self) -> str:
@@ -191,12 +191,14 @@ def _no_evidence(analysis, mid: Mid) -> Certainty:
 
 
 def assess(analysis, rob: RiskOfBias, *, mid: Mid | None = None, indirectness: Indirectness | None = None,
-           alpha: float = 0.05, power: float = 0.8, small_effect_sd: float = SMALL_EFFECT_SD) -> Certainty:
+           imprecision: Indirectness | None = None, alpha: float = 0.05, power: float = 0.8,
+           small_effect_sd: float = SMALL_EFFECT_SD) -> Certainty:
     """Rate the certainty of the evidence of one :class:`~core.workflow.analysis.ForestAnalysis`.
 
     ``rob``: the studies' risk-of-bias judgements (``core.evidence.risk_of_bias``); ``mid``: the
     outcome's MID (default ``MID_DEFAULTS[outcome]``); ``indirectness``: the user's judgement
-    (default not serious, as an assumption); ``alpha``, ``power``: for the optimal information size;
+    (default not serious, as an assumption); ``imprecision``: the user's judgement replacing the rules'
+    imprecision rating (the reason keeps what the rules said); ``alpha``, ``power``: for the OIS;
     ``small_effect_sd``: the effect the OIS is sized for when no MID is established.
     """
     spec = analysis.spec
@@ -205,7 +207,8 @@ def assess(analysis, rob: RiskOfBias, *, mid: Mid | None = None, indirectness: I
         return _no_evidence(analysis, mid)
     ois = information_size(analysis, mid, alpha=alpha, power=power, small_effect_sd=small_effect_sd)
     domains = (risk_of_bias_rating(analysis, rob), inconsistency_rating(analysis), indirectness_rating(indirectness),
-               imprecision_rating(analysis, mid, ois, small_effect_sd=small_effect_sd),
+               imprecision_override(imprecision_rating(analysis, mid, ois, small_effect_sd=small_effect_sd),
+                                    imprecision),
                publication_bias_rating(analysis))
     start = starting_level(analysis)
     rating = lower(start.level, sum(d.downgrade for d in domains))

@@ -167,6 +167,17 @@ def inconsistency_rating(analysis) -> DomainRating:
                         t["inc.none"].format(signals=", ".join(fine)), source)
 
 
+def imprecision_override(computed: DomainRating, judgement: Indirectness | None) -> DomainRating:
+    """``computed`` (the rules' imprecision), or the user's judgement replacing it: the reason keeps
+    what the rules said, so the override is visible next to what it overrides."""
+    if judgement is None:
+        return computed
+    reason = words.CERTAINTY_REASONS["imp.user"].format(
+        reason=judgement.reason.rstrip("."), concern=words.CONCERN_LABELS[computed.concern].lower(),
+        computed=computed.reason[:1].lower() + computed.reason[1:])
+    return DomainRating(GradeDomain.IMPRECISION, judgement.concern, reason, judgement.source, judged=True)
+
+
 def indirectness_rating(judgement: Indirectness | None) -> DomainRating:
     """The user's indirectness judgement, or the default: not serious, as an assumption."""
     if judgement is None:

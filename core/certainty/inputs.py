@@ -1,6 +1,6 @@
 """What a user sets for a certainty assessment, in one immutable object: the per-study risk-of-bias
-judgements, per-outcome MIDs and per-outcome indirectness judgements (each with a reason and a
-source).  Every change returns a new object, so an app can keep it in a session or save it with a
+judgements, per-outcome MIDs, per-outcome indirectness judgements and per-outcome imprecision
+judgements that replace the rules' rating (each with a reason and a source).  Every change returns a new object, so an app can keep it in a session or save it with a
 dataset: ``to_frame()`` gives what the user set as one tidy table (one row per input, columns
 :data:`INPUT_COLUMNS`) and ``from_frame(frame, dataset)`` reads it back, checking every row.
 """
@@ -26,6 +26,7 @@ class InputKind(StrEnum):
 
     RISK_OF_BIAS = "risk_of_bias"     # study_id, domain, level, reason, source
     INDIRECTNESS = "indirectness"     # outcome, level (the concern), reason, source
+    IMPRECISION = "imprecision"       # outcome, level (the concern), reason, source: overrides the rules
     MID = "mid"                       # outcome, value, unit, source
 
 
@@ -41,6 +42,7 @@ class CertaintyInputs:
     rob: RiskOfBias
     mids: tuple[tuple[str, Mid], ...] = ()
     indirectness: tuple[tuple[str, Indirectness], ...] = ()
+    imprecision: tuple[tuple[str, Indirectness], ...] = ()   # the user's judgement replacing the rules' rating
 
     @classmethod
     def default(cls, dataset) -> "CertaintyInputs":
@@ -52,6 +54,9 @@ class CertaintyInputs:
 
     def indirectness_map(self) -> Mapping[str, Indirectness]:
         return MappingProxyType(dict(self.indirectness))
+
+    def imprecision_map(self) -> Mapping[str, Indirectness]:
+        return MappingProxyType(dict(self.imprecision))
 
     @property
     def user_judgements(self) -> tuple[Judgement, ...]:
@@ -73,6 +78,11 @@ class CertaintyInputs:
         """A copy with ``outcome``'s indirectness judged (None: back to the assumption)."""
         return replace(self, indirectness=_set(self.indirectness, _outcome(outcome), judgement))
 
+    def with_imprecision(self, outcome: str, judgement: Indirectness | None) -> "CertaintyInputs":
+        """A copy with ``outcome``'s imprecision judged by the user, replacing the rules' rating in
+        every view of it (None: back to the rules)."""
+        return replace(self, imprecision=_set(self.imprecision, _outcome(outcome), judgement))
+
     def carried_to(self, dataset) -> "CertaintyInputs":
         """These inputs on ``dataset`` (a new version of the data): its designs' defaults plus each
         user judgement that still applies (its study is there and its tool has that domain and
@@ -90,8 +100,9 @@ class CertaintyInputs:
         empty = dict.fromkeys(INPUT_COLUMNS, "")
         rows = [{**empty, "kind": InputKind.RISK_OF_BIAS, "study_id": j.study_id, "domain": str(j.domain),
                  "level": str(j.level), "reason": j.reason, "source": j.source} for j in self.user_judgements]
-        rows += [{**empty, "kind": InputKind.INDIRECTNESS, "outcome": o, "level": str(i.concern), "reason": i.reason,
-                  "source": i.source} for o, i in self.indirectness]
+        rows += [{**empty, "kind": kind, "outcome": o, "level": str(i.concern), "reason": i.reason, "source": i.source}
+                 for kind, pairs in ((InputKind.INDIRECTNESS, self.indirectness),
+                                     (InputKind.IMPRECISION, self.imprecision)) for o, i in pairs]
         rows += [{**empty, "kind": InputKind.MID, "outcome": o, "value": repr(float(m.value)), "unit": m.unit,
                   "source": m.source} for o, m in self.mids]
         return pd.DataFrame([{k: str(v) for k, v in r.items()} for r in rows], columns=list(INPUT_COLUMNS))
@@ -125,6 +136,8 @@ def _with_row(inputs: CertaintyInputs, r: dict) -> CertaintyInputs:
         return inputs.with_judgement(Judgement(r["study_id"], r["domain"], r["level"], r["reason"], r["source"]))
     if kind == InputKind.INDIRECTNESS:
         return inputs.with_indirectness(r["outcome"], Indirectness(r["level"], r["reason"], r["source"]))
+    if kind == InputKind.IMPRECISION:
+        return inputs.with_imprecision(r["outcome"], Indirectness(r["level"], r["reason"], r["source"]))
     if kind == InputKind.MID:
         outcome = _outcome(r["outcome"])
         if r["unit"] not in OUTCOME_BY_CODE[outcome].units:

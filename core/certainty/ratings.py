@@ -64,6 +64,7 @@ class DomainRating:
     reason: str
     source: str
     assumption: bool = False
+    judged: bool = False          # the user's judgement replaced the rules' rating (its footnote always shows)
 
     @property
     def downgrade(self) -> int:
@@ -78,12 +79,15 @@ class DomainRating:
         if self.downgrade:
             return words.CERTAINTY_FOOTNOTE.format(label=self.label, concern=words.CONCERN_LABELS[self.concern].lower(),
                                                    reason=self.reason)
+        if self.judged:
+            return words.CERTAINTY_JUDGED.format(label=self.label, reason=self.reason)
         return words.CERTAINTY_ASSUMPTION.format(label=self.label, reason=self.reason) if self.assumption else ""
 
 
 @dataclass(frozen=True, slots=True)
 class Indirectness:
-    """A user's indirectness judgement: how serious, why (a clear sentence) and on what source."""
+    """A user's judgement of one outcome's domain (indirectness, or imprecision overriding the rules):
+    how serious, why (a clear sentence) and on what source."""
 
     concern: Concern
     reason: str
@@ -92,7 +96,7 @@ class Indirectness:
     def __post_init__(self):
         object.__setattr__(self, "concern", Concern(self.concern))
         if self.concern in (Concern.NOT_ASSESSABLE, Concern.EXTREMELY_SERIOUS):
-            raise ValueError("indirectness is judged not serious, serious or very serious")
+            raise ValueError("a domain is judged not serious, serious or very serious")
         object.__setattr__(self, "reason", check_sentence(self.reason))
         object.__setattr__(self, "source", check_source(self.source))
 
@@ -100,3 +104,7 @@ class Indirectness:
 def sentence(text: str) -> str:
     """``text`` with a capital first letter (the reason templates join lower-case clauses)."""
     return text[:1].upper() + text[1:]
+
+
+# An imprecision judgement has the same shape: a concern, a clear sentence and a source.
+ImprecisionJudgement = Indirectness

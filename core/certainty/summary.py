@@ -115,15 +115,17 @@ def effect_text(c: Certainty) -> str:
 
 def summary_of_findings(dataset, spec: AnalysisSpec, rob: RiskOfBias | None = None, *,
                         mids: dict[str, Mid] | None = None,
-                        indirectness: dict[str, Indirectness] | None = None) -> SummaryOfFindings:
+                        indirectness: dict[str, Indirectness] | None = None,
+                        imprecision: dict[str, Indirectness] | None = None) -> SummaryOfFindings:
     """Assess every outcome under ``spec``'s other choices.  ``rob`` defaults to the shipped
     risk-of-bias table of ``dataset``; ``mids`` and ``indirectness`` map an outcome to the user's
-    MID and indirectness judgement (the defaults otherwise)."""
+    MID, indirectness judgement and imprecision judgement (the defaults, and the rules, otherwise)."""
     rob = default_risk_of_bias(dataset) if rob is None else rob
-    mids, indirectness = mids or {}, indirectness or {}
+    mids, indirectness, imprecision = mids or {}, indirectness or {}, imprecision or {}
     rows = []
     for outcome in OUTCOMES:
         a = analyse(dataset, replace(spec, outcome=outcome))
-        c = assess(a, rob, mid=mids.get(outcome), indirectness=indirectness.get(outcome))
+        c = assess(a, rob, mid=mids.get(outcome), indirectness=indirectness.get(outcome),
+                   imprecision=imprecision.get(outcome))
         rows.append(FindingRow(outcome, c, effect_text(c)))
     return SummaryOfFindings(spec, tuple(rows))

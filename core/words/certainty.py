@@ -118,6 +118,7 @@ CERTAINTY_REASONS = {
                   "trial's effect has not been replicated)",
     "imp.no_mid": "no MID is established for this outcome, so {delta_sd:g} SD is taken as the smallest important "
                   "effect (an assumption)",
+    "imp.user": "{reason} (your judgement; the rules gave {concern}: {computed})",
     "ctx.ois": "Information size: {n} participants against an optimal information size of {ois} ({power:.0f}% power "
                "at the smallest important effect)",
     "imp.trials": "with τ² = {tau2}, a meta-analysis would need at least {trials}, however large (Wetterslev et al. "
@@ -168,6 +169,7 @@ CERTAINTY_SIZE_WORDS = {"small": "small", "moderate": "moderate", "large": "larg
 CERTAINTY_PROVISIONAL = "{label} (provisional: risk of bias not assessed for studies carrying {pct:.0f}% of the weight)"
 CERTAINTY_FOOTNOTE = "{label} ({concern}): {reason}"
 CERTAINTY_ASSUMPTION = "{label} (assumed): {reason}"
+CERTAINTY_JUDGED = "{label} (not serious, your judgement): {reason}"
 
 # --- summary of findings (page, figure, forest-plot line) ---
 SOF_HEADINGS = {"outcome": "Outcome", "studies": "Studies (participants)", "effect": "Effect (95% CI)",
@@ -188,6 +190,9 @@ JUDGEMENT_SAVED = "Judgement set: {study} · {domain} · {level}."
 JUDGEMENTS_CLEARED = "Your risk-of-bias judgements were cleared; the defaults apply again."
 INDIRECTNESS_SAVED = "Indirectness set: {outcome} · {level}."
 INDIRECTNESS_RESET = "Indirectness of {outcome} is back to the assumption (not serious)."
+IMPRECISION_SAVED = "Imprecision set: {outcome} · {level} (your judgement replaces the rules' rating)."
+IMPRECISION_RESET = "Imprecision of {outcome} is rated by the rules again."
+IMPRECISION_JUDGED = "Judged by you, replacing the rules: {outcomes}."
 MID_SAVED = "MID set: {outcome} · {value} {unit}."
 MID_RESET = "The MID of {outcome} is back to its default."
 JUDGEMENT_SAVED_VERSION = " Saved with the dataset as a new version; the ratings above use it."

@@ -64,8 +64,9 @@ def overall_effect_line(res) -> str:
         p = res.prob_below_zero
         shown = "> 0.999" if p > 0.999 else "< 0.001" if p < 0.001 else f"= {p:.3f}"
         return f"Posterior probability of an effect below 0: P(μ < 0) {shown} (no test: Bayesian model)"
-    if getattr(res, "test", "z") == "knha":
-        return f"Test for overall effect (HKSJ): t = {abs(res.statistic):.2f}, df = {res.df:.0f} ({fmt_p(res.pvalue)})"
+    if getattr(res, "test", "z") == "knha":     # t is +-Inf when the studies' effects are identical (metafor: Inf)
+        t = "∞" if math.isinf(res.statistic) else "NA" if math.isnan(res.statistic) else f"{abs(res.statistic):.2f}"
+        return f"Test for overall effect (HKSJ): t = {t}, df = {res.df:.0f} ({fmt_p(res.pvalue)})"
     return f"Test for overall effect: Z = {abs(res.statistic):.2f} ({fmt_p(res.pvalue)})"
 
 

@@ -22,4 +22,5 @@ def test_identical_effects_with_hksj_open_every_page():
     at = open_app(identical_in_one_subgroup(), comparison="vs_control", model="random", hksj=True)
     assert any("HKSJ variance factor is 0" in c.value for c in at.caption), [c.value for c in at.caption]
     assert "Test for subgroup differences: not computable" in figure_text(chart(at))
+    assert "Test for overall effect (HKSJ): t = ∞, df = 1" in figure_text(chart(at))     # the T1DM subtotal
     on_every_page(at)

@@ -234,3 +234,23 @@ def test_forest_line_agrees_with_the_summary_of_findings_for_a_single_study_view
     line = [c.value for c in at.caption if c.value.startswith("Certainty of this evidence (GRADE)")]
     assert len(line) == 1 and line[0].startswith(
         f"Certainty of this evidence (GRADE): {row[CERT].rsplit(' (', 1)[0]} — starts high, rated down for")
+
+
+def test_imprecision_judged_by_the_user_replaces_the_rules_with_a_reason(at):
+    """Issue 21: the one-study rule is an assumption a user may override, with a reason and a source."""
+    vs_control(at)
+    before = sof(at)["Insulin requirement"][CERT]
+    at.selectbox(key="imp_outcome").set_value("insulin")
+    at.selectbox(key="imp_concern").set_value("not_serious")
+    at.text_input(key="imp_reason").set_value("The trial was large enough for this outcome's real MID.")
+    at.text_input(key="imp_source").set_value("A panel's reading of Cai 2016")
+    at.button(key="imp_set").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert any(s.value.startswith("Imprecision set: Insulin requirement · not serious") for s in at.success)
+    after = sof(at)["Insulin requirement"][CERT]
+    assert before.startswith("⊕◯◯◯ Very low") and after.startswith("⊕⊕⊕◯ Moderate (provisional")
+    assert any(t.startswith("Imprecision (not serious, your judgement): The trial was large enough for this outcome's "
+                            "real MID (your judgement; the rules gave very serious: the 95% CI")
+               for t in footnotes(at).values())
+    at.button(key="imp_reset").click().run()
+    assert sof(at)["Insulin requirement"][CERT] == before

@@ -213,3 +213,24 @@ def test_bayesian_view_judges_imprecision_on_the_credible_interval():
     c = sof.row(Outcome.HBA1C).certainty
     reason = c.domain(GradeDomain.IMPRECISION).reason
     assert f"The 95% credible interval [{fmt_num(c.ci_low)}, {fmt_num(c.ci_high)}]" in reason and "CI" not in reason
+
+
+def test_a_user_imprecision_judgement_replaces_the_rules_and_shows_both():
+    """Issue 21: where a rule reads GRADE conservatively (one study), the user may override it with a
+    reason and a source; the footnote keeps what the rules said."""
+    from core.certainty import CertaintyInputs, Indirectness
+    from core.evidence.dataset import load_dataset
+    one = forest([-1.5], [variance_for_half(0.3)], n=1000)
+    judged = Indirectness(Concern.NOT_SERIOUS, "A second trial with the same design confirms this effect.",
+                          "A panel's reading")
+    c = assess(one, low_rob(one), imprecision=judged)
+    rating = c.domain(GradeDomain.IMPRECISION)
+    assert rating.concern == Concern.NOT_SERIOUS and rating.source == "A panel's reading"
+    assert rating.reason.startswith("A second trial with the same design confirms this effect (your judgement; "
+                                    "the rules gave serious: the 95% CI")
+    assert c.rating == Level.HIGH
+    ds = load_dataset()
+    inputs = CertaintyInputs.default(ds).with_imprecision(Outcome.HBA1C, judged)
+    back = CertaintyInputs.from_frame(inputs.to_frame(), ds)            # saved with the dataset and read back
+    assert back.imprecision_map() == {Outcome.HBA1C: judged}
+    assert inputs.with_imprecision(Outcome.HBA1C, None).imprecision == ()
