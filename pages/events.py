@@ -25,7 +25,7 @@ try:
     ev = proportions_table(events_reported())
     ae = adverse_events()
 except (DatasetError, ValueError) as exc:
-    st.error(f"The events tables could not be read: {exc}", icon=":material/error:")
+    st.error(f"The events tables could not be read: {escape_markdown(exc)}", icon=":material/error:")
     st.stop()
 
 # One row of metrics per diabetes type (two events each): each event's full name fits its label at 1280 px, and

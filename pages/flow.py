@@ -8,7 +8,7 @@ from core.figures.flow import flow_figure
 from core.words import SIDEBAR_IGNORED, TABLE_HEADINGS, stage_label
 from core.words.captions import flow_caption
 from ui.check import flow_table
-from ui.components import page_header, show_figure
+from ui.components import escape_markdown, page_header, show_figure
 
 page_header("Study flow", "How Li et al. 2021 went from 2,270 search records to 10 included studies "
                           "(their Fig. 1 and Results, 'Search results'), redrawn from the counts the paper prints.")
@@ -17,7 +17,7 @@ try:
     flow = flow_table()
     fig = flow_figure(flow)
 except (DatasetError, ValueError) as exc:
-    st.error(f"The flow table could not be drawn: {exc}", icon=":material/error:")
+    st.error(f"The flow table could not be drawn: {escape_markdown(exc)}", icon=":material/error:")
     st.stop()
 
 counts = flow.set_index("stage")["count"]

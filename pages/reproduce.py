@@ -33,7 +33,7 @@ st.header("Reported vs recomputed")
 try:
     rep = reproduction(ds, spec)
 except ValueError as exc:
-    st.error(f"The reported-results table could not be checked: {exc}", icon=":material/error:")
+    st.error(f"The reported-results table could not be checked: {escape_markdown(exc)}", icon=":material/error:")
     st.stop()
 n = rep["status"].map(status_kind).value_counts()
 c1, c2, c3, c4 = st.columns(4)
@@ -101,7 +101,7 @@ st.caption("Without any study data: SE, Z and P back-computed from each estimate
 try:
     aud = paper_audit(ds)
 except ValueError as exc:
-    st.error(f"The audit could not run: {exc}", icon=":material/error:")
+    st.error(f"The audit could not run: {escape_markdown(exc)}", icon=":material/error:")
     aud = None
 if aud is not None:
     flagged = aud[aud["flags"].map(len) > 0]
@@ -136,7 +136,7 @@ if aud is not None:
     try:
         claims = comparison_claims(ds)
     except (ValueError, KeyError) as exc:
-        st.warning(f"The comparison claims could not be checked: {exc}", icon=":material/warning:")
+        st.warning(f"The comparison claims could not be checked: {escape_markdown(exc)}", icon=":material/warning:")
     else:
         a3, a4 = st.columns(2)
         a3.metric("Comparison claims checked", len(claims))
@@ -162,7 +162,7 @@ if up is not None:
         user_table = read_reported_csv(up.getvalue())
         user_audit = audit_reported(user_table)
     except (ValueError, TypeError) as exc:
-        st.error(f"That file could not be audited. {exc}", icon=":material/error:")
+        st.error(f"That file could not be audited. {escape_markdown(exc)}", icon=":material/error:")
     else:
         k = int((user_audit["flags"].map(len) > 0).sum())
         st.success(f"Audited {len(user_audit)} rows: {k} with at least one inconsistency.", icon=":material/fact_check:")

@@ -30,7 +30,8 @@ DATASET_FIELDS = {"label", "labels", "study_label", "study_labels", "first_autho
                   "country", "msc_source", "dose", "route", "source", "source_url", "locator", "quote", "snippet",
                   "reason", "reasons", "why", "note", "notes", "use_note", "coding_note", "claim", "refs",
                   "timepoint_label", "study_id", "study_ids", "name", "names", "version_name", "comment", "text",
-                  "problems", "problem", "ignored"}
+                  "problems", "problem", "ignored",
+                  "exc", "err", "error"}    # an exception's message may quote a dataset's or a file's values
 ESCAPES = {"md", "escape_markdown"}
 # Reviewed uses whose name looks like a dataset field but whose text is the app's own: (file, expression).
 OWN_WORDS = {("ui/entry_form.py", "sec.title"),          # the entry form's section titles (core.words)

@@ -20,6 +20,7 @@ from core.workflow.analysis import AnalysisSpec, ForestAnalysis
 from ui.cache import cached
 from ui.data import USER_DATASET_KEY
 from ui.datasets import in_use, save_new_version, store_status
+from ui.text import md
 
 SESSION_KEY = "_certainty_inputs"          # session_state: {dataset fingerprint: CertaintyInputs}
 SOF_PAGE = "pages/summary_of_findings.py"
@@ -99,7 +100,7 @@ def certainty_line(a: ForestAnalysis, dataset: Dataset) -> None:
     try:
         c = certainty_of(a, dataset)
     except (ValueError, ArithmeticError, KeyError) as exc:
-        st.caption(f"The certainty of this evidence could not be rated: {exc}")
+        st.caption(f"The certainty of this evidence could not be rated: {md(exc)}")
         return
     if c.rating is None:
         return
