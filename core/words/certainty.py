@@ -50,22 +50,6 @@ GRADE_SOURCES = {
                    "guidance 34, J Clin Epidemiol 150:216 (CI against thresholds; far below the OIS: two levels, here "
                    "below half of it); Schünemann et al. 2022, GRADE guidance 35, J Clin Epidemiol 150:225 (up to "
                    "three levels); one study: at least one level (an assumption)",
-    "publication_bias": "Publication bias"}
-GRADE_SOURCES = {
-    "start": "GRADE Handbook 2013 §5.1; Balshem et al. 2011, GRADE guidelines 3, J Clin Epidemiol 64:401",
-    "start_mixed": "GRADE Handbook 2013 §5.1; Cuello-Garcia et al. 2022, GRADE guidance 24, J Clin Epidemiol "
-                   "142:200 (a mixed body is started at the lower level here, conservatively)",
-    "risk_of_bias": "Guyatt et al. 2011, GRADE guidelines 4, J Clin Epidemiol 64:407; Cochrane Handbook v5.1 "
-                    "Table 12.2.d ('most information' = more than half of the weight); not assessed: rated down one "
-                    "level as a precaution, the conservative reading, and the rating marked provisional",
-    "inconsistency": "Guyatt et al. 2011, GRADE guidelines 7, J Clin Epidemiol 64:1294; Cochrane Handbook v6.4 "
-                     "§10.10.2 (I² bands, P < 0.10); Higgins et al. 2009, J R Stat Soc A 172:137 (the true effects' "
-                     "range, mu ± 1.96 tau, only when tau² > 0)",
-    "indirectness": "Guyatt et al. 2011, GRADE guidelines 8, J Clin Epidemiol 64:1303",
-    "imprecision": "Guyatt et al. 2011, GRADE guidelines 6, J Clin Epidemiol 64:1283; Zeng et al. 2022, GRADE "
-                   "guidance 34, J Clin Epidemiol 150:216 (CI against thresholds; far below the OIS: two levels, here "
-                   "below half of it); Schünemann et al. 2022, GRADE guidance 35, J Clin Epidemiol 150:225 (up to "
-                   "three levels); one study: at least one level (an assumption)",
     "publication_bias": "Guyatt et al. 2011, GRADE guidelines 5, J Clin Epidemiol 64:1277; Sterne et al. 2011, "
                         "BMJ 343:d4002 (at least 10 studies); Cochrane Handbook v6.4 §13.3.5.4",
     "statement": "Cochrane Handbook v6.4 Table 15.6.b; Santesso et al. 2020, GRADE guidelines 26, J Clin Epidemiol "
