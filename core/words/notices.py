@@ -20,7 +20,8 @@ def other_measure_sentence(measure: str, estimate: float, low: float, high: floa
 
 
 def switch_measure_label(measure: str) -> str:
-    return f"Switch Measure to {measure}"
+    """'Switch to SMD': short, so the button's label is never cut at 1280 px (issue 26 item 11)."""
+    return f"Switch to {measure}"
 
 
 def headline_measure(measure: str, outcome_short: str, unit: str | None) -> str:
