@@ -21,7 +21,7 @@ from core.workflow.reproduce import reported_vs_recomputed
 from core.evidence.dataset import Dataset
 from core.figures.completeness import INFERRED_MARK
 from core.figures.forest import forest_figure
-from core.words import TABLE_HEADINGS, timepoint_phrase
+from core.words import TABLE_HEADINGS, population_phrase, timepoint_phrase
 from ui.data import current_dataset
 
 
@@ -137,7 +137,7 @@ def forest_page_parts_of(dataset: Dataset, spec: AnalysisSpec, *, analysis: Fore
         full = reported_vs_recomputed(a)
         table = full[["locator", "population", "reported", "recomputed", "status", "k"]] \
             .rename(columns=TABLE_HEADINGS["forest_reported"]).astype(str)
-        explanations = tuple((r.locator, r.population, r.explanation)
+        explanations = tuple((r.locator, population_phrase(r.population), r.explanation)    # never the code 'all'
                              for r in full[full["explanation"] != ""].itertuples())
     return ForestPageParts(
         other_measures=tuple((r.measure, float(r.estimate), float(r.ci_low), float(r.ci_high), r.population)

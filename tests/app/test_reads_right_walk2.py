@@ -258,3 +258,10 @@ def test_risk_of_bias_indirectness_and_mids_are_static_tables_with_every_row():
     assert table_with(at, "Indirectness")["Source"].str.len().min() > 0
     assert len(table_with(at, "MID")) == 5
     assert not [d for d in at.main.get("dataframe") if {"Reason", "Source"} & set(d.value.columns)]
+
+
+def test_the_forest_plot_never_names_a_population_by_its_code():
+    at = open_page("pages/forest.py")
+    texts = [plain(m.value) for m in at.main.get("markdown")] + [plain(i.value) for i in at.main.get("info")]
+    assert not [t for t in texts if re.search(r"\(all\)|\ball\)", t)]
+    assert any("(T1DM + T2DM)**" in t for t in texts)
