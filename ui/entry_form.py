@@ -16,13 +16,14 @@ from core.words.workbench import DTYPE_CLEARED
 from core.workflow.entry_effect import entry_effect
 from ui.cache import run_analysis
 from ui.components import escape_markdown
+from ui.data import current_dataset
 from ui.datasets import SAVE_ERRORS, save_new_version, version_name
 
 FORM_TYPES = tuple(t for t in DISPERSION_TYPES if t != "sd?")
 SHARED = ("unit", "source", "locator", "quote")
 NUMBER_FIELDS = (("n", "n"), ("mean", "mean"), ("dtype", "dispersion_type"), ("disp1", "disp1"), ("disp2", "disp2"))
 SHOWN_ELSEWHERE = {"arm": "n"}      # a problem of the arm is named under n
-NOTICE_KEY = "wb_saved"            # (notice, effect line) shown after the rerun that follows a save
+NOTICE_KEY = "wb_saved"            # (notice, cell) shown after the rerun that follows a save
 CELL_KEY = "wb_form_cell"          # the cell the form's widgets were filled for
 
 
@@ -184,9 +185,7 @@ def _save(ds, cell: Cell, entries: dict[int, Entry], name: str) -> None:
         res = apply_entry(new, e)
         new, edits = res.dataset, edits + list(res.edits)
     version = save_new_version(new, name=name, edits=edits)
-    effect = entry_effect(new, cell.study_id, cell.outcome, cell.months,
-                          analyse_fn=lambda d, spec: run_analysis(spec, d))
-    st.session_state[NOTICE_KEY] = (SAVED_NOTICE.format(id=version.id), effect.line)
+    st.session_state[NOTICE_KEY] = (SAVED_NOTICE.format(id=version.id), cell)
     st.session_state.pop(CELL_KEY, None)
 
 
@@ -221,8 +220,14 @@ def entry_form(ds, cell: Cell) -> None:
 
 
 def saved_notice() -> None:
-    """After a save: which version it made, and what the new numbers changed, in one line."""
+    """After a save: which version it made, and what the new numbers changed, in one line.
+
+    The line is computed here, once, on the saved version now in use, so its analyses stay in the cache
+    for the pages that show them next (computed before the rerun, on the unsaved copy, they were lost)."""
     done = st.session_state.pop(NOTICE_KEY, None)
     if done:
-        st.success(escape_markdown(done[0]), icon=":material/check_circle:")
-        st.info(escape_markdown(done[1]), icon=":material/insights:")
+        notice, cell = done
+        effect = entry_effect(current_dataset(), cell.study_id, cell.outcome, cell.months,
+                              analyse_fn=lambda d, spec: run_analysis(spec, d))
+        st.success(escape_markdown(notice), icon=":material/check_circle:")
+        st.info(escape_markdown(effect.line), icon=":material/insights:")
