@@ -128,7 +128,7 @@ def r_slider(pg, i):
 
 def exclude_first_study(pg, i):
     """Even i: exclude the figure's first study (type its name, click it); odd i: remove its tag again."""
-    ms = sidebar(pg).get_by_test_id("stMultiSelect")
+    ms = sidebar(pg).get_by_test_id("stMultiSelect").filter(has_text="Exclude studies")
     if i % 2 == 0:
         first = pg.evaluate(f"() => document.querySelector('{CHART}').layout.meta.studies[0]")
         box = ms.locator("input")
