@@ -7,9 +7,11 @@ from dataclasses import replace
 import streamlit as st
 
 from core.figures.sensitivity import cumulative_frame, interval_forest, loo_frame, r_curve_figure
+from core.vocab import BAYES_MODEL
 from core.workflow.robustness import comparison_frame, comparison_table, describe_changes, variant_from_analysis
 from core.words import (CHANGED_WORD, HELP, MOST_INFLUENTIAL_LEGEND, TABLE_HEADINGS, favours_labels, fmt_num,
                         measure_unit, model_label, view_line)
+from core.words.bayesian import bayes_refits_caption
 from core.words.choices import TITLES
 from ui import state as S
 from ui.cache import cached_figure, run_analysis
@@ -167,8 +169,11 @@ st.header("Leave-one-out and cumulative meta-analysis")
 if main.k < 2:
     st.write(f"Only {main.k} study contributes, so there is nothing to leave out or accumulate.")
 else:
-    st.caption(f"These refits keep the main analysis's model ({main.method}) for every subset; the robustness "
-               "variants above re-apply the model rule to each subset, so with few studies the two can differ.")
+    if spec.model == BAYES_MODEL:        # issue 22: Bayesian refits with the main analysis's prior
+        st.caption(bayes_refits_caption(main.pooled.prior_scale))
+    else:
+        st.caption(f"These refits keep the main analysis's model ({main.method}) for every subset; the robustness "
+                   "variants above re-apply the model rule to each subset, so with few studies the two can differ.")
     loo = run_leave_one_out(spec)
     show_figure(cached_figure("loo", repr(spec), lambda: interval_forest(
         loo_frame(loo, main.pooled), title="Leave one study out", x_title=measure, favours=favours,

@@ -35,3 +35,10 @@ def prior_sensitivity_caption(view: str, scale: float, source: str) -> str:
     return (f"{view}. Prior sensitivity of the Bayesian model: posterior median and 95% credible interval of the "
             f"pooled effect with a half-normal prior on τ at 0.25, 0.5, 1, 2 and 4 times the default scale (half the "
             f"unit-information SD, {scale:.3g}); flat prior on the pooled effect. Data: {source}.")
+
+
+def bayes_refits_caption(scale: float) -> str:
+    """The Sensitivity page's note on leave-one-out and cumulative refits of a Bayesian view."""
+    return (f"These refits keep the main analysis's Bayesian model and its prior (half-normal on τ, scale {scale:.3g}) "
+            "for every subset; the robustness variants above derive the prior's scale from each subset's own studies, "
+            "so with few studies the two can differ.")

@@ -66,3 +66,10 @@ def test_followup_says_credible_interval():
     at.switch_page("pages/followup.py").run()
     assert not at.exception
     assert any(c.value.startswith("Whiskers: 95% CrI.") for c in at.caption)
+
+
+def test_sensitivity_refits_say_they_are_bayesian():
+    at = _bayes_app()
+    at.switch_page("pages/sensitivity.py").run()
+    assert not at.exception
+    assert any(c.value.startswith("These refits keep the main analysis's Bayesian model and its prior") for c in at.caption)
