@@ -19,6 +19,7 @@ from ui.components import escape_markdown, page_header
 from ui.data import USER_DATASET_KEY, current_dataset, shipped_dataset
 from ui.datasets import in_use, use_shipped
 from ui.entry_form import entry_form, saved_notice
+from ui.editor_columns import editor_columns
 from ui.export import dataset_downloads
 from ui.uploads import upload_turn
 from ui.workbench import give_back, history, import_zip, persist, pick_cell
@@ -198,8 +199,7 @@ if editor_key not in state or BASE not in state:
 base = state[BASE]
 order = [c for c in FIRST_COLUMNS if c in base.columns] + [c for c in base.columns if c not in FIRST_COLUMNS]
 edited = st.data_editor(base, key=editor_key, num_rows="dynamic", hide_index=False, width="stretch",
-                        column_order=order,
-                        column_config={c: st.column_config.TextColumn(c) for c in base.columns})
+                        column_order=order, column_config=editor_columns(base, current_dataset()))
 state[EDITED] = edited
 if state.get(STUDIES) is not None:
     with st.expander(f"Studies sheet from your upload ({len(state[STUDIES])} rows)"):

@@ -85,6 +85,13 @@ TABLE_HEADINGS["studies_all_sets"] = {"set": "Set", **TABLE_HEADINGS["studies"]}
 TABLE_HEADINGS["studies_table"] = {"Study": "Study", "Set": "Set", "Ref": "Ref. in paper", "Identity": "Identity",
                                    "dm_type": "Type", "country": "Country", "Design": "Design", "n_msc": "n MSC",
                                    "n_control": "n control", "followup_months": "Follow-up (months)"}
+# The Your data editor's column headings (issue 26 item 8): words on screen, the codes kept in the table and its
+# download.
+TABLE_HEADINGS["outcome_editor"] = {
+    "study_id": "Study", "set": "Set", "arm": "Arm", "outcome": "Outcome", "timepoint_months": "Months",
+    "timepoint_label": "Time point as printed", "n": "n", "mean": "Mean", "dispersion_type": "Dispersion",
+    "disp1": "Dispersion value", "disp2": "Second value", "unit": "Unit", "use": "Used", "use_note": "Note on use",
+    "source_url": "Source", "locator": "Where in the source", "snippet": "Quote"}
 # The Sensitivity table's mark of a row the variant changed (words, not a check box that looks clickable).
 CHANGED_WORD = "changed"
 # A study's set, as the Studies table names it (the codes are core.vocab's).

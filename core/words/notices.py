@@ -14,7 +14,7 @@ COMPARISON_SHORT = {Comparison.PRE_POST: "after vs before", Comparison.VS_CONTRO
 
 def other_measure_sentence(measure: str, estimate: float, low: float, high: float, population: str = "") -> str:
     """Why the paper's diamond is not drawn: it is on another measure (issue 14, item 1)."""
-    who = f" ({population_phrase(population)})" if population else ""     # 'T1DM + T2DM', never 'all'
+    who = f" ({population_phrase(population)})" if population else ""     # the phrase, never the code
     return (f"The paper reports this{who} as {measure} {fmt_ci(estimate, low, high)}; switch Measure to "
             f"{measure} to compare.")
 

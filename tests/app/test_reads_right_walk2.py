@@ -265,3 +265,21 @@ def test_the_forest_plot_never_names_a_population_by_its_code():
     texts = [plain(m.value) for m in at.main.get("markdown")] + [plain(i.value) for i in at.main.get("info")]
     assert not [t for t in texts if re.search(r"\(all\)|\ball\)", t)]
     assert any("(T1DM + T2DM)**" in t for t in texts)
+
+
+def test_your_data_editor_shows_labels_and_keeps_codes():
+    from core.evidence import upload as up
+    from core.evidence.dataset import load_dataset
+    from ui.editor_columns import editor_columns
+    ds = load_dataset()
+    table = up.editable_outcomes(ds)
+    columns = editor_columns(table, ds)
+    options = {c: {o["value"]: o["label"] for o in cfg["type_config"].get("options", [])}
+               for c, cfg in columns.items()}
+    assert columns["study_id"]["label"] == "Study" and options["study_id"]["Cai2016"] == "Cai 2016"
+    assert options["arm"] == {"msc": "MSC", "control": "control"} and options["outcome"]["hba1c"] == "HbA1c"
+    assert options["dispersion_type"]["sd?"].startswith("'±'")
+    assert {cfg["label"] for cfg in columns.values()}.isdisjoint({"study_id", "dispersion_type", "disp1", "use"})
+    assert set(table["arm"]) <= {"msc", "control"}                # the table itself keeps the codes
+    at = open_page("pages/your_data.py")
+    assert not at.exception
