@@ -13,6 +13,7 @@ from core.certainty import MID_DEFAULTS, Concern, Indirectness, user_mid
 from core.evidence.dataset import Dataset
 from core.evidence.risk_of_bias import MIN_REASON_WORDS, TOOL_DOMAINS, TOOL_LEVELS, Judgement, RobDomain
 from core.vocab import OUTCOME_BY_CODE, OUTCOME_LABELS, OUTCOMES
+from core.words.notices import domains_in_words
 from ui.certainty import JUDGEMENTS
 from ui.components import escape_markdown
 from ui.text import md_table
@@ -32,11 +33,14 @@ def rob_table(ds: Dataset, study_ids) -> pd.DataFrame:
         d = rob.design(sid)
         row = {"Study": ds.study_label(sid), "Design": words.ROB_DESIGN_LABELS[d.design_class],
                "Tool": words.ROB_TOOL_LABELS[d.tool]}
+        # One column for the tool's domains, grouped by judgement ('Critical: Confounding; Not assessed: ...'):
+        # a column per domain of both tools made the table wider than the page (issue 26 item 10).
+        levels: dict = {}
         for dom in RobDomain:
-            if dom == RobDomain.OVERALL:
-                continue
-            row[words.ROB_DOMAIN_LABELS[dom]] = (words.ROB_LEVEL_LABELS[rob.judgement(sid, dom).level]
-                                                 if dom in TOOL_DOMAINS[d.tool] else "—")
+            if dom != RobDomain.OVERALL and dom in TOOL_DOMAINS[d.tool]:
+                level = words.ROB_LEVEL_LABELS[rob.judgement(sid, dom).level]
+                levels.setdefault(level, []).append(words.ROB_DOMAIN_LABELS[dom])
+        row["Domains"] = domains_in_words(levels)
         overall = rob.overall(sid)
         row.update({"Judgement (overall)": words.ROB_LEVEL_LABELS[overall.level], "Reason": overall.reason,
                     "Source": overall.source, "Set by": str(overall.set_by)})

@@ -195,3 +195,18 @@ def cannot_recompute_sentence(n: int, total: int, where: str, why: str) -> str:
     head = f"None of the {n} rows can be recomputed" if n == total else f"{n} of the {total} rows cannot be recomputed"
     return (f"{head} ({where}): {why[:1].lower()}{why[1:]} What is missing for each trial, and why, is on the "
             "Studies page.")
+
+
+def domains_in_words(levels: dict) -> str:
+    """Risk-of-bias domains grouped by judgement ({level: [domain, ...]}) in one cell: 'Critical: Confounding;
+    Not assessed: the other 6 domains', 'Not assessed: all 5 domains' (issue 26 item 10: the largest group is
+    counted, not listed, so a row stays a few lines high)."""
+    if not levels:
+        return ""
+    most = max(levels, key=lambda lv: len(levels[lv]))
+
+    def named(level) -> str:
+        if level != most or len(levels[most]) < 3:
+            return ", ".join(levels[level])
+        return f"{'the other' if len(levels) > 1 else 'all'} {len(levels[level])} domains"
+    return "; ".join(f"{level}: {named(level)}" for level in levels)
