@@ -12,7 +12,7 @@ from core import export as ex
 from core.figures.summary_of_findings import sof_title, summary_of_findings_figure, summary_of_findings_slide
 from core.words import (GRADE_DOMAIN_LABELS, GRADE_SOURCES, JUDGEMENTS_SAVED, JUDGEMENTS_SESSION,
                         SOF_HEADINGS)
-from core.words.bayesian import MODEL_CHOICE_LABELS
+from core.words.bayesian import MODEL_CHOICE_LABELS, interval_heading
 from core.words.settings import deck_settings_lines
 from ui.certainty import JUDGEMENTS, cached_sof
 from ui.certainty_forms import imprecision_form, indirectness_form, mid_form, rob_form, rob_table
@@ -34,7 +34,7 @@ st.markdown(f"**{escape_markdown(sof_title(spec))}** · {spec.measure} · {MODEL
 
 table = pd.DataFrame([{
     SOF_HEADINGS["outcome"]: r.label,
-    SOF_HEADINGS["effect"]: r.effect or "—",
+    interval_heading(SOF_HEADINGS["effect"], spec): r.effect or "—",
     SOF_HEADINGS["certainty"]: (f"{r.certainty.symbols} {r.certainty.label}"
                                 + (f" ({', '.join(letters)})" if letters else "")).strip(),
     SOF_HEADINGS["statement"]: r.certainty.statement,

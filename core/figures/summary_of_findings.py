@@ -24,6 +24,7 @@ from core.figures import style
 from core.figures.style import TEMPLATE   # one house style for every figure
 from core.figures.text_width import wrap_px
 from core.words import SOF_COMPARISONS, population_phrase, timepoint_phrase
+from core.words.bayesian import interval_heading
 
 HEADER_FILL = "#1f4e79"
 ROW_FILLS = ("#ffffff", "#f2f5f9")
@@ -80,7 +81,8 @@ def _layout(sof, width: int, fonts: _Fonts):
     col_px = [share * inner - 2 * CELL_PAD for share in SHARES]
     cols = _columns(sof)
     cells = {k: [wrap_px(t, px, fonts.table) for t in cols[k]] for k, px in zip(COLUMNS, col_px)}
-    heads = [wrap_px(words.SOF_HEADINGS[k], px, fonts.table, bold=True) for k, px in zip(COLUMNS, col_px)]
+    heads = [wrap_px(interval_heading(words.SOF_HEADINGS[k], sof.spec), px, fonts.table, bold=True)
+             for k, px in zip(COLUMNS, col_px)]
     head_lines = max(len(h) for h in heads)
     row_lines = [max(len(cells[k][i]) for k in COLUMNS) for i in range(len(sof.rows))]
     notes = sof.footnotes().notes

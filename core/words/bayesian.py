@@ -42,3 +42,9 @@ def bayes_refits_caption(scale: float) -> str:
     return (f"These refits keep the main analysis's Bayesian model and its prior (half-normal on τ, scale {scale:.3g}) "
             "for every subset; the robustness variants above derive the prior's scale from each subset's own studies, "
             "so with few studies the two can differ.")
+
+
+def interval_heading(heading: str, spec) -> str:
+    """A heading that names a 95% CI ('Effect (95% CI)'), naming the credible interval instead under the
+    Bayesian model."""
+    return heading.replace("95% CI", "95% CrI") if spec.model == BAYES_MODEL else heading

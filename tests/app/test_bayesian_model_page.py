@@ -73,3 +73,17 @@ def test_sensitivity_refits_say_they_are_bayesian():
     at.switch_page("pages/sensitivity.py").run()
     assert not at.exception
     assert any(c.value.startswith("These refits keep the main analysis's Bayesian model and its prior") for c in at.caption)
+
+
+def test_summary_of_findings_heads_the_credible_interval():
+    from core.figures.summary_of_findings import summary_of_findings_figure
+    from core.workflow.analysis import AnalysisSpec as Spec
+    at = _bayes_app()
+    at.switch_page("pages/summary_of_findings.py").run()
+    assert not at.exception
+    shown = " ".join(m.value for m in at.markdown)
+    assert "Effect (95% CrI)" in shown and "Effect (95% CI)" not in shown
+    from core.certainty import summary_of_findings
+    sof = summary_of_findings(load_dataset(), Spec(study_set="all", model="bayes"))
+    text = json.dumps(summary_of_findings_figure(sof).to_plotly_json(), ensure_ascii=False)
+    assert "Effect (95% CrI)" in text
