@@ -129,8 +129,8 @@ SMD_VARIANTS = ("revman5", "hedges_exact")
 # = sp^2 (1/n1 + 1/n2) with the pooled SD, the equal-variances form (metafor escalc vtype "HO").
 MD_VARIANCES = ("unequal", "pooled")
 MODELS = ("auto", "fixed", "random")
-# The Bayesian random-effects model (issue 22; core.workflow.bayes).  An AnalysisSpec accepts it; the sidebar
-# offers MODELS only until every page and export handles it.
+# The Bayesian random-effects model (issue 22; core.workflow.bayes).  The sidebar and AnalysisSpec offer
+# ANALYSIS_MODELS; MODELS are the frequentist ones (the benchmark grid of bench/bench_core.py runs those).
 BAYES_MODEL = "bayes"
 ANALYSIS_MODELS = (*MODELS, BAYES_MODEL)
 # Multiples of the default prior scale on tau (half the unit-information SD) a view may use; the
