@@ -189,6 +189,30 @@ def test_each_browser_sticks_to_one_replica_and_the_app_works_through_the_proxy(
 SECRET_ID = "Zq7" + "x" * 21          # shaped like a dataset id: it must never reach the access log
 
 
+def test_a_page_opened_by_its_own_url_logs_no_404_through_the_proxy(proxy, browser):
+    """Issue 26 item 20: Streamlit's frontend probed /<page>/_stcore/health and /<page>/_stcore/host-config
+    before the root (two 404s in the console); nginx now tells it the base path before its bundle runs."""
+    base = proxy[0]
+    for size in ({"width": 1440, "height": 900}, {"width": 1280, "height": 720}):
+        ctx = browser.new_context(viewport=size, ignore_https_errors=True)
+        try:
+            page = ctx.new_page()
+            failed, console = [], []
+            page.on("response", lambda r: failed.append(f"{r.status} {r.url}") if r.status >= 400 else None)
+            page.on("console", lambda m: console.append(m.text) if m.type == "error" else None)
+            page.goto(f"{base}/reproduce")
+            page.get_by_role("heading", name="Reported vs recomputed").wait_for(timeout=120_000)
+            wait_app_idle(page)
+            page.goto(f"{base}/studies")           # a second page by its URL, in the same browser
+            page.get_by_role("columnheader", name="Ref. in paper").wait_for(timeout=120_000)   # drawn, not a skeleton
+            wait_app_idle(page)
+            page.screenshot(path=str(SHOTS / f"rr2_nginx_deeplink_{size['width']}.png"))
+            assert failed == [] and not [c for c in console if "404" in c or "_stcore" in c], (failed, console)
+            assert no_exception_shown(page)
+        finally:
+            ctx.close()
+
+
 def test_security_headers_and_a_log_without_query_strings(proxy):
     base, log, _, plain = proxy
     status, headers = _fetch(f"{base}/forest?ds={SECRET_ID}&outcome=FBG")
