@@ -23,9 +23,12 @@ import os
 from pathlib import Path
 
 import plotly
+import plotly.graph_objects as go
 import streamlit as st
 from plotly.offline import get_plotlyjs_version
 from streamlit.util import AttributeDictionary
+
+from ui.text import no_links
 
 APP_DIR = Path(__file__).resolve().parents[1]
 BACKEND_ENV = "MSCDM_CHARTS"                 # "native": st.plotly_chart; unset or "live": in place
@@ -124,10 +127,10 @@ def draw(fig, key: str, config: dict, *, on_select=None):
     ``"rerun"`` just reruns).  Returns the selection (``.selection.points``, each with x, y and
     customdata), kept while the figure is unchanged as st.plotly_chart keeps it; None without on_select.
     """
-    if not live():
-        return st.plotly_chart(fig, key=key, theme=None, width="stretch", config=config,
-                               on_select=on_select or "ignore", selection_mode="points")
-    fig_json = fig.to_json()
+    if not live():      # (the fallback rebuilds the figure to drop links: ~50 ms, only without static serving)
+        return st.plotly_chart(go.Figure(json.loads(no_links(fig.to_json()))), key=key, theme=None, width="stretch",
+                               config=config, on_select=on_select or "ignore", selection_mode="points")
+    fig_json = no_links(fig.to_json())      # a dataset's <a href> in a label is drawn as text, never a link
     payload = (f'{{"src":{json.dumps(static_plotly_js())},"h":{DEFAULT_HEIGHT},"sel":{int(on_select is not None)},'
                f'"config":{json.dumps(config)},"fig":{fig_json}}}').encode()
     callbacks = {}

@@ -55,3 +55,15 @@ def md_table(df, *columns: str):
         if c in out.columns:     # a cell that reads the same as Markdown is kept as it is
             out[c] = [md(v) if isinstance(v, str) and _MARKUP.search(v) else v for v in out[c]]
     return out
+
+
+# plotly's to_json writes "<" and ">" as \u003c and \u003e: both spellings are matched.
+_ANCHOR = re.compile(r"(?:<|\\u003c)(/?a)(?=\s|>|/|\\u003e)", re.IGNORECASE)
+
+
+def no_links(figure_json: str) -> str:
+    """A plotly figure's JSON with every ``<a>`` tag turned into text (``&lt;a``, drawn as ``<a``).
+
+    Plotly draws ``<a href>`` in any text (tick labels, annotations, hover) as a live link, probed in
+    Chromium; the app's figures make none, so one in a figure came from a dataset's text."""
+    return _ANCHOR.sub(r"&lt;\1", figure_json)
