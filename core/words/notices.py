@@ -192,9 +192,9 @@ def one_study_note(dm_type: str, rows, studies: str) -> str:
 def cannot_recompute_sentence(n: int, total: int, where: str, why: str) -> str:
     """One sentence for the rows of the paper's time-point tables that cannot be recomputed, and why (issue 26
     item 14): 'None of the 8 rows can be recomputed (Table 2, ...): no study ... Which numbers are missing ...'."""
-    head = f"None of the {n} rows can be recomputed" if n == total else f"{n} of the {total} rows cannot be recomputed"
-    return (f"{head} ({where}): {why[:1].lower()}{why[1:]} What is missing for each trial, and why, is on the "
-            "Studies page.")
+    head = (f"None of the {n} rows can be recomputed" if n == total     # all of them: no list of 8 locators
+            else f"{n} of the {total} rows cannot be recomputed ({where})")
+    return f"{head}: {why[:1].lower()}{why[1:]} What is missing for each trial, and why, is on the Studies page."
 
 
 def domains_in_words(levels: dict) -> str:

@@ -168,7 +168,7 @@ def test_followup_says_once_what_cannot_be_recomputed_and_names_the_absent_popul
     assert "Recomputed" not in tables.columns and len(tables) == 8       # no column empty in all 8 rows
     assert set(tables["Months"]) == {"3 months", "6 months", "12 months"}
     said = [plain(i.value) for i in at.main.get("info") if "can be recomputed" in i.value]
-    assert len(said) == 1 and said[0].startswith("None of the 8 rows can be recomputed (Table 2, row 3 months")
+    assert len(said) == 1 and said[0].startswith("None of the 8 rows can be recomputed: no study")
     assert not [m for m in at.main.get("markdown") if m.value.startswith("- **Table")]   # no 8 identical bullets
     fig = json.loads(next(c for c in at.main.get("plotly_chart") if c.key == "followup_chart").proto.spec)
     notes = [a["text"] for a in fig["layout"]["annotations"]]
