@@ -104,6 +104,7 @@ def run() -> None:
     dataset = current_dataset()
     ids = dataset.studies["study_id"].tolist()
     labels = dataset.study_labels()
+    S.carry_choices_into_url(st.query_params, st.session_state, labels)   # an in-app page switch keeps the view
     st.session_state["_url_notices"] = ds_notices + S.validate_query_params(st.query_params, labels.values())
     pages = [st.Page(path, title=title, icon=icon, default=(i == 0))
              for i, (path, title, icon) in enumerate(check_pages(PAGES))]

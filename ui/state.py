@@ -12,6 +12,7 @@ from types import MappingProxyType
 from typing import Any, Callable, Mapping
 
 import streamlit as st
+from streamlit.errors import StreamlitAPIException
 
 from core import vocab
 from core.workflow.analysis import AnalysisSpec
@@ -131,6 +132,36 @@ def url_params(**codes) -> dict:
         else:
             raise KeyError(f"unknown setting {name!r}")
     return out
+
+
+def carry_choices_into_url(query_params, state, study_labels: dict) -> dict:
+    """Write the session's non-default choices back into an empty URL, and return what was written.
+
+    Streamlit builds its page links without the query string, so after an in-app page switch the
+    URL holds none of the choices and every widget bound to it would fall back to its default: the
+    view the user built would be lost on the next page.  Run before the sidebar's widgets are drawn;
+    a fresh session has no choices in ``state``, so a bare URL still opens the defaults.
+    """
+    written = {}
+    for c in CHOICES:
+        if c.key not in state or c.key in query_params:
+            continue
+        value = state[c.key]
+        if value is None or (list(value) if isinstance(value, (list, tuple)) else value) == DEFAULTS[c.key]:
+            continue
+        if c.key == "exclude":
+            param = [study_labels.get(v, v) for v in value]
+        elif isinstance(value, (list, tuple)):
+            param = [LABELS[c.key][v] if c.key in LABELS else str(v) for v in value]
+        else:
+            param = url_params(**{c.key: value})[c.key]
+        try:
+            query_params[c.key] = param
+        except StreamlitAPIException:    # still bound on this page: Streamlit keeps it in step itself
+            continue
+        state[c.key] = value             # the session's value wins over the (empty) URL the page opened with
+        written[c.key] = param
+    return written
 
 
 def _r_notice(raw) -> str | None:
