@@ -83,3 +83,13 @@ def test_native_fallback_by_one_setting(monkeypatch):
     (_, off), (_, on) = _toggled(monkeypatch, "native", "plotly_chart")
     assert json.loads(on.spec)["layout"]["meta"] == {"on": True}
     assert json.loads(on.config)["displaylogo"] is False
+
+
+def test_every_figure_of_the_app_goes_through_the_chart_helper():
+    """Only ui/chart.py calls st.plotly_chart (its fallback); pages and ui/ show figures with
+    ui.components.show_figure, so the way a figure reaches the browser is one function."""
+    sources = [chart.APP_DIR / "app.py", *sorted((chart.APP_DIR / "pages").glob("*.py")),
+               *sorted((chart.APP_DIR / "ui").glob("*.py"))]
+    direct = [f.name for f in sources if f.name != "chart.py" and "plotly_chart(" in f.read_text(encoding="utf-8")]
+    assert direct == []
+    assert "show_figure" in (chart.APP_DIR / "pages" / "followup.py").read_text(encoding="utf-8")
