@@ -146,13 +146,16 @@ def carry_choices_into_url(query_params, state, study_labels: dict) -> dict:
     for c in CHOICES:
         if c.key not in state or c.key in query_params:
             continue
-        value = state[c.key]
-        if value is None or (list(value) if isinstance(value, (list, tuple)) else value) == DEFAULTS[c.key]:
+        value, default = state[c.key], DEFAULTS[c.key]
+        seq = isinstance(value, (list, tuple))
+        if value is None or (tuple(value) == tuple(default) if seq else value == default) or (seq and not value):
             continue
         if c.key == "exclude":
             param = [study_labels.get(v, v) for v in value]
         elif isinstance(value, (list, tuple)):
-            param = [LABELS[c.key][v] if c.key in LABELS else str(v) for v in value]
+            param = [LABELS[c.key].get(v, str(v)) if c.key in LABELS else str(v) for v in value]
+        elif c.key in LABELS and value not in LABELS[c.key]:
+            continue                     # not a choice the widget offers: its own check reports it
         else:
             param = url_params(**{c.key: value})[c.key]
         try:
