@@ -24,7 +24,8 @@ class DatasetError(ValueError):
     def __init__(self, problems: list[str], source: str = "dataset"):
         self.problems = list(problems)
         self.source = source
-        head = f"{source}: {len(self.problems)} problem(s) found"
+        n = len(self.problems)
+        head = f"{source}: {n} {'problem' if n == 1 else 'problems'} found"    # a plural, never 'problem(s)'
         super().__init__(head + ("\n- " + "\n- ".join(self.problems) if self.problems else ""))
 
 

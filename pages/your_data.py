@@ -174,8 +174,9 @@ if problems and state.get(PROBLEM_KIND) == "file":
     st.error("The uploaded file could not be read, so nothing changed (neither the editor nor the data in use). "
              "Fix the file and upload it again, or start from the template.", icon=":material/error:")
 elif problems:
-    st.error(f"{len(problems)} problem(s) found, so the data in use did not change. Your table is kept in the "
-             "editor below: fix it there and press **Use this table**.", icon=":material/error:")
+    st.error(f"{len(problems)} {'problem' if len(problems) == 1 else 'problems'} found, so the data in use did "
+             "not change. Your table is kept in the editor below: fix it there and press **Use this table**.",
+             icon=":material/error:")
 if problems:
     st.dataframe(up.problems_table(problems), hide_index=True, width="stretch", key="yd_problems_table",
                  column_config={"problem": st.column_config.TextColumn("problem (value and what was expected)",

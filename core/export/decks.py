@@ -61,7 +61,8 @@ def deck_pptx(figures, settings_summary, *, title: str = DECK_TITLE, renderer=No
     prs = Presentation()
     prs.slide_width, prs.slide_height = (Inches(x) for x in DECK_INCHES)
     lines = [settings_summary] if isinstance(settings_summary, str) else list(settings_summary)
-    lines.append(f"Exported {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC · {len(figures)} figure slide(s)")
+    slides = "slide" if len(figures) == 1 else "slides"
+    lines.append(f"Exported {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC · {len(figures)} figure {slides}")
     _title_slide(prs, title, lines)
     for name, fig in figures:
         _figure_slide(prs, name, fig, (renderer or render)(fig, "png"))

@@ -70,7 +70,7 @@ def test_invalid_edits_are_listed_and_kept_in_the_editor(at):
     load_table(at, bad)
     at.button(key="yd_apply").click().run()
     assert not at.exception
-    assert "3 problem(s) found" in at.error[0].value
+    assert "3 problems found" in at.error[0].value
     problems = next(d.value for d in at.dataframe if "problem" in d.value.columns)
     got = {(r.row, r.column) for r in problems.itertuples()}
     assert {("2", "n"), ("3", "mean"), ("4", "arm")} <= got

@@ -78,7 +78,7 @@ def test_upload_errors_kept_then_valid_upload_used_everywhere(page, streamlit_se
     bad = tmp_path / "bad.csv"
     bad.write_text("\n".join(bad_lines) + "\n", encoding="utf-8")
     uploader.set_input_files(str(bad))
-    page.get_by_text("2 problem(s) found").wait_for(timeout=30_000)
+    page.get_by_text("2 problems found").wait_for(timeout=30_000)
     wait_app_idle(page)
     assert page.get_by_text("Dataset: shipped dataset", exact=False).count() >= 1
     screenshot(page, "your_data_errors")
