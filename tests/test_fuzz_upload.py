@@ -10,11 +10,10 @@ Your data page lists the problems and every page still works.
 """
 from __future__ import annotations
 
-import re
-
 import csv
 import io
 import json
+import re
 from pathlib import Path
 
 import pandas as pd
