@@ -106,12 +106,11 @@ def live() -> bool:
     return os.environ.get(BACKEND_ENV, "live") != "native" and static_plotly_js() is not None
 
 
-def chart_config(filename: str, slide_png: dict, *, selecting: bool = False) -> dict:
-    """The plotly config both ways of drawing use: no logo, the modebar's PNG as a 16:9 slide."""
-    config = {"displaylogo": False, "toImageButtonOptions": {**slide_png, "filename": filename}}
-    if not selecting:
-        config["modeBarButtonsToRemove"] = NOT_SELECTING
-    return config
+def chart_config(*, selecting: bool = False) -> dict:
+    """The plotly config both ways of drawing use: no logo, and no camera button.  The camera saved an
+    uncaptioned 3840 x 2160 image with tiny text under the slide's own file name (issue 26 item 12);
+    the slide buttons under every figure export the captioned 16:9 slide instead."""
+    return {"displaylogo": False, "modeBarButtonsToRemove": ["toImage", *([] if selecting else NOT_SELECTING)]}
 
 
 def _selection(points: list) -> AttributeDictionary:

@@ -12,7 +12,6 @@ from ui.state import spec_from_state
 from ui.text import md
 
 # The modebar's own "Download plot as PNG" gives a 16:9 slide-sized image.
-SLIDE_PNG = {"format": "png", "width": 1920, "height": 1080, "scale": 2}
 
 
 # Text from a URL, a file or a dataset shown in Markdown: the one escaping path, ui.text.md.
@@ -93,6 +92,6 @@ def show_figure(fig, key: str, filename: str, caption: str, *, slide=None, on_se
     from ui.chart import chart_config, draw
     from ui.export import figure_downloads
 
-    event = draw(fig, key, chart_config(filename, SLIDE_PNG, selecting=on_select is not None), on_select=on_select)
+    event = draw(fig, key, chart_config(selecting=on_select is not None), on_select=on_select)
     figure_downloads(fig if slide is None else slide, filename, caption, key=key)
     return event

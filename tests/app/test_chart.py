@@ -76,13 +76,14 @@ def test_plotly_js_is_the_installed_packages_own_file_served_by_the_app(monkeypa
     copy = tmp_path / "static" / chart.STATIC_NAME
     assert copy.read_bytes() == chart.PLOTLY_JS.read_bytes() and not copy.is_symlink()
     assert payload["config"]["displaylogo"] is False
-    assert payload["config"]["toImageButtonOptions"]["filename"] == "probe"
+    assert "toImage" in payload["config"]["modeBarButtonsToRemove"]      # the slide buttons export; no camera
 
 
 def test_native_fallback_by_one_setting(monkeypatch):
     (_, off), (_, on) = _toggled(monkeypatch, "native", "plotly_chart")
     assert json.loads(on.spec)["layout"]["meta"] == {"on": True}
     assert json.loads(on.config)["displaylogo"] is False
+    assert "toImage" in json.loads(on.config)["modeBarButtonsToRemove"]
 
 
 def test_every_figure_of_the_app_goes_through_the_chart_helper():
