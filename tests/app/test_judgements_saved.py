@@ -48,7 +48,8 @@ def judge(at: AppTest, study: str, reason: str = REASON) -> None:
 
 
 def rob_rows(at: AppTest) -> dict:
-    return {r["Study"]: r for r in at.dataframe[0].value.to_dict("records")}
+    table = next(x.value for x in at.table if "Judgement (overall)" in x.value.columns)   # static: every row
+    return {r["Study"]: r for r in table.to_dict("records")}
 
 
 def certainty_line(at: AppTest) -> str:
