@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from urllib.parse import parse_qs, urlparse
 
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
 from tests.e2e.conftest import CHART, chart_meta, no_exception_shown, screenshot, wait_app_idle
 
 VIEW = ("comparison=MSC+vs+control+%28end+of+follow-up%29&set=Paper+%2B+newer+trials"
@@ -22,8 +24,18 @@ def test_columns_and_order_come_from_a_link_and_go_into_it(page, streamlit_serve
     # The other way: a new order chosen in the sidebar is written into the URL (a link to share).
     sidebar = page.get_by_test_id("stSidebar")
     sidebar.get_by_text("Forest plot: study columns and order").click()
-    sidebar.get_by_role("combobox", name="Sort studies by").click()
-    page.get_by_role("option", name="Year", exact=True).click()
+    sort = sidebar.get_by_role("combobox", name="Sort studies by")
+    sort.wait_for(state="visible", timeout=30_000)
+    page.wait_for_timeout(500)          # the expander's opening animation: a click during it is lost
+    year = page.get_by_role("option", name="Year", exact=True)
+    for _ in range(3):                  # open the list; a click that lands mid-rerun does not open it
+        sort.click()
+        try:
+            year.wait_for(state="visible", timeout=5_000)
+            break
+        except PlaywrightTimeout:       # the list did not open: try the click again
+            wait_app_idle(page)
+    year.click()
     page.wait_for_url(lambda url: parse_qs(urlparse(url).query).get("sort") == ["Year"], timeout=30_000)
     wait_app_idle(page)
     texts = page.evaluate(f"() => document.querySelector('{CHART}').data.find(t => t.name === 'Text: study').text")
