@@ -5,6 +5,8 @@ of the dataset when the store can be used); a refused entry or a failed save say
 and changes nothing (the form keeps what was typed)."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pandas as pd
 import streamlit as st
 
@@ -106,23 +108,7 @@ def indirectness_form(ds: Dataset) -> None:
                             "Reason": judged[o].reason if o in judged else words.CERTAINTY_REASONS["ind.assumed"],
                             "Source": judged[o].source if o in judged else words.GRADE_SOURCES["indirectness"]}
                            for o in OUTCOMES]).pipe(md_table, "Reason", "Source"), hide_index=True)    # reasons and sources in full (issue 26)
-    c1, c2 = st.columns(2)
-    outcome = c1.selectbox("Outcome", OUTCOMES, format_func=OUTCOME_LABELS.get, key="ind_outcome")
-    concern = c2.selectbox("Indirectness", [str(c) for c in JUDGED_CONCERNS], format_func=words.CONCERN_LABELS.get,
-                           key="ind_concern")
-    reason = st.text_input("Reason (one sentence)", key="ind_reason", help=REASON_HELP,
-                           placeholder="e.g. Most patients had recent-onset type 1 diabetes only.")
-    st.caption(REASON_HELP)
-    source = st.text_input("Source", key="ind_source", placeholder="e.g. Table 1 of the review")
-    b1, b2 = st.columns([1, 3])
-    label = OUTCOME_LABELS[outcome]
-    if b1.button("Set indirectness", key="ind_set"):
-        _put(ds, lambda inp: inp.with_indirectness(outcome, Indirectness(concern, reason, source)), "ind",
-             words.INDIRECTNESS_SAVED.format(outcome=label, level=words.CONCERN_LABELS[concern].lower()))
-    if b2.button("Back to the assumption", key="ind_reset", disabled=outcome not in judged):
-        _put(ds, lambda inp: inp.with_indirectness(outcome, None), "ind",
-             words.INDIRECTNESS_RESET.format(outcome=label))
-    _confirmation("ind")
+    _outcome_judgement(ds, INDIRECTNESS_FORM, judged)
 
 
 def mid_form(ds: Dataset) -> None:
@@ -156,18 +142,49 @@ def imprecision_form(ds: Dataset) -> None:
     if judged:
         st.caption(words.IMPRECISION_JUDGED.format(outcomes=", ".join(
             f"{OUTCOME_LABELS[o]} ({words.CONCERN_LABELS[j.concern].lower()})" for o, j in judged.items())))
+    _outcome_judgement(ds, IMPRECISION_FORM, judged)
+
+
+@dataclass(frozen=True, slots=True)
+class OutcomeJudgementForm:
+    """The words and keys of a per-outcome judgement form (indirectness, imprecision): ``form`` prefixes
+    the widget keys, ``setter`` names the :class:`core.certainty.CertaintyInputs` method that sets it."""
+
+    form: str
+    domain_word: str
+    reason_label: str
+    reason_example: str
+    source_example: str
+    reset_label: str
+    setter: str
+    saved: str
+    reset: str
+
+
+INDIRECTNESS_FORM = OutcomeJudgementForm(
+    "ind", "Indirectness", "Reason (one sentence)", "e.g. Most patients had recent-onset type 1 diabetes only.",
+    "e.g. Table 1 of the review", "Back to the assumption", "with_indirectness", words.INDIRECTNESS_SAVED,
+    words.INDIRECTNESS_RESET)
+IMPRECISION_FORM = OutcomeJudgementForm(
+    "imp", "Imprecision", "Why the rules' rating does not fit (one sentence)",
+    "e.g. The MID of this outcome is larger in this population, so the OIS is met.", "e.g. a published MID study",
+    "Back to the rules", "with_imprecision", words.IMPRECISION_SAVED, words.IMPRECISION_RESET)
+
+
+def _outcome_judgement(ds: Dataset, f: OutcomeJudgementForm, judged) -> None:
+    """Judge one outcome's domain with a concern, a reason and a source, or take the judgement back."""
     c1, c2 = st.columns(2)
-    outcome = c1.selectbox("Outcome", OUTCOMES, format_func=OUTCOME_LABELS.get, key="imp_outcome")
-    concern = c2.selectbox("Imprecision", [str(c) for c in JUDGED_CONCERNS], format_func=words.CONCERN_LABELS.get,
-                           key="imp_concern")
-    reason = st.text_input("Why the rules' rating does not fit (one sentence)", key="imp_reason", help=REASON_HELP,
-                           placeholder="e.g. The MID of this outcome is larger in this population, so the OIS is met.")
-    source = st.text_input("Source", key="imp_source", placeholder="e.g. a published MID study")
+    outcome = c1.selectbox("Outcome", OUTCOMES, format_func=OUTCOME_LABELS.get, key=f"{f.form}_outcome")
+    concern = c2.selectbox(f.domain_word, [str(c) for c in JUDGED_CONCERNS], format_func=words.CONCERN_LABELS.get,
+                           key=f"{f.form}_concern")
+    reason = st.text_input(f.reason_label, key=f"{f.form}_reason", help=REASON_HELP, placeholder=f.reason_example)
+    st.caption(REASON_HELP)
+    source = st.text_input("Source", key=f"{f.form}_source", placeholder=f.source_example)
     b1, b2 = st.columns([1, 3])
     label = OUTCOME_LABELS[outcome]
-    if b1.button("Set imprecision", key="imp_set"):
-        _put(ds, lambda inp: inp.with_imprecision(outcome, Indirectness(concern, reason, source)), "imp",
-             words.IMPRECISION_SAVED.format(outcome=label, level=words.CONCERN_LABELS[concern].lower()))
-    if b2.button("Back to the rules", key="imp_reset", disabled=outcome not in judged):
-        _put(ds, lambda inp: inp.with_imprecision(outcome, None), "imp", words.IMPRECISION_RESET.format(outcome=label))
-    _confirmation("imp")
+    if b1.button(f"Set {f.domain_word.lower()}", key=f"{f.form}_set"):
+        _put(ds, lambda inp: getattr(inp, f.setter)(outcome, Indirectness(concern, reason, source)), f.form,
+             f.saved.format(outcome=label, level=words.CONCERN_LABELS[concern].lower()))
+    if b2.button(f.reset_label, key=f"{f.form}_reset", disabled=outcome not in judged):
+        _put(ds, lambda inp: getattr(inp, f.setter)(outcome, None), f.form, f.reset.format(outcome=label))
+    _confirmation(f.form)
