@@ -20,6 +20,7 @@ import pandas as pd
 
 from core.errors import InsufficientStudiesError
 from core.intervals import check_level, z_crit
+from core.pooling import validate_effects
 from core.posterior import NormalMixture, TauPosterior, fit_tau_posterior
 from core.priors import TAU_PRIORS, HalfCauchy, HalfNormal, LogNormal, Normal, Uniform
 
@@ -176,24 +177,7 @@ def _validate(yi, vi, labels, tau_prior, mu_prior):
                         f"got {type(tau_prior).__name__}")
     if mu_prior is not None and not isinstance(mu_prior, Normal):
         raise TypeError(f"`mu_prior` must be None (flat) or a Normal; got {type(mu_prior).__name__}")
-    yi, vi = np.atleast_1d(np.asarray(yi, dtype=float)), np.atleast_1d(np.asarray(vi, dtype=float))
-    if yi.ndim != 1 or vi.ndim != 1:
-        raise ValueError(f"`yi` and `vi` must be 1-d; got shapes {yi.shape} and {vi.shape}")
-    if yi.size != vi.size:
-        raise ValueError(f"`yi` has {yi.size} values but `vi` has {vi.size}")
-    if yi.size == 0:
-        raise InsufficientStudiesError(0)
-    for name, a in (("yi", yi), ("vi", vi)):
-        bad = np.flatnonzero(~np.isfinite(a))
-        if bad.size:
-            raise ValueError(f"`{name}` must be finite; got {float(a[bad[0]])!r} in study {bad[0] + 1}")
-    bad = np.flatnonzero(vi <= 0)
-    if bad.size:
-        raise ValueError(f"`vi` must be > 0; got {float(vi[bad[0]])!r} in study {bad[0] + 1}")
-    labels = tuple(f"Study {i + 1}" for i in range(yi.size)) if labels is None else tuple(labels)
-    if len(labels) != yi.size:
-        raise ValueError(f"`labels` has {len(labels)} entries but there are {yi.size} studies")
-    return yi, vi, labels
+    return validate_effects(yi, vi, labels)
 
 
 def _tail_power(k: int, tau_prior, mu_prior) -> float:

@@ -191,7 +191,8 @@ def _check_option(name: str, value, options: tuple) -> str:
     return value
 
 
-def _validate(yi, vi, labels):
+def validate_effects(yi, vi, labels=None):
+    """``yi``, ``vi`` (1-d floats) and the labels, checked, naming the first bad study (also core.bayesian's)."""
     yi, vi = np.atleast_1d(np.asarray(yi, dtype=float)), np.atleast_1d(np.asarray(vi, dtype=float))
     if yi.ndim != 1 or vi.ndim != 1:
         raise ValueError(f"`yi` and `vi` must be 1-d; got shapes {yi.shape} and {vi.shape}")
@@ -208,12 +209,9 @@ def _validate(yi, vi, labels):
         if bad.size:
             raise ValueError(f"`vi` must be > 0; got {float(vi[bad[0]])!r} in study {bad[0] + 1}")
         raise ValueError("`yi` and `vi` sums overflow; rescale the effects")   # pragma: no cover
-    if labels is None:
-        labels = _default_labels(yi.size)
-    else:
-        labels = tuple(labels)
-        if len(labels) != yi.size:
-            raise ValueError(f"`labels` has {len(labels)} entries but there are {yi.size} studies")
+    labels = _default_labels(yi.size) if labels is None else tuple(labels)
+    if len(labels) != yi.size:
+        raise ValueError(f"`labels` has {len(labels)} entries but there are {yi.size} studies")
     return yi, vi, labels
 
 
@@ -296,7 +294,7 @@ def meta_analysis(yi, vi, *, method: str = Tau2.FE, level: float = 0.95, labels=
     if pi is None:
         pi = "t(k-1)" if test == "knha" else "norm"
     _check_option("pi", pi, PI_DISTS)
-    yi, vi, labels = _validate(yi, vi, labels)
+    yi, vi, labels = validate_effects(yi, vi, labels)
     return pool_validated(yi, vi, labels, method, level, test, bool(knha_floor), pi)
 
 
