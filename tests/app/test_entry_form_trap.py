@@ -3,16 +3,7 @@ typed for the old type, visibly; a field check accepts exactly what the save acc
 count is the number of sentences shown.  Numbers are synthetic test fixtures."""
 from __future__ import annotations
 
-import pytest
-
 from tests.app.test_workbench import SYNTHETIC, open_page, pick, red, save, texts, type_in
-
-
-@pytest.fixture
-def state_dir(tmp_path, monkeypatch):
-    monkeypatch.setenv("MSCDM_STATE_DIR", str(tmp_path / "state"))
-    monkeypatch.delenv("MSCDM_DATABASE_URL", raising=False)
-    return tmp_path / "state"
 
 
 def test_switching_from_a_95ci_back_to_sd_clears_both_bounds_and_says_so(state_dir):

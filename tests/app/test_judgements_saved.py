@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from streamlit.testing.v1 import AppTest
 
 from core.store import open_store
@@ -22,13 +21,6 @@ SOF, FOREST, YOUR_DATA = "pages/summary_of_findings.py", "pages/forest.py", "pag
 REASON, SOURCE = "Outcome assessors knew the allocation in this open-label trial.", "Trial report, Methods"
 IND_REASON = "Most patients had recent-onset diabetes only."
 LINE = "Certainty of this evidence (GRADE)"
-
-
-@pytest.fixture
-def state_dir(tmp_path, monkeypatch):
-    monkeypatch.setenv("MSCDM_STATE_DIR", str(tmp_path / "state"))
-    monkeypatch.delenv("MSCDM_DATABASE_URL", raising=False)
-    return tmp_path / "state"
 
 
 def open_app(page: str, ds: str | None = None) -> AppTest:

@@ -8,18 +8,9 @@ from __future__ import annotations
 
 import re
 
-import pytest
-
 from core.store import open_store
 from core.store.tables import version_dataset
 from tests.app.test_workbench import CELL, SYNTHETIC, open_page, pick, save, type_in
-
-
-@pytest.fixture
-def state_dir(tmp_path, monkeypatch):
-    monkeypatch.setenv("MSCDM_STATE_DIR", str(tmp_path / "state"))
-    monkeypatch.delenv("MSCDM_DATABASE_URL", raising=False)
-    return tmp_path / "state"
 
 
 def editor(at):

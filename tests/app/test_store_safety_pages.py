@@ -12,14 +12,6 @@ from core.store.tables import dataset_tables
 from core.evidence.dataset import load_dataset
 from tests.app.test_workbench import SYNTHETIC, open_page, pick, save, texts, type_in
 from tests.core.test_store_safety import _damaged
-import pytest
-
-
-@pytest.fixture
-def state_dir(tmp_path, monkeypatch):
-    monkeypatch.setenv("MSCDM_STATE_DIR", str(tmp_path / "state"))
-    monkeypatch.delenv("MSCDM_DATABASE_URL", raising=False)
-    return tmp_path / "state"
 
 
 def test_a_damaged_store_refuses_saves_with_a_banner_and_serves_what_it_can(state_dir):

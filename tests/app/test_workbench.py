@@ -9,7 +9,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
-import pytest
 from streamlit.testing.v1 import AppTest
 
 from core.store import open_store
@@ -20,13 +19,6 @@ PAGE = "pages/your_data.py"
 CELL = Cell("Carlsson2015", "hba1c", 12.0, "Carlsson 2015, HbA1c at 12 mo")
 SYNTHETIC = {"wb_0_mean": "6.9", "wb_0_disp1": "0.8", "wb_0_n": "9", "wb_1_mean": "7.4", "wb_1_disp1": "0.9",
              "wb_1_n": "9", "wb_source": "https://example.org/synthetic-test-fixture", "wb_locator": "Table 2"}
-
-
-@pytest.fixture
-def state_dir(tmp_path, monkeypatch):
-    monkeypatch.setenv("MSCDM_STATE_DIR", str(tmp_path / "state"))
-    monkeypatch.delenv("MSCDM_DATABASE_URL", raising=False)
-    return tmp_path / "state"
 
 
 def open_page(query=None) -> AppTest:
