@@ -34,10 +34,10 @@ import numpy as np
 
 from core import words
 from core.bias import MIN_K_FOR_TESTS, egger_test
+from core.certainty.imprecision import estimated_tau2
 from core.certainty.ratings import Concern, DomainRating, GradeDomain, Indirectness, sentence
 from core.evidence.risk_of_bias import RiskOfBias, RobLevel
-from core.pooling import meta_analysis
-from core.vocab import Population, Tau2
+from core.vocab import Population
 
 MOST = 50.0                   # percent of the weight: "most information"
 I2_SUBSTANTIAL = 50.0         # Cochrane Handbook v6.4 §10.10.2
@@ -113,11 +113,6 @@ def p_clause(p: float) -> str:
     return words.fmt_p(p).split(" ", 1)[1]
 
 
-def _tau2(res) -> float:
-    """The analysis's tau², or DerSimonian-Laird's when it pooled with a fixed effect."""
-    return res.tau2 if res.is_random else meta_analysis(res.yi, res.vi, method=Tau2.DL).tau2
-
-
 def _cis_overlap(res) -> bool:
     """Whether every pair of the studies' 95% CIs overlaps (GRADE guidelines 7, criterion 2)."""
     half = 1.959963984540054 * np.sqrt(res.vi)
@@ -130,8 +125,9 @@ def _inconsistency_signals(analysis) -> tuple[list[str], list[str]]:
     bad, fine = [], []
     (bad if res.i2 > I2_SUBSTANTIAL else fine).append(t["inc.i2"].format(i2=res.i2))
     (bad if res.q_pvalue < P_HETEROGENEITY else fine).append(t["inc.q"].format(p=p_clause(res.q_pvalue)))
-    (fine if _cis_overlap(res) else bad).append(t["inc.overlap" if _cis_overlap(res) else "inc.no_overlap"])
-    tau2 = _tau2(res)
+    overlap = _cis_overlap(res)
+    (fine if overlap else bad).append(t["inc.overlap" if overlap else "inc.no_overlap"])
+    tau2 = estimated_tau2(res)
     if tau2 > 0:
         tau = math.sqrt(tau2)
         low, high = res.estimate - 1.959963984540054 * tau, res.estimate + 1.959963984540054 * tau

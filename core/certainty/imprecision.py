@@ -255,13 +255,19 @@ def ois_levels(n: int, ois: InformationSize | None) -> tuple[int, str]:
     return levels, t[key].format(n=n, ois=ois.total, pct=100 * ratio)
 
 
+def estimated_tau2(res) -> float:
+    """The result's tau², or DerSimonian-Laird's when it pooled with a fixed effect (whose tau² is 0
+    by assumption, not by estimate)."""
+    return res.tau2 if res.is_random else meta_analysis(res.yi, res.vi, method=Tau2.DL).tau2
+
+
 def trials_context(analysis, th: Thresholds, *, alpha: float = 0.05, power: float = 0.8) -> str:
     """One clause: the fewest trials needed given the estimated tau² (the analysis's estimator, or
     DerSimonian-Laird under a fixed effect); '' with one study or no threshold."""
     res = analysis.pooled
     if res.k < 2 or not th.important:
         return ""
-    tau2 = res.tau2 if res.is_random else meta_analysis(res.yi, res.vi, method=Tau2.DL).tau2
+    tau2 = estimated_tau2(res)
     t = words.CERTAINTY_REASONS
     if tau2 <= 0:
         return t["imp.trials_tau0"]
