@@ -9,12 +9,12 @@ import pandas as pd
 import streamlit as st
 
 from core import export as ex
-from core.figures.summary_of_findings import sof_title, summary_of_findings_figure, summary_of_findings_slide
+from core.figures.summary_of_findings import sof_title
 from core.words import (GRADE_DOMAIN_LABELS, GRADE_SOURCES, JUDGEMENTS_SAVED, JUDGEMENTS_SESSION,
                         SOF_HEADINGS)
 from core.words.bayesian import MODEL_CHOICE_LABELS, interval_heading
 from core.words.settings import deck_settings_lines
-from ui.certainty import JUDGEMENTS, cached_sof
+from ui.certainty import JUDGEMENTS, cached_sof, cached_sof_figures
 from ui.certainty_forms import imprecision_form, indirectness_form, mid_form, rob_form, rob_table
 from ui.text import md_table
 from ui.components import escape_markdown, page_header, show_figure
@@ -82,7 +82,8 @@ with st.expander("How each rating is made (the rules and their sources)"):
 caption = (f"{sof_title(spec)}. Measure: {spec.measure}; model: {MODEL_CHOICE_LABELS[spec.model]}. "
            f"Certainty: GRADE, recomputed from the numbers (rules and sources on the Summary of findings page). "
            f"Data: {data_source(ds)}")
-show_figure(summary_of_findings_figure(sof), key="sof_chart", slide=summary_of_findings_slide(sof),
+sof_figure, sof_slide = cached_sof_figures(ds, spec, inputs)
+show_figure(sof_figure, key="sof_chart", slide=sof_slide,
             filename=f"summary_of_findings_{spec.comparison}_{spec.population}", caption=caption)
 st.subheader("Download the table")
 rob_frame = inputs.rob.to_frame()

@@ -16,6 +16,7 @@ import streamlit as st
 from core import words
 from core.certainty import CertaintyInputs, assess, summary_of_findings
 from core.evidence.dataset import Dataset
+from core.figures.summary_of_findings import summary_of_findings_figure, summary_of_findings_slide
 from core.workflow.analysis import AnalysisSpec, ForestAnalysis
 from ui.cache import cached
 from ui.data import USER_DATASET_KEY
@@ -76,6 +77,16 @@ def sof_of(dataset: Dataset, spec: AnalysisSpec, inputs: CertaintyInputs):
 
 
 cached_sof = cached(sof_of, max_entries=64)
+
+
+def sof_figures_of(dataset: Dataset, spec: AnalysisSpec, inputs: CertaintyInputs) -> tuple:
+    """The view's summary of findings as the page's figure and as its 16:9 slide (~50 ms to lay out both,
+    so built once per view and inputs; shared, never mutated)."""
+    sof = cached_sof(dataset, spec, inputs)
+    return summary_of_findings_figure(sof), summary_of_findings_slide(sof)
+
+
+cached_sof_figures = cached(sof_figures_of, max_entries=32, resource=True)
 
 
 def certainty_of(a: ForestAnalysis, dataset: Dataset):
