@@ -15,6 +15,7 @@ import sys
 
 from core.errors import StoreError
 from core.store import open_store
+from core.store.model import ID_PATTERN
 from core.store.operator import backup, redact, restore
 
 
@@ -29,8 +30,27 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+def _ids_as_positionals(argv: list[str]) -> list[str]:
+    """Let an id or a reason start with '-' (ids made before new_id ruled that out may): the reason is
+    joined to its option (``--reason=TEXT``) and a dashed id moves behind ``--``, where argparse reads
+    them as values, not as unknown options."""
+    if "--" in argv:
+        return argv
+    joined, i = [], 0
+    while i < len(argv):
+        if argv[i] == "--reason" and i + 1 < len(argv):
+            joined.append(f"--reason={argv[i + 1]}")
+            i += 2
+        else:
+            joined.append(argv[i])
+            i += 1
+    dashed = [a for a in joined if a.startswith("-") and ID_PATTERN.fullmatch(a)]
+    return [a for a in joined if a not in dashed] + (["--", *dashed] if dashed else [])
+
+
 def main(argv=None) -> int:
-    args = _parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    args = _parser().parse_args(_ids_as_positionals(argv))
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     try:
         store = open_store()

@@ -22,8 +22,14 @@ ID_PATTERN = re.compile(r"[A-Za-z0-9_-]{22,64}")   # >= 128 bits of base64url; w
 
 
 def new_id() -> str:
-    """A fresh dataset id: ``secrets.token_urlsafe`` of 18 bytes (144 bits, 24 characters)."""
-    return secrets.token_urlsafe(ID_BYTES)
+    """A fresh dataset id: ``secrets.token_urlsafe`` of 18 bytes (144 bits, 24 characters).
+
+    Drawn again if it starts with '-' (1 in 64), so an id pasted after a command never reads as an
+    option; that costs under 0.03 bits of the 144.
+    """
+    while (dataset_id := secrets.token_urlsafe(ID_BYTES)).startswith("-"):
+        pass
+    return dataset_id
 
 
 def check_id(dataset_id) -> str:

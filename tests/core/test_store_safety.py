@@ -252,6 +252,25 @@ def test_the_command_line(backend, tmp_path):
     assert out.returncode == 1 and "already redacted" in out.stderr
 
 
+def test_an_id_that_starts_with_a_dash_reads_as_the_id_not_as_an_option():
+    # 1 id in 64 used to start with '-' and argparse refused it (CI failure, stop 28)
+    from core.store.__main__ import _ids_as_positionals, _parser
+    dashed = "-2-cW_A9EXkwnJV9ss6j98vO"
+    for argv in (["redact", dashed, "--reason", "r"], ["redact", "--reason", "r", dashed]):
+        args = _parser().parse_args(_ids_as_positionals(argv))
+        assert (args.id, args.reason) == (dashed, "r")
+    # a reason that looks like an id stays the reason
+    args = _parser().parse_args(_ids_as_positionals(["redact", "abcdefghijklmnopqrstuvwx", "--reason", dashed]))
+    assert (args.id, args.reason) == ("abcdefghijklmnopqrstuvwx", dashed)
+
+
+def test_new_ids_never_start_with_a_dash(monkeypatch):
+    from core.store import model
+    drawn = iter(["-" + "a" * 23, "-" + "b" * 23, "c" * 24])
+    monkeypatch.setattr(model.secrets, "token_urlsafe", lambda n: next(drawn))
+    assert model.new_id() == "c" * 24
+
+
 def test_restore_skips_a_damaged_version_and_what_descends_from_it(tmp_path):
     s = open_store(state_dir=tmp_path / "a")
     v1 = s.save(numbered_tables(1), name="one")
