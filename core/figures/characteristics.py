@@ -11,7 +11,7 @@ import plotly.graph_objects as go
 from scipy import special
 
 from core import words
-from core.figures.style import DIAMOND_COLOUR, FONT, STUDY_COLOUR, SUBTOTAL_COLOUR, TEMPLATE
+from core.figures.style import DIAMOND_COLOUR, FONT, STUDY_COLOUR, SUBTOTAL_COLOUR, TEMPLATE, plain
 from core.words.characteristics import (CHARACTERISTIC_LABELS, PERMUTATION_EXACT, PERMUTATION_RANDOM,
                                         REGRESSION_LINE, REGRESSION_UNITS, SUBGROUP_CAUTION, SUBGROUP_TEST_COMMON,
                                         SUBGROUP_TEST_FIXED_SUFFIX, SUBGROUP_TEST_SEPARATE_PREFIX)
@@ -54,7 +54,7 @@ def _rows(split, a) -> list[dict]:
         rows.append({"kind": "group", "text": f"{g}"})
         for label, w in zip(res.labels, res.weights):
             r = by_label[label]
-            rows.append({"kind": "study", "text": label, "k": f"{w:.1f}%", "est": r["yi"], "lo": r["ci_low"],
+            rows.append({"kind": "study", "text": plain(label), "k": f"{w:.1f}%", "est": r["yi"], "lo": r["ci_low"],
                          "hi": r["ci_high"], "effect": words.fmt_ci(r["yi"], r["ci_low"], r["ci_high"])})
         rows.append({"kind": "subtotal", "text": f"Subtotal (k = {res.k})", "est": res.estimate, "lo": res.ci_low,
                      "hi": res.ci_high, "effect": words.fmt_ci(res.estimate, res.ci_low, res.ci_high)})
@@ -152,7 +152,7 @@ def bubble_figure(reg, *, measure: str, title: str = "", level: float = 0.95) ->
                        name="Confidence band"),
             go.Scatter(x=grid, y=pred, mode="lines", line=dict(color=DIAMOND_COLOUR, width=2), name="Fitted line",
                        hoverinfo="skip"),
-            go.Scatter(x=reg.x, y=reg.yi, mode="markers+text", text=list(reg.labels), textposition="top center",
+            go.Scatter(x=reg.x, y=reg.yi, mode="markers+text", text=[plain(s) for s in reg.labels], textposition="top center",
                        marker=dict(size=size, color="rgba(70,110,160,0.55)", line=dict(color=STUDY_COLOUR, width=1)),
                        name="Studies", hovertemplate="%{text}: x = %{x}, effect = %{y:.2f}<extra></extra>")]
     fig = go.Figure(data)

@@ -12,7 +12,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from core.evidence.completeness import STATUSES, TIME_BINS
-from core.figures.style import FONT, TEMPLATE   # one house style for every figure
+from core.figures.style import FONT, TEMPLATE, plain   # one house style for every figure
 from core.vocab import OUTCOME_SHORT, OUTCOMES
 
 STATUS_COLOURS = {"reported": "#2e7d32", "converted": "#f9a825", "not used": "#9e9e9e",
@@ -27,7 +27,7 @@ def _wrap(text: str, width: int = 70) -> str:
 def cell_axes(table: pd.DataFrame) -> tuple[list[str], list[str]]:
     """Each row's x (outcome · time bin) and y (study label, with a dagger when inferred) on the
     map, so that a clicked point can be traced back to its row."""
-    ys = [f"{lab} {INFERRED_MARK}" if str(conf) != "high" else str(lab)
+    ys = [f"{plain(lab)} {INFERRED_MARK}" if str(conf) != "high" else plain(lab)
           for lab, conf in zip(table["label"], table["id_confidence"])]
     xs = [f"{OUTCOME_SHORT.get(o, o)} · {b}" for o, b in zip(table["outcome"], table["time_bin"])]
     return xs, ys
@@ -65,7 +65,7 @@ def completeness_figure(table: pd.DataFrame, *, title: str | None = None) -> go.
     yi = {y: i for i, y in enumerate(ys)}
     for r in t.itertuples():
         z[yi[r.y]][xi[r.x]] = code[r.status]
-        hover[yi[r.y]][xi[r.x]] = (f"<b>{r.y}</b> · {r.x}<br>{r.status}<br>{_wrap(r.detail)}")
+        hover[yi[r.y]][xi[r.x]] = (f"<b>{r.y}</b> · {r.x}<br>{r.status}<br>{_wrap(plain(r.detail))}")
     n = len(STATUSES)
     scale = []
     for i, s in enumerate(STATUSES):

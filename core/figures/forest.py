@@ -15,7 +15,7 @@ import plotly.graph_objects as go
 from core import words
 from core.workflow.analysis import ForestAnalysis, same_measure_reports
 from core.figures.forest_columns import add_columns
-from core.figures.style import (DIAMOND_COLOUR, FONT, REPORTED_COLOUR, STUDY_COLOUR, SUBTOTAL_COLOUR,
+from core.figures.style import (plain, DIAMOND_COLOUR, FONT, REPORTED_COLOUR, STUDY_COLOUR, SUBTOTAL_COLOUR,
                                 TEMPLATE)
 from core.vocab import BAYES_MODEL, POPULATIONS, Comparison, Population, Tau2
 
@@ -78,13 +78,15 @@ def _study_rows(a: ForestAnalysis, df, order: tuple = ()) -> list[dict]:
         df = df.iloc[sorted(range(len(df)), key=lambda i: order.index(df["study_id"].iloc[i]))]
     for _, r in df.iterrows():
         flag = " †" if r.get("id_confidence", "high") != "high" else ""
-        rows.append({"kind": "study", "study": f"{r['label']}{flag}", "study_id": r["study_id"], **_row_texts(r),
+        label = plain(r["label"])
+        rows.append({"kind": "study", "study": f"{label}{flag}", "study_id": r["study_id"], **_row_texts(r),
                      "yi": r["yi"],
                      "lo": r["ci_low"], "hi": r["ci_high"], "w": r["weight_pct"],
-                     "hover": f"{r['label']} ({r['dm_type']}, "
+                     "hover": f"{label} ({r['dm_type']}, "
                               f"{words.DESIGN_CLASS_LABELS.get(r['design_class'], r['design_class'])})<br>"
                               f"{a.spec.measure} {words.fmt_ci(r['yi'], r['ci_low'], r['ci_high'])}<br>"
-                              f"time point: {r['timepoint_label']}" + (f"<br>{r['notes']}" if r['notes'] else "")})
+                              f"time point: {plain(r['timepoint_label'])}"
+                              + (f"<br>{plain(r['notes'])}" if r['notes'] else "")})
     return rows
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from core.figures.style import FONT, TEMPLATE   # one house style for every figure
+from core.figures.style import FONT, TEMPLATE, plain   # one house style for every figure
 
 FILLED_COLOUR = "#d35400"
 # Shade of the region *outside* each contour (P below 1 - level), darkest for the smallest P.
@@ -87,7 +87,7 @@ def funnel_figure(fd, trimfill=None, *, title: str, x_title: str, font_size: int
                                  hovertemplate="imputed study<br>effect %{x:.2f}, SE %{y:.2f}<extra></extra>"))
     named = len(fd.yi) <= LABEL_MAX_K
     fig.add_trace(go.Scatter(x=fd.yi, y=fd.sei, mode="markers+text" if named else "markers", name="Studies",
-                             text=list(fd.labels), textposition="middle right",
+                             text=[plain(s) for s in fd.labels], textposition="middle right",
                              textfont=dict(font, size=font["size"] - 1, color=STUDY_MARKER),
                              marker=dict(size=13, color=STUDY_MARKER, line=dict(color="white", width=2)),
                              hovertemplate="%{text}<br>effect %{x:.2f}, SE %{y:.2f}<extra></extra>"))

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from core.figures.style import DIAMOND_COLOUR, FONT, STUDY_COLOUR, TEMPLATE   # one house style
+from core.figures.style import DIAMOND_COLOUR, FONT, STUDY_COLOUR, TEMPLATE, plain   # one house style
 from core.words import fmt_ci, fmt_p
 from core.workflow.bayes import prior_sensitivity
 
@@ -136,7 +136,7 @@ def _row_annotations(df: pd.DataFrame, kind: list, hl: list, ys: list, font: dic
         colour = CHANGED_COLOUR if hl[i] else font["color"]
         is_group = kind[i] == "group"
         ann.append(dict(x=LABEL_X, y=ys[i], xref="paper", yref="y", xanchor="left", showarrow=False,
-                        text=("<b>" + str(r["label"]) + "</b>") if is_group else str(r["label"]),
+                        text=f"<b>{plain(r['label'])}</b>" if is_group else plain(r["label"]),
                         font=dict(font, color=colour)))
         if not is_group:
             ann.append(dict(x=NUMBERS_X, y=ys[i], xref="paper", yref="y", xanchor="left", showarrow=False,
@@ -160,7 +160,7 @@ def _mark_traces(df: pd.DataFrame, kind: list, hl: list, ys: list, show_pi: bool
         else:
             s = sq[hl[i]]
             s[0].append(est); s[1].append(y); s[2].append(hi - est); s[3].append(est - lo)
-            s[4].append(f"{r['label']}<br>{_numbers_text(r)}")
+            s[4].append(f"{plain(r['label'])}<br>{_numbers_text(r)}")
         if show_pi and _finite(r.get("pi_low"), r.get("pi_high")):
             pix += [r["pi_low"], r["pi_high"], None]
             piy += [y, y, None]
