@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from core.vocab import Comparison, Population
+from core.words import subgroup_test_line
 
 if TYPE_CHECKING:
     from core.workflow.analysis import ForestAnalysis
@@ -60,10 +61,13 @@ def _total_row(a: ForestAnalysis, unit: str, n2) -> dict:
     spec = a.spec
     group = "all" if spec.population == Population.ALL else spec.population
     row = _pooled_row(a.pooled, "overall", group, "Total", spec.measure, unit, a.rows["n1"].sum(), n2)
-    if a.subgroups is not None and a.subgroups.df_between >= 1:
-        row["notes"] = "; ".join(x for x in (row["notes"], (
-            f"test for subgroup differences: Q = {a.subgroups.q_between:.4f}, df = {a.subgroups.df_between}, "
-            f"P = {a.subgroups.p_between:.4g}")) if x)
+    sub = a.subgroups
+    if sub is not None and sub.df_between >= 1:
+        # Full precision where there is a Q; else the page's sentence of why there is none (Bayesian, or
+        # a subgroup's HKSJ SE of 0), never "Q = nan".
+        test = (f"test for subgroup differences: Q = {sub.q_between:.4f}, df = {sub.df_between}, "
+                f"P = {sub.p_between:.4g}") if math.isfinite(sub.q_between) else subgroup_test_line(sub)
+        row["notes"] = "; ".join(x for x in (row["notes"], test) if x)
     return row
 
 

@@ -122,3 +122,15 @@ def test_single_study_subtotals_export_no_heterogeneity():
     for row in ws.iter_rows(min_row=2, values_only=True):
         if row[head.index("row_type")] == "subgroup":
             assert (row[head.index("i2")], row[head.index("q")], row[head.index("q_pvalue")]) == (0, 0, 1)
+
+
+def test_a_subgroup_test_that_has_no_q_exports_its_reason_not_nan():
+    """The Bayesian model has no Q between subgroups: the overall row's note says so, as the page does,
+    where it once read "Q = nan, P = nan"."""
+    from dataclasses import replace
+    a = analyse(DS, replace(SPEC_VS, model="bayes"))
+    assert a.subgroups is not None and a.subgroups.df_between >= 1 and np.isnan(a.subgroups.q_between)
+    note = ex.analysis_table(a).query("row_type == 'overall'")["notes"].iloc[0]
+    assert "not applicable to the Bayesian model" in note and "nan" not in note.lower()
+    frequentist = ex.analysis_table(a_fixed := analyse(DS, SPEC_VS)).query("row_type == 'overall'")["notes"].iloc[0]
+    assert f"Q = {a_fixed.subgroups.q_between:.4f}" in frequentist
