@@ -127,6 +127,11 @@ class EggerResult:
 EGGER_FORMS = ("classical", "regtest")
 
 
+# Residual sum of squares, relative to the response's, below which a regression fits exactly: residuals
+# under 1e-12 of the response's size are rounding, not data.
+EXACT_FIT = 1e-24
+
+
 def egger_test(result: MetaResult, *, form: str = "classical") -> EggerResult:
     """Egger's regression test, in its classical form or metafor's ``regtest`` form.
 
@@ -163,6 +168,11 @@ def egger_test(result: MetaResult, *, form: str = "classical") -> EggerResult:
         z = res.yi / sei
         coef, *_ = np.linalg.lstsq(X, z, rcond=None)
         resid = z - X @ coef
+        if float(resid @ resid) <= EXACT_FIT * float(z @ z) and abs(coef[0]) <= 1e-9 * float(np.max(np.abs(z))):
+            # z = b1/se exactly (identical effects): intercept and its SE are both rounding noise, so t
+            # would be 0/0.  (An exact line with an intercept away from 0 keeps its huge t, as R's lm().)
+            raise ValueError("Egger's test is not defined here: the effects fit its regression line exactly "
+                             "(for example, identical effects), so there is no residual variation to test against")
         df = k - 2
         s2 = float(resid @ resid) / df
         cov = s2 * np.linalg.inv(X.T @ X)

@@ -122,3 +122,20 @@ def test_egger_refuses_studies_of_equal_precision():
     res = meta_analysis([0.1, 0.3, -0.2, 0.5], [0.04] * 4)
     with pytest.raises(ValueError, match="differing precision"):
         bias.egger_test(res)
+
+
+def test_egger_refuses_an_exact_fit_rather_than_test_rounding_noise():
+    """Identical effects with differing precision: z = c/se is an exact line, the intercept's SE is
+    rounding noise, and the t it gave (e.g. 0.7 or 3) meant nothing.  The test now says why it has
+    no answer; a tiny real residual still gives one."""
+    vi = np.array([0.04, 0.09, 0.16, 0.25])
+    with pytest.raises(ValueError, match="fit its regression line exactly"):
+        bias.egger_test(meta_analysis(np.full(4, -1.0), vi, method="FE"))
+    got = bias.egger_test(meta_analysis(np.array([-1.0, -1.0, -1.0, -1.001]), vi, method="FE"))
+    assert np.isfinite(got.statistic) and got.df == 2
+
+
+def test_egger_on_an_exact_line_away_from_zero_is_decisive():
+    vi = np.array([0.04, 0.09, 0.16, 0.25])
+    got = bias.egger_test(meta_analysis(-0.2 - 2.0 * np.sqrt(vi), vi, method="FE"))
+    assert got.bias == pytest.approx(-2.0) and got.pvalue < 1e-10
