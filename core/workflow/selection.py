@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from core.conversions import canonical_unit, to_mean_sd
+from core.conversions import CANONICAL_UNITS, canonical_unit, to_mean_sd
 from core.evidence.dataset import Dataset
 from core.vocab import TIMEPOINT_TOLERANCE_MONTHS, Comparison, Population
 
@@ -158,13 +158,17 @@ def _select(dataset: Dataset, spec) -> tuple[list[dict], list[dict]]:
 
 
 def _one_unit(numbers: list[dict], unavailable: list[dict]) -> tuple[list[dict], str]:
-    """An MD pools one unit: the most common one (ties: alphabetical); the others are set aside."""
+    """An MD pools one unit: the most common one (ties: alphabetical); the others are set aside.  A unit
+    the source does not state (not one of core.conversions' units, e.g. "NR (mmol/L likely ...)") is
+    chosen only when no study states one: a guessed unit never sets the scale of the view."""
     counts: dict = {}
     for r in numbers:
         counts[r["unit"]] = counts.get(r["unit"], 0) + 1
-    unit = sorted(counts, key=lambda u: (-counts[u], u))[0]
+    unit = sorted(counts, key=lambda u: (u not in CANONICAL_UNITS, -counts[u], u))[0]
     for r in numbers:
         if r["unit"] != unit:
-            unavailable.append(unavailable_row(r, f"reported in {r['unit']}, which cannot be pooled with {unit} as a "
-                                               "mean difference; choose SMD to include it"))
+            shown = f"reported in {r['unit']}" if r["unit"] in CANONICAL_UNITS else \
+                f"its unit is not stated in the source ({r['unit']})"
+            unavailable.append(unavailable_row(r, f"{shown}, which cannot be pooled with {unit} as a mean "
+                                               "difference; choose SMD to include it"))
     return [r for r in numbers if r["unit"] == unit], unit

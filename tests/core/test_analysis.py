@@ -219,3 +219,18 @@ def test_md_variance_pooled_changes_only_the_variance():
     assert base.rows["vi"].to_numpy() == pytest.approx((r["sd1"] ** 2 / r["n1"] + r["sd2"] ** 2 / r["n2"]).to_numpy(),
                                                        rel=1e-14)
     assert AnalysisSpec().md_variance == "unequal"
+
+
+def test_a_unit_the_source_does_not_state_never_sets_the_views_unit():
+    """FBG, after vs before, all studies, MD: Cai 2016 states mmol/L; Lian 2022's abstract gives no unit
+    (data/outcomes.csv: "NR (mmol/L likely; unit not in excerpt)").  The tie once went to the guessed
+    unit, so the view's MD was "in" NR; now the stated unit sets the scale and Lian 2022 is set aside
+    with the reason in words (SMD, unit-free, pools both)."""
+    from core.evidence.dataset import load_dataset
+    ds = load_dataset()
+    a = analyse(ds, AnalysisSpec(outcome="fbg", comparison="pre_post", study_set="all", measure="MD"))
+    assert a.unit == "mmol/L" and list(a.rows["study_id"]) == ["Cai2016"]
+    (lian,) = [u for u in a.unavailable_records if u["study_id"] == "Lian2022"]
+    assert lian["reason"].startswith("its unit is not stated in the source (NR")
+    smd = analyse(ds, AnalysisSpec(outcome="fbg", comparison="pre_post", study_set="all", measure="SMD"))
+    assert set(smd.rows["study_id"]) == {"Cai2016", "Lian2022"}
