@@ -25,7 +25,7 @@ from ui.text import md
 spec = page_header("Which MSC therapy?", CHARACTERISTICS_PAGE_INTRO)
 a = analysis_header(spec)
 dataset = current_dataset()
-if spec.model == BAYES_MODEL:      # the split is frequentist: say so rather than let it pass as Bayesian
+if spec.model == BAYES_MODEL:      # which parts are Bayesian (the split) and which are not (regression, scripts)
     st.info(BAYES_SPLIT_NOTE, icon=":material/info:")
 
 st.subheader("Subgroups by a characteristic")

@@ -128,6 +128,8 @@ def coded_line(row) -> str:
         parts.append(f"{CHARACTERISTIC_LABELS[c].lower()}: {shown}")
     note = str(row.get("coding_note", "") or "")
     return "Coded from the text above: " + "; ".join(parts) + (f". Coding note: {note}" if note else ".")
-BAYES_SPLIT_NOTE = ("This view is Bayesian, but the split and the meta-regression below are not refitted in the "
-                    "Bayesian model: they use DerSimonian–Laird random effects (the Bayesian view's descriptive "
-                    "model), so their intervals are confidence intervals, not credible intervals.")
+BAYES_SPLIT_NOTE = ("This view is Bayesian: each subgroup of the split below is refitted in the Bayesian model "
+                    "with the view's prior (credible intervals; there is no test for subgroup differences, so "
+                    "compare the subgroups' credible intervals). The meta-regression and the downloadable scripts "
+                    "are not refitted in the Bayesian model: they use DerSimonian–Laird random effects (the "
+                    "Bayesian view's descriptive model), so their intervals are confidence intervals.")

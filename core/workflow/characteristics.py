@@ -24,6 +24,7 @@ from core.subgroups import CommonTau2SubgroupResult, SubgroupResult, subgroup_an
 from core.vocab import NOT_REPORTED, Tau2
 from core.words.characteristics import CHARACTERISTIC_LABELS, REGRESSION_NOT_ENOUGH, code_label
 from core.workflow.analysis import ForestAnalysis
+from core.workflow.bayes import bayesian_subgroups
 
 MIN_REGRESSION_STUDIES = 3
 PERMUTATION_ITERATIONS = 1000
@@ -89,6 +90,11 @@ def split_by(a: ForestAnalysis, studies: pd.DataFrame, key: str) -> Characterist
     labels = [rows[i]["label"] for i in idx]
     separate = subgroup_analysis(yi, vi, groups, method=a.method, level=a.spec.level, labels=labels,
                                  test=a.spec.test, knha_floor=a.spec.knha_floor and a.spec.test == "knha")
+    if getattr(a.pooled, "is_bayesian", False):
+        # The Bayesian view: each subgroup refitted with the view's prior (credible intervals); no common-tau^2
+        # mixed model and no Q test, as on the Forest plot (compare the subgroups' credible intervals).
+        return CharacteristicSplit(key, tuple(groups.tolist()), bayesian_subgroups(separate, a.pooled.prior_scale),
+                                   None)
     common = None
     if len(separate.groups) > 1:
         common = subgroup_analysis_common_tau2(yi, vi, groups, method=a.method, level=a.spec.level,

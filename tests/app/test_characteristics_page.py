@@ -64,12 +64,12 @@ def test_the_script_buttons_are_there():
     assert labels.count("R script (metafor)") == 1 and labels.count("Python script") == 1
 
 
-def test_a_bayesian_view_says_the_split_is_not_bayesian():
+def test_a_bayesian_view_says_which_parts_are_bayesian():
     at = AppTest.from_file(APP, default_timeout=60).run()
     at.switch_page(PAGE).run()
-    assert not any("not refitted in the Bayesian model" in i.value for i in at.info)    # a frequentist view
+    assert not any("each subgroup of the split below is refitted in the Bayesian model" in i.value for i in at.info)    # a frequentist view
     at.session_state["model"] = "bayes"
     at.run()
     assert not at.exception
     bayes = at.session_state["model"] == "bayes"       # kept only where the sidebar offers the Bayesian model
-    assert any("not refitted in the Bayesian model" in i.value for i in at.info) == bayes
+    assert any("each subgroup of the split below is refitted in the Bayesian model" in i.value for i in at.info) == bayes

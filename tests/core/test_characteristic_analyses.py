@@ -90,3 +90,19 @@ def test_one_study_subgroups():
                                                                                             8.6, 0.8))
     split = split_by(analyse(ds, SPEC), ds.studies, "cell_source")       # no column: all not reported
     assert split.separate.groups == ("not reported",) and split.common is None
+
+
+def test_a_bayesian_view_splits_in_the_bayesian_model():
+    """Issue 25: "works with every model, the Bayesian one included".  Each subgroup is refitted with
+    the view's prior (core.workflow.bayes); there is no common-tau^2 model and no Q between subgroups."""
+    from core.workflow.bayes import bayes_pooled
+    a = analyse(DS, AnalysisSpec(comparison="vs_control", model="bayes"))
+    split = split_by(a, DS.studies, "cell_source")
+    assert split.common is None and math.isnan(split.separate.q_between)
+    bone = split.separate.subgroups["Bone marrow"]
+    assert bone.is_bayesian and bone.prior_scale == a.pooled.prior_scale
+    frequentist = split_by(analyse(DS, AnalysisSpec(comparison="vs_control", model="random", tau2_method="DL")),
+                           DS.studies, "cell_source").separate.subgroups["Bone marrow"]
+    again = bayes_pooled(frequentist, a.pooled.prior_scale)
+    assert (bone.estimate, bone.ci_low, bone.ci_high) == pytest.approx((again.estimate, again.ci_low, again.ci_high))
+    assert bone.ci_high - bone.ci_low > frequentist.ci_high - frequentist.ci_low    # tau's uncertainty widens it
