@@ -71,7 +71,9 @@ with c3:
         f = tf.filled
         st.caption(f"Adjusted estimate {fmt_ci(f.estimate, f.ci_low, f.ci_high)} (k = {f.k}), vs "
                    f"{fmt_ci(res.estimate, res.ci_low, res.ci_high)} unadjusted; studies filled on the {tf.side} "
-                   "of the funnel.")
+                   "of the funnel."
+                   + (" Both are Bayesian (posterior median, credible interval, the view's prior); the trimming "
+                      "steps use DerSimonian–Laird estimates." if getattr(res, "is_bayesian", False) else ""))
 if res.k < 3:
     st.info(f"With k = {res.k}, none of the three methods can be computed (each needs at least 3 studies). "
             "Include more studies (e.g. Studies → Paper + newer trials) or choose another outcome.",

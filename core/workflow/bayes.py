@@ -15,7 +15,8 @@ from dataclasses import dataclass, fields, replace
 
 import numpy as np
 
-from core import sensitivity
+from core import bias, sensitivity
+from core.bias import TrimFillResult
 from core.bayesian import BayesianMetaResult, HalfNormal, bayesian_meta_analysis
 from core.errors import InsufficientStudiesError
 from core.intervals import ConfidenceInterval, check_level
@@ -146,3 +147,16 @@ def cumulative(result: MetaResult, order=None) -> SensitivitySeries:
         raise ValueError(f"`order` must be a permutation of 0..k-1 (study positions); got {perm.tolist()[:10]}")
     labels = tuple(result.labels[i] for i in perm.tolist())
     return _series(result, "cumulative", [perm[: i + 1] for i in range(result.k)], labels, perm)
+
+
+def trim_and_fill(result: MetaResult) -> TrimFillResult:
+    """:func:`core.bias.trim_and_fill`; for a :class:`BayesPooled`, the filled set (observed + imputed
+    studies) is refitted in the Bayesian model with the same prior, so that the adjusted and unadjusted
+    results are both posterior medians with credible intervals.  The trimming steps themselves iterate on
+    the DerSimonian-Laird estimate (the view's descriptive model): L0 needs a point estimate per step
+    (Duval & Tweedie 2000), and a posterior per step would change nothing the L0 rank test reads."""
+    tf = bias.trim_and_fill(result)
+    if not isinstance(result, BayesPooled):
+        return tf
+    return replace(tf, filled=bayes_pooled(tf.filled, result.prior_scale))
+

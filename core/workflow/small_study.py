@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from core.bias import BeggResult, EggerResult, FunnelData, TrimFillResult, begg_test, egger_test, funnel_data, \
-    trim_and_fill
+from core.bias import BeggResult, EggerResult, FunnelData, TrimFillResult, begg_test, egger_test, funnel_data
 from core.pooling import MetaResult
+from core.workflow.bayes import trim_and_fill     # a Bayesian view's filled set is refitted with its prior
 
 
 @dataclass(frozen=True, slots=True)

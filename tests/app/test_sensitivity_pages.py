@@ -15,7 +15,7 @@ from streamlit.testing.v1 import AppTest
 from core.workflow.analysis import AnalysisSpec, analyse
 from core.bias import begg_test, egger_test, trim_and_fill
 from core.evidence.dataset import DATA_DIR, load_dataset
-from core.words import fmt_num, fmt_p
+from core.words import fmt_ci, fmt_num, fmt_p
 from core.workflow.robustness import robustness
 from tests.factories import heterogeneous_dataset, make_dataset, study, two_arm_study
 from ui.data import USER_DATASET_KEY
@@ -249,3 +249,13 @@ def test_copy_link_url_keeps_every_value():
     assert url == ("http://127.0.0.1:8501/sensitivity?exclude=Cai+2016&exclude=Hu+2013&"
                    "set=Paper+%2B+newer+trials&r=0.8")
     assert current_url(None, "", {}) == "http://localhost:8501/"
+
+
+def test_small_study_trim_and_fill_of_a_bayesian_view_compares_like_with_like(shipped):
+    at = open_page("pages/small_study.py", set=ALL, comparison="vs_control", model="bayes")
+    a = analyse(shipped, replace(VS, study_set="all", model="bayes"))
+    from core.workflow.bayes import trim_and_fill as bayes_trim_and_fill
+    f = bayes_trim_and_fill(a.pooled).filled
+    caption = next(c.value for c in at.caption if c.value.startswith("Adjusted estimate"))
+    assert caption.startswith(f"Adjusted estimate {fmt_ci(f.estimate, f.ci_low, f.ci_high)}")
+    assert "Both are Bayesian" in caption

@@ -16,7 +16,7 @@ from core.bayesian import HalfNormal, bayesian_meta_analysis
 from core.figures.forest import forest_figure
 from core.pooling import MetaResult, meta_analysis
 from core.workflow.analysis import AnalysisSpec, analyse
-from core.workflow.bayes import BayesPooled, default_prior_scale, prior_sensitivity, unit_information_sd
+from core.workflow.bayes import BayesPooled, bayes_pooled, default_prior_scale, prior_sensitivity, unit_information_sd
 from tests.core._export_cases import DS
 
 PP_ALL = AnalysisSpec(outcome="hba1c", comparison="pre_post", study_set="all", model="bayes")   # k = 3: 1 + 2
@@ -197,3 +197,18 @@ def test_robustness_includes_the_bayesian_model():
     assert "random effects (DL)" in [v.label for v in own.family("model")]
     assert all(v.is_bayesian for v in own.family("exclude")) and not own.family("test")
     assert "CI method: HKSJ does not apply to the Bayesian model's credible interval." in own.skipped
+
+
+def test_trim_and_fill_of_a_bayesian_view_refits_the_filled_set_with_its_prior():
+    """Issue 22's gap: the adjusted estimate was DerSimonian-Laird beside a Bayesian unadjusted one."""
+    from core import bias
+    from core.workflow.bayes import trim_and_fill
+    vi = np.linspace(0.02, 0.4, 8)
+    dl = meta_analysis(-0.2 - 2.0 * np.sqrt(vi) + np.linspace(-0.05, 0.05, 8), vi, method="DL")
+    pooled = bayes_pooled(dl, 0.5)
+    tf = trim_and_fill(pooled)
+    plain = bias.trim_and_fill(dl)
+    assert tf.k0 == plain.k0 > 0 and tf.filled.is_bayesian and tf.filled.prior_scale == 0.5
+    again = bayes_pooled(plain.filled, 0.5)
+    assert (tf.filled.estimate, tf.filled.ci_low, tf.filled.ci_high) == (again.estimate, again.ci_low, again.ci_high)
+    assert trim_and_fill(dl).filled.estimate == plain.filled.estimate        # a frequentist view is unchanged
