@@ -131,3 +131,38 @@ def coded_line(row) -> str:
 BAYES_SPLIT_NOTE = ("This view is Bayesian, but the split and the meta-regression below are not refitted in the "
                     "Bayesian model: they use DerSimonian–Laird random effects (the Bayesian view's descriptive "
                     "model), so their intervals are confidence intervals, not credible intervals.")
+
+
+def characteristic_value_words(column: str, value) -> str:
+    """A stored characteristic in words: a code's label, a number as stored, 'not reported' ('' or the
+    not-reported code), for the version history and the coding note."""
+    value = "" if value is None else str(value)
+    if column in CODE_LABELS or value in ("", NOT_REPORTED):
+        return code_label(column, value)
+    return VALUE_WORDS[column].format(value=value) if column in VALUE_WORDS else value
+
+
+VALUE_WORDS = {"dose_per_kg": "{value} × 10⁶ cells/kg per infusion", "infusions": "{value} infusion(s)"}
+
+
+# Setting a coded characteristic in the workbench (issue 25 item 1).
+CODING_NOTE_LINE = "{name} set by a user in the workbench: {new} (was {old}), because: {reason}."
+CODING_PROBLEMS = {
+    "study": "There is no study {study!r} in this dataset.",
+    "column": "{column!r} is not a coded characteristic.",
+    "code": "{value!r} is not one of the allowed codes.",
+    "number": "The dose must be a number of 10⁶ cells/kg greater than 0 (or not reported); got {value!r}.",
+    "count": "The number of infusions must be a whole number of at least 1 (or not reported); got {value!r}.",
+    "same": "The study is already coded {value}: nothing to change.",
+    "reason": "Say why (the reason or source, e.g. 'Full text, Methods, p. 3'): it is required.",
+    "long": "The {field} has more than {n} characters.",
+    "nul": "The {field} contains a NUL character.",
+}
+CODING_FORM_INTRO = ("Set or correct a study's coded characteristic (cell source, donor, route, diabetes duration, "
+                     "dose per kg, infusions). The save is a new version: the history shows the old and the new "
+                     "code with your reason, the study's coding note says a user set it, and every page (Forest "
+                     "plot columns and order, subgroups, meta-regression) uses the new code.")
+CODING_EVIDENCE = "What the study's quoted text says ({columns}): {text}"
+CODING_CURRENT = "Coded now: {value}."
+CODING_SAVED = "Saved as version {id}: {study}, {name} is now {new} (was {old})."
+CODING_HISTORY_CELL = "{study} · study characteristic · {name}"
