@@ -166,3 +166,18 @@ CODING_EVIDENCE = "What the study's quoted text says ({columns}): {text}"
 CODING_CURRENT = "Coded now: {value}."
 CODING_SAVED = "Saved as version {id}: {study}, {name} is now {new} (was {old})."
 CODING_HISTORY_CELL = "{study} · study characteristic · {name}"
+
+# Summary of findings: a row per subgroup under each outcome (issue 25 item 5; core.certainty.subgroup_rows).
+SOF_SUBGROUP_LABEL = "– {group}"    # an en dash: a part of the outcome above (its footnote says it is a subgroup)
+SOF_SUBGROUP_NOTE = ("Subgroup of the outcome's studies by {name}, rated on its own studies. A split across trials, "
+                     "not randomised, with few studies: not evidence that the subgroups differ (test for subgroup "
+                     "differences {test}; Cochrane Handbook §10.11.5)")
+SOF_SUBGROUP_CAPPED = ("Rated no higher than the whole outcome ({whole}): on its own studies this subgroup would "
+                       "be rated {own}, but a subgroup's estimate is believed no more than the body of evidence it "
+                       "is split from (ICEMAN, Schandelmaier et al. 2020)")
+SOF_SUBGROUP_TOGGLE = "Show a row per subgroup"
+SOF_SUBGROUP_HELP = ("Under each outcome, one row per subgroup of its studies (by diabetes type as in the paper, or "
+                     "by a coded characteristic), each rated with the same GRADE rules, never above the outcome's "
+                     "own rating. Subgroups of a few trials are thin evidence: read them as descriptive.")
+SOF_SUBGROUP_NONE = "No subgroup rows: every outcome's studies fall in one subgroup by {name} in this view."
+SOF_SUBGROUP_CAPTION = "Subgroup rows by {name}: each rated on its own studies, never above its outcome's rating."
