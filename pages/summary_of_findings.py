@@ -14,7 +14,8 @@ from core.words import (GRADE_DOMAIN_LABELS, GRADE_SOURCES, JUDGEMENTS_SAVED, JU
                         SOF_HEADINGS)
 from core.words.bayesian import MODEL_CHOICE_LABELS, interval_heading
 from core.words.settings import deck_settings_lines
-from core.words.characteristics import (SOF_SUBGROUP_CAPTION, SOF_SUBGROUP_HELP, SOF_SUBGROUP_NONE,
+from core.vocab import OUTCOME_LABELS
+from core.words.characteristics import (SOF_SUBGROUP_CAPTION, SOF_SUBGROUP_HELP, SOF_SUBGROUP_NONE, SOF_SUBGROUP_OF,
                                         SOF_SUBGROUP_TOGGLE, SUBGROUPS_HELP)
 from ui import state as S
 from ui.certainty import JUDGEMENTS, cached_sof, cached_sof_figures
@@ -64,7 +65,9 @@ for i, (r, record) in enumerate(zip(sof.rows, table.to_dict("records"))):
         cells = st.columns(ROW_WIDTHS, vertical_alignment="center")
         for col, text in zip(cells, record.values()):
             col.markdown(escape_markdown(text))
-        cells[0].caption(escape_markdown(r.studies_text))
+        studies = (SOF_SUBGROUP_OF.format(outcome=OUTCOME_LABELS[r.outcome], studies=r.studies_text) if r.subgroup
+                   else r.studies_text)
+        cells[0].caption(escape_markdown(studies))
         if r.certainty.context:
             cells[3].caption(escape_markdown(r.certainty.context))
         if not r.subgroup:      # a subgroup row is part of its outcome's analysis: the outcome's row opens it

@@ -12,11 +12,12 @@ from core.evidence.characteristics import EVIDENCE
 from core.evidence.coding import CodeChange, apply_code_change, check_code_change, current_code
 from core.vocab import NOT_REPORTED
 from core.words.characteristics import (CHARACTERISTIC_LABELS, CODING_CURRENT, CODING_EVIDENCE, CODING_FORM_INTRO,
-                                        CODING_SAVED, characteristic_value_words, code_label)
+                                        CODING_SAVED, EVIDENCE_WORDS, characteristic_value_words, code_label)
 from ui.datasets import SAVE_ERRORS, save_new_version
 from ui.text import md
 
 NOTICE_KEY = "cf_saved"          # the sentence shown once after the rerun that follows a save
+PICKED_KEY = "cf_picked"         # (study, characteristic) the value widgets were filled for
 NUMBER_HELP = {"dose_per_kg": "Cells per kg of body weight per infusion, in 10⁶ (e.g. 1 for 1 × 10⁶ cells/kg).",
                "infusions": "How many infusions each participant received (a whole number)."}
 
@@ -27,7 +28,8 @@ def _evidence_text(ds, study_id: str, column: str) -> str:
 
 
 def _value_widget(column: str) -> str:
-    """The new value: a code from the registry, or a number with a 'not reported' box."""
+    """The new value, starting from the current one: a code from the registry, or a number with a
+    'not reported' box (filled with the study's current value by _prefill)."""
     if column in vocab.CATEGORICAL_CHARACTERISTICS:
         codes = vocab.CATEGORICAL_CHARACTERISTICS[column]
         return st.selectbox("New code", codes, format_func=lambda c: code_label(column, c), key=f"cf_code_{column}")
@@ -36,6 +38,20 @@ def _value_widget(column: str) -> str:
     typed = c1.text_input(f"New value: {CHARACTERISTIC_LABELS[column].lower()}", key=f"cf_number_{column}",
                           disabled=unknown, help=NUMBER_HELP[column])
     return NOT_REPORTED if unknown else typed
+
+
+def _prefill(sid: str, column: str, old: str) -> None:
+    """Put the study's current value in the value widgets when the study or characteristic changes."""
+    s = st.session_state
+    if s.get(PICKED_KEY) == (sid, column):
+        return
+    s[PICKED_KEY] = (sid, column)
+    current = old or NOT_REPORTED
+    if column in vocab.CATEGORICAL_CHARACTERISTICS:
+        s[f"cf_code_{column}"] = current if current in vocab.CATEGORICAL_CHARACTERISTICS[column] else NOT_REPORTED
+    else:
+        s[f"cf_nr_{column}"] = current == NOT_REPORTED
+        s[f"cf_number_{column}"] = "" if current == NOT_REPORTED else current
 
 
 def coding_form(ds) -> None:
@@ -52,8 +68,9 @@ def coding_form(ds) -> None:
         return
     old = current_code(ds, sid, column)
     st.caption(md(CODING_CURRENT.format(value=characteristic_value_words(column, old))
-                  + " " + CODING_EVIDENCE.format(columns=", ".join(EVIDENCE[column]),
+                  + " " + CODING_EVIDENCE.format(columns=", ".join(EVIDENCE_WORDS[c] for c in EVIDENCE[column]),
                                                  text=_evidence_text(ds, sid, column))))
+    _prefill(sid, column, old)
     value = _value_widget(column)
     reason = st.text_input("Reason or source (required)", key="cf_reason", max_chars=5000,
                            placeholder="e.g. Full text, Methods: 'bone marrow aspirated from the iliac crest'")
@@ -80,6 +97,6 @@ def _save(ds, change: CodeChange) -> None:
     st.session_state[NOTICE_KEY] = CODING_SAVED.format(
         id=version.id, study=ds.study_label(change.study_id), name=CHARACTERISTIC_LABELS[change.column].lower(),
         new=characteristic_value_words(change.column, res.new), old=characteristic_value_words(change.column, res.old))
-    for key in ("cf_reason", "cf_locator", "cf_quote"):
+    for key in ("cf_reason", "cf_locator", "cf_quote", PICKED_KEY):
         st.session_state.pop(key, None)
     st.rerun()

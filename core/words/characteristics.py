@@ -163,6 +163,7 @@ CODING_FORM_INTRO = ("Set or correct a study's coded characteristic (cell source
                      "code with your reason, the study's coding note says a user set it, and every page (Forest "
                      "plot columns and order, subgroups, meta-regression) uses the new code.")
 CODING_EVIDENCE = "What the study's quoted text says ({columns}): {text}"
+EVIDENCE_WORDS = {"msc_source": "MSC source", "route": "route", "dose": "dose", "title": "title"}
 CODING_CURRENT = "Coded now: {value}."
 CODING_SAVED = "Saved as version {id}: {study}, {name} is now {new} (was {old})."
 CODING_HISTORY_CELL = "{study} · study characteristic · {name}"
@@ -176,6 +177,7 @@ SOF_SUBGROUP_CAPPED = ("Rated no higher than the whole outcome ({whole}): on its
                        "be rated {own}, but a subgroup's estimate is believed no more than the body of evidence it "
                        "is split from (ICEMAN, Schandelmaier et al. 2020)")
 SOF_SUBGROUP_TOGGLE = "Show a row per subgroup"
+SOF_SUBGROUP_OF = "Subgroup of {outcome}: {studies}"
 SOF_SUBGROUP_HELP = ("Under each outcome, one row per subgroup of its studies (by diabetes type as in the paper, or "
                      "by a coded characteristic), each rated with the same GRADE rules, never above the outcome's "
                      "own rating. Subgroups of a few trials are thin evidence: read them as descriptive.")

@@ -44,12 +44,13 @@ def test_bad_input_is_named_and_nothing_is_saved(state_dir):
     at = open_page()
     choose(at, "Cai2016", "cell_source")
     assert any("Coded now: Mixed sources" in c.value.replace("\\", "") for c in at.caption)
-    at.selectbox(key="cf_code_cell_source").set_value("mixed").run()
+    assert at.selectbox(key="cf_code_cell_source").value == "mixed"       # starts from the current code
     save(at)
     said = " ".join(errors(at))
     assert "already coded Mixed sources" in said and "Say why" in said
     assert "ds" not in at.query_params
     choose(at, "Cai2016", "dose_per_kg")
+    assert at.text_input(key="cf_number_dose_per_kg").value == "1.1" and not at.checkbox(key="cf_nr_dose_per_kg").value
     at.text_input(key="cf_number_dose_per_kg").input("a lot").run()
     at.text_input(key="cf_reason").input("Synthetic test reason").run()
     save(at)
