@@ -16,7 +16,7 @@ from core.certainty import CertaintyInputs
 from core.words.characteristics import characteristic_value_words
 from core.words.statuses import cell_words
 from core.workflow.analysis import AnalysisSpec, analyse
-from core.workflow.characteristics import split_by
+from core.workflow.characteristics import regress_on, split_by
 
 DS = load_dataset()
 
@@ -104,3 +104,11 @@ def test_the_split_uses_the_new_code():
         "Umbilical cord / Wharton's jelly": 2, "Adipose tissue": 1, "Mixed sources": 1}
     assert {g: after.separate.subgroups[g].k for g in after.separate.groups} == {
         "Umbilical cord / Wharton's jelly": 2, "Bone marrow": 1, "Adipose tissue": 1}
+
+
+def test_the_meta_regression_uses_a_new_dose():
+    spec = AnalysisSpec(comparison="vs_control", study_set="all")
+    res = apply_code_change(DS, CodeChange("Cai2016", "dose_per_kg", "not_reported", "Synthetic reason"))
+    before = regress_on(analyse(DS, spec), DS.studies, "dose_per_kg")
+    after = regress_on(analyse(res.dataset, spec), res.dataset.studies, "dose_per_kg")
+    assert "Cai 2016" in before.labels and "Cai 2016" not in after.labels and "Cai 2016" in after.missing
