@@ -57,8 +57,10 @@ def _prefill(sid: str, column: str, old: str) -> None:
 def coding_form(ds) -> None:
     """The form on ``ds`` (the dataset in use); a valid save reruns the app on the new version."""
     done = st.session_state.pop(NOTICE_KEY, None)
-    if done:
+    if done:          # after a save: a fresh form (set before its widgets exist, so the browser shows it)
         st.success(md(done), icon=":material/check_circle:")
+        for key in ("cf_reason", "cf_locator", "cf_quote"):
+            st.session_state[key] = ""
     st.caption(CODING_FORM_INTRO)
     c1, c2 = st.columns(2)
     sid = c1.selectbox("Study", list(ds.studies["study_id"]), format_func=ds.study_label, key="cf_study")
@@ -97,6 +99,5 @@ def _save(ds, change: CodeChange) -> None:
     st.session_state[NOTICE_KEY] = CODING_SAVED.format(
         id=version.id, study=ds.study_label(change.study_id), name=CHARACTERISTIC_LABELS[change.column].lower(),
         new=characteristic_value_words(change.column, res.new), old=characteristic_value_words(change.column, res.old))
-    for key in ("cf_reason", "cf_locator", "cf_quote", PICKED_KEY):
-        st.session_state.pop(key, None)
+    st.session_state.pop(PICKED_KEY, None)       # the value widgets start again from the new code
     st.rerun()

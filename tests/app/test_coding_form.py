@@ -73,6 +73,8 @@ def test_a_saved_code_is_a_new_version_that_every_view_uses(state_dir):
     save(at)
     ds = at.query_params["ds"]
     assert ds and any(f"Saved as version {ds}" in s.value.replace("\\", "") for s in at.success)
+    assert at.text_input(key="cf_reason").value == "" and at.text_input(key="cf_locator").value == ""   # a fresh form
+    assert at.selectbox(key="cf_code_cell_source").value == "adipose"
     history = next(d.value for d in at.dataframe if "cell" in d.value.columns and "old" in d.value.columns)
     row = history[history["version"] == ds].iloc[0]
     assert row["cell"] == "Cai 2016 · study characteristic · cell source"
