@@ -55,7 +55,7 @@ class FindingRow:
 
     def _record(self) -> dict:
         c = self.certainty
-        return {"outcome": str(self.outcome), "outcome_label": self.label, "studies": c.k,
+        return {"outcome": str(self.outcome), "outcome_label": OUTCOME_LABELS[self.outcome], "studies": c.k,
                 "participants": c.participants, "study_names": "; ".join(c.studies), "effect": self.effect,
                 "certainty": c.label, "symbols": c.symbols, "provisional": bool(c.provisional),
                 "start": c.start.reason if c.start else "",

@@ -32,6 +32,7 @@ def test_rows_by_diabetes_type_are_the_forest_subtotals():
     assert order.index(("hba1c", "T2DM")) < order.index(("fbg", ""))    # under their outcome
     frame = sof.to_frame()
     assert list(frame["subgroup"][:3]) == ["", "T1DM", "T2DM"] and list(frame["outcome"][:3]) == ["hba1c"] * 3
+    assert list(frame["outcome_label"][:3]) == ["HbA1c"] * 3           # the CSV names the outcome, not '– T1DM'
 
 
 def test_a_subgroup_is_never_rated_above_its_outcome_and_says_why_when_capped():
