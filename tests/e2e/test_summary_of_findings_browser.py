@@ -168,8 +168,9 @@ def test_subgroup_rows_are_written_into_the_url_and_drawn(page, streamlit_server
     source.click()
     page.wait_for_url(lambda url: parse_qs(urlparse(url).query).get("subby") == ["Cell source"], timeout=30_000)
     wait_app_idle(page)
-    page.wait_for_function(f"() => (document.querySelector('{CHART}').layout.meta.subgroups || []).length > 0",
-                           timeout=30_000)
+    # The figure may arrive a moment after the rerun that drew the table: wait for the split by cell source.
+    page.wait_for_function(f"() => JSON.stringify(document.querySelector('{CHART}').layout.meta.subgroups || [])"
+                           ".includes('Adipose tissue')", timeout=30_000)
     subgroups = page.evaluate(f"() => document.querySelector('{CHART}').layout.meta.subgroups")
     assert ["hba1c", "Adipose tissue"] in subgroups and ["fbg", "Mixed sources"] in subgroups
     assert page.locator(".st-key-sof_sub_1").inner_text().startswith("– ")
