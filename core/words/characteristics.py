@@ -127,7 +127,9 @@ def coded_line(row) -> str:
         shown = value if value not in ("", NOT_REPORTED) else NOT_REPORTED_LABEL
         parts.append(f"{CHARACTERISTIC_LABELS[c].lower()}: {shown}")
     note = str(row.get("coding_note", "") or "")
-    return "Coded from the text above: " + "; ".join(parts) + (f". Coding note: {note}" if note else ".")
+    user_set = CODING_NOTE_MARK in note         # a code a user set in the workbench rests on their source
+    return (CODED_BY_USER if user_set else "Coded from the text above: ") + "; ".join(parts) + (
+        f". Coding note: {note}" if note else ".")
 BAYES_SPLIT_NOTE = ("This view is Bayesian, but the split and the meta-regression below are not refitted in the "
                     "Bayesian model: they use DerSimonian–Laird random effects (the Bayesian view's descriptive "
                     "model), so their intervals are confidence intervals, not credible intervals.")
@@ -146,7 +148,9 @@ VALUE_WORDS = {"dose_per_kg": "{value} × 10⁶ cells/kg per infusion", "infusio
 
 
 # Setting a coded characteristic in the workbench (issue 25 item 1).
-CODING_NOTE_LINE = "{name} set by a user in the workbench: {new} (was {old}), because: {reason}."
+CODING_NOTE_MARK = "set by a user in the workbench"
+CODING_NOTE_LINE = "{name} " + CODING_NOTE_MARK + ": {new} (was {old}), because: {reason}."
+CODED_BY_USER = "Coded from the text above, except where the coding note says a user set the code: "
 CODING_PROBLEMS = {
     "study": "There is no study {study!r} in this dataset.",
     "column": "{column!r} is not a coded characteristic.",

@@ -112,3 +112,14 @@ def test_the_meta_regression_uses_a_new_dose():
     before = regress_on(analyse(DS, spec), DS.studies, "dose_per_kg")
     after = regress_on(analyse(res.dataset, spec), res.dataset.studies, "dose_per_kg")
     assert "Cai 2016" in before.labels and "Cai 2016" not in after.labels and "Cai 2016" in after.missing
+
+
+def test_the_studies_page_line_does_not_say_the_text_supports_a_users_code():
+    from core.words.characteristics import coded_line
+    res = apply_code_change(DS, CodeChange("Cai2016", "cell_source", "adipose", "Synthetic reason"))
+    line = coded_line(res.dataset.studies.set_index("study_id").loc["Cai2016"].to_dict())
+    assert line.startswith("Coded from the text above, except where the coding note says a user set the code: ")
+    assert line.endswith("Cell source set by a user in the workbench: Adipose tissue (was Mixed sources), because: "
+                         "Synthetic reason.")
+    assert coded_line(DS.studies.set_index("study_id").loc["Cai2016"].to_dict()).startswith(
+        "Coded from the text above: cell source: Mixed sources")
