@@ -69,7 +69,7 @@ def _solve(fun, start):
 
 
 def _ols_fit(yi, X):
-    """Hat matrix and residual sum of squares of the unweighted (OLS) fit, used by HE and SJ."""
+    """Hat matrix and residual sum of squares of the unweighted (OLS) fit, used by HE."""
     H = X @ np.linalg.pinv(X.T @ X) @ X.T
     resid = yi - H @ yi
     return H, float(resid @ resid)
@@ -88,9 +88,10 @@ def _tau2_he(yi, vi, X, start):
 
 
 def _tau2_sj(yi, vi, X, start):
+    # The initial estimate is the variance of the effects themselves, sum (y - mean y)^2 / k, whatever the
+    # moderators (metafor 3.8-1, rma.uni: tau2.0 <- var(ymci) * (k - 1) / k), not the OLS residuals'.
     k, p = X.shape
-    _, rss = _ols_fit(yi, X)
-    tau0 = rss / k
+    tau0 = float(np.var(yi))
     if tau0 <= 0:
         return 0.0
     P, _, _ = _p_matrix(X, vi, tau0)
@@ -169,7 +170,7 @@ def residual_tau2(yi: np.ndarray, vi: np.ndarray, X: np.ndarray, method: str) ->
     """Residual tau^2 of a meta-regression by ``method`` (one of ``TAU2_METHODS``), >= 0.
 
     - DL: ``(Q_E - (k - p)) / tr(P_0)``; HE: ``(RSS_ols - tr((I - H) V)) / (k - p)``;
-    - SJ: ``tau0 * y' P(tau0) y / (k - p)`` from ``tau0 = RSS_ols / k``;
+    - SJ: ``tau0 * y' P(tau0) y / (k - p)`` from ``tau0 = sum (y - ybar)^2 / k`` (metafor's start, moderators or not);
     - PM (and EB): ``y' P y = k - p``; ML: ``y' P P y = tr(W)``; REML: ``y' P P y = tr(P)`` (the root
       metafor's Fisher scoring reaches from the HE estimate; see ``_likelihood_root``);
     - HS: ``(Q_E - k) / sum w`` with w = 1/v.

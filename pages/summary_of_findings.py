@@ -14,6 +14,10 @@ from core.words import (GRADE_DOMAIN_LABELS, GRADE_SOURCES, JUDGEMENTS_SAVED, JU
                         SOF_HEADINGS)
 from core.words.bayesian import MODEL_CHOICE_LABELS, interval_heading
 from core.words.settings import deck_settings_lines
+from core.vocab import OUTCOME_LABELS
+from core.words.characteristics import (SOF_SUBGROUP_CAPTION, SOF_SUBGROUP_HELP, SOF_SUBGROUP_NONE, SOF_SUBGROUP_OF,
+                                        SOF_SUBGROUP_TOGGLE, SUBGROUPS_HELP)
+from ui import state as S
 from ui.certainty import JUDGEMENTS, cached_sof, cached_sof_figures
 from ui.certainty_forms import imprecision_form, indirectness_form, mid_form, rob_form, rob_table
 from ui.text import md_table
@@ -28,9 +32,16 @@ spec = page_header("Summary of findings", "How sure can we be? Each outcome's po
                                           "starts, what rated it down and why, and what it means in words.")
 ds = current_dataset()
 inputs = JUDGEMENTS.get(ds)
-sof = cached_sof(ds, spec, inputs)
+choices = st.container(horizontal=True, vertical_alignment="bottom", key="sof_subgroup_choices")
+by = (choices.selectbox("Subgroups by", S.OPTIONS["subby"], format_func=S.fmt("subby"), key="subby",
+                        bind="query-params", help=SUBGROUPS_HELP, width=320)
+      if choices.toggle(SOF_SUBGROUP_TOGGLE, key="sofsub", bind="query-params", help=SOF_SUBGROUP_HELP) else None)
+sof = cached_sof(ds, spec, inputs, by)
 notes = sof.footnotes()
 st.markdown(f"**{escape_markdown(sof_title(spec))}** · {spec.measure} · {MODEL_CHOICE_LABELS[spec.model]}")
+by_name = S.fmt("subby")(by).lower() if by else ""
+if by and not any(r.subgroup for r in sof.rows):
+    st.info(SOF_SUBGROUP_NONE.format(name=by_name), icon=":material/info:")
 
 table = pd.DataFrame([{
     SOF_HEADINGS["outcome"]: r.label,
@@ -49,16 +60,19 @@ ROW_WIDTHS = [1.4, 1.5, 1.4, 2.5, 1.0]
 with st.container(border=True, key="sof_head"):
     for col, heading in zip(st.columns(ROW_WIDTHS), table.columns):
         col.markdown(f"**{heading}**")
-for r, record in zip(sof.rows, table.to_dict("records")):
-    with st.container(border=True, key=f"sof_row_{r.outcome}"):
+for i, (r, record) in enumerate(zip(sof.rows, table.to_dict("records"))):
+    with st.container(border=True, key=f"sof_sub_{i}" if r.subgroup else f"sof_row_{r.outcome}"):
         cells = st.columns(ROW_WIDTHS, vertical_alignment="center")
         for col, text in zip(cells, record.values()):
             col.markdown(escape_markdown(text))
-        cells[0].caption(escape_markdown(r.studies_text))
+        studies = (SOF_SUBGROUP_OF.format(outcome=OUTCOME_LABELS[r.outcome], studies=r.studies_text) if r.subgroup
+                   else r.studies_text)
+        cells[0].caption(escape_markdown(studies))
         if r.certainty.context:
             cells[3].caption(escape_markdown(r.certainty.context))
-        cells[-1].button("Open", key=f"sof_open_{r.outcome}", on_click=_open, args=(r.outcome,),
-                         icon=":material/forest:", help="Open this analysis in the Forest plot", width="stretch")
+        if not r.subgroup:      # a subgroup row is part of its outcome's analysis: the outcome's row opens it
+            cells[-1].button("Open", key=f"sof_open_{r.outcome}", on_click=_open, args=(r.outcome,),
+                             icon=":material/forest:", help="Open this analysis in the Forest plot", width="stretch")
 st.caption("⊕⊕⊕⊕ high, ⊕⊕⊕◯ moderate, ⊕⊕◯◯ low, ⊕◯◯◯ very low certainty; the letters name the footnotes below. "
            "A provisional rating rests on studies whose risk of bias nobody has judged: it is rated down one level "
            "as a precaution until you judge them (below). Open a row to see that analysis in the Forest plot.")
@@ -80,15 +94,15 @@ with st.expander("How each rating is made (the rules and their sources)"):
     st.markdown(f"**Plain-language statements.** {escape_markdown(GRADE_SOURCES['statement'])}.")
 
 caption = (f"{sof_title(spec)}. Measure: {spec.measure}; model: {MODEL_CHOICE_LABELS[spec.model]}. "
-           f"Certainty: GRADE, recomputed from the numbers (rules and sources on the Summary of findings page). "
-           f"Data: {data_source(ds)}")
-sof_figure, sof_slide = cached_sof_figures(ds, spec, inputs)
-show_figure(sof_figure, key="sof_chart", slide=sof_slide,
-            filename=f"summary_of_findings_{spec.comparison}_{spec.population}", caption=caption)
+           f"Certainty: GRADE, recomputed from the numbers (rules and sources on the Summary of findings page)."
+           + (f" {SOF_SUBGROUP_CAPTION.format(name=by_name)}" if by else "") + f" Data: {data_source(ds)}")
+stem = f"summary_of_findings_{spec.comparison}_{spec.population}" + (f"_by_{by}" if by else "")
+sof_figure, sof_slide = cached_sof_figures(ds, spec, inputs, by)
+show_figure(sof_figure, key="sof_chart", slide=sof_slide, filename=stem, caption=caption)
 st.subheader("Download the table")
 rob_frame = inputs.rob.to_frame()
 table_downloads({"summary_of_findings": sof.to_frame(), "risk_of_bias": rob_frame},
-                ex.safe_filename(f"summary_of_findings_{spec.comparison}_{spec.population}"), key="sof",
+                ex.safe_filename(stem), key="sof",
                 deck_lines=deck_settings_lines(spec, labels=ds.study_labels()) + [f"Data: {data_source(ds)}"])
 
 st.header("Risk of bias per study")

@@ -18,6 +18,7 @@ from core.words.workbench import EDITOR_REPLACE, EDITOR_STALE, EDITOR_STALE_REFU
 from ui.components import escape_markdown, page_header
 from ui.data import USER_DATASET_KEY, current_dataset, shipped_dataset
 from ui.datasets import in_use, use_shipped
+from ui.coding_form import coding_form
 from ui.entry_form import entry_form, saved_notice
 from ui.editor_columns import editor_columns
 from ui.export import dataset_downloads
@@ -119,6 +120,8 @@ cell = pick_cell(ds_in_use)
 saved_notice()                      # after a save: the new version, and what it changed, in one line
 if cell is not None:
     entry_form(ds_in_use, cell)
+st.subheader("Correct the coded characteristics")
+coding_form(ds_in_use)
 st.subheader("History of this dataset")
 history()
 st.subheader("Give it back")

@@ -70,19 +70,21 @@ class SavedJudgements(SessionJudgements):
 JUDGEMENTS = SavedJudgements()
 
 
-def sof_of(dataset: Dataset, spec: AnalysisSpec, inputs: CertaintyInputs):
-    """:func:`core.certainty.summary_of_findings` with the user's inputs."""
+def sof_of(dataset: Dataset, spec: AnalysisSpec, inputs: CertaintyInputs, subgroups_by: str | None = None):
+    """:func:`core.certainty.summary_of_findings` with the user's inputs (and subgroup rows by ``subgroups_by``)."""
     return summary_of_findings(dataset, spec, inputs.rob, mids=dict(inputs.mids),
-                               indirectness=dict(inputs.indirectness), imprecision=dict(inputs.imprecision))
+                               indirectness=dict(inputs.indirectness), imprecision=dict(inputs.imprecision),
+                               subgroups_by=subgroups_by)
 
 
 cached_sof = cached(sof_of, max_entries=64)
 
 
-def sof_figures_of(dataset: Dataset, spec: AnalysisSpec, inputs: CertaintyInputs) -> tuple:
+def sof_figures_of(dataset: Dataset, spec: AnalysisSpec, inputs: CertaintyInputs,
+                   subgroups_by: str | None = None) -> tuple:
     """The view's summary of findings as the page's figure and as its 16:9 slide (~50 ms to lay out both,
     so built once per view and inputs; shared, never mutated)."""
-    sof = cached_sof(dataset, spec, inputs)
+    sof = cached_sof(dataset, spec, inputs, subgroups_by)
     return summary_of_findings_figure(sof), summary_of_findings_slide(sof)
 
 

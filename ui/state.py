@@ -82,6 +82,8 @@ CHOICES: tuple[Choice, ...] = (
     # The "Which MSC therapy?" page's splits (issue 25): subgroups by a category, meta-regression on a number.
     Choice("subby", None, "dm_type", _codes(vocab.SUBGROUP_KEYS), SUBGROUP_LABELS),
     Choice("regon", None, "dose_per_kg", _codes(vocab.REGRESSORS), REGRESSOR_LABELS),
+    # The Summary of findings' subgroup rows (issue 25 item 5), split by the "subby" choice.
+    Choice("sofsub", None, False),
 )
 CHOICE_BY_KEY = {c.key: c for c in CHOICES}
 DEFAULTS = {c.key: (list(c.default) if isinstance(c.default, tuple) else c.default) for c in CHOICES}

@@ -13,11 +13,13 @@ import streamlit as st
 from core.errors import DatasetError
 from core.evidence.bundle import read_bundle
 from core.evidence.changes import dataset_changes
+from core.evidence.coding import is_characteristic_edit
 from core.evidence.completeness import bin_months
 from core.evidence.origin import Origin, read_origin
 from core.export.bundle import dataset_zip
 from core.figures.completeness import cell_axes, completeness_figure
 from core.vocab import OUTCOME_SHORT
+from core.words.characteristics import characteristic_value_words
 from core.words.statuses import cell_words
 from ui.check import completeness
 from ui.components import escape_markdown, show_figure
@@ -96,6 +98,12 @@ def pick_cell(ds) -> Cell | None:
     return last
 
 
+def value_words(e, value: str) -> str:
+    """An edit's old or new value as the history shows it: a coded characteristic in words
+    ('Bone marrow', 'not reported'), an outcome cell's value as stored."""
+    return characteristic_value_words(e.field, value) if is_characteristic_edit(e) else value
+
+
 def history() -> None:
     """Every edit of the version chain in use: version, cell, old, new, source, time."""
     try:
@@ -109,7 +117,7 @@ def history() -> None:
     labels = current_dataset().study_labels()     # 'Guan 2015 · MSC arm · HbA1c · baseline · n', not a path
     rows = [{"version": v.id, "saved (UTC)": f"{v.created_at:%Y-%m-%d %H:%M:%S}",
              "cell": cell_words(labels.get(e.study_id, e.study_id), e.arm, e.outcome, e.timepoint, e.field),
-             "old": e.old, "new": e.new, "source": e.source, "locator": e.locator,
+             "old": value_words(e, e.old), "new": value_words(e, e.new), "source": e.source, "locator": e.locator,
              "time (UTC)": f"{e.time:%Y-%m-%d %H:%M:%S}" if e.time else ""}
             for v in chain if not v.redacted for e in v.edits]
     rows += [{"version": v.id, "saved (UTC)": f"{v.created_at:%Y-%m-%d %H:%M:%S}", "cell": "(redacted)",

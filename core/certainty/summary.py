@@ -17,10 +17,12 @@ from core.certainty.assess import Certainty, assess
 from core.certainty.imprecision import Mid
 from core.certainty.ratings import Indirectness, Level
 from core.evidence.risk_of_bias import RiskOfBias, default_risk_of_bias
-from core.vocab import OUTCOME_LABELS, OUTCOMES
+from core.certainty.subgroup_rows import subgroup_certainties
+from core.vocab import OUTCOME_LABELS, OUTCOMES, SUBGROUP_KEYS
+from core.words.characteristics import SOF_SUBGROUP_LABEL
 
 SOF_COLUMNS = ["outcome", "outcome_label", "studies", "participants", "study_names", "effect", "certainty",
-               "symbols", "provisional", "start", "footnotes", "statement", "information_size"]
+               "symbols", "provisional", "start", "footnotes", "statement", "information_size", "subgroup"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,11 +32,13 @@ class FindingRow:
     outcome: str             # a core.vocab.Outcome code
     certainty: Certainty
     effect: str              # "MD (%) −1.13 [−1.50, −0.75]", or a sentence when nothing pooled
+    subgroup: str = ""       # a subgroup row (core.certainty.subgroup_rows): the subgroup's label
+    extra_notes: tuple[str, ...] = ()   # a subgroup row's own footnotes (what it is; a capped rating)
 
     @property
     def label(self) -> str:
-        """The outcome as a reader names it."""
-        return OUTCOME_LABELS[self.outcome]
+        """The outcome as a reader names it; '– T1DM' for a subgroup row."""
+        return SOF_SUBGROUP_LABEL.format(group=self.subgroup) if self.subgroup else OUTCOME_LABELS[self.outcome]
 
     @property
     def studies_text(self) -> str:
@@ -47,28 +51,31 @@ class FindingRow:
         c = self.certainty
         start = () if c.start is None or c.start.level == Level.HIGH else (
             words.SOF_START_NOTE.format(level=words.CERTAINTY_LABELS[c.start.level].lower(), reason=c.start.reason),)
-        return start + c.footnotes
+        return start + c.footnotes + self.extra_notes
 
     def _record(self) -> dict:
         c = self.certainty
-        return {"outcome": str(self.outcome), "outcome_label": self.label, "studies": c.k,
+        return {"outcome": str(self.outcome), "outcome_label": OUTCOME_LABELS[self.outcome], "studies": c.k,
                 "participants": c.participants, "study_names": "; ".join(c.studies), "effect": self.effect,
                 "certainty": c.label, "symbols": c.symbols, "provisional": bool(c.provisional),
                 "start": c.start.reason if c.start else "",
                 "footnotes": " ".join(f"({chr(97 + i)}) {f}" for i, f in enumerate(c.footnotes)),
-                "statement": c.statement, "information_size": c.context}
+                "statement": c.statement, "information_size": c.context, "subgroup": self.subgroup}
 
 
 @dataclass(frozen=True, slots=True)
 class SummaryOfFindings:
-    """Rows in the order of ``core.vocab.OUTCOMES`` for ``spec``'s comparison and population."""
+    """Rows in the order of ``core.vocab.OUTCOMES`` for ``spec``'s comparison and population; with
+    ``subgroups_by`` (a core.vocab.SUBGROUP_KEYS key), each outcome's subgroup rows follow its row."""
 
     spec: AnalysisSpec
     rows: tuple[FindingRow, ...]
+    subgroups_by: str = ""
 
     def row(self, outcome: str) -> FindingRow:
+        """The outcome's own row (not one of its subgroup rows)."""
         for r in self.rows:
-            if r.outcome == outcome:
+            if r.outcome == outcome and not r.subgroup:
                 return r
         raise KeyError(outcome)
 
@@ -116,16 +123,27 @@ def effect_text(c: Certainty) -> str:
 def summary_of_findings(dataset, spec: AnalysisSpec, rob: RiskOfBias | None = None, *,
                         mids: dict[str, Mid] | None = None,
                         indirectness: dict[str, Indirectness] | None = None,
-                        imprecision: dict[str, Indirectness] | None = None) -> SummaryOfFindings:
+                        imprecision: dict[str, Indirectness] | None = None,
+                        subgroups_by: str | None = None) -> SummaryOfFindings:
     """Assess every outcome under ``spec``'s other choices.  ``rob`` defaults to the shipped
     risk-of-bias table of ``dataset``; ``mids`` and ``indirectness`` map an outcome to the user's
-    MID, indirectness judgement and imprecision judgement (the defaults, and the rules, otherwise)."""
+    MID, indirectness judgement and imprecision judgement (the defaults, and the rules, otherwise).
+    ``subgroups_by``: add under each outcome a row per subgroup by that key (core.certainty.subgroup_rows)."""
+    if subgroups_by and subgroups_by not in SUBGROUP_KEYS:
+        raise ValueError(f"`subgroups_by` must be one of {SUBGROUP_KEYS}; got {subgroups_by!r}")
     rob = default_risk_of_bias(dataset) if rob is None else rob
     mids, indirectness, imprecision = mids or {}, indirectness or {}, imprecision or {}
     rows = []
     for outcome in OUTCOMES:
-        a = analyse(dataset, replace(spec, outcome=outcome))
-        c = assess(a, rob, mid=mids.get(outcome), indirectness=indirectness.get(outcome),
-                   imprecision=imprecision.get(outcome))
+        def rate(analysis, outcome=outcome):
+            return assess(analysis, rob, mid=mids.get(outcome), indirectness=indirectness.get(outcome),
+                          imprecision=imprecision.get(outcome))
+
+        view = replace(spec, outcome=outcome)
+        a = analyse(dataset, view)
+        c = rate(a)
         rows.append(FindingRow(outcome, c, effect_text(c)))
-    return SummaryOfFindings(spec, tuple(rows))
+        if subgroups_by:
+            rows += [FindingRow(outcome, sc, effect_text(sc), label, notes) for label, sc, notes in
+                     subgroup_certainties(dataset, view, a, c.rating, subgroups_by, rate)]
+    return SummaryOfFindings(spec, tuple(rows), subgroups_by or "")

@@ -1,6 +1,6 @@
 """What a dataset changes against another (normally the shipped data): every added or changed
-outcome cell, as :class:`~core.store.Edit` records, and the plain-text list offered with an
-export ("ready to propose as a change to data/").
+outcome cell and every changed coded characteristic of a study, as :class:`~core.store.Edit`
+records, and the plain-text list offered with an export ("ready to propose as a change to data/").
 
 Cells are the used outcome rows, keyed by study, arm, outcome and time point; a field is one of
 the fields an entry sets (:data:`core.evidence.entry.ENTRY_FIELDS`).  A row used in the base and
@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import math
 
+from core.evidence.characteristics import NOTE_COLUMN
 from core.evidence.dataset import Dataset
 from core.evidence.edits import Edit
+from core.vocab import CHARACTERISTIC_COLUMNS
 from core.words import CHANGE_LINE, CHANGES_HEADER, NO_CHANGES
 
 CELL_FIELDS = ("n", "mean", "dispersion_type", "disp1", "disp2", "unit", "source_url", "locator", "snippet")
@@ -45,6 +47,23 @@ def dataset_changes(base: Dataset, ds: Dataset) -> tuple[Edit, ...]:
             if a != b:
                 out.append(Edit(*key, f, a, b, str(src.get("source_url", "")), str(src.get("locator", "")),
                                 str(src.get("snippet", ""))))
+    return tuple(out) + characteristic_changes(base, ds)
+
+
+def characteristic_changes(base: Dataset, ds: Dataset) -> tuple[Edit, ...]:
+    """Every coded characteristic (core.vocab.CHARACTERISTIC_COLUMNS) of a study in both datasets that
+    ``ds`` codes differently, as study-level edits (no arm, outcome or time point); the source is the
+    study's coding note in ``ds``, which says who set the code and why."""
+    old = {r["study_id"]: r for r in base.studies.to_dict("records")}
+    out = []
+    for row in ds.studies.to_dict("records"):
+        before = old.get(row["study_id"])
+        if before is None:
+            continue
+        for f in CHARACTERISTIC_COLUMNS:
+            a, b = str(before.get(f, "") or ""), str(row.get(f, "") or "")
+            if a != b:
+                out.append(Edit(row["study_id"], "", "", "", f, a, b, str(row.get(NOTE_COLUMN, "") or ""), "", ""))
     return tuple(out)
 
 

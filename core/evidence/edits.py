@@ -31,5 +31,6 @@ class Edit:
 
     @property
     def cell(self) -> str:
-        """The cell as one path, e.g. ``Cai2016/msc/hba1c/12/mean``."""
-        return "/".join((self.study_id, self.arm, self.outcome, self.timepoint, self.field))
+        """The cell as one path, e.g. ``Cai2016/msc/hba1c/12/mean``; a study-level edit (a coded
+        characteristic: no arm, outcome or time point) is ``Cai2016/cell_source``."""
+        return "/".join(p for p in (self.study_id, self.arm, self.outcome, self.timepoint, self.field) if p)

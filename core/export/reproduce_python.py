@@ -25,13 +25,32 @@ def _inline_csv(df) -> str:
     return df.astype(str).to_csv(index=False, lineterminator="\n")
 
 
+# The script's tests for subgroup differences: RevMan's (separate tau^2 per subgroup), then the mixed-effects
+# model with one common tau^2 (metafor rma(yi, vi, mods = ~ factor(dm_type))) when more studies than subgroups.
+TESTS_BLOCK = """tests = {}
+if a.subgroups is not None and len(a.subgroups.groups) > 1 and not getattr(a.pooled, "is_bayesian", False):
+    # RevMan's test for subgroup differences (separate tau^2 per subgroup), then the mixed-effects model with
+    # one common tau^2 (metafor rma(yi, vi, mods = ~ factor(dm_type))) when more studies than subgroups.
+    s = a.subgroups
+    tests["between"] = {"QE": s.q_between, "QEdf": s.df_between, "QEp": s.p_between, "I2": s.i2_between}
+    print(f"Test for subgroup differences: Chi2 = {s.q_between:.4g}, df = {s.df_between}, P = {s.p_between:.4g}")
+    if a.k > len(s.groups):
+        c = subgroup_analysis_common_tau2(a.rows["yi"].to_numpy(float), a.rows["vi"].to_numpy(float),
+                                          a.rows["dm_type"].to_numpy(object), method=a.method,
+                                          level=SPEC.level, test=SPEC.test)
+        tests["common"] = {"QM": c.q_between, "QMdf": c.df_between, "QMp": c.p_between, "tau2": c.tau2}
+        print(f"Common tau2 = {c.tau2:.4g}: QM = {c.q_between:.4g}, df = {c.df_between}, P = {c.p_between:.4g}")
+"""
+
+
 def python_script(dataset: Dataset, spec: AnalysisSpec) -> str:
     """A standalone Python script that recomputes this view with ``core``.
 
     The studies table and the outcome's rows are written inline (as Python string literals,
     so no cell can break out of the literal); the script rebuilds a Dataset, calls
     ``core.workflow.analysis.analyse`` with the same settings, prints each study's effect and the
-    pooled results, and ends with one ``RESULT_JSON {...}`` line (full precision).  Run it from
+    pooled results (with subgroups: both tests for subgroup differences, RevMan's and the common-tau^2
+    model's, as the Forest plot and the "Which MSC therapy?" page show them), and ends with one ``RESULT_JSON {...}`` line (full precision).  Run it from
     the project's root folder (the one holding ``core/``) or set ``MSC_DM_ROOT``.
     """
     studies_csv = _inline_csv(dataset.studies[list(SCRIPT_STUDY_COLUMNS)])
@@ -54,6 +73,7 @@ sys.path.insert(0, os.environ.get("MSC_DM_ROOT", os.getcwd()))
 
 import pandas as pd
 
+from core.subgroups import subgroup_analysis_common_tau2
 from core.workflow.analysis import AnalysisSpec, analyse
 from core.evidence.dataset import GAP_COLUMNS, REPORTED_COLUMNS, Dataset, validate_outcomes, validate_studies
 
@@ -90,7 +110,8 @@ for name, res in pooled.items():
     print(f"{{name:<24}} {{res.estimate:>10.4f}} {{res.ci_low:>10.4f}} {{res.ci_high:>10.4f}}   "
           f"{{p}}, tau2 = {{res.tau2:.4g}}, I2 = {{res.i2:.1f}}%, k = {{res.k}} ({{'Bayesian' if bayes else res.method}})")
 print("Model:", a.model_reason)
-result = {{
+{TESTS_BLOCK}result = {{
+    "tests": tests,
     "method": a.method, "k": a.k, "participants": a.participants,
     "studies": [{{"label": r["label"], "yi": float(r["yi"]), "vi": float(r["vi"]), "weight_pct": float(r["weight_pct"])}}
                 for _, r in a.rows.iterrows()],

@@ -84,7 +84,7 @@ def r_script(dataset: Dataset, spec: AnalysisSpec) -> str:
     lines += _data_lines(a) + _effect_size_lines(spec) + _fit_lines(a) + _report_lines(a)
     lines += _study_lines() + ["", "shown <- list(Total = report(res, \"Total\", total = TRUE))"]
     if a.subgroups is not None:
-        lines += _subgroup_lines()
+        lines += _subgroup_lines(a)
     lines += ["", "# The forest plot, in an interactive session (under Rscript it would write Rplots.pdf):",
               "if (interactive()) forest(res, header = TRUE)", ""]
     return "\n".join(lines)
@@ -240,19 +240,48 @@ def _study_lines() -> list[str]:
             "print(studies, digits = 4, row.names = FALSE)"]
 
 
-def _subgroup_lines() -> list[str]:
-    return [
+def common_tau2_fits(a: ForestAnalysis) -> bool:
+    """Whether the script fits the common-tau^2 subgroup model for ``a``'s subgroups: at least two
+    subgroups and more studies than subgroups (with k = G no residual df is left for tau^2)."""
+    s = a.subgroups
+    return s is not None and len(s.groups) > 1 and a.k > len(s.groups)
+
+
+def _subgroup_lines(a: ForestAnalysis) -> list[str]:
+    """Each subgroup fitted on its own (``rma(..., subset = )``, own tau^2), RevMan's test for subgroup
+    differences, and the mixed-effects model with one common tau^2 (``mods = ~ factor(dm_type)``, its QM),
+    as core.subgroups.subgroup_analysis and subgroup_analysis_common_tau2 compute them."""
+    info = ESTIMATOR_BY_CODE[a.method]
+    ctl = ", control = ctl" if info.iterative else ""
+    sub_test = 'if (k.g > 1) test else "z"' if a.spec.test == "knha" else "test"
+    lines = [
         "",
-        "# Subgroups (own tau^2 each) and RevMan's test for subgroup differences:",
-        "# a fixed-effect (equal-effects) meta-analysis of the subgroup estimates.",
-        "subs <- lapply(split(dat, dat$dm_type), fit)",
+        "# Subgroups: each diabetes type fitted on its own (own tau^2), with rma(..., subset = ).",
+        "fit.sub <- function(g) {",
+        "  k.g <- sum(dat$dm_type == g)",
+        f"  rma(yi, vi, data = dat, subset = dm_type == g, method = method, test = {sub_test}, level = level, "
+        f"slab = study{ctl})",
+        "}",
+        "subs <- sapply(unique(dat$dm_type), fit.sub, simplify = FALSE)",
         "for (g in names(subs)) shown[[paste(\"Subtotal\", g)]] <- report(subs[[g]], paste(\"Subgroup\", g))",
         "if (length(subs) > 1) {",
+        "  # RevMan's test for subgroup differences: a fixed-effect (equal-effects) meta-analysis of the",
+        "  # subgroup estimates (separate tau^2 per subgroup).",
         f'  between <- rma(yi = sapply(subs, coef), sei = sapply(subs, function(x) x$se), method = "{FE_METAFOR}")',
         '  cat(sprintf("\\nTest for subgroup differences: Chi2 = %.2f, df = %d, P = %.4g, I^2 = %.1f%%\\n",',
         "              between$QE, between$k - 1, between$QEp, i2.q(between)))",
         "  shown$between <- c(QE = between$QE, QEdf = between$k - 1, QEp = between$QEp, I2.Q = i2.q(between))",
         "}",
+    ]
+    if not common_tau2_fits(a):
+        return lines + ["# No common-tau^2 model: it needs two subgroups and more studies than subgroups."]
+    test = "knha" if a.spec.test == "knha" else "z"     # the page's common-tau^2 test has no floor
+    return lines + [
+        "# The test with one tau^2 common to all subgroups (mixed-effects model; its omnibus test QM):",
+        f'common <- rma(yi, vi, mods = ~ factor(dm_type), data = dat, method = method, test = "{test}", '
+        f"level = level{ctl})",
+        "print(common)",
+        "shown$common <- c(QM = common$QM, QMdf = common$QMdf[1], QMp = common$QMp, tau2 = common$tau2)",
     ]
 
 

@@ -28,6 +28,7 @@ from core.words.bayesian import interval_heading
 
 HEADER_FILL = "#1f4e79"
 ROW_FILLS = ("#ffffff", "#f2f5f9")
+SUBGROUP_FILLS = ("#fbfbf4", "#eef0f0")      # a shade warmer than their outcome's row
 COLUMNS = ("outcome", "studies", "effect", "certainty", "statement")
 SHARES = (0.14, 0.16, 0.17, 0.17, 0.36)     # of the table's width, in COLUMNS order
 SCREEN_WIDTH = 760          # px; the Summary of findings page's column is wider at 1280 and 1440 px
@@ -60,6 +61,15 @@ def certainty_cell(row, letters) -> str:
     c = row.certainty
     text = f"{c.symbols} {c.level_label}" + (words.SOF_PROVISIONAL_MARK if c.provisional else "")
     return (text + (f" ({', '.join(letters)})" if letters else "")).strip()
+
+
+def row_fills(rows) -> list[str]:
+    """Alternating fills per outcome; an outcome's subgroup rows share its fill, so they read as its part."""
+    fills, i = [], -1
+    for r in rows:
+        i += 0 if getattr(r, "subgroup", "") else 1
+        fills.append(SUBGROUP_FILLS[i % 2] if getattr(r, "subgroup", "") else ROW_FILLS[i % 2])
+    return fills
 
 
 def _columns(sof) -> dict[str, list[str]]:
@@ -112,7 +122,7 @@ def _build(sof, width: int, fonts: _Fonts, *, title: str | None, bottom: int, he
         cells=dict(values=[["<br>".join(html.escape(x, quote=False) for x in lines) for lines in cells[k]]
                            for k in COLUMNS],
                    align="left", height=fonts.table * LINE + 2 * CELL_PAD, font=dict(size=fonts.table),
-                   fill_color=[[ROW_FILLS[i % 2] for i in range(len(sof.rows))]], line_color="#d0d7e1")))
+                   fill_color=[row_fills(sof.rows)], line_color="#d0d7e1")))
     fig.add_annotation(text="<br>".join(html.escape(line, quote=False) for line in foot), xref="paper",
                        yref="paper", x=0, y=1 - table_share, yshift=-MARGIN / 2, xanchor="left", yanchor="top", align="left",
                        showarrow=False, font=dict(size=fonts.note, color="#333333"), name="footnotes")
@@ -121,7 +131,8 @@ def _build(sof, width: int, fonts: _Fonts, *, title: str | None, bottom: int, he
         height=height, title=dict(text=html.escape(title or sof_title(sof.spec)), x=0.01,
                                   font=dict(size=fonts.title)),
         margin=dict(l=MARGIN, r=MARGIN, t=title_px, b=bottom),
-        meta={"figure": "summary_of_findings", "outcomes": [str(r.outcome) for r in sof.rows],
+        meta={"figure": "summary_of_findings", "outcomes": [str(r.outcome) for r in sof.rows if not r.subgroup],
+              "subgroups": [[str(r.outcome), r.subgroup] for r in sof.rows if r.subgroup],
               "footnotes": len(sof.footnotes().notes), "layout_width": width,
               "cells": {k: ["\n".join(lines) for lines in cells[k]] for k in COLUMNS}})
     return fig

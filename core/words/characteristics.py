@@ -127,9 +127,67 @@ def coded_line(row) -> str:
         shown = value if value not in ("", NOT_REPORTED) else NOT_REPORTED_LABEL
         parts.append(f"{CHARACTERISTIC_LABELS[c].lower()}: {shown}")
     note = str(row.get("coding_note", "") or "")
-    return "Coded from the text above: " + "; ".join(parts) + (f". Coding note: {note}" if note else ".")
+    user_set = CODING_NOTE_MARK in note         # a code a user set in the workbench rests on their source
+    return (CODED_BY_USER if user_set else "Coded from the text above: ") + "; ".join(parts) + (
+        f". Coding note: {note}" if note else ".")
+
+
 BAYES_SPLIT_NOTE = ("This view is Bayesian: each subgroup of the split below is refitted in the Bayesian model "
                     "with the view's prior (credible intervals; there is no test for subgroup differences, so "
                     "compare the subgroups' credible intervals). The meta-regression and the downloadable scripts "
                     "are not refitted in the Bayesian model: they use DerSimonian–Laird random effects (the "
                     "Bayesian view's descriptive model), so their intervals are confidence intervals.")
+
+
+def characteristic_value_words(column: str, value) -> str:
+    """A stored characteristic in words: a code's label, a number as stored, 'not reported' ('' or the
+    not-reported code), for the version history and the coding note."""
+    value = "" if value is None else str(value)
+    if column in CODE_LABELS or value in ("", NOT_REPORTED):
+        return code_label(column, value)
+    return VALUE_WORDS[column].format(value=value) if column in VALUE_WORDS else value
+
+
+VALUE_WORDS = {"dose_per_kg": "{value} × 10⁶ cells/kg per infusion", "infusions": "{value} infusion(s)"}
+
+
+# Setting a coded characteristic in the workbench (issue 25 item 1).
+CODING_NOTE_MARK = "set by a user in the workbench"
+CODING_NOTE_LINE = "{name} " + CODING_NOTE_MARK + ": {new} (was {old}), because: {reason}."
+CODED_BY_USER = "Coded from the text above, except where the coding note says a user set the code: "
+CODING_PROBLEMS = {
+    "study": "There is no study {study!r} in this dataset.",
+    "column": "{column!r} is not a coded characteristic.",
+    "code": "{value!r} is not one of the allowed codes.",
+    "number": "The dose must be a number of 10⁶ cells/kg greater than 0 (or not reported); got {value!r}.",
+    "count": "The number of infusions must be a whole number of at least 1 (or not reported); got {value!r}.",
+    "same": "The study is already coded {value}: nothing to change.",
+    "reason": "Say why (the reason or source, e.g. 'Full text, Methods, p. 3'): it is required.",
+    "long": "The {field} has more than {n} characters.",
+    "nul": "The {field} contains a NUL character.",
+}
+CODING_FORM_INTRO = ("Set or correct a study's coded characteristic (cell source, donor, route, diabetes duration, "
+                     "dose per kg, infusions). The save is a new version: the history shows the old and the new "
+                     "code with your reason, the study's coding note says a user set it, and every page (Forest "
+                     "plot columns and order, subgroups, meta-regression) uses the new code.")
+CODING_EVIDENCE = "What the study's quoted text says ({columns}): {text}"
+EVIDENCE_WORDS = {"msc_source": "MSC source", "route": "route", "dose": "dose", "title": "title"}
+CODING_CURRENT = "Coded now: {value}."
+CODING_SAVED = "Saved as version {id}: {study}, {name} is now {new} (was {old})."
+CODING_HISTORY_CELL = "{study} · study characteristic · {name}"
+
+# Summary of findings: a row per subgroup under each outcome (issue 25 item 5; core.certainty.subgroup_rows).
+SOF_SUBGROUP_LABEL = "– {group}"    # an en dash: a part of the outcome above (its footnote says it is a subgroup)
+SOF_SUBGROUP_NOTE = ("Subgroup of the outcome's studies by {name}, rated on its own studies. A split across trials, "
+                     "not randomised, with few studies: not evidence that the subgroups differ (test for subgroup "
+                     "differences {test}; Cochrane Handbook §10.11.5)")
+SOF_SUBGROUP_CAPPED = ("Rated no higher than the whole outcome ({whole}): on its own studies this subgroup would "
+                       "be rated {own}, but a subgroup's estimate is believed no more than the body of evidence it "
+                       "is split from (ICEMAN, Schandelmaier et al. 2020)")
+SOF_SUBGROUP_TOGGLE = "Show a row per subgroup"
+SOF_SUBGROUP_OF = "Subgroup of {outcome}: {studies}"
+SOF_SUBGROUP_HELP = ("Under each outcome, one row per subgroup of its studies (by diabetes type as in the paper, or "
+                     "by a coded characteristic), each rated with the same GRADE rules, never above the outcome's "
+                     "own rating. Subgroups of a few trials are thin evidence: read them as descriptive.")
+SOF_SUBGROUP_NONE = "No subgroup rows: every outcome's studies fall in one subgroup by {name} in this view."
+SOF_SUBGROUP_CAPTION = "Subgroup rows by {name}: each rated on its own studies, never above its outcome's rating."

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from core.vocab import OUTCOME_SHORT
+from core.words.characteristics import CHARACTERISTIC_LABELS, CODING_HISTORY_CELL
 
 # --- workflow: reproduction statuses and audit flags (core.workflow.reproduce, core.workflow.audit) ----------------
 # A reported result's status is stored as these words: the pages and tables show them as they are.
@@ -62,6 +63,8 @@ FIELD_WORDS = {"n": "n", "mean": "mean", "dispersion_type": "dispersion type", "
 
 def cell_words(study: str, arm: str, outcome: str, timepoint: str, field: str) -> str:
     """'Guan 2015 · MSC arm · HbA1c · baseline · n' for the cell Guan2015/msc/hba1c/0/n (``study``: its label)."""
+    if not arm and not outcome:       # a study-level edit: a coded characteristic (core.evidence.coding)
+        return CODING_HISTORY_CELL.format(study=study, name=CHARACTERISTIC_LABELS.get(field, field).lower())
     months = str(timepoint).strip()
     when = "baseline" if months in ("0", "0.0") else f"{months.removesuffix('.0')} months" if months else "no time"
     return " · ".join((study, f"{ARM_LABELS.get(arm, arm)} arm", OUTCOME_SHORT.get(outcome, outcome), when,

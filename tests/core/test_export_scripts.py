@@ -13,6 +13,7 @@ import pytest
 
 from core import export as ex
 from core.workflow.analysis import AnalysisSpec, analyse
+from core.workflow.characteristics import split_by
 from tests.core._export_cases import DS, SPEC_PP_RE, SPEC_VS, with_tables
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -63,6 +64,16 @@ def test_python_script_reproduces_core(tmp_path):
                 sub, got = a.subgroups.subgroups[g], out["pooled"][f"Subtotal {g}"]
                 assert got["estimate"] == pytest.approx(sub.estimate, rel=1e-12)
                 assert (got["i2"], got["q"]) == (sub.i2, sub.q) and (sub.k > 1 or (got["i2"], got["q"]) == (0, 0))
+            s = a.subgroups
+            assert out["tests"]["between"] == pytest.approx(
+                {"QE": s.q_between, "QEdf": s.df_between, "QEp": s.p_between, "I2": s.i2_between}, rel=1e-12), name
+            if a.k > len(s.groups):          # the common-tau^2 test, as the "Which MSC therapy?" page shows it
+                c = split_by(a, DS.studies, "dm_type").common
+                assert out["tests"]["common"] == pytest.approx(
+                    {"QM": c.q_between, "QMdf": c.df_between, "QMp": c.p_between, "tau2": c.tau2}, rel=1e-12), name
+            else:
+                assert "common" not in out["tests"], name
+    assert any(analyse(DS, s).k > 2 and analyse(DS, s).subgroups is not None for s in SCRIPT_SPECS.values())
     assert analyse(DS, SCRIPT_SPECS["pre_post_MD_REML_r03"]).method == "REML"   # the random-effects path is covered
 
 
@@ -86,7 +97,8 @@ def test_r_script_uses_metafor_with_matching_settings():
         assert f'"{label}"' in code
     for m1 in a.rows["m1"]:
         assert repr(float(m1)) in code                  # full-precision numbers inline
-    assert "split(dat, dat$dm_type)" in code            # subgroups with both diabetes types
+    assert "subset = dm_type == g" in code              # each diabetes type fitted on its own
+    assert "mods = ~ factor(dm_type)" in code           # the common-tau^2 test for subgroup differences
     vs = ex.r_script(DS, SPEC_VS)
     assert 'escalc(measure = "MD"' in vs and 'method <- "EE"' in vs and "control = ctl" not in vs   # metafor >= 3.0
     assert "vtype" not in vs and 'vtype = "HO")' in ex.r_script(DS, replace(SPEC_VS, md_variance="pooled"))

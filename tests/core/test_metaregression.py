@@ -35,3 +35,14 @@ def test_knha_and_validation():
         meta_regression([0.1, 0.2, 0.3], [0.1, 0.1, 0.1], np.ones((2, 1)))
     with pytest.raises(ValueError, match=r"`X` must have full column rank \(2\); got rank 1"):
         meta_regression(BCG_YI, BCG_VI, np.ones((13, 2)))
+
+
+def test_sidik_jonkman_meta_regression_starts_from_the_variance_of_the_effects():
+    # metafor 3.8-1: rma(yi, vi, mods = ~ ablat, data = dat.bcg, method = "SJ"), printed with %.17g.  Its
+    # start is sum (y - ybar)^2 / k whatever the moderators (not the OLS residuals' RSS / k).
+    X = np.column_stack([np.ones(13), BCG_ABLAT])
+    m = meta_regression(BCG_YI, BCG_VI, X, method="SJ")
+    assert m.tau2 == pytest.approx(0.2318437161189788, rel=1e-10)
+    assert m.beta.tolist() == pytest.approx([0.19827172916340347, -0.028071368956770742], rel=1e-10)
+    assert m.se.tolist() == pytest.approx([0.3887058462425278, 0.01101424398038898], rel=1e-10)
+    assert m.qm == pytest.approx(6.4955779647916358, rel=1e-10)

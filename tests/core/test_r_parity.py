@@ -6,7 +6,8 @@ and writes the numbers it printed at full precision).  The views cover each outc
 comparisons, each population, MD and both SMD variants, every tau^2 estimator of the registry with
 the z test and with HKSJ (with and without the "never narrower than z" floor, metafor's test = "adhoc"),
 the prediction interval and the Q-profile tau^2 CI, single studies and pairs, both study sets and
-subgroups with the test for subgroup differences.  This test FAILS (it never skips)
+subgroups (each fitted with rma(subset = )) with both tests for subgroup differences (RevMan's over the
+subgroup estimates, and the common-tau^2 model's QM, rma(mods = ~ factor(dm_type))).  This test FAILS (it never skips)
 when Rscript or metafor is missing: scripts/test.sh and .ci/run install r-base-core and
 r-cran-metafor.  The metafor version is pinned (METAFOR_PINNED, docs/statistics.md "Methods").
 """
@@ -24,7 +25,9 @@ import pytest
 from core import export as ex
 from core import vocab
 from core.vocab import Comparison, Outcome, Population, Tau2
+from core.export.reproduce_r import common_tau2_fits
 from core.workflow.analysis import AnalysisSpec, analyse
+from core.workflow.characteristics import split_by
 from tests.core._export_cases import DS
 
 DRIVER = Path(__file__).with_name("_r_parity.R")
@@ -158,6 +161,10 @@ def test_the_view_set_is_representative():
     assert any(a.pooled is not None and a.pooled.k == 1 for a in pooled)
     assert any(a.pooled is not None and a.pooled.k == 2 for a in pooled)
     assert any(a.subgroups is not None and a.subgroups.df_between >= 1 for a in pooled)
+    # The common-tau^2 subgroup model (mods = ~ factor(dm_type)): fixed, non-iterative and iterative, z and HKSJ.
+    common = [a for a in pooled if common_tau2_fits(a)]
+    assert {a.spec.test for a in common} == set(vocab.TESTS) and Tau2.FE in {a.method for a in common}
+    assert any(vocab.ESTIMATOR_BY_CODE[a.method].iterative for a in common)
     # The HKSJ floor on, binding (HKSJ's factor < 1) in some views, with k = 1 and k = 2 among them.
     floored = [a for a in pooled if a.pooled is not None and a.pooled.knha_floor]
     assert {a.pooled.k for a in floored} >= {2, 3, 4} and any(s.knha_floor and analyse(DS, s).pooled.k == 1
@@ -219,6 +226,9 @@ def _mismatches(name: str, a, got: dict) -> list[str]:
         if a.subgroups.df_between >= 1:
             s = a.subgroups
             rows["between"] = {"QE": s.q_between, "QEdf": s.df_between, "QEp": s.p_between, "I2.Q": s.i2_between}
+        if common_tau2_fits(a):     # the common-tau^2 test, as the "Which MSC therapy?" page shows it for dm_type
+            c = split_by(a, DS.studies, "dm_type").common
+            rows["common"] = {"QM": c.q_between, "QMdf": c.df_between, "QMp": c.p_between, "tau2": c.tau2}
     if set(rows) != set(got["rows"]):
         return [f"{name}: rows {sorted(got['rows'])} in R, {sorted(rows)} in the core"]
     for row, exp in rows.items():
@@ -259,3 +269,6 @@ def test_scripts_name_both_i2_definitions_and_the_pinned_conventions(r_run):
         assert ('the fit uses metafor\'s test = "adhoc"' in code.split("library(metafor)")[0]) == floor, name
         if a.pooled.is_random and a.pooled.k > 1:
             assert "confint(res" in printed or "confint(res" in code
+        if a.subgroups is not None:        # each subgroup by rma(subset = ), the common tau^2 by mods = ~ factor()
+            assert "subset = dm_type == g" in code, name
+            assert ("mods = ~ factor(dm_type)" in code) == common_tau2_fits(a), name

@@ -1,15 +1,18 @@
 """The Summary of findings page in real headless Chromium: the table exported as a slide (PNG size,
 not blank, the title in the drawn figure's JSON), CSV/XLSX and the deck, a click on a table row
-opening that outcome on the Forest plot, and screenshots at 1440×900 and 1280×720."""
+opening that outcome on the Forest plot, the subgroup rows bound to the URL (issue 25), and screenshots
+at 1440×900 and 1280×720."""
 from __future__ import annotations
 
 import csv
 import io
 from pathlib import Path
+from urllib.parse import parse_qs, urlparse
 
 import numpy as np
 from openpyxl import load_workbook
 from PIL import Image, ImageStat
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from pptx import Presentation
 
 from tests.e2e.conftest import CHART, SHOTS, no_exception_shown, wait_app_idle
@@ -143,4 +146,36 @@ def test_summary_of_findings_slide_shows_every_text_in_full(page, streamlit_serv
         _assert_nothing_cut(slide.locator("#s").evaluate(_MEASURE), f"exported slide from {width} px")
         slide.screenshot(path=str(SHOTS / "21" / f"sof_slide_from_{width}.png"))
         slide.close()
+    assert no_exception_shown(page) and not page_errors
+
+
+def test_subgroup_rows_are_written_into_the_url_and_drawn(page, streamlit_server, page_errors):
+    """Issue 25 item 5: the toggle and the 'Subgroups by' choice go into the URL (a link to share), and
+    the drawn table gains the subgroup rows under their outcome."""
+    _open(page, streamlit_server, f"{VS_CONTROL}&set=Paper+%2B+newer+trials")
+    page.get_by_text("Show a row per subgroup").first.click()
+    page.wait_for_url(lambda url: parse_qs(urlparse(url).query).get("sofsub") == ["true"], timeout=30_000)
+    wait_app_idle(page)
+    by = page.get_by_role("combobox", name="Subgroups by")
+    source = page.get_by_role("option", name="Cell source", exact=True)
+    for _ in range(3):                  # open the list; a click that lands mid-rerun does not open it
+        by.click()
+        try:
+            source.wait_for(state="visible", timeout=5_000)
+            break
+        except PlaywrightTimeout:
+            wait_app_idle(page)
+    source.click()
+    page.wait_for_url(lambda url: parse_qs(urlparse(url).query).get("subby") == ["Cell source"], timeout=30_000)
+    wait_app_idle(page)
+    # The figure may arrive a moment after the rerun that drew the table: wait for the split by cell source.
+    page.wait_for_function(f"() => JSON.stringify(document.querySelector('{CHART}').layout.meta.subgroups || [])"
+                           ".includes('Adipose tissue')", timeout=30_000)
+    subgroups = page.evaluate(f"() => document.querySelector('{CHART}').layout.meta.subgroups")
+    assert ["hba1c", "Adipose tissue"] in subgroups and ["fbg", "Mixed sources"] in subgroups
+    assert page.locator(".st-key-sof_sub_1").inner_text().startswith("– ")
+    for size in ((1440, 900), (1280, 720)):
+        page.set_viewport_size({"width": size[0], "height": size[1]})
+        SHOTS.joinpath("25").mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / "25" / f"sof_subgroups_{size[0]}.png"), full_page=True)
     assert no_exception_shown(page) and not page_errors
