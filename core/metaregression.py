@@ -14,7 +14,7 @@ from scipy import optimize, special
 from core import permutation, vocab
 from core.errors import InsufficientStudiesError
 from core.heterogeneity import TAU2_METHODS, TAU2_XTOL
-from core.vocab import Tau2
+from core.vocab import Tau2, Test
 
 
 @dataclass(frozen=True, slots=True)
@@ -233,7 +233,7 @@ def meta_regression(yi, vi, X, *, method: str = Tau2.REML, test: str = "z") -> M
     qe_df = k - p
     qe = float(yi @ P0 @ yi) if qe_df > 0 else 0.0          # no residual df: QE = 0 exactly
     df = float("inf")
-    if test == "knha" and k > p:
+    if test == Test.HKSJ and k > p:
         vcov = vcov * float(yi @ P @ yi) / (k - p)
         df = float(k - p)
     se = np.sqrt(np.diag(vcov))

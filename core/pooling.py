@@ -19,7 +19,7 @@ from core import vocab
 from core.errors import InsufficientStudiesError
 # ConfidenceInterval, t_crit, two_sided_p and z_crit are also importable from here (documented API).
 from core.intervals import ConfidenceInterval, check_level, prediction_interval, t_crit, two_sided_p, z_crit
-from core.vocab import Tau2
+from core.vocab import Tau2, Test
 
 METHODS: tuple[str, ...] = tuple(map(str, vocab.ESTIMATORS))
 METHOD_ALIASES = {alias: str(code) for alias, code in vocab.ESTIMATOR_ALIASES.items()}
@@ -289,10 +289,10 @@ def meta_analysis(yi, vi, *, method: str = Tau2.FE, level: float = 0.95, labels=
     level = check_level(level)
     if not isinstance(knha_floor, (bool, np.bool_)):
         raise TypeError(f"`knha_floor` must be True or False; got {knha_floor!r}")
-    if knha_floor and test != "knha":
+    if knha_floor and test != Test.HKSJ:
         warnings.warn("`knha_floor=True` has no effect with test='z'", UserWarning, stacklevel=2)
     if pi is None:
-        pi = "t(k-1)" if test == "knha" else "norm"
+        pi = "t(k-1)" if test == Test.HKSJ else "norm"
     _check_option("pi", pi, PI_DISTS)
     yi, vi, labels = validate_effects(yi, vi, labels)
     return pool_validated(yi, vi, labels, method, level, test, bool(knha_floor), pi)
@@ -366,7 +366,7 @@ def pool_validated(yi, vi, labels, method, level, test, knha_floor, pi) -> MetaR
     se = math.sqrt(1.0 / sw)
     notes = ()
     df = math.inf
-    if test == "knha":
+    if test == Test.HKSJ:
         if k < 2:
             test = "z"
             notes = ("HKSJ needs k >= 2; the z test is used for k = 1.",)
@@ -393,6 +393,6 @@ def pool_validated(yi, vi, labels, method, level, test, knha_floor, pi) -> MetaR
         statistic=stat, pvalue=two_sided_p(stat, df), tau2=float(tau2),
         q=q, q_df=q_df, q_pvalue=het.q_pvalue(q, q_df),
         i2=het.i2_from_q(q, q_df), h2=het.h2_from_q(q, q_df), weights=(100.0 / sw) * w,
-        test=test, df=df, knha_floor=knha_floor and test == "knha", pi_low=pi_low, pi_high=pi_high,
+        test=test, df=df, knha_floor=knha_floor and test == Test.HKSJ, pi_low=pi_low, pi_high=pi_high,
         pi_dist=pi, i2_tau=i2_tau, h2_tau=h2_tau, notes=notes,
     )

@@ -269,7 +269,16 @@ CHARACTERISTIC_COLUMNS: tuple[str, ...] = (*CATEGORICAL_CHARACTERISTICS, *NUMERI
 FOREST_COLUMNS: tuple[str, ...] = ("cell_source", "donor", "route_class", "dose_per_kg", "design_class", "rob")
 # At most this many fit beside the names at 1280 x 720 (the arm columns crowd beyond; screenshots, issue 25).
 FOREST_MAX_COLUMNS = 3
-FOREST_SORTS: tuple[str, ...] = ("paper", "effect", "year", "weight", *CHARACTERISTIC_COLUMNS)
+
+
+class ForestSort(StrEnum):
+    PAPER = "paper"     # as Li et al. 2021 list them: by diabetes type, year and name
+    EFFECT = "effect"
+    YEAR = "year"
+    WEIGHT = "weight"   # heaviest first
+
+
+FOREST_SORTS: tuple[str, ...] = (*_values(ForestSort), *CHARACTERISTIC_COLUMNS)
 SUBGROUP_KEYS: tuple[str, ...] = ("dm_type", *CATEGORICAL_CHARACTERISTICS, "design_class")
 # Numeric characteristics a meta-regression may use (year is a study column of its own).
 REGRESSORS: tuple[str, ...] = (*NUMERIC_CHARACTERISTICS, "year")

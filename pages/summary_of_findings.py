@@ -14,6 +14,7 @@ from core.words import (GRADE_DOMAIN_LABELS, GRADE_SOURCES, JUDGEMENTS_SAVED, JU
                         SOF_HEADINGS)
 from core.words.bayesian import MODEL_CHOICE_LABELS, interval_heading
 from core.words.settings import deck_settings_lines
+from core.vocab import SetTag, StudySet
 from ui.certainty import JUDGEMENTS, cached_sof, cached_sof_figures
 from ui.certainty_forms import imprecision_form, indirectness_form, mid_form, rob_form, rob_table
 from ui.text import md_table
@@ -95,7 +96,7 @@ st.header("Risk of bias per study")
 st.caption("RoB 2 for randomised trials, ROBINS-I for non-randomised comparisons. The paper did no risk-of-bias "
            "assessment, so every domain is 'not assessed' unless you judge it, except where the design alone "
            "decides: a single-arm before–after study has no control group (critical confounding).")
-studies = ds.studies if spec.study_set == "all" else ds.studies[ds.studies["set"] == "paper"]
+studies = ds.studies if spec.study_set == StudySet.ALL else ds.studies[ds.studies["set"] == SetTag.PAPER]
 ids = list(studies["study_id"])
 st.table(md_table(rob_table(ds, ids), "Study", "Reason", "Source"), hide_index=True)   # every study, every reason in full at 1280 px (issue 26 item 10)
 with st.expander("Set a judgement (with a reason and a source)"):

@@ -80,6 +80,64 @@ def test_outcome_and_estimator_codes_live_only_in_the_registry():
                                             f"{ {k: v for k, v in found.items() if k != 'core/vocab.py'} }"
 
 
+# The other registered codes (issue 24): their literals, too, live only in the registry, and in core/words where
+# the words map codes to what a user reads.  Left out: codes that are also ordinary words of the code base ("all",
+# "z", the month counts, "pooled"), which would flag pandas' how="all" or a result's "pooled" column.
+CONFINED_CODES = (vocab.Measure, vocab.Model, vocab.Test, vocab.TimePoint, vocab.Design, vocab.DesignClass,
+                  vocab.StudySet, vocab.SetTag, vocab.PrePost, vocab.SmdVariant, vocab.MdVariance)
+GENERIC_CODES = {"all", "z", "3", "6", "12", "pooled"}
+CODE_HOMES = ("core/vocab.py", "core/words/")
+# Plotly's coordinate reference "paper" (the figure's own frame) is no study set; a literal that only shares a
+# code's spelling (a column named "change") says so on its line.
+PLOTLY_REFS = {"xref", "yref"}
+NOT_A_CODE = "# not a code"
+
+
+def _code_literals(tree: ast.Module, codes: set[str], lines: list[str] = ()) -> set[str]:
+    """The string constants of ``tree`` that are ``codes``, except plotly's xref/yref values and a
+    constant on a line marked :data:`NOT_A_CODE`."""
+    exempt = set()
+    for n in ast.walk(tree):
+        if isinstance(n, ast.keyword) and n.arg in PLOTLY_REFS:
+            exempt.add(id(n.value))
+        elif isinstance(n, ast.Dict):
+            exempt |= {id(v) for k, v in zip(n.keys, n.values)
+                       if isinstance(k, ast.Constant) and k.value in PLOTLY_REFS}
+        elif isinstance(n, ast.Compare) and isinstance(n.left, ast.Attribute) and n.left.attr in PLOTLY_REFS:
+            exempt |= {id(c) for c in n.comparators}
+    return {n.value for n in ast.walk(tree) if isinstance(n, ast.Constant) and isinstance(n.value, str)
+            and n.value in codes and id(n) not in exempt
+            and not (n.lineno <= len(lines) and NOT_A_CODE in lines[n.lineno - 1])}
+
+
+def _confined_codes() -> set[str]:
+    return {c.value for enum in CONFINED_CODES for c in enum} - GENERIC_CODES
+
+
+def _code_literals_outside_the_registry(files) -> dict[str, list[str]]:
+    codes = _confined_codes()
+    found = {_rel(f) if f.is_relative_to(ROOT) else f.name: sorted(hits) for f in files
+             if (hits := _code_literals(_tree(f), codes, f.read_text(encoding="utf-8").splitlines()))}
+    return {f: hits for f, hits in found.items() if not f.startswith(CODE_HOMES)}
+
+
+def test_choice_codes_live_only_in_the_registry_and_the_words():
+    assert _code_literals_outside_the_registry(_files(("core", "ui", "pages"))) == {}
+
+
+def test_the_choice_code_rule_can_fail(tmp_path):
+    planted = tmp_path / "planted.py"
+    planted.write_text('def f(spec, fig):\n    return spec.measure == "SMD" or spec.test == "knha"\n'
+                       'LAYOUT = dict(xref="paper", yref="paper")\n'
+                       'OTHER = [a for a in fig.layout.annotations if a.xref == "paper"]\n'
+                       'ROW = {"change": 1}     # not a code: a column\n'
+                       'DESIGNS = ("rct", "controlled")\n', encoding="utf-8")
+    found = _code_literals_outside_the_registry([planted])
+    assert list(found.values()) == [["SMD", "controlled", "knha", "rct"]]    # plotly's "paper" and the column pass
+    assert {"paper", "MD", "SMD", "knha", "end", "fixed", "random", "auto", "rct", "controlled", "change",
+            "independent", "bayes", "revman5", "single_arm"} <= _confined_codes()
+
+
 def test_every_module_a_rule_names_exists():
     """A rule about a module that was renamed or removed would pass by checking nothing."""
     named = [f"core/{m}.py" for m in STATISTICS] + ["core/vocab.py", "core/words/phrases.py"]

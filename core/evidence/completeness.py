@@ -25,6 +25,7 @@ import pandas as pd
 
 from core import vocab
 from core.words.statuses import gap_status_label
+from core.vocab import SetTag, StudySet
 
 STATUSES = ("reported", "converted", "not used", "missing")
 TIME_BINS = ("baseline", "3 mo", "6 mo", "12 mo", "other")
@@ -78,7 +79,7 @@ def _cell_status(rows: pd.DataFrame) -> tuple[str, str]:
             f"{'; '.join(details)} (arms: {arms}; time: {when})")
 
 
-def completeness_table(dataset, *, study_set: str = "paper") -> pd.DataFrame:
+def completeness_table(dataset, *, study_set: str = StudySet.PAPER) -> pd.DataFrame:
     """One row per study × outcome × time bin, with ``status`` and ``detail``.
 
     Parameters
@@ -95,11 +96,11 @@ def completeness_table(dataset, *, study_set: str = "paper") -> pd.DataFrame:
         study order, then :data:`core.vocab.OUTCOMES`, then :data:`TIME_BINS`. Only the bins baseline,
         3, 6 and 12 months are listed for every cell; "other" appears only where data exist.
     """
-    if study_set not in ("paper", "all"):
+    if study_set not in vocab.STUDY_SETS:
         raise ValueError(f"`study_set` must be 'paper' or 'all'; got {study_set!r}")
     studies = dataset.studies
-    if study_set == "paper":
-        studies = studies[studies["set"] == "paper"]
+    if study_set == StudySet.PAPER:
+        studies = studies[studies["set"] == SetTag.PAPER]
     out = dataset.outcomes.copy()
     out["time_bin"] = out["timepoint_months"].map(time_bin)
     gaps = dataset.gaps
