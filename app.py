@@ -9,6 +9,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from core.vocab import Test
 from ui import state as S
 from ui.controls import draw
 from ui.data import current_dataset
@@ -51,7 +52,7 @@ def check_pages(pages, app_dir: Path = APP_DIR):
 # query parameter; how each is drawn (title, help, options, labels, disabled rule) is ui.state.CHOICES's.
 SIDEBAR = (
     (None, ("outcome", "comparison", "population", "measure", "model", "timepoint", "set")),
-    ("Model details and sensitivity", ("tau2", "hksj", "floor", "prior", "pi", "smd", "prepost", "r", "design",
+    ("Model details and sensitivity", ("tau2", Test.HKSJ, "floor", "prior", "pi", "smd", "prepost", "r", "design",
                                        "exclude")),
     ("Forest plot: study columns and order", ("cols", "sort")),     # issue 25
 )

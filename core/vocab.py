@@ -154,12 +154,14 @@ class Model(StrEnum):
 
 
 class Test(StrEnum):
-    """The CI and test of a frequentist pooled effect.  HKSJ: Hartung-Knapp-Sidik-Jonkman, t-based (its
-    value is metafor's ``test="knha"``, the statistics API's argument; the URL's check box is ``hksj``)."""
+    """The CI and test of a frequentist pooled effect: Z, the Wald (normal) test, or HKSJ,
+    Hartung-Knapp-Sidik-Jonkman (t-based; the URL's check box is ``hksj`` too).  metafor calls it
+    ``test="knha"``: :data:`TEST_METAFOR` names it so for the R scripts, and the statistics accept
+    "knha" on input (:data:`TEST_ALIASES`), as they accept metafor's "EE" for "FE"."""
 
     __test__ = False    # not a pytest class
     Z = "z"
-    HKSJ = "knha"
+    HKSJ = "hksj"
 
 
 class TimePoint(StrEnum):
@@ -226,6 +228,8 @@ ANALYSIS_MODELS = _values(Model)
 # prior-sensitivity figure shows all of them.
 PRIOR_FACTORS = (0.25, 0.5, 1.0, 2.0, 4.0)
 TESTS = _values(Test)
+TEST_METAFOR = {Test.Z: "z", Test.HKSJ: "knha"}     # rma(test=)
+TEST_ALIASES = {"knha": Test.HKSJ}
 PI_DISTS = ("norm", "t(k-1)", "t(k-2)")
 # The time points offered; any positive month count is also accepted.
 TIMEPOINTS = _values(TimePoint)

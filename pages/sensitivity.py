@@ -7,7 +7,7 @@ from dataclasses import replace
 import streamlit as st
 
 from core.figures.sensitivity import cumulative_frame, interval_forest, loo_frame, r_curve_figure
-from core.vocab import BAYES_MODEL, Comparison
+from core.vocab import BAYES_MODEL, Comparison, Test
 from core.workflow.robustness import comparison_frame, comparison_table, describe_changes, variant_from_analysis
 from core.words import (CHANGED_WORD, MOST_INFLUENTIAL_LEGEND, TABLE_HEADINGS, favours_labels, fmt_num,
                         measure_unit, model_label, view_line)
@@ -33,7 +33,7 @@ st.header("Main analysis vs a variant")
 st.caption("The variant starts as the main analysis. Change any control here; the sidebar's main analysis "
            "stays as it is.")
 VARIANT = "sens_"     # the variant's widgets are the sidebar's keys with this prefix
-VARIANT_KEYS = S.widget_values(spec, ("design", "r", "smd", "model", "tau2", "hksj", "prepost"),
+VARIANT_KEYS = S.widget_values(spec, ("design", "r", "smd", "model", "tau2", Test.HKSJ, "prepost"),
                                prefix=VARIANT) | {VARIANT + "pi": False}
 MAIN_VALUES = S.widget_values(spec, ("comparison", "measure"))
 STUDY_KEYS = {f"sens_x_{sid}": sid for sid in main.rows["study_id"]}
@@ -75,7 +75,7 @@ def variant_section() -> None:
         for key in ("prepost", "r", "smd"):       # off where the main analysis does not use them
             draw(key, prefix=VARIANT, values=MAIN_VALUES)
     with c3:
-        for key in ("model", "tau2", "hksj", "pi"):
+        for key in ("model", "tau2", Test.HKSJ, "pi"):
             draw(key, prefix=VARIANT)
         st.button("Reset variant to the main analysis", on_click=_reset_variant, key="sens_reset")
 

@@ -7,8 +7,8 @@ import math
 from core.workflow.analysis import AnalysisSpec, ForestAnalysis, analyse
 from core.evidence.dataset import Dataset
 from core.export.script_header import comment_text, header_comments
-from core.vocab import (BAYES_MODEL, ESTIMATOR_BY_CODE, ESTIMATOR_INFO, Comparison, MdVariance, Measure, SmdVariant,
-                        Tau2, Test)
+from core.vocab import (BAYES_MODEL, ESTIMATOR_BY_CODE, ESTIMATOR_INFO, TEST_METAFOR, Comparison, MdVariance, Measure,
+                        SmdVariant, Tau2, Test)
 from core.words import independent_prepost, settings_lines
 
 # The app's tau^2 estimator -> metafor's rma(method=) name.
@@ -159,14 +159,14 @@ def _change_lines(spec: AnalysisSpec) -> list[str]:
 def _fit_lines(a: ForestAnalysis) -> list[str]:
     """``rma`` with the app's tau^2 method, CI test and level (tight convergence if iterative)."""
     info = ESTIMATOR_BY_CODE[a.method]
-    knha = a.spec.test == Test.HKSJ
-    test = 'test = if (nrow(d) > 1) test else "z"' if knha else 'test = test'
+    hksj = a.spec.test == Test.HKSJ
+    test = 'test = if (nrow(d) > 1) test else "z"' if hksj else 'test = test'
     ctl = ", control = ctl" if info.iterative else ""
     if _floor_on(a.spec):
         test_line = 'test <- "adhoc"   # HKSJ never narrower than z (ad hoc floor); a single study falls back to z'
     else:
-        test_line = f'test <- "{a.spec.test}"' + ("   # HKSJ; a single study falls back to z, in the app as in metafor"
-                                                  if knha else "")
+        test_line = (f'test <- "{TEST_METAFOR[a.spec.test]}"'     # metafor's name ("knha" for HKSJ)
+                     + ("   # HKSJ; a single study falls back to z, in the app as in metafor" if hksj else ""))
     lines = ["", f"level <- {a.spec.level * 100:g}",
              f'method <- "{info.metafor}"   # {comment_text(a.model_reason)}', test_line]
     if info.iterative:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from core.vocab import Comparison
+from core.vocab import Comparison, Test
 from core.words.formats import fmt_ci, fmt_num
 from core.words.phrases import population_phrase
 
@@ -35,7 +35,7 @@ def headline_measure(measure: str, outcome_short: str, unit: str | None) -> str:
 def hksj_notices(test: str, method: str, k: int, *, fixed: str, floor: bool = False) -> tuple[str, ...]:
     """What the HKSJ choice did to this result: nothing with one study, and, on a fixed-effect model,
     that it is a random-effects adjustment (as metafor warns)."""
-    if test != "knha":
+    if test != Test.HKSJ:
         return ()
     out = []
     if k < 2:

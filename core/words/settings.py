@@ -3,11 +3,11 @@ with the model and the study selection named as the sidebar names them, never as
 'z', 'Designs: all; study set: paper')."""
 from __future__ import annotations
 
-from core.vocab import Tau2
+from core.vocab import Tau2, Test
 from core.words.choices import DESIGN_LABELS, MODEL_LABELS, SET_LABELS, SMD_VARIANT_LABELS, TAU2_LABELS
 from core.words.views import settings_lines
 
-CI_TEST_WORDS = {"z": "Wald z", "knha": "Hartung–Knapp (HKSJ)"}
+CI_TEST_WORDS = {Test.Z: "Wald z", Test.HKSJ: "Hartung–Knapp (HKSJ)"}
 
 
 def _model_line(spec, analysis) -> str:

@@ -3,7 +3,7 @@
 deck's title slide and a reproduce script's header (settings_lines)."""
 from __future__ import annotations
 
-from core.vocab import BAYES_MODEL, OUTCOME_LABELS, Comparison, Tau2
+from core.vocab import BAYES_MODEL, OUTCOME_LABELS, Comparison, Tau2, Test
 from core.words.bayesian import MODEL_CHOICE_LABELS
 from core.words.formats import model_label
 from core.words.phrases import (COMPARISON_LABELS, measure_unit, population_phrase, timepoint_phrase,
@@ -67,22 +67,22 @@ def model_description(analysis) -> str:
         model, tau = "random effects (inverse variance)", f"τ² estimator {method}"
     else:
         model, tau = f"{spec.model} (nothing pooled)", f"τ² estimator {spec.tau2_method}"
-    knha = analysis.pooled is not None and analysis.pooled.test == "knha"
+    hksj = analysis.pooled is not None and analysis.pooled.test == Test.HKSJ
     auto = " (paper's rule)" if spec.model == "auto" else ""
-    return f"{model}{auto}; {tau}; {'Hartung–Knapp (HKSJ) CI' if knha else 'Wald z CI'}"
+    return f"{model}{auto}; {tau}; {'Hartung–Knapp (HKSJ) CI' if hksj else 'Wald z CI'}"
 
 
 def _model_phrase(analysis) -> str:
     """'a fixed-effect model (the paper's rule)', 'a random-effects model (τ² by REML, Hartung–Knapp CI)'."""
     spec, method = analysis.spec, analysis.method or ""
-    knha = analysis.pooled is not None and analysis.pooled.test == "knha"
+    hksj = analysis.pooled is not None and analysis.pooled.test == Test.HKSJ
     if spec.model == BAYES_MODEL and analysis.pooled is not None:
         return (f"a Bayesian random-effects model (half-normal prior on τ, scale {analysis.pooled.prior_scale:.3g}; "
                 "credible intervals)")
     if method == Tau2.FE:
         model = "a fixed-effect model"
     elif method:
-        model = f"a random-effects model (τ² by {method}{', Hartung–Knapp CI' if knha else ''})"
+        model = f"a random-effects model (τ² by {method}{', Hartung–Knapp CI' if hksj else ''})"
     else:
         model = "no model (nothing pooled)"
     return model + (" chosen by the paper's rule" if spec.model == "auto" and method else "")

@@ -99,6 +99,7 @@ class AnalysisSpec:
     prior_factor: float = 1.0
 
     def __post_init__(self):
+        object.__setattr__(self, "test", vocab.TEST_ALIASES.get(self.test, self.test))   # metafor's "knha"
         for name, allowed in _CHOICES:
             value = getattr(self, name)
             if not isinstance(value, str) or value not in allowed:
