@@ -244,6 +244,28 @@ SET_TAGS = _values(SetTag)
 PREPOST_METHODS = _values(PrePost)
 
 
+# --- the completeness of the numbers ---------------------------------------------------------------
+
+class CellStatus(StrEnum):
+    """A study x outcome x time cell's numbers (core.evidence.completeness)."""
+
+    REPORTED = "reported"       # a mean with an SD printed by the source
+    CONVERTED = "converted"     # mean and SD derived from what was printed (median/IQR or range)
+    NOT_USED = "not used"       # numbers exist but the extraction marks them use = no
+    MISSING = "missing"         # no number (the reason, when recorded, is a gap's)
+
+
+class GapStatus(StrEnum):
+    """Why a study has no usable numbers (data/gaps.csv ``status``)."""
+
+    NOT_REACHABLE = "not_reachable"     # the source itself was out of reach
+    NOT_REPORTED = "not_reported"       # not in the text we could read
+    FIGURE_ONLY = "figure_only"
+
+
+CELL_STATUSES = _values(CellStatus)
+
+
 # --- study characteristics (issue 25) ---------------------------------------------------------
 # Coded from the quoted free text of data/studies.csv (msc_source, dose, route, title); the rules that
 # tie each code to its words are in core.evidence.characteristics.

@@ -6,7 +6,7 @@ import streamlit as st
 
 from core.evidence.completeness import STATUSES, completeness_counts
 from core.figures.completeness import INFERRED_MARK, completeness_figure
-from core.vocab import OUTCOME_SHORT, DesignClass, SetTag, StudySet
+from core.vocab import OUTCOME_SHORT, CellStatus, DesignClass, SetTag, StudySet
 from core.words import (DESIGN_CLASS_LABELS, SEARCH_ANCHOR, SEARCH_DESCRIPTION, SEARCH_HEADING,
                         STUDY_SET_WORDS)
 from core.words import SET_LABELS, TABLE_HEADINGS
@@ -85,7 +85,7 @@ st.caption("Reported: mean with SD (or a '±' the source did not label, used as 
            f"[{SEARCH_HEADING.lower()}](#{SEARCH_ANCHOR})). Hover a cell for the detail. Time points match within "
            "±1 month, as in the analyses.")
 with st.expander("Missing cells and their reasons"):
-    miss = cmap[cmap["status"] != "reported"][["label", "outcome", "time_bin", "status", "detail"]]
+    miss = cmap[cmap["status"] != CellStatus.REPORTED][["label", "outcome", "time_bin", "status", "detail"]]
     miss = miss.assign(outcome=miss["outcome"].map(lambda o: OUTCOME_SHORT.get(o, o)))
     # One row per study, outcome and reason, its time points listed: every reason read in full, wrapped, in a
     # table a reader can go through (issue 26 item 10), not 200 cut-off rows in an inner scroll.

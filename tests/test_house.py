@@ -84,8 +84,10 @@ def test_outcome_and_estimator_codes_live_only_in_the_registry():
 # the words map codes to what a user reads.  Left out: codes that are also ordinary words of the code base ("all",
 # "z", the month counts, "pooled"), which would flag pandas' how="all" or a result's "pooled" column.
 CONFINED_CODES = (vocab.Measure, vocab.Model, vocab.Test, vocab.TimePoint, vocab.Design, vocab.DesignClass,
-                  vocab.StudySet, vocab.SetTag, vocab.PrePost, vocab.SmdVariant, vocab.MdVariance)
-GENERIC_CODES = {"all", "z", "3", "6", "12", "pooled"}
+                  vocab.StudySet, vocab.SetTag, vocab.PrePost, vocab.SmdVariant, vocab.MdVariance, vocab.CellStatus,
+                  vocab.GapStatus)
+# "reported" and "missing" also name columns and tables; "not_reported" is also a characteristic's code.
+GENERIC_CODES = {"all", "z", "3", "6", "12", "pooled", "reported", "missing", "not_reported"}
 CODE_HOMES = ("core/vocab.py", "core/words/")
 # Plotly's coordinate reference "paper" (the figure's own frame) is no study set; a literal that only shares a
 # code's spelling (a column named "change") says so on its line.

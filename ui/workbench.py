@@ -17,7 +17,7 @@ from core.evidence.completeness import bin_months
 from core.evidence.origin import Origin, read_origin
 from core.export.bundle import dataset_zip
 from core.figures.completeness import cell_axes, completeness_figure
-from core.vocab import OUTCOME_SHORT, StudySet
+from core.vocab import OUTCOME_SHORT, CellStatus, StudySet
 from core.words.statuses import cell_words
 from ui.check import completeness
 from ui.components import escape_markdown, show_figure
@@ -33,7 +33,7 @@ CELLS_COLUMNS = {"label": "Study", "outcome_short": "Outcome", "time_bin": "Time
 def missing_cells(ds) -> pd.DataFrame:
     """The paper's study × outcome × time-point cells without numbers (baseline, 3, 6, 12 months)."""
     cmap = completeness(ds, StudySet.PAPER)
-    miss = cmap[(cmap["status"] == "missing") & (cmap["time_bin"] != "other")].copy()
+    miss = cmap[(cmap["status"] == CellStatus.MISSING) & (cmap["time_bin"] != "other")].copy()
     miss["outcome_short"] = miss["outcome"].map(lambda o: OUTCOME_SHORT.get(o, o))
     miss["x"], miss["y"] = cell_axes(miss) if len(miss) else ([], [])
     return miss.reset_index(drop=True)
