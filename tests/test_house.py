@@ -4,6 +4,9 @@
   why (in its first lines for a module; on the ``def`` line or the line above for a function);
 - every outcome code and tau^2 estimator code is a string literal in exactly one product module,
   the registry ``core/vocab.py``; the population phrases are written only in ``core/words/phrases.py``;
+- the other codes (measure, model, test, time point, design, study set, pre-post method, SMD variant, MD
+  variance, cell and gap statuses, and metafor's "knha" and "EE") are literals only in ``core/vocab.py``, and in
+  ``core/words`` where a dict maps them to words; app.py, core, ui and pages use the enum members;
 - ``core`` never imports streamlit, ui or pages; the statistics modules import nothing from the project but
   ``core.errors``, ``core.vocab`` and each other; no module imports another's ``_private`` name;
 - core's packages have a declared order (:data:`CORE_LAYERS`): no import, at module level or inside a
@@ -88,18 +91,21 @@ CONFINED_CODES = (vocab.Measure, vocab.Model, vocab.Test, vocab.TimePoint, vocab
                   vocab.GapStatus)
 # "reported" and "missing" also name columns and tables; "not_reported" is also a characteristic's code.
 GENERIC_CODES = {"all", "z", "3", "6", "12", "pooled", "reported", "missing", "not_reported"}
-CODE_HOMES = ("core/vocab.py", "core/words/")
+REGISTRY, WORDS = "core/vocab.py", "core/words/"
 # Plotly's coordinate reference "paper" (the figure's own frame) is no study set; a literal that only shares a
 # code's spelling (a column named "change") says so on its line.
 PLOTLY_REFS = {"xref", "yref"}
 NOT_A_CODE = "# not a code"
 
 
-def _code_literals(tree: ast.Module, codes: set[str], lines: list[str] = ()) -> set[str]:
+def _code_literals(tree: ast.Module, codes: set[str], lines: list[str] = (), *, mappings_ok: bool = False) -> set[str]:
     """The string constants of ``tree`` that are ``codes``, except plotly's xref/yref values and a
-    constant on a line marked :data:`NOT_A_CODE`."""
+    constant on a line marked :data:`NOT_A_CODE`; with ``mappings_ok`` (core/words), also the keys and
+    values of a dict display, where words map codes (a comparison is still flagged)."""
     exempt = set()
     for n in ast.walk(tree):
+        if mappings_ok and isinstance(n, ast.Dict):
+            exempt |= {id(c) for c in (*n.keys, *n.values) if c is not None}
         if isinstance(n, ast.keyword) and n.arg in PLOTLY_REFS:
             exempt.add(id(n.value))
         elif isinstance(n, ast.Dict):
@@ -119,10 +125,14 @@ def _confined_codes() -> set[str]:
 
 
 def _code_literals_outside_the_registry(files) -> dict[str, list[str]]:
-    codes = _confined_codes()
-    found = {_rel(f) if f.is_relative_to(ROOT) else f.name: sorted(hits) for f in files
-             if (hits := _code_literals(_tree(f), codes, f.read_text(encoding="utf-8").splitlines()))}
-    return {f: hits for f, hits in found.items() if not f.startswith(CODE_HOMES)}
+    """File -> the code literals it should not hold: none in core/vocab.py, only mappings in core/words."""
+    codes, found = _confined_codes(), {}
+    for f in files:
+        rel = _rel(f) if f.is_relative_to(ROOT) else f.name
+        if rel != REGISTRY and (hits := _code_literals(_tree(f), codes, f.read_text(encoding="utf-8").splitlines(),
+                                                       mappings_ok=rel.startswith(WORDS))):
+            found[rel] = sorted(hits)
+    return found
 
 
 def test_choice_codes_live_only_in_the_registry_and_the_words():
@@ -138,6 +148,9 @@ def test_the_choice_code_rule_can_fail(tmp_path):
                        'DESIGNS = ("rct", "controlled")\n', encoding="utf-8")
     found = _code_literals_outside_the_registry([planted])
     assert list(found.values()) == [["SMD", "controlled", "knha", "rct"]]    # plotly's "paper" and the column pass
+    words = ast.parse('LABELS = {"fixed": "Fixed effect", "MD": "MD"}\n'
+                      'def f(spec):\n    return "x" if spec.model == "auto" else ""\n')
+    assert _code_literals(words, _confined_codes(), mappings_ok=True) == {"auto"}   # words map codes, not test them
     assert {"paper", "MD", "SMD", "hksj", "knha", "EE", "end", "fixed", "random", "auto", "rct", "controlled",
             "change", "independent", "bayes", "revman5", "single_arm"} <= _confined_codes()
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from core.vocab import Comparison, Test
+from core.vocab import Comparison, Measure, Test
 from core.words.formats import fmt_ci, fmt_num
 from core.words.phrases import population_phrase
 
@@ -27,7 +27,7 @@ def switch_measure_label(measure: str) -> str:
 def headline_measure(measure: str, outcome_short: str, unit: str | None) -> str:
     """'MD (HbA1c, % points)', 'MD (FBG, mmol/L)', 'SMD (HbA1c)': a pooled difference of percentages is in
     percentage points, never a percentage change (issue 14, item 7)."""
-    if measure != "MD" or not unit:
+    if measure != Measure.MD or not unit:
         return f"{measure} ({outcome_short})"
     return f"{measure} ({outcome_short}, {'% points' if unit.strip() == '%' else unit})"
 
