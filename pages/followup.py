@@ -30,7 +30,7 @@ BLOCKED_KEY = "_followup_blocked_timepoint"   # a time point the sidebar does no
 
 def _open_forest(population: str, timepoint: str) -> None:
     """Callback: open that population and time point on the Forest plot, if the sidebar offers it."""
-    if timepoint not in S.TIMEPOINT_OPTIONS:
+    if timepoint not in S.OPTIONS["timepoint"]:
         st.session_state[BLOCKED_KEY] = timepoint
         return
     request_forest(population=population, timepoint=timepoint)

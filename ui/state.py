@@ -150,13 +150,6 @@ FIELD_TO_KEY = {c.field: c.key for c in CHOICES if c.field}
 BOOL_KEYS = tuple(c.key for c in CHOICES if isinstance(c.default, bool))
 SPEC_FIELDS = tuple(f.name for f in fields(AnalysisSpec))
 
-# The option tuples the widgets offer.
-OUTCOME_OPTIONS, COMPARISON_OPTIONS, POPULATION_OPTIONS = OPTIONS["outcome"], OPTIONS["comparison"], \
-    OPTIONS["population"]
-MEASURE_OPTIONS, MODEL_OPTIONS, TAU2_OPTIONS = OPTIONS["measure"], OPTIONS["model"], OPTIONS["tau2"]
-TIMEPOINT_OPTIONS, SMD_VARIANT_OPTIONS, DESIGN_OPTIONS = OPTIONS["timepoint"], OPTIONS["smd"], OPTIONS["design"]
-PREPOST_OPTIONS, SET_OPTIONS = OPTIONS["prepost"], OPTIONS["set"]
-
 # Query parameters Streamlit itself understands (embedding options): never reported as unknown.
 IGNORED_PARAMS = ("embed", "embed_options")
 # Query parameters of the app that are not choices: the saved dataset (checked in ui/datasets.py).
