@@ -9,9 +9,8 @@ from pathlib import Path
 
 import streamlit as st
 
-from core.vocab import Test
 from ui import state as S
-from ui.controls import draw
+from ui.controls import SIDEBAR, draw
 from ui.data import current_dataset
 from ui.datasets import resolve as resolve_dataset
 from ui.share import copy_link_control
@@ -46,16 +45,6 @@ def check_pages(pages, app_dir: Path = APP_DIR):
         raise FileNotFoundError(f"app.py lists page file(s) that do not exist under {app_dir}: "
                                 f"{', '.join(missing)}")
     return pages
-
-
-# The sidebar's choices in order: (expander title or None, widget keys).  Every widget's key is its URL
-# query parameter; how each is drawn (title, help, options, labels, disabled rule) is ui.state.CHOICES's.
-SIDEBAR = (
-    (None, ("outcome", "comparison", "population", "measure", "model", "timepoint", "set")),
-    ("Model details and sensitivity", ("tau2", Test.HKSJ, "floor", "prior", "pi", "smd", "prepost", "r", "design",
-                                       "exclude")),
-    ("Forest plot: study columns and order", ("cols", "sort")),     # issue 25
-)
 
 
 def sidebar(study_ids: list[str], study_labels: dict[str, str]) -> None:

@@ -9,8 +9,18 @@ from typing import Any, Callable, Mapping
 
 import streamlit as st
 
+from core.vocab import Test
 from ui import state as S
 from ui.state import Kind
+
+# The sidebar's choices in order, as app.py draws them: (expander title or None, widget keys).  Every widget's
+# key is its URL query parameter; how each is drawn (title, help, options, labels, disabled rule) is CHOICES's.
+SIDEBAR = (
+    (None, ("outcome", "comparison", "population", "measure", "model", "timepoint", "set")),
+    ("Model details and sensitivity", ("tau2", Test.HKSJ, "floor", "prior", "pi", "smd", "prepost", "r", "design",
+                                       "exclude")),
+    ("Forest plot: study columns and order", ("cols", "sort")),     # issue 25
+)
 
 
 def _disabled(choice: S.Choice, values: Mapping, variant: bool) -> tuple[bool, str | None]:

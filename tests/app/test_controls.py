@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from app import SIDEBAR
 from core.words.controls import NOT_APPLICABLE_HELP
 from ui import state as S
+from ui.controls import SIDEBAR
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 KINDS = {S.Kind.SELECTBOX: "selectbox", S.Kind.RADIO: "radio", S.Kind.HRADIO: "radio", S.Kind.CHECKBOX: "checkbox",
