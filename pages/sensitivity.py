@@ -33,8 +33,12 @@ st.header("Main analysis vs a variant")
 st.caption("The variant starts as the main analysis. Change any control here; the sidebar's main analysis "
            "stays as it is.")
 VARIANT = "sens_"     # the variant's widgets are the sidebar's keys with this prefix
-VARIANT_KEYS = S.widget_values(spec, ("design", "r", "smd", "model", "tau2", Test.HKSJ, "prepost"),
-                               prefix=VARIANT) | {VARIANT + "pi": False}
+# The variant's controls by column (the first also holds the studies to leave out); the middle column's are off
+# where the main analysis does not use them (a between-arm comparison, an MD).
+VARIANT_COLUMNS = (("design",), ("prepost", "r", "smd"), ("model", "tau2", Test.HKSJ, "pi"))
+_SPEC_KEYS = [k for col in VARIANT_COLUMNS for k in col if S.CHOICE_BY_KEY[k].field]
+VARIANT_KEYS = S.widget_values(spec, _SPEC_KEYS, prefix=VARIANT) | {
+    VARIANT + k: S.CHOICE_BY_KEY[k].default for col in VARIANT_COLUMNS for k in col if k not in _SPEC_KEYS}
 MAIN_VALUES = S.widget_values(spec, ("comparison", "measure"))
 STUDY_KEYS = {f"sens_x_{sid}": sid for sid in main.rows["study_id"]}
 
@@ -70,13 +74,10 @@ def variant_section() -> None:
         if spec.excluded:
             st.caption("Already excluded in the sidebar: "
                        f"{', '.join(md(ds.study_label(s)) for s in spec.excluded)}.")
-        draw("design", prefix=VARIANT)
-    with c2:
-        for key in ("prepost", "r", "smd"):       # off where the main analysis does not use them
-            draw(key, prefix=VARIANT, values=MAIN_VALUES)
+    for column, keys in zip((c1, c2, c3), VARIANT_COLUMNS):
+        for key in keys:
+            draw(key, container=column, prefix=VARIANT, values=MAIN_VALUES)
     with c3:
-        for key in ("model", "tau2", Test.HKSJ, "pi"):
-            draw(key, prefix=VARIANT)
         st.button("Reset variant to the main analysis", on_click=_reset_variant, key="sens_reset")
 
     vspec = variant_spec(spec.comparison == Comparison.PRE_POST)
