@@ -8,6 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from core.words.controls import NOT_APPLICABLE_HELP
+from core.workflow.analysis import AnalysisSpec
 from ui import state as S
 from ui.controls import SIDEBAR
 
@@ -90,3 +91,26 @@ def test_a_variant_control_is_off_where_the_main_analysis_does_not_use_it():
     assert variant["smd"].help == S.CHOICE_BY_KEY["smd"].help
     at.sidebar.checkbox(key="hksj").check().run()
     assert not at.sidebar.checkbox(key="floor").disabled          # the floor applies once HKSJ is on
+
+
+# A link shared before the choice table: every choice's URL form (labels for the labelled ones).
+SHARED_LINK = {"outcome": "Fasting blood glucose (FBG)", "comparison": "MSC vs control (end of follow-up)",
+               "population": "T2DM", "measure": "SMD", "model": "Random effects", "tau2": "REML", "hksj": "true",
+               "floor": "true", "timepoint": "12 months", "set": "Paper + newer trials", "pi": "true",
+               "smd": "Exact Hedges' g (metafor)", "prepost": "After vs before as two groups", "r": "0.7",
+               "design": "RCTs only", "sort": "Year"}
+
+
+def test_a_link_shared_before_the_table_opens_the_same_view():
+    at = AppTest.from_file(APP, default_timeout=60)
+    for key, value in SHARED_LINK.items():
+        at.query_params[key] = value
+    at.run()
+    assert not at.exception and not at.session_state["_url_notices"]
+    state = {c.key: at.session_state[c.key] for c in S.CHOICES if c.key in at.session_state}
+    assert S.spec_from_state(state) == AnalysisSpec(
+        outcome="fbg", comparison="vs_control", population="T2DM", measure="SMD", model="random", tau2_method="REML",
+        test="hksj", knha_floor=True, timepoint="12", r=0.7, smd_variant="hedges_exact", design="rct",
+        study_set="all", prepost="independent")
+    assert state["pi"] is True and state["sort"] == "year"
+    assert not at.sidebar.checkbox(key="floor").disabled
