@@ -9,12 +9,8 @@ from pathlib import Path
 
 import streamlit as st
 
-from core.vocab import BAYES_MODEL
-from core.words import HELP
-from core.words.bayesian import MODEL_HELP_BAYES, PRIOR_HELP
-from core.words.characteristics import FOREST_COLUMNS_HELP, SORT_HELP
-from core.words.choices import TITLES
 from ui import state as S
+from ui.controls import SIDEBAR, draw
 from ui.data import current_dataset
 from ui.datasets import resolve as resolve_dataset
 from ui.share import copy_link_control
@@ -52,46 +48,12 @@ def check_pages(pages, app_dir: Path = APP_DIR):
 
 
 def sidebar(study_ids: list[str], study_labels: dict[str, str]) -> None:
-    """The shared choices.  Each widget's key is its URL query parameter."""
-    bind = "query-params"
-    sb = st.sidebar
-    sb.selectbox(TITLES["outcome"], S.OUTCOME_OPTIONS, format_func=S.fmt("outcome"), key="outcome", bind=bind,
-                 help=HELP["outcome"])
-    sb.radio(TITLES["comparison"], S.COMPARISON_OPTIONS, format_func=S.fmt("comparison"), key="comparison",
-             bind=bind, help=HELP["comparison"])
-    sb.radio(TITLES["population"], S.POPULATION_OPTIONS, format_func=S.fmt("population"), key="population",
-             bind=bind, horizontal=True, help=HELP["population"])
-    sb.radio(TITLES["measure"], S.MEASURE_OPTIONS, key="measure", bind=bind, horizontal=True, help=HELP["measure"])
-    sb.radio(TITLES["model"], S.MODEL_OPTIONS, format_func=S.fmt("model"), key="model", bind=bind,
-             help=f"{HELP['model']} {MODEL_HELP_BAYES}")
-    sb.selectbox(TITLES["timepoint"], S.TIMEPOINT_OPTIONS, format_func=S.fmt("timepoint"), key="timepoint",
-                 bind=bind, help=HELP["timepoint"])
-    sb.radio(TITLES["set"], S.SET_OPTIONS, format_func=S.fmt("set"), key="set", bind=bind, help=HELP["set"])
-    with sb.expander("Model details and sensitivity"):
-        st.selectbox(TITLES["tau2"], S.TAU2_OPTIONS, format_func=S.fmt("tau2"), key="tau2",
-                     bind=bind, help=HELP["tau2"])
-        st.checkbox(TITLES["hksj"], key="hksj", bind=bind, help=HELP["hksj"])
-        st.checkbox(TITLES["floor"], key="floor", bind=bind, help=HELP["floor"],
-                    disabled=not st.session_state.get("hksj", False))
-        st.selectbox("Prior scale on τ (Bayesian model)", S.OPTIONS["prior"], format_func=S.fmt("prior"), key="prior",
-                     index=S.OPTIONS["prior"].index(S.DEFAULTS["prior"]), bind=bind, help=PRIOR_HELP,
-                     disabled=st.session_state.get("model") != BAYES_MODEL)
-        st.checkbox(TITLES["pi"], key="pi", bind=bind, help=HELP["pi"])
-        st.radio(TITLES["smd"], S.SMD_VARIANT_OPTIONS, format_func=S.fmt("smd"), key="smd",
-                 bind=bind, help=HELP["smd"])
-        st.radio(TITLES["prepost"], S.PREPOST_OPTIONS, format_func=S.fmt("prepost"), key="prepost", bind=bind,
-                 help=HELP["prepost"])
-        st.slider(TITLES["r"], S.R_RANGE[0], S.R_RANGE[1], value=S.DEFAULTS["r"], step=0.05,
-                  key="r", bind=bind, help=HELP["r"])
-        st.radio(TITLES["design"], S.DESIGN_OPTIONS, format_func=S.fmt("design"), key="design", bind=bind,
-                 help=HELP["design"])
-        st.multiselect(TITLES["exclude"], study_ids, format_func=lambda s: study_labels.get(s, s), key="exclude",
-                       bind=bind, help=HELP["exclude"])
-    with sb.expander("Forest plot: study columns and order"):     # issue 25
-        st.multiselect("Columns beside the studies", S.OPTIONS["cols"], format_func=S.fmt("cols"), key="cols",
-                       bind=bind, help=FOREST_COLUMNS_HELP)
-        st.selectbox("Sort studies by", S.OPTIONS["sort"], format_func=S.fmt("sort"), key="sort", bind=bind,
-                     help=SORT_HELP)
+    """The shared choices, each bound to the URL."""
+    studies = {"options": study_ids, "format_func": lambda s: study_labels.get(s, s)}
+    for heading, keys in SIDEBAR:
+        box = st.sidebar if heading is None else st.sidebar.expander(heading)
+        for key in keys:
+            draw(key, container=box, bind="query-params", **(studies if key == "exclude" else {}))
 
 
 def run() -> None:

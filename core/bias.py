@@ -15,6 +15,7 @@ from scipy import special, stats
 
 from core.metaregression import meta_regression
 from core.pooling import MetaResult, pool_validated, require_meta_result, t_crit, z_crit
+from core.vocab import Test
 
 MIN_K_FOR_TESTS = 10
 CONTOUR_LEVELS = (0.90, 0.95, 0.99)
@@ -313,7 +314,7 @@ def trim_and_fill(result: MetaResult, *, side: str | None = None, maxiter: int =
     ys, vs = yi[order], res.vi[order]
 
     def fit(y, v):
-        return pool_validated(y, v, tuple(f"s{i}" for i in range(y.size)), res.method, res.level, "z", False, "norm")
+        return pool_validated(y, v, tuple(f"s{i}" for i in range(y.size)), res.method, res.level, Test.Z.value, False, "norm")
 
     k0, k0_prev, it, se_k0 = 0, -1, 0, 0.0
     est = 0.0

@@ -14,6 +14,7 @@ from scipy.special import gammaln
 from statsmodels.stats.meta_analysis import effectsize_smd
 
 from core import vocab
+from core.vocab import MdVariance, Measure, SmdVariant
 
 MEASURES = vocab.MEASURES
 SMD_VARIANTS = vocab.SMD_VARIANTS
@@ -72,7 +73,8 @@ def _arrays(names, values):
     return arrs
 
 
-def mean_difference(n1, m1, sd1, n2, m2, sd2, *, level: float = 0.95, variance: str = "unequal") -> EffectSizes:
+def mean_difference(n1, m1, sd1, n2, m2, sd2, *, level: float = 0.95,
+                    variance: str = MdVariance.UNEQUAL) -> EffectSizes:
     """Mean difference ``m1 - m2`` (group 1 = MSC) with its variance.
 
     ``variance="unequal"`` (default): ``vi = sd1**2/n1 + sd2**2/n2`` (RevMan 5; metafor's default).
@@ -89,15 +91,15 @@ def mean_difference(n1, m1, sd1, n2, m2, sd2, *, level: float = 0.95, variance: 
     if variance not in vocab.MD_VARIANCES:
         raise ValueError(f"`variance` must be one of {vocab.MD_VARIANCES}; got {variance!r}")
     n1, m1, sd1, n2, m2, sd2 = _arrays(("n1", "m1", "sd1", "n2", "m2", "sd2"), (n1, m1, sd1, n2, m2, sd2))
-    if variance == "unequal":
-        return EffectSizes(yi=m1 - m2, vi=sd1**2 / n1 + sd2**2 / n2, measure="MD", variant="md", level=level)
+    if variance == MdVariance.UNEQUAL:
+        return EffectSizes(yi=m1 - m2, vi=sd1**2 / n1 + sd2**2 / n2, measure=Measure.MD, variant="md", level=level)
     if np.any(n1 + n2 < 3):
         raise ValueError(f"the pooled SD needs n1 + n2 >= 3; got {(n1 + n2).tolist()}")
     sp2 = ((n1 - 1) * sd1**2 + (n2 - 1) * sd2**2) / (n1 + n2 - 2)
-    return EffectSizes(yi=m1 - m2, vi=sp2 * (1 / n1 + 1 / n2), measure="MD", variant="md_pooled", level=level)
+    return EffectSizes(yi=m1 - m2, vi=sp2 * (1 / n1 + 1 / n2), measure=Measure.MD, variant="md_pooled", level=level)
 
 
-def standardized_mean_difference(n1, m1, sd1, n2, m2, sd2, *, variant: str = "revman5",
+def standardized_mean_difference(n1, m1, sd1, n2, m2, sd2, *, variant: str = SmdVariant.REVMAN5,
                                  level: float = 0.95) -> EffectSizes:
     """Standardized mean difference, Hedges' g (group 1 = MSC).
 
@@ -120,14 +122,14 @@ def standardized_mean_difference(n1, m1, sd1, n2, m2, sd2, *, variant: str = "re
     n1, m1, sd1, n2, m2, sd2 = _arrays(("n1", "m1", "sd1", "n2", "m2", "sd2"), (n1, m1, sd1, n2, m2, sd2))
     if np.any(n1 + n2 < 3):
         raise ValueError("an SMD needs n1 + n2 >= 3")
-    if variant == "revman5":
+    if variant == SmdVariant.REVMAN5:
         yi, vi = effectsize_smd(m1, sd1, n1, m2, sd2, n2)
-        return EffectSizes(np.asarray(yi, float), np.asarray(vi, float), "SMD", variant, level)
+        return EffectSizes(np.asarray(yi, float), np.asarray(vi, float), Measure.SMD, variant, level)
     big_n = n1 + n2
     sp = np.sqrt(((n1 - 1) * sd1**2 + (n2 - 1) * sd2**2) / (big_n - 2))
     j = exact_hedges_correction(big_n - 2)
     g = j * (m1 - m2) / sp
-    return EffectSizes(g, 1 / n1 + 1 / n2 + g**2 / (2 * big_n), "SMD", variant, level)
+    return EffectSizes(g, 1 / n1 + 1 / n2 + g**2 / (2 * big_n), Measure.SMD, variant, level)
 
 
 def exact_hedges_correction(m) -> np.ndarray:
@@ -171,7 +173,7 @@ def mean_change(n, m_pre, sd_pre, m_post, sd_post, *, r: float = 0.5, level: flo
     n, m_pre, sd_pre, m_post, sd_post = _arrays(("n", "m_pre", "sd_pre", "m_post", "sd_post"),
                                                 (n, m_pre, sd_pre, m_post, sd_post))
     sdc = change_sd(sd_pre, sd_post, r)
-    return EffectSizes(m_post - m_pre, sdc**2 / n, "MD", f"mean change, r={r:g}", level)
+    return EffectSizes(m_post - m_pre, sdc**2 / n, Measure.MD, f"mean change, r={r:g}", level)
 
 
 def standardized_mean_change(n, m_pre, sd_pre, m_post, sd_post, *, r: float = 0.5,
@@ -195,4 +197,4 @@ def standardized_mean_change(n, m_pre, sd_pre, m_post, sd_post, *, r: float = 0.
         raise ValueError("a standardized mean change needs n >= 3")
     j = 1 - 3 / (4 * (n - 1) - 1)
     yi = j * (m_post - m_pre) / sd_pre
-    return EffectSizes(yi, 2 * (1 - r) / n + yi**2 / (2 * n), "SMD", f"SMCR, r={r:g}", level)
+    return EffectSizes(yi, 2 * (1 - r) / n + yi**2 / (2 * n), Measure.SMD, f"SMCR, r={r:g}", level)

@@ -14,6 +14,7 @@ from scipy import special
 
 from core.pooling import MetaResult, pool_validated, require_meta_result
 from core.sensitivity import leave_one_out
+from core.vocab import Test
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +56,7 @@ def influence(result: MetaResult) -> InfluenceResult:
     - ``cook_d = (mu - mu_i)^2 / se^2``; ``cov_r = se_i^2 / se^2``
     - ``dfbetas = (mu - mu_i) / sqrt(1 / sum_j 1/(v_j + tau2_i))`` (all k studies weighted
       with the deleted tau^2, as metafor)
-    - with test="knha" the model-based (z) variances are used.
+    - with test="hksj" the model-based (z) variances are used.
     - influential if |dffits| > 3 sqrt(p/(k - p)), P(chi2_p <= cook_d) > 0.5, h > 3p/k or
       |dfbetas| > 1 (metafor's rules, p = 1).
 
@@ -65,8 +66,8 @@ def influence(result: MetaResult) -> InfluenceResult:
     ``influence.rma.uni`` documentation, "Details".
     """
     res = require_meta_result(result)
-    if res.test != "z":      # diagnostics use model-based variances (Viechtbauer & Cheung 2010)
-        res = pool_validated(res.yi, res.vi, res.labels, res.method, res.level, "z", False, "norm")
+    if res.test != Test.Z:      # diagnostics use model-based variances (Viechtbauer & Cheung 2010)
+        res = pool_validated(res.yi, res.vi, res.labels, res.method, res.level, Test.Z.value, False, "norm")
     loo = leave_one_out(res)
     k = res.k
     mu, se2 = res.estimate, res.se**2

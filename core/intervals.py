@@ -99,7 +99,7 @@ def prediction_interval(estimate: float, se: float, tau2: float, k: int, level: 
     ----------
     Higgins, Thompson & Spiegelhalter (2009) J R Stat Soc A 172:137-159, section 3.2 (eq. 12,
     t with k - 2 df); Cochrane Handbook v6.4 section 10.10.4.3; Riley, Higgins & Deeks (2011)
-    BMJ 342:d549; metafor ``predict.rma`` (normal quantile, or t(k-1) with test="knha").
+    BMJ 342:d549; metafor ``predict.rma`` (normal quantile, or t(k-1) with HKSJ, metafor's test="knha").
     """
     df = math.inf if dist == "norm" else float(k - 1 if dist == "t(k-1)" else k - 2)
     crit = t_crit(level, df)

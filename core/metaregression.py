@@ -14,7 +14,7 @@ from scipy import optimize, special
 from core import permutation, vocab
 from core.errors import InsufficientStudiesError
 from core.heterogeneity import TAU2_METHODS, TAU2_XTOL
-from core.vocab import Tau2
+from core.vocab import Tau2, Test
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,7 +22,7 @@ class MetaRegressionResult:
     """Mixed-effects meta-regression ``y = X beta + u + e``, ``u ~ N(0, tau2)``.
 
     Arrays: ``yi``, ``vi`` (k,), ``X`` (k, p), ``beta``, ``se``, ``statistic``, ``pvalue``
-    (p,), ``vcov`` (p, p).  ``test`` is "z" or "knha" (t with ``df = k - p``, and the
+    (p,), ``vcov`` (p, p).  ``test`` is "z" or "hksj" (t with ``df = k - p``, and the
     moderator test an F on (m, k - p) df).  ``qe``/``qe_df``/``qe_pvalue``: test for residual
     heterogeneity (weights 1/vi).  ``qm``/``qm_df``/``qm_pvalue``: omnibus test of all
     coefficients except the intercept (chi-square, or F for knha).
@@ -191,7 +191,7 @@ def residual_tau2(yi: np.ndarray, vi: np.ndarray, X: np.ndarray, method: str) ->
     return _RESIDUAL_ESTIMATORS[method](yi, vi, X, float(np.var(yi)) + float(np.mean(vi)))
 
 
-def meta_regression(yi, vi, X, *, method: str = Tau2.REML, test: str = "z") -> MetaRegressionResult:
+def meta_regression(yi, vi, X, *, method: str = Tau2.REML, test: str = Test.Z) -> MetaRegressionResult:
     """Fit a mixed-effects meta-regression by weighted least squares.
 
     Parameters
@@ -202,8 +202,9 @@ def meta_regression(yi, vi, X, *, method: str = Tau2.REML, test: str = "z") -> M
     method : str
         tau^2 estimator (``core.heterogeneity.TAU2_METHODS``); "FE" fits a fixed-effects
         meta-regression.
-    test : {"z", "knha"}
-        "knha": Knapp-Hartung adjustment, ``vcov * y' P y / (k - p)`` and t / F tests.
+    test : {"z", "hksj"}
+        "hksj" (metafor's "knha", also accepted): Knapp-Hartung adjustment, ``vcov * y' P y / (k - p)``
+        and t / F tests.
 
     References
     ----------
@@ -221,6 +222,7 @@ def meta_regression(yi, vi, X, *, method: str = Tau2.REML, test: str = "z") -> M
         raise InsufficientStudiesError(0)
     if np.linalg.matrix_rank(X) < p:
         raise ValueError(f"`X` must have full column rank ({p}); got rank {np.linalg.matrix_rank(X)}")
+    test = str(vocab.TEST_ALIASES.get(test, test))
     if test not in vocab.TESTS:
         raise ValueError(f"`test` must be one of {vocab.TESTS}; got {test!r}")
     method = vocab.ESTIMATOR_ALIASES.get(method, method)
@@ -234,7 +236,7 @@ def meta_regression(yi, vi, X, *, method: str = Tau2.REML, test: str = "z") -> M
     qe_df = k - p
     qe = float(yi @ P0 @ yi) if qe_df > 0 else 0.0          # no residual df: QE = 0 exactly
     df = float("inf")
-    if test == "knha" and k > p:
+    if test == Test.HKSJ and k > p:
         vcov = vcov * float(yi @ P @ yi) / (k - p)
         df = float(k - p)
     se = np.sqrt(np.diag(vcov))
@@ -276,7 +278,7 @@ def _permutation_statistics(yi, vi, X, method: str, test: str, flip: bool) -> tu
     return fit.statistic, float(fit.statistic[0] ** 2) if flip else fit.qm
 
 
-def permutation_test(yi, vi, X, *, method: str = Tau2.REML, test: str = "z", exact: bool = False,
+def permutation_test(yi, vi, X, *, method: str = Tau2.REML, test: str = Test.Z, exact: bool = False,
                      iterations: int = 1000, seed: int = 1) -> permutation.PermutationResult:
     """Permutation p-values of a meta-regression, as metafor's ``permutest`` computes them.
 

@@ -19,7 +19,7 @@ from core import vocab
 from core.errors import InsufficientStudiesError
 # ConfidenceInterval, t_crit, two_sided_p and z_crit are also importable from here (documented API).
 from core.intervals import ConfidenceInterval, check_level, prediction_interval, t_crit, two_sided_p, z_crit
-from core.vocab import Tau2
+from core.vocab import Tau2, Test
 
 METHODS: tuple[str, ...] = tuple(map(str, vocab.ESTIMATORS))
 METHOD_ALIASES = {alias: str(code) for alias, code in vocab.ESTIMATOR_ALIASES.items()}
@@ -50,7 +50,7 @@ class MetaResult:
 
     - ``k``; ``method`` (tau^2 estimator code, "FE" for fixed effect); ``level``;
     - ``estimate``, ``se``, ``ci_low``, ``ci_high``, ``statistic`` (z, or t for HKSJ),
-      ``pvalue``; ``test`` ("z" or "knha") and ``df`` (inf for z; k - 1 for HKSJ);
+      ``pvalue``; ``test`` ("z" or "hksj") and ``df`` (inf for z; k - 1 for HKSJ);
     - ``tau2`` (>= 0; ``se_tau2`` on demand), ``q``, ``q_df``, ``q_pvalue`` (Cochran's Q, 1/vi weights);
     - ``i2`` (percent, **Q-based** as RevMan 5 and R meta print) and ``h2`` (Q/df);
     - ``i2_tau`` and ``h2_tau``: the **tau^2-based** versions metafor and RevMan Web print
@@ -83,7 +83,7 @@ class MetaResult:
     i2: float
     h2: float
     weights: np.ndarray = field(repr=False)
-    test: str = "z"
+    test: str = Test.Z.value
     df: float = float("inf")
     knha_floor: bool = False
     pi_low: float = float("nan")
@@ -164,8 +164,8 @@ class MetaResult:
                       f"H^2 (total variability / sampling variability): {self.h2:.2f}"]
         qp = "NA" if not np.isfinite(self.q_pvalue) else _fmt_p(self.q_pvalue)
         lines += ["", "Test for Heterogeneity:", f"Q(df = {self.q_df}) = {self.q:.4f}, p-val {qp}", ""]
-        stat = "zval" if self.test == "z" else "tval"
-        df = "" if self.test == "z" else f"  (df = {self.df:g}; Hartung-Knapp-Sidik-Jonkman" + \
+        stat = "zval" if self.test == Test.Z else "tval"
+        df = "" if self.test == Test.Z else f"  (df = {self.df:g}; Hartung-Knapp-Sidik-Jonkman" + \
             (", ad hoc floor" if self.knha_floor else "") + ")"
         lines += ["Model Results:" + df, "",
                   f"estimate      se     {stat}    pval    ci.lb    ci.ub",
@@ -231,7 +231,7 @@ def require_meta_result(result) -> MetaResult:
     return result
 
 
-def meta_analysis(yi, vi, *, method: str = Tau2.FE, level: float = 0.95, labels=None, test: str = "z",
+def meta_analysis(yi, vi, *, method: str = Tau2.FE, level: float = 0.95, labels=None, test: str = Test.Z,
                   knha_floor: bool = False, pi: str | None = None) -> MetaResult:
     """Inverse-variance meta-analysis (fixed effect or random effects).
 
@@ -247,16 +247,17 @@ def meta_analysis(yi, vi, *, method: str = Tau2.FE, level: float = 0.95, labels=
         Confidence level for the interval of the estimate and the prediction interval.
     labels : sequence of str, optional
         Study labels (default "Study 1", ...).
-    test : {"z", "knha"}
-        "z": normal-theory Wald test and CI.  "knha": Hartung-Knapp-Sidik-Jonkman, t with
+    test : {"z", "hksj"}
+        "z": normal-theory Wald test and CI.  "hksj" (metafor's "knha", also accepted):
+        Hartung-Knapp-Sidik-Jonkman, t with
         k - 1 df and ``se^2 = sum w (y - mu)^2 / ((k - 1) sum w)``.
     knha_floor : bool
-        With test="knha", floor the HKSJ variance factor at 1 so that the interval is never
+        With test="hksj", floor the HKSJ variance factor at 1 so that the interval is never
         narrower than the z interval (Knapp & Hartung 2003 "ad hoc"; metafor test="adhoc").
         Warns when given with test="z", where it has no effect.
     pi : {"norm", "t(k-1)", "t(k-2)"}, optional
         Prediction-interval distribution.  Default: "norm" with test="z" and "t(k-1)" with
-        test="knha", as metafor's ``predict.rma``.
+        test="hksj", as metafor's ``predict.rma``.
 
     Returns
     -------
@@ -272,7 +273,7 @@ def meta_analysis(yi, vi, *, method: str = Tau2.FE, level: float = 0.95, labels=
     Notes
     -----
     k = 1 is allowed: tau^2 = 0, Q = 0, I^2 = 0, H^2 = 1 exactly, and P(Q) = 1 (metafor's QEp).  With k = 1 and
-    test="knha" the HKSJ variance is 0/0, so the z test is used and ``notes`` says so.
+    test="hksj" the HKSJ variance is 0/0, so the z test is used and ``notes`` says so.
     ``i2`` is Q-based (RevMan 5, meta); ``i2_tau`` is tau^2-based (metafor, RevMan Web).
 
     References
@@ -285,14 +286,14 @@ def meta_analysis(yi, vi, *, method: str = Tau2.FE, level: float = 0.95, labels=
     J R Stat Soc A 172:137-159, section 3.2 (prediction interval).
     """
     method = resolve_method(method)
-    _check_option("test", test, TESTS)
+    test = str(_check_option("test", vocab.TEST_ALIASES.get(test, test), TESTS))    # metafor's "knha" = "hksj"
     level = check_level(level)
     if not isinstance(knha_floor, (bool, np.bool_)):
         raise TypeError(f"`knha_floor` must be True or False; got {knha_floor!r}")
-    if knha_floor and test != "knha":
+    if knha_floor and test != Test.HKSJ:
         warnings.warn("`knha_floor=True` has no effect with test='z'", UserWarning, stacklevel=2)
     if pi is None:
-        pi = "t(k-1)" if test == "knha" else "norm"
+        pi = "t(k-1)" if test == Test.HKSJ else "norm"
     _check_option("pi", pi, PI_DISTS)
     yi, vi, labels = validate_effects(yi, vi, labels)
     return pool_validated(yi, vi, labels, method, level, test, bool(knha_floor), pi)
@@ -366,9 +367,9 @@ def pool_validated(yi, vi, labels, method, level, test, knha_floor, pi) -> MetaR
     se = math.sqrt(1.0 / sw)
     notes = ()
     df = math.inf
-    if test == "knha":
+    if test == Test.HKSJ:
         if k < 2:
-            test = "z"
+            test = Test.Z.value
             notes = ("HKSJ needs k >= 2; the z test is used for k = 1.",)
         else:
             df = float(q_df)
@@ -393,6 +394,6 @@ def pool_validated(yi, vi, labels, method, level, test, knha_floor, pi) -> MetaR
         statistic=stat, pvalue=two_sided_p(stat, df), tau2=float(tau2),
         q=q, q_df=q_df, q_pvalue=het.q_pvalue(q, q_df),
         i2=het.i2_from_q(q, q_df), h2=het.h2_from_q(q, q_df), weights=(100.0 / sw) * w,
-        test=test, df=df, knha_floor=knha_floor and test == "knha", pi_low=pi_low, pi_high=pi_high,
+        test=test, df=df, knha_floor=knha_floor and test == Test.HKSJ, pi_low=pi_low, pi_high=pi_high,
         pi_dist=pi, i2_tau=i2_tau, h2_tau=h2_tau, notes=notes,
     )

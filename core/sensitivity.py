@@ -31,7 +31,7 @@ from scipy import special
 from core.errors import InsufficientStudiesError
 from core.pooling import INLINE_METHODS, MetaResult, pool_validated, require_meta_result, t_crit, two_sided_p
 from core.refit_sums import refit_sums
-from core.vocab import Tau2
+from core.vocab import Tau2, Test
 
 # The estimators whose k refits are computed in one pass from the four sums.
 VECTORISED_METHODS: tuple[str, ...] = tuple(map(str, INLINE_METHODS))
@@ -106,7 +106,7 @@ def _series_from_sums(res: MetaResult, idx_sets_size: np.ndarray, sw, sw2, swy, 
         est_c = s1 / s0
         var = 1.0 / s0
         df = np.full(q.shape, np.inf)
-        if res.test == "knha":
+        if res.test == Test.HKSJ:
             df = np.where(q_df > 0, q_df.astype(float), np.inf)
             factor = np.where(q_df > 0, (s2 - 2 * est_c * s1 + est_c**2 * s0) / np.maximum(q_df, 1), 1.0)
             factor = np.maximum(factor, 0.0)
@@ -128,7 +128,7 @@ def _series_from_sums(res: MetaResult, idx_sets_size: np.ndarray, sw, sw2, swy, 
 
 def _g_columns(y: np.ndarray, test: str) -> np.ndarray:
     """Columns g of F_g: 1 and y always; y^2 only for the HKSJ variance factor."""
-    cols = [np.ones_like(y), y] + ([y * y] if test == "knha" else [])
+    cols = [np.ones_like(y), y] + ([y * y] if test == Test.HKSJ else [])
     return np.column_stack(cols)
 
 
@@ -177,7 +177,7 @@ def _shift(out: dict, centre: float) -> None:
 
 
 def _finish_pvalues(out: dict, res: MetaResult, q_df: np.ndarray) -> None:
-    if res.test == "knha":
+    if res.test == Test.HKSJ:
         df = np.where(q_df > 0, q_df, np.inf)
         out["pvalue"] = np.array([two_sided_p(float(s), float(d)) for s, d in zip(out["statistic"], df)])
     else:

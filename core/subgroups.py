@@ -22,7 +22,7 @@ from core import heterogeneity as het
 from core.errors import InsufficientStudiesError
 from core.metaregression import MetaRegressionResult, meta_regression
 from core.pooling import MetaResult, meta_analysis, pool_validated, resolve_method, t_crit
-from core.vocab import Tau2
+from core.vocab import Tau2, Test
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +47,7 @@ class SubgroupResult:
 
 
 def subgroup_analysis(yi, vi, groups, *, method: str = Tau2.FE, level: float = 0.95,
-                      labels=None, test: str = "z", knha_floor: bool = False) -> SubgroupResult:
+                      labels=None, test: str = Test.Z, knha_floor: bool = False) -> SubgroupResult:
     """Pool within each subgroup (own tau^2 each) and test whether subgroups differ.
 
     The test treats the G subgroup estimates as a fixed-effect meta-analysis:
@@ -57,7 +57,7 @@ def subgroup_analysis(yi, vi, groups, *, method: str = Tau2.FE, level: float = 0
     ``method``, ``level``, ``test`` and ``knha_floor`` are passed to
     :func:`core.pooling.meta_analysis` for every subgroup and the overall result; the test for
     subgroup differences uses each subgroup's own standard error (so HKSJ-widened SEs when
-    test="knha", as R meta does).
+    test="hksj", as R meta does).
 
     Parameters
     ----------
@@ -77,7 +77,7 @@ def subgroup_analysis(yi, vi, groups, *, method: str = Tau2.FE, level: float = 0
     # validate once (same rules and messages as meta_analysis), then fit the validated arrays
     overall = meta_analysis(yi, vi, method=method, level=level, labels=labels, test=test, knha_floor=knha_floor)
     yi, vi, labels = overall.yi, overall.vi, overall.labels
-    args = (overall.method, overall.level, test, overall.knha_floor, overall.pi_dist)
+    args = (overall.method, overall.level, overall.test, overall.knha_floor, overall.pi_dist)
     glist = groups.tolist()
     order = tuple(dict.fromkeys(glist))
     subs = {}
@@ -108,7 +108,7 @@ class CommonTau2SubgroupResult:
     Per-subgroup arrays (length G, in ``groups`` order): ``k``, ``estimate``, ``se``,
     ``ci_low``, ``ci_high``.  ``tau2`` is the common residual tau^2.  The test for subgroup
     differences is ``q_between`` (QM; chi-square on ``df_between = G - 1`` df, or F on
-    (G - 1, k - G) df when test="knha") with ``p_between``.  ``qe``/``qe_df``/``qe_pvalue``
+    (G - 1, k - G) df when test="hksj") with ``p_between``.  ``qe``/``qe_df``/``qe_pvalue``
     test residual heterogeneity.  ``model`` holds the full meta-regression.
     """
 
@@ -137,7 +137,7 @@ class CommonTau2SubgroupResult:
 
 
 def subgroup_analysis_common_tau2(yi, vi, groups, *, method: str = Tau2.REML, level: float = 0.95,
-                                  test: str = "z") -> CommonTau2SubgroupResult:
+                                  test: str = Test.Z) -> CommonTau2SubgroupResult:
     """Mixed-effects subgroup analysis with a common tau^2 (metafor ``mods = ~ group``).
 
     Fits ``y_i = beta_0 + sum_g beta_g [group_i = g] + u_i + e_i`` with a single
@@ -150,8 +150,8 @@ def subgroup_analysis_common_tau2(yi, vi, groups, *, method: str = Tau2.REML, le
     yi, vi, groups : array_like, shape (k,)
     method : str
         Residual tau^2 estimator (default "REML", metafor's default).
-    test : {"z", "knha"}
-        "knha": Knapp-Hartung t / F tests on k - G df.
+    test : {"z", "hksj"}
+        "hksj" (metafor's "knha"): Knapp-Hartung t / F tests on k - G df.
 
     Raises
     ------
@@ -196,4 +196,4 @@ def subgroup_analysis_common_tau2(yi, vi, groups, *, method: str = Tau2.REML, le
         groups=order, k=np.array([int(np.sum(groups == g)) for g in order]), estimate=est, se=se,
         ci_low=est - crit * se, ci_high=est + crit * se, tau2=model.tau2, q_between=model.qm,
         df_between=model.qm_df, p_between=model.qm_pvalue, qe=model.qe, qe_df=model.qe_df,
-        qe_pvalue=model.qe_pvalue, method=method, test=test, level=level, model=model)
+        qe_pvalue=model.qe_pvalue, method=method, test=model.test, level=level, model=model)

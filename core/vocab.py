@@ -123,34 +123,147 @@ class Population(StrEnum):
 COMPARISONS: tuple[str, ...] = tuple(Comparison)
 POPULATIONS: tuple[str, ...] = tuple(Population)
 DM_TYPES: tuple[str, ...] = (Population.T1DM, Population.T2DM)
-MEASURES = ("MD", "SMD")
-SMD_VARIANTS = ("revman5", "hedges_exact")
-# Variance of a between-arm MD: "unequal" = sd1^2/n1 + sd2^2/n2 (RevMan 5; metafor vtype "LS"), "pooled"
+
+
+class Measure(StrEnum):
+    MD = "MD"           # mean difference, in the outcome's units
+    SMD = "SMD"         # standardised mean difference (Hedges' g)
+
+
+class SmdVariant(StrEnum):
+    REVMAN5 = "revman5"             # RevMan 5's approximate small-sample correction
+    HEDGES_EXACT = "hedges_exact"   # the exact correction (metafor)
+
+
+# Variance of a between-arm MD: UNEQUAL = sd1^2/n1 + sd2^2/n2 (RevMan 5; metafor vtype "LS"), POOLED
 # = sp^2 (1/n1 + 1/n2) with the pooled SD, the equal-variances form (metafor escalc vtype "HO").
-MD_VARIANCES = ("unequal", "pooled")
-MODELS = ("auto", "fixed", "random")
-# The Bayesian random-effects model (issue 22; core.workflow.bayes).  The sidebar and AnalysisSpec offer
-# ANALYSIS_MODELS; MODELS are the frequentist ones (the benchmark grid of bench/bench_core.py runs those).
-BAYES_MODEL = "bayes"
-ANALYSIS_MODELS = (*MODELS, BAYES_MODEL)
+class MdVariance(StrEnum):
+    UNEQUAL = "unequal"
+    POOLED = "pooled"
+
+
+class Model(StrEnum):
+    """The model a view asks for.  AUTO: the paper's rule picks FIXED or RANDOM; BAYES: the Bayesian
+    random-effects model (issue 22; core.workflow.bayes).  The model a fit *used* is a tau^2 code: FIXED
+    fits Tau2.FE (no tau^2), RANDOM fits the chosen estimator."""
+
+    AUTO = "auto"
+    FIXED = "fixed"
+    RANDOM = "random"
+    BAYES = "bayes"
+
+
+class Test(StrEnum):
+    """The CI and test of a frequentist pooled effect: Z, the Wald (normal) test, or HKSJ,
+    Hartung-Knapp-Sidik-Jonkman (t-based; the URL's check box is ``hksj`` too).  metafor calls it
+    ``test="knha"``: :data:`TEST_METAFOR` names it so for the R scripts, and the statistics accept
+    "knha" on input (:data:`TEST_ALIASES`), as they accept metafor's "EE" for "FE"."""
+
+    __test__ = False    # not a pytest class
+    Z = "z"
+    HKSJ = "hksj"
+
+
+class TimePoint(StrEnum):
+    END = "end"         # each trial's last reported time point
+    M3 = "3"
+    M6 = "6"
+    M12 = "12"
+
+
+class Design(StrEnum):
+    """The design filter of a view: ALL, or only trials with a control arm, or only RCTs."""
+
+    ALL = "all"
+    CONTROLLED = "controlled"
+    RCT = "rct"
+
+
+class DesignClass(StrEnum):
+    """A study's design class (an RCT is also controlled)."""
+
+    RCT = "rct"
+    CONTROLLED = "controlled"
+    SINGLE_ARM = "single_arm"
+
+
+class StudySet(StrEnum):
+    """The studies a view uses: the paper's (the reproduction) or ALL (paper + newer trials)."""
+
+    PAPER = "paper"
+    ALL = "all"
+
+
+class SetTag(StrEnum):
+    """A study's set in data/studies.csv: one of the paper's, or a newer trial."""
+
+    PAPER = "paper"
+    UPDATE = "update"
+
+
+class PrePost(StrEnum):
+    """How a pre-post effect is computed.  CHANGE: mean change with the SD of the change from the
+    correlation method (the paper's Methods); INDEPENDENT: after vs before as two independent groups
+    (RevMan's two-arm data entry, which ignores the correlation)."""
+
+    CHANGE = "change"
+    INDEPENDENT = "independent"
+
+
+
+def _values(codes) -> tuple[str, ...]:
+    """Plain strings: these tuples print in error messages and iterate into reprs and cache keys."""
+    return tuple(c.value for c in codes)
+
+
+MEASURES = _values(Measure)
+SMD_VARIANTS = _values(SmdVariant)
+MD_VARIANCES = _values(MdVariance)
+# MODELS are the frequentist ones (the benchmark grid of bench/bench_core.py runs those); the sidebar and
+# AnalysisSpec offer ANALYSIS_MODELS.
+MODELS = _values((Model.AUTO, Model.FIXED, Model.RANDOM))
+BAYES_MODEL = Model.BAYES
+ANALYSIS_MODELS = _values(Model)
 # Multiples of the default prior scale on tau (half the unit-information SD) a view may use; the
 # prior-sensitivity figure shows all of them.
 PRIOR_FACTORS = (0.25, 0.5, 1.0, 2.0, 4.0)
-TESTS = ("z", "knha")
+TESTS = _values(Test)
+TEST_METAFOR = {Test.Z: "z", Test.HKSJ: "knha"}     # rma(test=)
+TEST_ALIASES = {"knha": Test.HKSJ}
 PI_DISTS = ("norm", "t(k-1)", "t(k-2)")
 # The time points offered; any positive month count is also accepted.
-TIMEPOINTS = ("end", "3", "6", "12")
+TIMEPOINTS = _values(TimePoint)
 # A study's time point matches a requested one within this many months: the paper's Tables 2-4 group
 # follow-ups as 3/6/12 months, and trials report e.g. 24 weeks (5.5 months) or 48 weeks (11.0 months).
 TIMEPOINT_TOLERANCE_MONTHS = 1.0
 # Design filters offered, and the design classes a study can have.
-DESIGNS = ("all", "controlled", "rct")
-DESIGN_CLASSES = ("rct", "controlled", "single_arm")
-STUDY_SETS = ("paper", "all")
-# Pre-post effect: "change" = mean change with the SD of the change from the correlation method
-# (the paper's Methods); "independent" = after vs before as two independent groups (RevMan's
-# two-arm data entry, which ignores the correlation).
-PREPOST_METHODS = ("change", "independent")
+DESIGNS = _values(Design)
+DESIGN_CLASSES = _values(DesignClass)
+STUDY_SETS = _values(StudySet)
+SET_TAGS = _values(SetTag)
+PREPOST_METHODS = _values(PrePost)
+
+
+# --- the completeness of the numbers ---------------------------------------------------------------
+
+class CellStatus(StrEnum):
+    """A study x outcome x time cell's numbers (core.evidence.completeness)."""
+
+    REPORTED = "reported"       # a mean with an SD printed by the source
+    CONVERTED = "converted"     # mean and SD derived from what was printed (median/IQR or range)
+    NOT_USED = "not used"       # numbers exist but the extraction marks them use = no
+    MISSING = "missing"         # no number (the reason, when recorded, is a gap's)
+
+
+class GapStatus(StrEnum):
+    """Why a study has no usable numbers (data/gaps.csv ``status``)."""
+
+    NOT_REACHABLE = "not_reachable"     # the source itself was out of reach
+    NOT_REPORTED = "not_reported"       # not in the text we could read
+    FIGURE_ONLY = "figure_only"
+
+
+CELL_STATUSES = _values(CellStatus)
 
 
 # --- study characteristics (issue 25) ---------------------------------------------------------
@@ -182,7 +295,16 @@ CHARACTERISTIC_COLUMNS: tuple[str, ...] = (*CATEGORICAL_CHARACTERISTICS, *NUMERI
 FOREST_COLUMNS: tuple[str, ...] = ("cell_source", "donor", "route_class", "dose_per_kg", "design_class", "rob")
 # At most this many fit beside the names at 1280 x 720 (the arm columns crowd beyond; screenshots, issue 25).
 FOREST_MAX_COLUMNS = 3
-FOREST_SORTS: tuple[str, ...] = ("paper", "effect", "year", "weight", *CHARACTERISTIC_COLUMNS)
+
+
+class ForestSort(StrEnum):
+    PAPER = "paper"     # as Li et al. 2021 list them: by diabetes type, year and name
+    EFFECT = "effect"
+    YEAR = "year"
+    WEIGHT = "weight"   # heaviest first
+
+
+FOREST_SORTS: tuple[str, ...] = (*_values(ForestSort), *CHARACTERISTIC_COLUMNS)
 SUBGROUP_KEYS: tuple[str, ...] = ("dm_type", *CATEGORICAL_CHARACTERISTICS, "design_class")
 # Numeric characteristics a meta-regression may use (year is a study column of its own).
 REGRESSORS: tuple[str, ...] = (*NUMERIC_CHARACTERISTICS, "year")

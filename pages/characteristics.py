@@ -12,11 +12,12 @@ from core.figures.characteristics import bubble_figure, split_forest_figure
 from core.vocab import BAYES_MODEL
 from core.words import measure_unit, settings_lines
 from core.words.characteristics import (BAYES_SPLIT_NOTE, BUBBLE_SUBJECT, CHARACTERISTICS_PAGE_INTRO, PY_SCRIPT_HELP,
-                                        R_SCRIPT_HELP, R_SCRIPT_TITLE, REGRESSION_CAUTION, REGRESSION_HELP,
-                                        REGRESSION_LEFT_OUT, SPLIT_SUBJECT, SUBGROUP_CAUTION, SUBGROUPS_HELP)
+                                        R_SCRIPT_HELP, R_SCRIPT_TITLE, REGRESSION_CAUTION, REGRESSION_LEFT_OUT,
+                                        SPLIT_SUBJECT, SUBGROUP_CAUTION)
 from ui import state as S
 from ui.cache import cached_figure
 from ui.characteristics import cached_regression, cached_split
+from ui.controls import draw
 from ui.components import analysis_header, page_header, show_figure
 from ui.data import current_dataset
 from ui.export import view_caption
@@ -29,8 +30,7 @@ if spec.model == BAYES_MODEL:      # which parts are Bayesian (the split) and wh
     st.info(BAYES_SPLIT_NOTE, icon=":material/info:")
 
 st.subheader("Subgroups by a characteristic")
-key = st.selectbox("Subgroups by", S.OPTIONS["subby"], format_func=S.fmt("subby"), key="subby",
-                   bind="query-params", help=SUBGROUPS_HELP)
+key = draw("subby", bind="query-params")
 split = cached_split(dataset, spec, key, analysis=a)
 st.warning(SUBGROUP_CAUTION.format(k=split.k, g=len(split.separate.groups)), icon=":material/warning:")
 name = S.fmt("subby")(key).lower()
@@ -39,8 +39,7 @@ show_figure(cached_figure("split", f"{spec!r}|{key}", lambda: split_forest_figur
             caption=f"{SPLIT_SUBJECT.format(name=name)}. {view_caption(spec)}")
 
 st.subheader("Meta-regression on a number")
-reg_key = st.selectbox("Meta-regression on", S.OPTIONS["regon"], format_func=S.fmt("regon"), key="regon",
-                       bind="query-params", help=REGRESSION_HELP)
+reg_key = draw("regon", bind="query-params")
 reg = cached_regression(dataset, spec, reg_key, analysis=a)
 if reg.fit is None:
     st.info(reg.message, icon=":material/info:")

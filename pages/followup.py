@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from core.figures.followup import trajectory_figure
-from core.vocab import BAYES_MODEL, OUTCOME_LABELS, OUTCOME_SHORT
+from core.vocab import BAYES_MODEL, OUTCOME_LABELS, OUTCOME_SHORT, Measure
 from core.words import AUDIT_FLAG_TEXT, COMPARISON_LABELS, TABLE_HEADINGS, fmt_ci, fmt_p, population_phrase, timepoint_phrase
 from core.words.bayesian import MODEL_CHOICE_LABELS
 from ui import state as S
@@ -30,7 +30,7 @@ BLOCKED_KEY = "_followup_blocked_timepoint"   # a time point the sidebar does no
 
 def _open_forest(population: str, timepoint: str) -> None:
     """Callback: open that population and time point on the Forest plot, if the sidebar offers it."""
-    if timepoint not in S.TIMEPOINT_OPTIONS:
+    if timepoint not in S.OPTIONS["timepoint"]:
         st.session_state[BLOCKED_KEY] = timepoint
         return
     request_forest(population=population, timepoint=timepoint)
@@ -69,7 +69,7 @@ if pooled.empty:
                "Try another outcome or comparison, or include the newer trials (Studies in the sidebar).",
                icon=":material/info:")
 else:
-    y_title = f"{'Mean difference' if spec.measure == 'MD' else 'Std. mean difference'}"
+    y_title = "Mean difference" if spec.measure == Measure.MD else "Std. mean difference"
     fig = cached_figure("trajectory", repr(spec), lambda: trajectory_figure(
         traj, title=f"{OUTCOME_LABELS[spec.outcome]}: pooled effect by follow-up time", y_title=y_title))
     show_figure(fig, key="followup_chart", filename=f"followup_{spec.outcome}", on_select=_on_chart_select,

@@ -4,7 +4,7 @@ from __future__ import annotations
 import streamlit as st
 
 from core.export import slide_caption
-from core.vocab import BAYES_MODEL, OUTCOME_SHORT, Tau2
+from core.vocab import BAYES_MODEL, OUTCOME_SHORT, StudySet, Tau2
 from core.figures.sensitivity import prior_sensitivity_figure
 from core.words.bayesian import P_BELOW_ZERO_HELP, PRIOR_SENSITIVITY_NOTE, prior_sensitivity_caption, prob_text
 from core.words import (DESIGN_CLASS_LABELS, fmt_ci, fmt_num, fmt_p, headline_measure, hksj_notices,
@@ -26,7 +26,7 @@ METRIC_WEIGHTS = (1.25, 1.3, 0.95, 0.95)
 
 def unresolved_note(dataset, spec, total: int) -> str:
     """The paper's candidates for an unresolved reference, when they make the count exceed the paper's."""
-    if spec.study_set != "paper":
+    if spec.study_set != StudySet.PAPER:
         return ""
     return paper_count_explained(dataset, spec.population, total)   # in every population's view (issue 26)
 

@@ -9,7 +9,7 @@ import streamlit as st
 from core.workflow.audit import FLAGS, audit_reported
 from core.evidence.reported_csv import read_reported_csv
 from core.export.tables import to_csv_bytes
-from core.vocab import OUTCOME_SHORT
+from core.vocab import OUTCOME_SHORT, Population, SetTag
 from core.workflow.reproduce import STATUS_CANNOT, STATUS_DIFFERS, STATUS_PARTIAL, STATUS_REPRODUCED, status_kind
 from core.words import (AUDIT_FLAG_TEXT, SMD_VARIANT_LABELS, TABLE_HEADINGS, TAU2_LABELS, fmt_ci, fmt_p,
                         printed_with_minus, reader_numbers, result_label, signed_difference)
@@ -70,7 +70,7 @@ table = rep.assign(
 # A static table: all 26 rows in view and every cell wrapped, at 1440 and 1280 px (issue 26 item 10); the
 # picker below the table opens a row on the Forest plot page.
 st.table(md_table(table, "Result"), hide_index=True)
-count_note = paper_count_explained(ds, "all", int(ds.studies["set"].eq("paper").sum()))
+count_note = paper_count_explained(ds, Population.ALL, int(ds.studies["set"].eq(SetTag.PAPER).sum()))
 st.caption("Measure: MD, mean difference in the outcome's unit; SMD, standardised mean difference. Studies with "
            "numbers: of the studies the paper cites for the result, or of those in scope when it cites none."
            + count_note + " Why each row is what it is follows the table, in full.")

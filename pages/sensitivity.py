@@ -7,15 +7,15 @@ from dataclasses import replace
 import streamlit as st
 
 from core.figures.sensitivity import cumulative_frame, interval_forest, loo_frame, r_curve_figure
-from core.vocab import BAYES_MODEL
+from core.vocab import BAYES_MODEL, Comparison, Test
 from core.workflow.robustness import comparison_frame, comparison_table, describe_changes, variant_from_analysis
-from core.words import (CHANGED_WORD, HELP, MOST_INFLUENTIAL_LEGEND, TABLE_HEADINGS, favours_labels, fmt_num,
+from core.words import (CHANGED_WORD, MOST_INFLUENTIAL_LEGEND, TABLE_HEADINGS, favours_labels, fmt_num,
                         measure_unit, model_label, view_line)
 from core.words.bayesian import bayes_refits_caption
-from core.words.choices import TITLES
 from ui import state as S
 from ui.cache import cached_figure, run_analysis
 from ui.cache_sensitivity import run_cumulative, run_leave_one_out, run_robustness
+from ui.controls import draw
 from ui.components import analysis_header, page_header, show_figure
 from ui.data import current_dataset
 from ui.text import md
@@ -33,8 +33,13 @@ st.header("Main analysis vs a variant")
 st.caption("The variant starts as the main analysis. Change any control here; the sidebar's main analysis "
            "stays as it is.")
 VARIANT = "sens_"     # the variant's widgets are the sidebar's keys with this prefix
-VARIANT_KEYS = S.widget_values(spec, ("design", "r", "smd", "model", "tau2", "hksj", "prepost"),
-                               prefix=VARIANT) | {VARIANT + "pi": False}
+# The variant's controls by column (the first also holds the studies to leave out); the middle column's are off
+# where the main analysis does not use them (a between-arm comparison, an MD).
+VARIANT_COLUMNS = (("design",), ("prepost", "r", "smd"), ("model", "tau2", Test.HKSJ, "pi"))
+_SPEC_KEYS = [k for col in VARIANT_COLUMNS for k in col if S.CHOICE_BY_KEY[k].field]
+VARIANT_KEYS = S.widget_values(spec, _SPEC_KEYS, prefix=VARIANT) | {
+    VARIANT + k: S.CHOICE_BY_KEY[k].default for col in VARIANT_COLUMNS for k in col if k not in _SPEC_KEYS}
+MAIN_VALUES = S.widget_values(spec, ("comparison", "measure"))
 STUDY_KEYS = {f"sens_x_{sid}": sid for sid in main.rows["study_id"]}
 
 
@@ -69,28 +74,13 @@ def variant_section() -> None:
         if spec.excluded:
             st.caption("Already excluded in the sidebar: "
                        f"{', '.join(md(ds.study_label(s)) for s in spec.excluded)}.")
-        st.radio(TITLES["design"], S.DESIGN_OPTIONS, format_func=S.fmt("design"), key="sens_design")
-    with c2:
-        pre_post = spec.comparison == "pre_post"
-        st.radio(TITLES["prepost"], S.PREPOST_OPTIONS, format_func=S.fmt("prepost"), key="sens_prepost",
-                 disabled=not pre_post,
-                 help=HELP["prepost"] if pre_post else "Applies to pre-post comparisons only.")
-        st.slider(TITLES["r"], S.R_RANGE[0], S.R_RANGE[1], step=0.05, key="sens_r",
-                  disabled=not pre_post,
-                  help=HELP["r"] if pre_post else "Only pre-post comparisons use r (choose it in the sidebar).")
-        st.radio(TITLES["smd"], S.SMD_VARIANT_OPTIONS, format_func=S.fmt("smd"), key="sens_smd",
-                 disabled=spec.measure != "SMD",
-                 help=HELP["smd"] if spec.measure == "SMD"
-                 else "Applies to SMD only (choose Measure in the sidebar).")
+    for column, keys in zip((c1, c2, c3), VARIANT_COLUMNS):
+        for key in keys:
+            draw(key, container=column, prefix=VARIANT, values=MAIN_VALUES)
     with c3:
-        st.radio(TITLES["model"], S.MODEL_OPTIONS, format_func=S.fmt("model"), key="sens_model", help=HELP["model"])
-        st.selectbox(TITLES["tau2"], S.TAU2_OPTIONS, format_func=S.fmt("tau2"), key="sens_tau2",
-                     help=HELP["tau2"])
-        st.checkbox(TITLES["hksj"], key="sens_hksj", help=HELP["hksj"])
-        st.checkbox("Show prediction intervals", key="sens_pi", help=HELP["pi"])
         st.button("Reset variant to the main analysis", on_click=_reset_variant, key="sens_reset")
 
-    vspec = variant_spec(pre_post)
+    vspec = variant_spec(spec.comparison == Comparison.PRE_POST)
     variant = run_analysis(vspec)
     changes = describe_changes(spec, vspec, ds.study_label)
     show_pi = bool(st.session_state["sens_pi"])
@@ -154,7 +144,7 @@ with st.expander("All variants as a table"):
 
 # ---------------------------------------------------------------- r curve
 st.header("Pooled effect against the pre-post correlation r")
-if spec.comparison != "pre_post":
+if spec.comparison != Comparison.PRE_POST:
     st.write("Between-arm comparisons do not use r. Choose *MSC after vs before treatment* in the sidebar to "
              "see how the imputed correlation moves the result.")
 else:

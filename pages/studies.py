@@ -6,7 +6,7 @@ import streamlit as st
 
 from core.evidence.completeness import STATUSES, completeness_counts
 from core.figures.completeness import INFERRED_MARK, completeness_figure
-from core.vocab import OUTCOME_SHORT
+from core.vocab import OUTCOME_SHORT, CellStatus, DesignClass, SetTag, StudySet
 from core.words import (DESIGN_CLASS_LABELS, SEARCH_ANCHOR, SEARCH_DESCRIPTION, SEARCH_HEADING,
                         STUDY_SET_WORDS)
 from core.words import SET_LABELS, TABLE_HEADINGS
@@ -21,7 +21,7 @@ from ui.export import data_source
 spec = page_header("Studies", "The included trials (the paper's Table 1 characteristics), each traced to the page it "
                               "was taken from. Choose a study under the table to read it in full, with its sources.")
 ds = current_dataset()
-studies = ds.studies if spec.study_set == "all" else ds.studies[ds.studies["set"] == "paper"]
+studies = ds.studies if spec.study_set == StudySet.ALL else ds.studies[ds.studies["set"] == SetTag.PAPER]
 studies = studies.reset_index(drop=True)
 
 inferred = studies["id_confidence"] != "high"
@@ -31,7 +31,7 @@ c2.metric("T1DM · T2DM", f"{(studies['dm_type'] == 'T1DM').sum()} · {(studies[
 c3.metric("Identity inferred", int(inferred.sum()),
           help="The paper's reference list is not in our copy; these studies are matched to the paper's citations by "
                "country, type, design and numbers, not by a printed reference.")
-c4.metric("RCTs", int((studies["design_class"] == "rct").sum()))
+c4.metric("RCTs", int((studies["design_class"] == DesignClass.RCT).sum()))
 
 view = studies.assign(
     Study=[f"{ds.study_label(s)} {INFERRED_MARK}" if inf else ds.study_label(s)
@@ -42,7 +42,7 @@ view = studies.assign(
     Design=studies["design_class"].map(lambda c: DESIGN_CLASS_LABELS.get(c, c)),
 )
 cols = dict(TABLE_HEADINGS["studies_table"])
-if spec.study_set != "all":
+if spec.study_set != StudySet.ALL:
     cols.pop("Set")
 # A static table of short columns: every row and every column in view at 1440 and 1280 px (issue 26 item 10); the
 # long characteristics (design in full, MSC source, dose, route) and the sources are in the panel below.
@@ -85,7 +85,7 @@ st.caption("Reported: mean with SD (or a '±' the source did not label, used as 
            f"[{SEARCH_HEADING.lower()}](#{SEARCH_ANCHOR})). Hover a cell for the detail. Time points match within "
            "±1 month, as in the analyses.")
 with st.expander("Missing cells and their reasons"):
-    miss = cmap[cmap["status"] != "reported"][["label", "outcome", "time_bin", "status", "detail"]]
+    miss = cmap[cmap["status"] != CellStatus.REPORTED][["label", "outcome", "time_bin", "status", "detail"]]
     miss = miss.assign(outcome=miss["outcome"].map(lambda o: OUTCOME_SHORT.get(o, o)))
     # One row per study, outcome and reason, its time points listed: every reason read in full, wrapped, in a
     # table a reader can go through (issue 26 item 10), not 200 cut-off rows in an inner scroll.

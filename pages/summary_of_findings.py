@@ -14,14 +14,14 @@ from core.words import (GRADE_DOMAIN_LABELS, GRADE_SOURCES, JUDGEMENTS_SAVED, JU
                         SOF_HEADINGS)
 from core.words.bayesian import MODEL_CHOICE_LABELS, interval_heading
 from core.words.settings import deck_settings_lines
-from core.vocab import OUTCOME_LABELS
-from core.words.characteristics import (SOF_SUBGROUP_CAPTION, SOF_SUBGROUP_HELP, SOF_SUBGROUP_NONE, SOF_SUBGROUP_OF,
-                                        SOF_SUBGROUP_TOGGLE, SUBGROUPS_HELP)
+from core.vocab import OUTCOME_LABELS, SetTag, StudySet
+from core.words.characteristics import SOF_SUBGROUP_CAPTION, SOF_SUBGROUP_NONE, SOF_SUBGROUP_OF
 from ui import state as S
 from ui.certainty import JUDGEMENTS, cached_sof, cached_sof_figures
 from ui.certainty_forms import imprecision_form, indirectness_form, mid_form, rob_form, rob_table
 from ui.text import md_table
 from ui.components import escape_markdown, page_header, show_figure
+from ui.controls import draw
 from ui.data import current_dataset
 from ui.export import data_source, table_downloads
 from ui.forest_link import request_forest_for, switch_if_requested
@@ -33,9 +33,8 @@ spec = page_header("Summary of findings", "How sure can we be? Each outcome's po
 ds = current_dataset()
 inputs = JUDGEMENTS.get(ds)
 choices = st.container(horizontal=True, vertical_alignment="bottom", key="sof_subgroup_choices")
-by = (choices.selectbox("Subgroups by", S.OPTIONS["subby"], format_func=S.fmt("subby"), key="subby",
-                        bind="query-params", help=SUBGROUPS_HELP, width=320)
-      if choices.toggle(SOF_SUBGROUP_TOGGLE, key="sofsub", bind="query-params", help=SOF_SUBGROUP_HELP) else None)
+by = (draw("subby", container=choices, bind="query-params", width=320)
+      if draw("sofsub", container=choices, bind="query-params") else None)
 sof = cached_sof(ds, spec, inputs, by)
 notes = sof.footnotes()
 st.markdown(f"**{escape_markdown(sof_title(spec))}** · {spec.measure} · {MODEL_CHOICE_LABELS[spec.model]}")
@@ -109,7 +108,7 @@ st.header("Risk of bias per study")
 st.caption("RoB 2 for randomised trials, ROBINS-I for non-randomised comparisons. The paper did no risk-of-bias "
            "assessment, so every domain is 'not assessed' unless you judge it, except where the design alone "
            "decides: a single-arm before–after study has no control group (critical confounding).")
-studies = ds.studies if spec.study_set == "all" else ds.studies[ds.studies["set"] == "paper"]
+studies = ds.studies if spec.study_set == StudySet.ALL else ds.studies[ds.studies["set"] == SetTag.PAPER]
 ids = list(studies["study_id"])
 st.table(md_table(rob_table(ds, ids), "Study", "Reason", "Source"), hide_index=True)   # every study, every reason in full at 1280 px (issue 26 item 10)
 with st.expander("Set a judgement (with a reason and a source)"):

@@ -4,6 +4,9 @@
   why (in its first lines for a module; on the ``def`` line or the line above for a function);
 - every outcome code and tau^2 estimator code is a string literal in exactly one product module,
   the registry ``core/vocab.py``; the population phrases are written only in ``core/words/phrases.py``;
+- the other codes (measure, model, test, time point, design, study set, pre-post method, SMD variant, MD
+  variance, cell and gap statuses, and metafor's "knha" and "EE") are literals only in ``core/vocab.py``, and in
+  ``core/words`` where a dict maps them to words; app.py, core, ui and pages use the enum members;
 - ``core`` never imports streamlit, ui or pages; the statistics modules import nothing from the project but
   ``core.errors``, ``core.vocab`` and each other; no module imports another's ``_private`` name;
 - core's packages have a declared order (:data:`CORE_LAYERS`): no import, at module level or inside a
@@ -78,6 +81,78 @@ def test_outcome_and_estimator_codes_live_only_in_the_registry():
             found[_rel(f)] = sorted(hits)
     assert set(found) == {"core/vocab.py"}, f"code literals outside the registry: " \
                                             f"{ {k: v for k, v in found.items() if k != 'core/vocab.py'} }"
+
+
+# The other registered codes (issue 24): their literals, too, live only in the registry, and in core/words where
+# the words map codes to what a user reads.  Left out: codes that are also ordinary words of the code base ("all",
+# "z", the month counts, "pooled"), which would flag pandas' how="all" or a result's "pooled" column.
+CONFINED_CODES = (vocab.Measure, vocab.Model, vocab.Test, vocab.TimePoint, vocab.Design, vocab.DesignClass,
+                  vocab.StudySet, vocab.SetTag, vocab.PrePost, vocab.SmdVariant, vocab.MdVariance, vocab.CellStatus,
+                  vocab.GapStatus)
+# "reported" and "missing" also name columns and tables; "not_reported" is also a characteristic's code.
+GENERIC_CODES = {"all", "z", "3", "6", "12", "pooled", "reported", "missing", "not_reported"}
+REGISTRY, WORDS = "core/vocab.py", "core/words/"
+# Plotly's coordinate reference "paper" (the figure's own frame) is no study set; a literal that only shares a
+# code's spelling (a column named "change") says so on its line.
+PLOTLY_REFS = {"xref", "yref"}
+NOT_A_CODE = "# not a code"
+
+
+def _code_literals(tree: ast.Module, codes: set[str], lines: list[str] = (), *, mappings_ok: bool = False) -> set[str]:
+    """The string constants of ``tree`` that are ``codes``, except plotly's xref/yref values and a
+    constant on a line marked :data:`NOT_A_CODE`; with ``mappings_ok`` (core/words), also the keys and
+    values of a dict display, where words map codes (a comparison is still flagged)."""
+    exempt = set()
+    for n in ast.walk(tree):
+        if mappings_ok and isinstance(n, ast.Dict):
+            exempt |= {id(c) for c in (*n.keys, *n.values) if c is not None}
+        if isinstance(n, ast.keyword) and n.arg in PLOTLY_REFS:
+            exempt.add(id(n.value))
+        elif isinstance(n, ast.Dict):
+            exempt |= {id(v) for k, v in zip(n.keys, n.values)
+                       if isinstance(k, ast.Constant) and k.value in PLOTLY_REFS}
+        elif isinstance(n, ast.Compare) and isinstance(n.left, ast.Attribute) and n.left.attr in PLOTLY_REFS:
+            exempt |= {id(c) for c in n.comparators}
+    return {n.value for n in ast.walk(tree) if isinstance(n, ast.Constant) and isinstance(n.value, str)
+            and n.value in codes and id(n) not in exempt
+            and not (n.lineno <= len(lines) and NOT_A_CODE in lines[n.lineno - 1])}
+
+
+def _confined_codes() -> set[str]:
+    """The codes, and metafor's spellings of them ("knha", "EE"), which only the registry maps."""
+    metafor = set(vocab.TEST_METAFOR.values()) | set(vocab.ESTIMATOR_ALIASES)
+    return ({c.value for enum in CONFINED_CODES for c in enum} | metafor) - GENERIC_CODES
+
+
+def _code_literals_outside_the_registry(files) -> dict[str, list[str]]:
+    """File -> the code literals it should not hold: none in core/vocab.py, only mappings in core/words."""
+    codes, found = _confined_codes(), {}
+    for f in files:
+        rel = _rel(f) if f.is_relative_to(ROOT) else f.name
+        if rel != REGISTRY and (hits := _code_literals(_tree(f), codes, f.read_text(encoding="utf-8").splitlines(),
+                                                       mappings_ok=rel.startswith(WORDS))):
+            found[rel] = sorted(hits)
+    return found
+
+
+def test_choice_codes_live_only_in_the_registry_and_the_words():
+    assert _code_literals_outside_the_registry(_files(("core", "ui", "pages"))) == {}
+
+
+def test_the_choice_code_rule_can_fail(tmp_path):
+    planted = tmp_path / "planted.py"
+    planted.write_text('def f(spec, fig):\n    return spec.measure == "SMD" or spec.test == "knha"\n'
+                       'LAYOUT = dict(xref="paper", yref="paper")\n'
+                       'OTHER = [a for a in fig.layout.annotations if a.xref == "paper"]\n'
+                       'ROW = {"change": 1}     # not a code: a column\n'
+                       'DESIGNS = ("rct", "controlled")\n', encoding="utf-8")
+    found = _code_literals_outside_the_registry([planted])
+    assert list(found.values()) == [["SMD", "controlled", "knha", "rct"]]    # plotly's "paper" and the column pass
+    words = ast.parse('LABELS = {"fixed": "Fixed effect", "MD": "MD"}\n'
+                      'def f(spec):\n    return "x" if spec.model == "auto" else ""\n')
+    assert _code_literals(words, _confined_codes(), mappings_ok=True) == {"auto"}   # words map codes, not test them
+    assert {"paper", "MD", "SMD", "hksj", "knha", "EE", "end", "fixed", "random", "auto", "rct", "controlled",
+            "change", "independent", "bayes", "revman5", "single_arm"} <= _confined_codes()
 
 
 def test_every_module_a_rule_names_exists():

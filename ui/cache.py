@@ -22,6 +22,7 @@ from core.evidence.dataset import Dataset
 from core.figures.completeness import INFERRED_MARK
 from core.figures.forest import forest_figure
 from core.words import TABLE_HEADINGS, population_phrase, timepoint_phrase
+from core.vocab import SetTag
 from ui.data import current_dataset
 
 
@@ -163,7 +164,7 @@ def forest_page_parts(a: ForestAnalysis, dataset: Dataset) -> ForestPageParts:
 
 def paper_studies_of(dataset: Dataset) -> tuple[int, tuple[str, ...]]:
     """(how many studies the paper's set has, labels of those whose reference number is unresolved)."""
-    paper = dataset.studies[dataset.studies["set"] == "paper"]
+    paper = dataset.studies[dataset.studies["set"] == SetTag.PAPER]
     return len(paper), tuple(dataset.study_label(s) for s in paper.loc[paper["ref_no"] == "", "study_id"])
 
 

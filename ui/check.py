@@ -13,6 +13,7 @@ from core.evidence.dataset import Dataset
 from core.workflow.recompute import recomputer, spec_for_row
 from core.workflow.reproduce import classify_reproduction
 from core.words import paper_count_note
+from core.vocab import Population, SetTag
 from ui.cache import cached, run_analysis
 from ui.forest_link import request_forest_for
 from ui.text import md
@@ -55,19 +56,20 @@ def request_open_row_in_forest(row: pd.Series, base: AnalysisSpec) -> None:
 
 
 # The paper's own count of its studies, by population (data/flow.csv: Abstract and Results).
-_PAPER_COUNT_STAGE = {"all": "studies_included", "T1DM": "studies_t1dm", "T2DM": "studies_t2dm"}
+_PAPER_COUNT_STAGE = {Population.ALL: "studies_included", Population.T1DM: "studies_t1dm",
+                      Population.T2DM: "studies_t2dm"}
 
 
 def paper_count_explained(ds: Dataset, population: str, listed: int) -> str:
     """Why ``listed`` studies of the paper's set in ``population`` exceed the paper's own count (the
     candidates kept for one unresolved reference), or '' when they do not (issue 26 item 4)."""
-    paper = ds.studies[ds.studies["set"] == "paper"]
+    paper = ds.studies[ds.studies["set"] == SetTag.PAPER]
     candidates = paper[paper["ref_no"] == ""]
-    mine = candidates if population == "all" else candidates[candidates["dm_type"] == population]
+    mine = candidates if population == Population.ALL else candidates[candidates["dm_type"] == population]
     counts = flow_table().set_index("stage")["count"]
     stage = _PAPER_COUNT_STAGE.get(population)
     if stage not in counts.index or mine.empty:
         return ""
     return paper_count_note(listed, [md(ds.study_label(s)) for s in mine["study_id"]], n_paper=int(counts[stage]),
-                            who="" if population == "all" else f"{population} ",
+                            who="" if population == Population.ALL else f"{population} ",
                             others=tuple(md(ds.study_label(s)) for s in candidates.drop(mine.index)["study_id"]))

@@ -10,7 +10,7 @@ import streamlit as st
 
 from core.conversions import DISPERSION_TYPES
 from core.evidence.entry import BOUNDED_TYPES, Entry, EntryCheck, apply_entry, check_entry_in, randomised_n
-from core.vocab import OUTCOME_BY_CODE
+from core.vocab import OUTCOME_BY_CODE, DesignClass
 from core.words import AFTER_SECTION, ARM_SECTION, BEFORE_SECTION, DISPERSION_LABELS, SAVED_NOTICE
 from core.words.workbench import DTYPE_CLEARED
 from core.workflow.entry_effect import entry_effect
@@ -55,7 +55,7 @@ def sections(ds, cell: Cell) -> tuple[Section, ...]:
     """MSC and control arms for a controlled study; before and after for a single-arm one (before
     only when the baseline is missing too)."""
     s = ds.studies[ds.studies["study_id"] == cell.study_id].iloc[0]
-    if s["design_class"] != "single_arm" and randomised_n(ds, cell.study_id, "control") != 0:
+    if s["design_class"] != DesignClass.SINGLE_ARM and randomised_n(ds, cell.study_id, "control") != 0:
         return tuple(Section(a, cell.months, ARM_SECTION[a]) for a in ("msc", "control"))
     if cell.months == 0:
         return (Section("msc", 0.0, BEFORE_SECTION),)

@@ -8,6 +8,7 @@ mapping here (defaults, options, labels, field <-> key, spec <-> widget values) 
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
+from enum import StrEnum
 from types import MappingProxyType
 from typing import Any, Callable, Mapping
 
@@ -16,11 +17,13 @@ from streamlit.errors import StreamlitAPIException
 
 from core import vocab
 from core.workflow.analysis import AnalysisSpec
-from core.vocab import OUTCOME_LABELS, Comparison
+from core.vocab import (OUTCOME_LABELS, Comparison, Design, Measure, Model, PrePost, SmdVariant, StudySet, Test,
+                        TimePoint)
 from core.words import (COMPARISON_LABELS, DESIGN_LABELS, MEASURE_LABELS, POPULATION_CHOICES, PREPOST_LABELS,
                         SET_LABELS, SMD_VARIANT_LABELS, TAU2_LABELS, TIMEPOINT_LABELS)
 from core.words.bayesian import MODEL_CHOICE_LABELS, PRIOR_FACTOR_CODES, PRIOR_FACTOR_LABELS
 from core.words.characteristics import FOREST_COLUMN_LABELS, REGRESSOR_LABELS, SORT_LABELS, SUBGROUP_LABELS
+from core.words.controls import CONTROL_HELP, CONTROL_TITLES, NOT_APPLICABLE_HELP
 
 R_RANGE = (0.0, 0.9)
 # The Cochrane Handbook's usual pre-post correlation (16.1.3.2); the paper does not say which it used.
@@ -40,11 +43,36 @@ def _clamped_r(value) -> float:
     return min(max(r, R_RANGE[0]), R_RANGE[1])
 
 
+class Kind(StrEnum):
+    """The widget that draws a choice (ui.controls.draw)."""
+
+    SELECTBOX = "selectbox"
+    RADIO = "radio"
+    HRADIO = "horizontal radio"
+    CHECKBOX = "checkbox"
+    TOGGLE = "toggle"
+    SLIDER = "slider"
+    MULTISELECT = "multiselect"
+
+
+@dataclass(frozen=True, slots=True)
+class Gate:
+    """When a choice's widget is drawn disabled: ``off(values)`` reads the other choices' widget values
+    by key.  ``help`` replaces the choice's help while it is off.  ``variant_only``: only a variant's
+    controls (Sensitivity) apply it, where the choice it depends on is the main analysis's and fixed; the
+    sidebar leaves it enabled, since there that choice can change next to it."""
+
+    off: Callable[[Mapping], bool]
+    help: str | None = None
+    variant_only: bool = False
+
+
 @dataclass(frozen=True, slots=True)
 class Choice:
     """One shared choice.  ``key`` is the widget key and URL parameter (short, since it shows in the
     URL); ``field`` the AnalysisSpec field it sets (None: a display option only); ``to_spec`` /
-    ``to_widget`` convert where the widget value is not the spec value itself."""
+    ``to_widget`` convert where the widget value is not the spec value itself.  ``kind``, ``title``,
+    ``help`` and ``gate`` say how :func:`ui.controls.draw` draws it (``span``: a slider's min, max, step)."""
 
     key: str
     field: str | None
@@ -53,37 +81,65 @@ class Choice:
     labels: dict | None = None
     to_spec: Callable[[Any], Any] | None = None
     to_widget: Callable[[Any], Any] | None = None
+    kind: Kind = Kind.RADIO
+    gate: Gate | None = None
+    span: tuple[float, float, float] | None = None
+
+    @property
+    def title(self) -> str:
+        return CONTROL_TITLES[self.key]
+
+    @property
+    def help(self) -> str | None:
+        return CONTROL_HELP.get(self.key)
 
 
+def _pre_post_only(help_key: str) -> Gate:
+    return Gate(lambda v: v.get("comparison") != Comparison.PRE_POST, NOT_APPLICABLE_HELP[help_key],
+                variant_only=True)
+
+
+# The order of the sidebar is app.py's; this table's order is the URL's and the spec's.
 CHOICES: tuple[Choice, ...] = (
-    Choice("outcome", "outcome", str(vocab.Outcome.HBA1C), _codes(vocab.OUTCOMES), OUTCOME_LABELS),
+    Choice("outcome", "outcome", str(vocab.Outcome.HBA1C), _codes(vocab.OUTCOMES), OUTCOME_LABELS,
+           kind=Kind.SELECTBOX),
     Choice("comparison", "comparison", str(Comparison.PRE_POST),
            _codes((Comparison.PRE_POST, Comparison.VS_CONTROL)), COMPARISON_LABELS),
-    Choice("population", "population", str(vocab.Population.ALL), _codes(vocab.POPULATIONS), POPULATION_CHOICES),
-    Choice("measure", "measure", "MD", vocab.MEASURES, MEASURE_LABELS),
-    Choice("model", "model", "auto", vocab.ANALYSIS_MODELS, MODEL_CHOICE_LABELS),
+    Choice("population", "population", str(vocab.Population.ALL), _codes(vocab.POPULATIONS), POPULATION_CHOICES,
+           kind=Kind.HRADIO),
+    Choice("measure", "measure", str(Measure.MD), vocab.MEASURES, MEASURE_LABELS, kind=Kind.HRADIO),
+    Choice("model", "model", str(Model.AUTO), vocab.ANALYSIS_MODELS, MODEL_CHOICE_LABELS),
     # The Bayesian model's prior scale on tau, as a multiple of its default (issue 22).
     Choice("prior", "prior_factor", "1", PRIOR_FACTOR_CODES, PRIOR_FACTOR_LABELS, to_spec=float,
-           to_widget=lambda f: f"{f:g}"),
-    Choice("tau2", "tau2_method", str(vocab.Tau2.DL), _codes(vocab.RANDOM_ESTIMATORS), TAU2_LABELS),
-    Choice("hksj", "test", False, to_spec=lambda on: "knha" if on else "z", to_widget=lambda t: t == "knha"),
-    Choice("floor", "knha_floor", False, to_spec=bool),
-    Choice("timepoint", "timepoint", "end", vocab.TIMEPOINTS, TIMEPOINT_LABELS),
-    Choice("r", "r", R_DEFAULT, to_spec=_clamped_r),
-    Choice("smd", "smd_variant", "revman5", vocab.SMD_VARIANTS, SMD_VARIANT_LABELS),
-    Choice("design", "design", "all", vocab.DESIGNS, DESIGN_LABELS),
-    Choice("exclude", "excluded", (), to_spec=lambda ids: tuple(sorted(ids or ())), to_widget=list),
-    Choice("set", "study_set", "paper", vocab.STUDY_SETS, SET_LABELS),
-    Choice("pi", None, False),
-    Choice("prepost", "prepost", "change", vocab.PREPOST_METHODS, PREPOST_LABELS),
+           to_widget=lambda f: f"{f:g}", kind=Kind.SELECTBOX, gate=Gate(lambda v: v.get("model") != Model.BAYES)),
+    Choice("tau2", "tau2_method", str(vocab.Tau2.DL), _codes(vocab.RANDOM_ESTIMATORS), TAU2_LABELS,
+           kind=Kind.SELECTBOX),
+    # The URL key is the test's code: the concept has one name.
+    Choice(Test.HKSJ.value, "test", False, to_spec=lambda on: str(Test.HKSJ if on else Test.Z),
+           to_widget=lambda t: t == Test.HKSJ, kind=Kind.CHECKBOX),
+    Choice("floor", "knha_floor", False, to_spec=bool, kind=Kind.CHECKBOX,
+           gate=Gate(lambda v: not v.get(Test.HKSJ, False))),
+    Choice("timepoint", "timepoint", str(TimePoint.END), vocab.TIMEPOINTS, TIMEPOINT_LABELS, kind=Kind.SELECTBOX),
+    Choice("r", "r", R_DEFAULT, to_spec=_clamped_r, kind=Kind.SLIDER, gate=_pre_post_only("r"),
+           span=(*R_RANGE, 0.05)),
+    Choice("smd", "smd_variant", str(SmdVariant.REVMAN5), vocab.SMD_VARIANTS, SMD_VARIANT_LABELS,
+           gate=Gate(lambda v: v.get("measure") != Measure.SMD, NOT_APPLICABLE_HELP["smd"], variant_only=True)),
+    Choice("design", "design", str(Design.ALL), vocab.DESIGNS, DESIGN_LABELS),
+    Choice("exclude", "excluded", (), to_spec=lambda ids: tuple(sorted(ids or ())), to_widget=list,
+           kind=Kind.MULTISELECT),
+    Choice("set", "study_set", str(StudySet.PAPER), vocab.STUDY_SETS, SET_LABELS),
+    Choice("pi", None, False, kind=Kind.CHECKBOX),
+    Choice("prepost", "prepost", str(PrePost.CHANGE), vocab.PREPOST_METHODS, PREPOST_LABELS,
+           gate=_pre_post_only("prepost")),
     # The Forest plot's display choices (issue 25): study columns beside the names, and their order.
-    Choice("cols", None, (), _codes(vocab.FOREST_COLUMNS), FOREST_COLUMN_LABELS, to_widget=list),
-    Choice("sort", None, "paper", _codes(vocab.FOREST_SORTS), SORT_LABELS),
+    Choice("cols", None, (), _codes(vocab.FOREST_COLUMNS), FOREST_COLUMN_LABELS, to_widget=list,
+           kind=Kind.MULTISELECT),
+    Choice("sort", None, vocab.FOREST_SORTS[0], _codes(vocab.FOREST_SORTS), SORT_LABELS, kind=Kind.SELECTBOX),
     # The "Which MSC therapy?" page's splits (issue 25): subgroups by a category, meta-regression on a number.
-    Choice("subby", None, "dm_type", _codes(vocab.SUBGROUP_KEYS), SUBGROUP_LABELS),
-    Choice("regon", None, "dose_per_kg", _codes(vocab.REGRESSORS), REGRESSOR_LABELS),
+    Choice("subby", None, "dm_type", _codes(vocab.SUBGROUP_KEYS), SUBGROUP_LABELS, kind=Kind.SELECTBOX),
+    Choice("regon", None, "dose_per_kg", _codes(vocab.REGRESSORS), REGRESSOR_LABELS, kind=Kind.SELECTBOX),
     # The Summary of findings' subgroup rows (issue 25 item 5), split by the "subby" choice.
-    Choice("sofsub", None, False),
+    Choice("sofsub", None, False, kind=Kind.TOGGLE),
 )
 CHOICE_BY_KEY = {c.key: c for c in CHOICES}
 DEFAULTS = {c.key: (list(c.default) if isinstance(c.default, tuple) else c.default) for c in CHOICES}
@@ -96,13 +152,6 @@ LABELS = {c.key: c.labels for c in CHOICES if c.labels}
 FIELD_TO_KEY = {c.field: c.key for c in CHOICES if c.field}
 BOOL_KEYS = tuple(c.key for c in CHOICES if isinstance(c.default, bool))
 SPEC_FIELDS = tuple(f.name for f in fields(AnalysisSpec))
-
-# The option tuples the widgets offer.
-OUTCOME_OPTIONS, COMPARISON_OPTIONS, POPULATION_OPTIONS = OPTIONS["outcome"], OPTIONS["comparison"], \
-    OPTIONS["population"]
-MEASURE_OPTIONS, MODEL_OPTIONS, TAU2_OPTIONS = OPTIONS["measure"], OPTIONS["model"], OPTIONS["tau2"]
-TIMEPOINT_OPTIONS, SMD_VARIANT_OPTIONS, DESIGN_OPTIONS = OPTIONS["timepoint"], OPTIONS["smd"], OPTIONS["design"]
-PREPOST_OPTIONS, SET_OPTIONS = OPTIONS["prepost"], OPTIONS["set"]
 
 # Query parameters Streamlit itself understands (embedding options): never reported as unknown.
 IGNORED_PARAMS = ("embed", "embed_options")

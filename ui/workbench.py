@@ -18,7 +18,7 @@ from core.evidence.completeness import bin_months
 from core.evidence.origin import Origin, read_origin
 from core.export.bundle import dataset_zip
 from core.figures.completeness import cell_axes, completeness_figure
-from core.vocab import OUTCOME_SHORT
+from core.vocab import OUTCOME_SHORT, CellStatus, StudySet
 from core.words.characteristics import characteristic_value_words
 from core.words.statuses import cell_words
 from ui.check import completeness
@@ -34,8 +34,8 @@ CELLS_COLUMNS = {"label": "Study", "outcome_short": "Outcome", "time_bin": "Time
 
 def missing_cells(ds) -> pd.DataFrame:
     """The paper's study × outcome × time-point cells without numbers (baseline, 3, 6, 12 months)."""
-    cmap = completeness(ds, "paper")
-    miss = cmap[(cmap["status"] == "missing") & (cmap["time_bin"] != "other")].copy()
+    cmap = completeness(ds, StudySet.PAPER)
+    miss = cmap[(cmap["status"] == CellStatus.MISSING) & (cmap["time_bin"] != "other")].copy()
     miss["outcome_short"] = miss["outcome"].map(lambda o: OUTCOME_SHORT.get(o, o))
     miss["x"], miss["y"] = cell_axes(miss) if len(miss) else ([], [])
     return miss.reset_index(drop=True)
@@ -71,7 +71,7 @@ def clickable_map(cmap: pd.DataFrame, miss: pd.DataFrame):
 def pick_cell(ds) -> Cell | None:
     """The completeness map and the list of missing cells; a click on either picks a cell."""
     miss = missing_cells(ds)
-    cmap = completeness(ds, "paper")
+    cmap = completeness(ds, StudySet.PAPER)
     st.caption(f"{len(miss)} of {len(cmap)} cells of the paper's studies have no numbers. Click a missing "
                "(pink) cell on the map, or select a row of the list, to enter its numbers.")
     event = show_figure(clickable_map(cmap, miss), key="wb_map", filename="completeness_map", on_select="rerun",

@@ -36,7 +36,7 @@ from core.certainty.imprecision import (LARGE_EFFECT_SD, MID_DEFAULTS, MODERATE_
                                         information_size, size_thresholds)
 from core.certainty.ratings import DomainRating, Indirectness, Level, lower
 from core.evidence.risk_of_bias import RiskOfBias
-from core.vocab import Comparison
+from core.vocab import Comparison, DesignClass
 
 DOMAIN_COLUMNS = ["domain", "label", "concern", "downgrade", "reason", "source", "assumption"]
 
@@ -53,7 +53,7 @@ def starting_level(analysis) -> StartingLevel:
     t, k = words.CERTAINTY_REASONS, analysis.k
     if analysis.spec.comparison == Comparison.PRE_POST:
         return StartingLevel(Level.LOW, t["start.before_after"], words.GRADE_SOURCES["start"])
-    n_nrs = sum(r["design_class"] != "rct" for r in analysis.row_records)
+    n_nrs = sum(r["design_class"] != DesignClass.RCT for r in analysis.row_records)
     if n_nrs == 0:
         return StartingLevel(Level.HIGH, t["start.rct_one" if k == 1 else "start.rct"].format(k=k),
                              words.GRADE_SOURCES["start"])

@@ -48,7 +48,7 @@ from statistics import NormalDist
 from core import words
 from core.certainty.ratings import BY_LEVELS, DomainRating, GradeDomain, sentence
 from core.pooling import meta_analysis
-from core.vocab import OUTCOMES, Comparison, Outcome, Tau2
+from core.vocab import OUTCOMES, Comparison, Measure, Outcome, PrePost, Tau2
 
 SMALL_EFFECT_SD = 0.2          # Cohen 1988; Cochrane Handbook v6.4 §15.5.3.1
 MODERATE_EFFECT_SD = 0.5
@@ -145,9 +145,9 @@ def outcome_spread(analysis) -> OutcomeSpread:
     if analysis.spec.comparison == Comparison.VS_CONTROL:
         pooled = _pooled(arms)
         return OutcomeSpread(pooled, pooled, 2)
-    r = analysis.spec.r if analysis.spec.prepost == "change" else 0.0
+    r = analysis.spec.r if analysis.spec.prepost == PrePost.CHANGE else 0.0
     change = [(x["n1"], math.sqrt(max(x["sd1"]**2 + x["sd2"]**2 - 2 * r * x["sd1"] * x["sd2"], 0.0))) for x in rows]
-    base = _pooled([(x["n2"], x["sd2"]) for x in rows]) if analysis.spec.prepost == "change" else _pooled(arms)
+    base = _pooled([(x["n2"], x["sd2"]) for x in rows]) if analysis.spec.prepost == PrePost.CHANGE else _pooled(arms)
     return OutcomeSpread(base, _pooled(change), 1)
 
 
@@ -156,7 +156,7 @@ def mid_in_effect_units(analysis, mid: Mid, spread: OutcomeSpread) -> float | No
     standardising SD for an SMD; None when no MID applies."""
     if not mid.established:
         return None
-    if analysis.spec.measure == "SMD":
+    if analysis.spec.measure == Measure.SMD:
         return mid.value / spread.standardiser if spread.standardiser > 0 else None
     return mid.value if mid.unit == analysis.unit else None
 
@@ -192,7 +192,7 @@ class Thresholds:
 def size_thresholds(analysis, mid: Mid, *, small_effect_sd: float = SMALL_EFFECT_SD) -> Thresholds:
     """The thresholds of ``analysis`` (module docstring), on its scale."""
     spread = outcome_spread(analysis)
-    smd = analysis.spec.measure == "SMD"
+    smd = analysis.spec.measure == Measure.SMD
     per_sd = 1.0 if smd else spread.standardiser
     per_sd = per_sd if math.isfinite(per_sd) and per_sd > 0 else None
     m = mid_in_effect_units(analysis, mid, spread)
@@ -207,7 +207,7 @@ def information_size(analysis, mid: Mid, *, alpha: float = 0.05, power: float = 
     """The OIS for this analysis (delta = the MID, or ``small_effect_sd`` standardising SDs);
     None when the rows give no usable SD."""
     spread = outcome_spread(analysis)
-    applies = mid.established and (analysis.spec.measure == "SMD" or mid.unit == analysis.unit)
+    applies = mid.established and (analysis.spec.measure == Measure.SMD or mid.unit == analysis.unit)
     delta = mid.value if applies else small_effect_sd * spread.standardiser
     if not (math.isfinite(spread.sd) and spread.sd > 0 and math.isfinite(delta) and delta > 0):
         return None

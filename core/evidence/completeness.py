@@ -25,8 +25,9 @@ import pandas as pd
 
 from core import vocab
 from core.words.statuses import gap_status_label
+from core.vocab import CellStatus, SetTag, StudySet
 
-STATUSES = ("reported", "converted", "not used", "missing")
+STATUSES = vocab.CELL_STATUSES
 TIME_BINS = ("baseline", "3 mo", "6 mo", "12 mo", "other")
 _BIN_MONTHS = {"baseline": 0.0, "3 mo": 3.0, "6 mo": 6.0, "12 mo": 12.0}
 _REPORTED_TYPES = {"sd": "mean ± SD as printed", "sd?": "'±' printed without saying SD or SE; used as SD"}
@@ -62,7 +63,7 @@ def _cell_status(rows: pd.DataFrame) -> tuple[str, str]:
     used = rows[rows["use"].astype(str).str.lower() == "yes"]
     if used.empty:
         notes = "; ".join(dict.fromkeys(str(x) for x in rows["use_note"] if str(x)))
-        return "not used", f"numbers present but not used: {notes or 'no reason recorded'}"
+        return CellStatus.NOT_USED.value, f"numbers present but not used: {notes or 'no reason recorded'}"
     kinds = list(dict.fromkeys(str(t) for t in used["dispersion_type"]))
     details = []
     converted = False
@@ -74,11 +75,11 @@ def _cell_status(rows: pd.DataFrame) -> tuple[str, str]:
             details.append(_REPORTED_TYPES.get(k, f"dispersion type '{k}'"))
     arms = ", ".join(sorted(dict.fromkeys(str(a) for a in used["arm"])))
     when = ", ".join(dict.fromkeys(str(t) for t in used["timepoint_label"] if str(t))) or "time not stated"
-    return ("converted" if converted else "reported",
+    return ((CellStatus.CONVERTED if converted else CellStatus.REPORTED).value,
             f"{'; '.join(details)} (arms: {arms}; time: {when})")
 
 
-def completeness_table(dataset, *, study_set: str = "paper") -> pd.DataFrame:
+def completeness_table(dataset, *, study_set: str = StudySet.PAPER) -> pd.DataFrame:
     """One row per study × outcome × time bin, with ``status`` and ``detail``.
 
     Parameters
@@ -95,11 +96,11 @@ def completeness_table(dataset, *, study_set: str = "paper") -> pd.DataFrame:
         study order, then :data:`core.vocab.OUTCOMES`, then :data:`TIME_BINS`. Only the bins baseline,
         3, 6 and 12 months are listed for every cell; "other" appears only where data exist.
     """
-    if study_set not in ("paper", "all"):
+    if study_set not in vocab.STUDY_SETS:
         raise ValueError(f"`study_set` must be 'paper' or 'all'; got {study_set!r}")
     studies = dataset.studies
-    if study_set == "paper":
-        studies = studies[studies["set"] == "paper"]
+    if study_set == StudySet.PAPER:
+        studies = studies[studies["set"] == SetTag.PAPER]
     out = dataset.outcomes.copy()
     out["time_bin"] = out["timepoint_months"].map(time_bin)
     gaps = dataset.gaps
@@ -121,7 +122,7 @@ def completeness_table(dataset, *, study_set: str = "paper") -> pd.DataFrame:
                     status, detail = _cell_status(cell)
                     url = str(cell["source_url"].iloc[0])
                 else:
-                    status = "missing"
+                    status = CellStatus.MISSING.value
                     g_b = g
                     if not g.empty and "timepoint_months" in g.columns:
                         tb = g["timepoint_months"].map(lambda x: "" if str(x) == "" else time_bin(x))

@@ -27,7 +27,7 @@ from core.words.statuses import gap_status_label
 DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 
 ARMS = ("msc", "control")
-SETS = ("paper", "update")
+SETS = vocab.SET_TAGS
 
 STUDY_COLUMNS = ("study_id", "set", "ref_no", "id_confidence", "first_author", "year", "title", "journal",
                  "doi", "pmid", "dm_type", "country", "design", "design_class", "n_msc", "n_control",
@@ -233,7 +233,7 @@ def validate_outcomes(df: pd.DataFrame, study_ids=None) -> pd.DataFrame:
     df = df.copy().reset_index(drop=True)
     for col in OUTCOME_COLUMNS:
         if col not in df.columns:
-            df[col] = "yes" if col == "use" else ("paper" if col == "set" else "")
+            df[col] = "yes" if col == "use" else (vocab.SetTag.PAPER.value if col == "set" else "")
     df["use"] = df["use"].replace("", "yes")
     _allowed(df, "arm", ARMS, "outcomes", problems)
     _allowed(df, "outcome", vocab.OUTCOME_CODES, "outcomes", problems)

@@ -29,7 +29,7 @@ from core.errors import DatasetError
 from core.evidence.dataset import ARMS, MAX_ABS_VALUE, Dataset, validate_outcomes
 from core.evidence.edits import Edit, utc_now
 from core.evidence.upload import MAX_CELL_CHARS
-from core.vocab import OUTCOME_BY_CODE
+from core.vocab import OUTCOME_BY_CODE, SetTag
 from core.words import ARM_LABELS, DISPERSION_LABELS, ENTRY_NOTE, MINUS, SUPERSEDED_NOTE
 
 BOUNDED_TYPES = ("ci95", "median_iqr", "median_range")        # disp1 = lower, disp2 = upper bound
@@ -262,7 +262,7 @@ def entry_row(dataset: Dataset, entry: Entry) -> dict[str, str]:
     t = parse_number(entry.timepoint_months)
     study = dataset.studies[dataset.studies["study_id"] == entry.study_id]
     label = str(entry.timepoint_label or "").strip() or ("baseline" if t.value == 0 else f"{t.value:g} months")
-    return {"study_id": entry.study_id, "set": str(study.iloc[0]["set"]) if not study.empty else "paper",
+    return {"study_id": entry.study_id, "set": str(study.iloc[0]["set"]) if not study.empty else SetTag.PAPER.value,
             "arm": entry.arm, "outcome": entry.outcome, "timepoint_months": t.text, "timepoint_label": label,
             "n": str(int(parse_number(entry.n).value)), "mean": parse_number(entry.mean).text,
             "dispersion_type": entry.dispersion_type, "disp1": parse_number(entry.disp1).text,

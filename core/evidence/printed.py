@@ -25,7 +25,7 @@ NUMERIC_COLUMNS = ("estimate", "ci_low", "ci_high", "z", "i2")
 TEMPLATE_COLUMNS = ("result_id", "locator", "outcome", "measure", "model", "estimate", "ci_low",
                     "ci_high", "z", "pvalue", "i2", "q_pvalue", "claim")
 RATIO_MEASURES = ("OR", "RR", "HR", "ROM", "IRR")
-DIFFERENCE_MEASURES = ("MD", "SMD", "WMD", "RD")
+DIFFERENCE_MEASURES = (*vocab.MEASURES, "WMD", "RD")
 _MINUS = str.maketrans({"\u2212": "-", "\u2013": "-", "\u2014": "-", "\u2010": "-", "\u2011": "-"})
 
 
@@ -170,15 +170,15 @@ def parse_claim(text) -> str | None:
     return None
 
 
-MODEL_FIXED = "fixed"
-MODEL_RANDOM = "random"
+MODEL_FIXED = vocab.Model.FIXED.value
+MODEL_RANDOM = vocab.Model.RANDOM.value
 # Printed model names, lower case.  Every estimator code of the registry names its family (a
 # paper printing "SJ" or "HS" used random effects; "FE" or metafor's "EE" fixed effect).
 MODEL_WORDS = {
-    "random": MODEL_RANDOM, "random-effects": MODEL_RANDOM, "random effects": MODEL_RANDOM, "re": MODEL_RANDOM,
+    MODEL_RANDOM: MODEL_RANDOM, "random-effects": MODEL_RANDOM, "random effects": MODEL_RANDOM, "re": MODEL_RANDOM,
     "iv, random": MODEL_RANDOM,
     **{code.lower(): MODEL_RANDOM for code in vocab.RANDOM_ESTIMATORS + vocab.REPORTED_ONLY_ESTIMATORS},
-    "fixed": MODEL_FIXED, "fixed-effect": MODEL_FIXED, "fixed effect": MODEL_FIXED, "fixed-effects": MODEL_FIXED,
+    MODEL_FIXED: MODEL_FIXED, "fixed-effect": MODEL_FIXED, "fixed effect": MODEL_FIXED, "fixed-effects": MODEL_FIXED,
     "fixed effects": MODEL_FIXED, "iv, fixed": MODEL_FIXED, "common": MODEL_FIXED, "common effect": MODEL_FIXED,
     **{code.lower(): MODEL_FIXED for code in (vocab.Tau2.FE, *vocab.ESTIMATOR_ALIASES)},
 }

@@ -21,7 +21,7 @@ from enum import StrEnum
 import pandas as pd
 
 from core import words
-from core.vocab import Comparison
+from core.vocab import Comparison, DesignClass
 
 
 class Tool(StrEnum):
@@ -67,7 +67,7 @@ TOOL_DOMAINS = {
 # Each tool's levels, least to most severe.
 TOOL_LEVELS = {Tool.ROB2: (RobLevel.LOW, RobLevel.SOME_CONCERNS, RobLevel.HIGH),
                Tool.ROBINS_I: (RobLevel.LOW, RobLevel.MODERATE, RobLevel.SERIOUS, RobLevel.CRITICAL)}
-DESIGN_TOOL = {"rct": Tool.ROB2, "controlled": Tool.ROBINS_I, "single_arm": Tool.ROBINS_I}
+DESIGN_TOOL = {DesignClass.RCT: Tool.ROB2, DesignClass.CONTROLLED: Tool.ROBINS_I, DesignClass.SINGLE_ARM: Tool.ROBINS_I}
 FRAME_COLUMNS = ("study_id", "design_class", "tool", "domain", "level", "reason", "source", "set_by")
 MIN_REASON_WORDS = 4
 
@@ -135,7 +135,7 @@ class StudyDesign:
 
     @property
     def before_after(self) -> bool:
-        return self.design_class == "single_arm"
+        return self.design_class == DesignClass.SINGLE_ARM
 
 
 def before_after_judgement(study_id: str, domain: str = RobDomain.OVERALL) -> Judgement:

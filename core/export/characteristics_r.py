@@ -32,7 +32,7 @@ def characteristics_r_script(a, split, reg, *, title: str, dataset_name: str, se
     (regress_on; its rows may be fewer: the studies reporting the value)."""
     info = vocab.ESTIMATOR_BY_CODE[vocab.ESTIMATOR_ALIASES.get(a.method, a.method)]
     ctl = ", control = ctl" if info.iterative else ""
-    test = a.spec.test if a.method != vocab.Tau2.FE or a.spec.test == "z" else "z"
+    test = vocab.TEST_METAFOR[a.spec.test if a.method != vocab.Tau2.FE else vocab.Test.Z]
     rows = {r["label"]: r for r in a.row_records}
     labels = [lab for g in split.separate.groups for lab in split.separate.subgroups[g].labels]
     groups = [g for g in split.separate.groups for _ in split.separate.subgroups[g].labels]
@@ -58,7 +58,8 @@ def characteristics_r_script(a, split, reg, *, title: str, dataset_name: str, se
              "for (g in names(subs)) { print(subs[[g]]); shown[[paste('Subtotal', g)]] <- "
              "c(k = subs[[g]]$k, estimate = coef(subs[[g]])[[1]], se = subs[[g]]$se, tau2 = subs[[g]]$tau2) }",
              "if (length(subs) > 1) {",
-             "  sep <- rma(yi = sapply(subs, coef), sei = sapply(subs, function(r) r$se), method = 'EE')",
+             "  sep <- rma(yi = sapply(subs, coef), sei = sapply(subs, function(r) r$se), "
+             f"method = '{vocab.ESTIMATOR_BY_CODE[vocab.Tau2.FE].metafor}')",
              "  shown[['separate']] <- c(QE = sep$QE, QEdf = sep$k - 1, QEp = sep$QEp)",
              "  # 2. One tau^2 common to all subgroups: the mixed-effects model and its omnibus test QM.",
              f"  common <- rma(yi, vi, mods = ~ group, data = dat, method = method, test = test{ctl})",

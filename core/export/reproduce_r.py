@@ -7,7 +7,8 @@ import math
 from core.workflow.analysis import AnalysisSpec, ForestAnalysis, analyse
 from core.evidence.dataset import Dataset
 from core.export.script_header import comment_text, header_comments
-from core.vocab import BAYES_MODEL, ESTIMATOR_BY_CODE, ESTIMATOR_INFO, Comparison, Tau2
+from core.vocab import (BAYES_MODEL, ESTIMATOR_BY_CODE, ESTIMATOR_INFO, TEST_METAFOR, Comparison, MdVariance, Measure,
+                        SmdVariant, Tau2, Test)
 from core.words import independent_prepost, settings_lines
 
 # The app's tau^2 estimator -> metafor's rma(method=) name.
@@ -24,7 +25,7 @@ FLOOR_HEADER = ("# HKSJ never narrower than z is on: the fit uses metafor's test
 
 
 def _floor_on(spec: AnalysisSpec) -> bool:
-    return spec.test == "knha" and spec.knha_floor
+    return spec.test == Test.HKSJ and spec.knha_floor
 
 
 def r_string(s) -> str:
@@ -120,12 +121,12 @@ def _effect_size_lines(spec: AnalysisSpec) -> list[str]:
     if independent_prepost(spec):
         lines += ["# Pre-post analysed as two independent groups (after vs baseline), as the app's option does:",
                   "# no pre-post correlation is used."]
-    pooled_sd = spec.measure == "MD" and spec.md_variance == "pooled"
+    pooled_sd = spec.measure == Measure.MD and spec.md_variance == MdVariance.POOLED
     if pooled_sd:
         lines += ["# The MD's variance uses the pooled SD (equal variances): vi = sp^2 (1/n1 + 1/n2), vtype = \"HO\"."]
     lines += [f'dat <- escalc(measure = "{spec.measure}", m1i = m1, sd1i = sd1, n1i = n1, m2i = m2, sd2i = sd2, '
               'n2i = n2, data = dat' + (', vtype = "HO")' if pooled_sd else ")")]
-    if spec.measure == "SMD" and spec.smd_variant == "revman5":
+    if spec.measure == Measure.SMD and spec.smd_variant == SmdVariant.REVMAN5:
         lines += [
             "# The app uses RevMan 5's Hedges' g: J = 1 - 3/(4N - 9), vi = N/(n1 n2) + g^2/(2(N - 3.94))",
             "# (Deeks & Higgins 2010, section 1.2.2); metafor's default uses the exact J. Apply RevMan's:",
@@ -140,7 +141,7 @@ def _effect_size_lines(spec: AnalysisSpec) -> list[str]:
 def _change_lines(spec: AnalysisSpec) -> list[str]:
     """Pre-post change scores: the mean change (MC) or the raw-score standardised change (SMCR)."""
     lines = [R_CORRELATION.format(r=r_number(spec.r))]
-    if spec.measure == "MD":
+    if spec.measure == Measure.MD:
         return lines + ['dat <- escalc(measure = "MC", m1i = m1, m2i = m2, sd1i = sd1, sd2i = sd2, ni = n1, '
                         "ri = rep(r, nrow(dat)), data = dat)"]
     return lines + [
@@ -158,14 +159,14 @@ def _change_lines(spec: AnalysisSpec) -> list[str]:
 def _fit_lines(a: ForestAnalysis) -> list[str]:
     """``rma`` with the app's tau^2 method, CI test and level (tight convergence if iterative)."""
     info = ESTIMATOR_BY_CODE[a.method]
-    knha = a.spec.test == "knha"
-    test = 'test = if (nrow(d) > 1) test else "z"' if knha else 'test = test'
+    hksj = a.spec.test == Test.HKSJ
+    test = 'test = if (nrow(d) > 1) test else "z"' if hksj else 'test = test'
     ctl = ", control = ctl" if info.iterative else ""
     if _floor_on(a.spec):
         test_line = 'test <- "adhoc"   # HKSJ never narrower than z (ad hoc floor); a single study falls back to z'
     else:
-        test_line = f'test <- "{a.spec.test}"' + ("   # HKSJ; a single study falls back to z, in the app as in metafor"
-                                                  if knha else "")
+        test_line = (f'test <- "{TEST_METAFOR[a.spec.test]}"'     # metafor's name ("knha" for HKSJ)
+                     + ("   # HKSJ; a single study falls back to z, in the app as in metafor" if hksj else ""))
     lines = ["", f"level <- {a.spec.level * 100:g}",
              f'method <- "{info.metafor}"   # {comment_text(a.model_reason)}', test_line]
     if info.iterative:
@@ -253,7 +254,7 @@ def _subgroup_lines(a: ForestAnalysis) -> list[str]:
     as core.subgroups.subgroup_analysis and subgroup_analysis_common_tau2 compute them."""
     info = ESTIMATOR_BY_CODE[a.method]
     ctl = ", control = ctl" if info.iterative else ""
-    sub_test = 'if (k.g > 1) test else "z"' if a.spec.test == "knha" else "test"
+    sub_test = 'if (k.g > 1) test else "z"' if a.spec.test == Test.HKSJ else "test"
     lines = [
         "",
         "# Subgroups: each diabetes type fitted on its own (own tau^2), with rma(..., subset = ).",
@@ -275,7 +276,7 @@ def _subgroup_lines(a: ForestAnalysis) -> list[str]:
     ]
     if not common_tau2_fits(a):
         return lines + ["# No common-tau^2 model: it needs two subgroups and more studies than subgroups."]
-    test = "knha" if a.spec.test == "knha" else "z"     # the page's common-tau^2 test has no floor
+    test = TEST_METAFOR[a.spec.test]     # the page's common-tau^2 test has no floor
     return lines + [
         "# The test with one tau^2 common to all subgroups (mixed-effects model; its omnibus test QM):",
         f'common <- rma(yi, vi, mods = ~ factor(dm_type), data = dat, method = method, test = "{test}", '

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from core.vocab import Comparison, Population
+from core.vocab import Comparison, Measure, Population
 from core.words import subgroup_test_line
 
 if TYPE_CHECKING:
@@ -59,7 +59,7 @@ def _study_row(r, a: ForestAnalysis) -> dict:
 
 def _total_row(a: ForestAnalysis, unit: str, n2) -> dict:
     spec = a.spec
-    group = "all" if spec.population == Population.ALL else spec.population
+    group = Population.ALL.value if spec.population == Population.ALL else spec.population
     row = _pooled_row(a.pooled, "overall", group, "Total", spec.measure, unit, a.rows["n1"].sum(), n2)
     sub = a.subgroups
     if sub is not None and sub.df_between >= 1:
@@ -80,7 +80,7 @@ def analysis_table(a: ForestAnalysis) -> pd.DataFrame:
     overall result; of a subgroup, the sum of its studies' overall weights.
     """
     spec = a.spec
-    unit = a.unit if spec.measure == "MD" else ""
+    unit = a.unit if spec.measure == Measure.MD else ""
     vs = spec.comparison == Comparison.VS_CONTROL
     rows = [_study_row(r, a) for _, r in a.rows.iterrows()]
     if a.subgroups is not None:

@@ -15,7 +15,7 @@ from core.figures.style import DIAMOND_COLOUR, FONT, STUDY_COLOUR, SUBTOTAL_COLO
 from core.words.characteristics import (CHARACTERISTIC_LABELS, PERMUTATION_EXACT, PERMUTATION_RANDOM,
                                         REGRESSION_LINE, REGRESSION_UNITS, SUBGROUP_CAUTION, SUBGROUP_TEST_COMMON,
                                         SUBGROUP_TEST_FIXED_SUFFIX, SUBGROUP_TEST_SEPARATE_PREFIX)
-from core.vocab import Tau2
+from core.vocab import Tau2, Test
 
 PLOT_DOMAIN = (0.56, 0.99)
 TEXT_X = {"study": 0.0, "k": 0.30, "effect": 0.34}
@@ -27,8 +27,8 @@ def common_test_line(common) -> str:
     """The common-tau^2 test for subgroup differences (QM, or F with HKSJ); '' without one."""
     if common is None:
         return ""
-    stat = "F" if common.test == "knha" else "Chi²"
-    df = f"{common.df_between}, {common.model.df:g}" if common.test == "knha" else f"{common.df_between}"
+    stat = "F" if common.test == Test.HKSJ else "Chi²"
+    df = f"{common.df_between}, {common.model.df:g}" if common.test == Test.HKSJ else f"{common.df_between}"
     return SUBGROUP_TEST_COMMON.format(tau2=words.fmt_num(common.tau2, 3), stat=stat,
                                        value=words.fmt_num(common.q_between), df=df, p=words.fmt_p(common.p_between))
 

@@ -13,10 +13,10 @@ import plotly.graph_objects as go
 
 from core.evidence.completeness import STATUSES, TIME_BINS
 from core.figures.style import FONT, TEMPLATE, plain   # one house style for every figure
-from core.vocab import OUTCOME_SHORT, OUTCOMES
+from core.vocab import OUTCOMES, OUTCOME_SHORT, CellStatus
 
-STATUS_COLOURS = {"reported": "#2e7d32", "converted": "#f9a825", "not used": "#9e9e9e",
-                  "missing": "#f3d9d9"}
+STATUS_COLOURS = {CellStatus.REPORTED: "#2e7d32", CellStatus.CONVERTED: "#f9a825", CellStatus.NOT_USED: "#9e9e9e",
+                  CellStatus.MISSING: "#f3d9d9"}
 INFERRED_MARK = "\u2020"   # dagger: study identity inferred, not confirmed
 
 

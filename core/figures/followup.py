@@ -7,7 +7,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from core.figures.style import FONT, TEMPLATE   # one house style for every figure
-from core.vocab import Population
+from core.vocab import Population, TimePoint
 from core.words import fmt_ci, population_phrase, timepoint_phrase
 
 COLOURS = {Population.T1DM: "#1f77b4", Population.T2DM: "#d35400", Population.ALL: "#111111"}
@@ -46,9 +46,9 @@ def trajectory_figure(result, *, title: str, y_title: str, font_size: int | None
         d = shown[shown["population"] == pop]
         if d.empty or not np.isfinite(d["estimate"]).any():
             continue
-        dated_shown = np.isfinite(d.loc[d["timepoint"] != "end", "estimate"]).any()
-        one_dated = int(np.isfinite(d.loc[d["timepoint"] != "end", "estimate"]).sum()) == 1
-        for part, is_end in ((d[d["timepoint"] != "end"], False), (d[d["timepoint"] == "end"], True)):
+        dated_shown = np.isfinite(d.loc[d["timepoint"] != TimePoint.END, "estimate"]).any()
+        one_dated = int(np.isfinite(d.loc[d["timepoint"] != TimePoint.END, "estimate"]).sum()) == 1
+        for part, is_end in ((d[d["timepoint"] != TimePoint.END], False), (d[d["timepoint"] == TimePoint.END], True)):
             if part.empty or not np.isfinite(part["estimate"]).any():
                 continue
             x = (np.full(len(part), x_end) if is_end else part["months"].to_numpy(dtype=float)) + DODGE[pop]
@@ -106,15 +106,16 @@ def repeated_points(pts: pd.DataFrame) -> pd.Series:
         same = [j for j, k in enumerate(key) if key[i] is not None and k == key[i] and j != i]
         out.append(any((pop == Population.ALL and pts["population"].iat[j] != Population.ALL
                         and pts["timepoint"].iat[j] == tp)
-                       or (tp == "end" and pts["timepoint"].iat[j] != "end" and pts["population"].iat[j] == pop)
-                       or (tp == "end" and pop == Population.ALL and pts["timepoint"].iat[j] != "end")
+                       or (tp == TimePoint.END and pts["timepoint"].iat[j] != TimePoint.END
+                           and pts["population"].iat[j] == pop)
+                       or (tp == TimePoint.END and pop == Population.ALL and pts["timepoint"].iat[j] != TimePoint.END)
                        for j in same))
     return pd.Series(out, index=pts.index)
 
 
 def empty_months(pts: pd.DataFrame) -> list[float]:
     """The dated time points where no population has a pooled estimate (marked "no data")."""
-    dated = pts[pts["timepoint"] != "end"]
+    dated = pts[pts["timepoint"] != TimePoint.END]
     ok = dated.assign(ok=np.isfinite(dated["estimate"].to_numpy(dtype=float))).groupby("months")["ok"].any()
     return [float(m) for m, has in ok.items() if not has]
 

@@ -17,7 +17,7 @@ from core.workflow.analysis import ForestAnalysis, same_measure_reports
 from core.figures.forest_columns import add_columns
 from core.figures.style import (plain, DIAMOND_COLOUR, FONT, REPORTED_COLOUR, STUDY_COLOUR, SUBTOTAL_COLOUR,
                                 TEMPLATE)
-from core.vocab import BAYES_MODEL, POPULATIONS, Comparison, Population, Tau2
+from core.vocab import BAYES_MODEL, POPULATIONS, Comparison, Measure, Population, Tau2
 
 ROW_HEIGHT = 22
 PLOT_DOMAIN = (0.735, 0.99)
@@ -261,7 +261,7 @@ def _header_labels(a: ForestAnalysis, cells: _Cells, top: int) -> list[dict]:
     two headings over the plot (annotations)."""
     spec = a.spec
     g1, g2 = ("MSC", "Control") if spec.comparison == Comparison.VS_CONTROL else ("After MSC", "Before MSC")
-    measure_head = "Mean Difference" if spec.measure == "MD" else "Std. Mean Difference"
+    measure_head = "Mean Difference" if spec.measure == Measure.MD else "Std. Mean Difference"
     model_head = f"IV, {'Fixed' if a.method == Tau2.FE else 'Random'}, 95% CI"
     if spec.model == BAYES_MODEL:
         model_head = f"Bayesian, {spec.level * 100:g}% CrI"

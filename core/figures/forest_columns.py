@@ -12,7 +12,7 @@ import math
 
 import plotly.graph_objects as go
 
-from core.vocab import CATEGORICAL_CHARACTERISTICS, NOT_REPORTED
+from core.vocab import CATEGORICAL_CHARACTERISTICS, NOT_REPORTED, ForestSort
 from core.words.characteristics import FOREST_COLUMN_HEADINGS, SHORT_NOT_REPORTED, code_label
 
 # Paper x where the first column starts (the study names end), each column's width, and where the
@@ -69,7 +69,7 @@ def study_order(rows, key: str, studies=None) -> tuple[str, ...]:
     "year", "weight" (heaviest first) or a characteristic of ``studies`` (codes in registry order, not
     reported last; numbers ascending).  Ties keep the paper's order."""
     rows = list(rows)
-    if key == "paper":
+    if key == ForestSort.PAPER:
         return tuple(r["study_id"] for r in rows)
     values = {}
     if studies is not None and key in studies.columns:

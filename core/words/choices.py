@@ -1,7 +1,7 @@
 """What the sidebar's choice widgets show, their help texts, and the table headings of the pages."""
 from __future__ import annotations
 
-from core.vocab import Tau2
+from core.vocab import Tau2, Test
 from core.words.phrases import POPULATION_HELP
 
 # --- choice labels (sidebar) ---------------------------------------------------------------------
@@ -123,6 +123,6 @@ CHANGE_FIELD_NAMES = (("excluded", "Excluded studies"), ("design", "Designs"), (
                       ("smd_variant", "SMD correction"), ("model", "Model"), ("tau2_method", "τ² estimator"),
                       ("test", "CI method"), ("measure", "Measure"), ("timepoint", "Time point"),
                       ("population", "Population"), ("study_set", "Studies"), ("prepost", "Pre-post effect"))
-CHANGE_VALUE_NAMES = {"prepost": VARIANT_PREPOST_LABELS, "test": {"z": "Wald (z)", "knha": "HKSJ (t)"},
+CHANGE_VALUE_NAMES = {"prepost": VARIANT_PREPOST_LABELS, "test": {Test.Z: "Wald (z)", Test.HKSJ: "HKSJ (t)"},
                       "smd_variant": VARIANT_SMD_LABELS, "design": {"all": "all designs", **VARIANT_DESIGN_LABELS},
                       "model": {"auto": "auto (paper's rule)", "fixed": "fixed effect", "random": "random effects"}}

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 
-from core.vocab import BAYES_MODEL, Comparison, Tau2
+from core.vocab import BAYES_MODEL, Comparison, Tau2, Test
 from core.words.bayesian import BAYES_MODEL_LABEL
 
 MINUS = "\u2212"
@@ -64,7 +64,7 @@ def overall_effect_line(res) -> str:
         p = res.prob_below_zero
         shown = "> 0.999" if p > 0.999 else "< 0.001" if p < 0.001 else f"= {p:.3f}"
         return f"Posterior probability of an effect below 0: P(μ < 0) {shown} (no test: Bayesian model)"
-    if getattr(res, "test", "z") == "knha":     # t is +-Inf when the studies' effects are identical (metafor: Inf)
+    if getattr(res, "test", Test.Z) == Test.HKSJ:     # t is +-Inf when the studies' effects are identical (metafor: Inf)
         t = "∞" if math.isinf(res.statistic) else "NA" if math.isnan(res.statistic) else f"{abs(res.statistic):.2f}"
         return f"Test for overall effect (HKSJ): t = {t}, df = {res.df:.0f} ({fmt_p(res.pvalue)})"
     return f"Test for overall effect: Z = {abs(res.statistic):.2f} ({fmt_p(res.pvalue)})"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from core.vocab import Comparison
+from core.vocab import Comparison, Measure, Test
 from core.words.formats import fmt_ci, fmt_num
 from core.words.phrases import population_phrase
 
@@ -27,7 +27,7 @@ def switch_measure_label(measure: str) -> str:
 def headline_measure(measure: str, outcome_short: str, unit: str | None) -> str:
     """'MD (HbA1c, % points)', 'MD (FBG, mmol/L)', 'SMD (HbA1c)': a pooled difference of percentages is in
     percentage points, never a percentage change (issue 14, item 7)."""
-    if measure != "MD" or not unit:
+    if measure != Measure.MD or not unit:
         return f"{measure} ({outcome_short})"
     return f"{measure} ({outcome_short}, {'% points' if unit.strip() == '%' else unit})"
 
@@ -35,7 +35,7 @@ def headline_measure(measure: str, outcome_short: str, unit: str | None) -> str:
 def hksj_notices(test: str, method: str, k: int, *, fixed: str, floor: bool = False) -> tuple[str, ...]:
     """What the HKSJ choice did to this result: nothing with one study, and, on a fixed-effect model,
     that it is a random-effects adjustment (as metafor warns)."""
-    if test != "knha":
+    if test != Test.HKSJ:
         return ()
     out = []
     if k < 2:

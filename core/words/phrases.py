@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from core.vocab import OUTCOME_LABELS, Comparison, Population
+from core.vocab import OUTCOME_LABELS, Comparison, Measure, Population, TimePoint
 
 # --- the phrases that name a view's parts --------------------------------------------------------
 # Every place that names a population, a time point or a measure with its unit calls these.
@@ -28,20 +28,20 @@ def population_phrase(population: str, *, subgroups: bool = False) -> str:
 
 def timepoint_phrase(timepoint: str, *, capital: bool = False) -> str:
     """'end of follow-up' or '12 months' ('End of follow-up' with ``capital``)."""
-    text = "end of follow-up" if timepoint == "end" else f"{timepoint} months"
+    text = "end of follow-up" if timepoint == TimePoint.END else f"{timepoint} months"
     return text[:1].upper() + text[1:] if capital else text
 
 
 def measure_unit(measure: str, unit: str | None, *, brackets: bool = True) -> str:
     """'MD (mmol/L)', 'SMD'; an SMD has no unit.  ``brackets=False``: 'MD mmol/L'."""
-    if measure != "MD" or not unit:
+    if measure != Measure.MD or not unit:
         return measure
     return f"{measure} ({unit})" if brackets else f"{measure} {unit}"
 
 
 def unit_suffix(measure: str, unit: str | None) -> str:
     """' (mmol/L)' after a column heading for an MD; '' for an SMD or no unit."""
-    return f" ({unit})" if measure == "MD" and unit else ""
+    return f" ({unit})" if measure == Measure.MD and unit else ""
 
 
 def view_title(spec) -> str:

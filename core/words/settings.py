@@ -3,20 +3,20 @@ with the model and the study selection named as the sidebar names them, never as
 'z', 'Designs: all; study set: paper')."""
 from __future__ import annotations
 
-from core.vocab import Tau2
+from core.vocab import Model, Tau2, Test
 from core.words.choices import DESIGN_LABELS, MODEL_LABELS, SET_LABELS, SMD_VARIANT_LABELS, TAU2_LABELS
 from core.words.views import settings_lines
 
-CI_TEST_WORDS = {"z": "Wald z", "knha": "Hartung–Knapp (HKSJ)"}
+CI_TEST_WORDS = {Test.Z: "Wald z", Test.HKSJ: "Hartung–Knapp (HKSJ)"}
 
 
 def _model_line(spec, analysis) -> str:
     method = getattr(analysis, "method", "") or ""
     fitted = ""
-    if method and spec.model == "auto":     # the paper's rule: say which model it chose
+    if method and spec.model == Model.AUTO:     # the paper's rule: say which model it chose
         fitted = " → fixed effect" if method == Tau2.FE else " → random effects"
     estimator = TAU2_LABELS.get(spec.tau2_method, spec.tau2_method)
-    tau = "" if method == Tau2.FE or spec.model == "fixed" else f"; τ² estimator: {estimator}"
+    tau = "" if method == Tau2.FE or spec.model == Model.FIXED else f"; τ² estimator: {estimator}"
     return f"Model: {MODEL_LABELS[spec.model]}{fitted}{tau}; CI: {CI_TEST_WORDS.get(spec.test, spec.test)}"
 
 

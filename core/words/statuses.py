@@ -1,7 +1,7 @@
 """Reproduction statuses, audit flag texts, and the words of the evidence entry form."""
 from __future__ import annotations
 
-from core.vocab import OUTCOME_SHORT
+from core.vocab import OUTCOME_SHORT, GapStatus
 from core.words.characteristics import CHARACTERISTIC_LABELS, CODING_HISTORY_CELL
 
 # --- workflow: reproduction statuses and audit flags (core.workflow.reproduce, core.workflow.audit) ----------------
@@ -44,9 +44,9 @@ INCLUDES, EXCLUDES = "includes", "excludes"
 
 # --- why a study has no usable numbers (data/gaps.csv ``status``; issue 26 item 6) ---
 # The status the reason gives: "not reachable" only where the source itself was out of reach.
-GAP_STATUS_LABELS = {"not_reachable": "full text not available to us",
-                     "not_reported": "not in the text we could read",
-                     "figure_only": "in a figure only"}
+GAP_STATUS_LABELS = {GapStatus.NOT_REACHABLE: "full text not available to us",
+                     GapStatus.NOT_REPORTED: "not in the text we could read",
+                     GapStatus.FIGURE_ONLY: "in a figure only"}
 
 
 def gap_status_label(status) -> str:

@@ -3,7 +3,7 @@
 deck's title slide and a reproduce script's header (settings_lines)."""
 from __future__ import annotations
 
-from core.vocab import BAYES_MODEL, OUTCOME_LABELS, Comparison, Tau2
+from core.vocab import BAYES_MODEL, OUTCOME_LABELS, Comparison, MdVariance, Measure, Model, PrePost, Tau2, Test
 from core.words.bayesian import MODEL_CHOICE_LABELS
 from core.words.formats import model_label
 from core.words.phrases import (COMPARISON_LABELS, measure_unit, population_phrase, timepoint_phrase,
@@ -42,7 +42,7 @@ def sof_studies(k: int, participants: int, names=()) -> str:
 
 def independent_prepost(spec) -> bool:
     """True when a pre-post view compares after vs before as two independent groups (no r used)."""
-    return spec.comparison == Comparison.PRE_POST and spec.prepost == "independent"
+    return spec.comparison == Comparison.PRE_POST and spec.prepost == PrePost.INDEPENDENT
 
 
 def effect_description(spec) -> str:
@@ -67,30 +67,30 @@ def model_description(analysis) -> str:
         model, tau = "random effects (inverse variance)", f"τ² estimator {method}"
     else:
         model, tau = f"{spec.model} (nothing pooled)", f"τ² estimator {spec.tau2_method}"
-    knha = analysis.pooled is not None and analysis.pooled.test == "knha"
-    auto = " (paper's rule)" if spec.model == "auto" else ""
-    return f"{model}{auto}; {tau}; {'Hartung–Knapp (HKSJ) CI' if knha else 'Wald z CI'}"
+    hksj = analysis.pooled is not None and analysis.pooled.test == Test.HKSJ
+    auto = " (paper's rule)" if spec.model == Model.AUTO else ""
+    return f"{model}{auto}; {tau}; {'Hartung–Knapp (HKSJ) CI' if hksj else 'Wald z CI'}"
 
 
 def _model_phrase(analysis) -> str:
     """'a fixed-effect model (the paper's rule)', 'a random-effects model (τ² by REML, Hartung–Knapp CI)'."""
     spec, method = analysis.spec, analysis.method or ""
-    knha = analysis.pooled is not None and analysis.pooled.test == "knha"
+    hksj = analysis.pooled is not None and analysis.pooled.test == Test.HKSJ
     if spec.model == BAYES_MODEL and analysis.pooled is not None:
         return (f"a Bayesian random-effects model (half-normal prior on τ, scale {analysis.pooled.prior_scale:.3g}; "
                 "credible intervals)")
     if method == Tau2.FE:
         model = "a fixed-effect model"
     elif method:
-        model = f"a random-effects model (τ² by {method}{', Hartung–Knapp CI' if knha else ''})"
+        model = f"a random-effects model (τ² by {method}{', Hartung–Knapp CI' if hksj else ''})"
     else:
         model = "no model (nothing pooled)"
-    return model + (" chosen by the paper's rule" if spec.model == "auto" and method else "")
+    return model + (" chosen by the paper's rule" if spec.model == Model.AUTO and method else "")
 
 
 def _effect_phrase(spec, unit) -> str:
     """'Mean difference (MD, %)', 'Mean change from baseline (MD, %), before–after correlation assumed 0.5'."""
-    measure = f"{spec.measure}, {unit}" if spec.measure == "MD" and unit else spec.measure
+    measure = f"{spec.measure}, {unit}" if spec.measure == Measure.MD and unit else spec.measure
     if independent_prepost(spec):
         return f"{EFFECT_NAMES[spec.measure].capitalize()} of after vs before as independent groups ({measure})"
     if spec.comparison == Comparison.PRE_POST:
@@ -130,8 +130,8 @@ def settings_lines(spec, analysis=None) -> list[str]:
     """Lines naming every setting of a view (a deck's title slide, a reproduce script's header);
     with ``analysis``, the model fitted and k."""
     fitted = f" -> {analysis.method}" if analysis is not None and analysis.method else ""
-    variant = f" (SMD variant: {spec.smd_variant})" if spec.measure == "SMD" else ""
-    if spec.measure == "MD" and spec.md_variance == "pooled":
+    variant = f" (SMD variant: {spec.smd_variant})" if spec.measure == Measure.SMD else ""
+    if spec.measure == Measure.MD and spec.md_variance == MdVariance.POOLED:
         variant = " (variance from the pooled SD: equal variances)"
     lines = [f"Outcome: {OUTCOME_LABELS[spec.outcome]}", f"Comparison: {COMPARISON_LABELS[spec.comparison]}",
              f"Population: {population_phrase(spec.population, subgroups=True)}",

@@ -22,7 +22,8 @@ from core.pooling import HKSJ_ZERO, MetaResult, meta_analysis
 from core.workflow.bayes import bayesian_subgroups, default_prior_scale
 from core.workflow.selection import UNAVAILABLE_COLUMNS, select_numbers, unavailable_row
 from core.subgroups import SubgroupResult, subgroup_analysis
-from core.vocab import Comparison, Population, Tau2
+from core.vocab import (Comparison, Design, MdVariance, Measure, Model, Population, PrePost, SmdVariant, StudySet, Tau2,
+                        Test, TimePoint)
 from core.words.notices import HKSJ_ZERO_NOTICE
 
 FE = str(Tau2.FE)
@@ -81,23 +82,24 @@ class AnalysisSpec:
     outcome: str = str(vocab.Outcome.HBA1C)
     comparison: str = str(Comparison.PRE_POST)
     population: str = str(Population.ALL)
-    measure: str = "MD"
-    model: str = "auto"
+    measure: str = str(Measure.MD)
+    model: str = str(Model.AUTO)
     tau2_method: str = str(Tau2.DL)
-    test: str = "z"
+    test: str = str(Test.Z)
     knha_floor: bool = False
-    timepoint: str = "end"
+    timepoint: str = str(TimePoint.END)
     r: float = 0.5
-    smd_variant: str = "revman5"
-    design: str = "all"
+    smd_variant: str = str(SmdVariant.REVMAN5)
+    design: str = str(Design.ALL)
     excluded: tuple = ()
-    study_set: str = "paper"
-    prepost: str = "change"
+    study_set: str = str(StudySet.PAPER)
+    prepost: str = str(PrePost.CHANGE)
     level: float = 0.95
-    md_variance: str = "unequal"
+    md_variance: str = str(MdVariance.UNEQUAL)
     prior_factor: float = 1.0
 
     def __post_init__(self):
+        object.__setattr__(self, "test", vocab.TEST_ALIASES.get(self.test, self.test))   # metafor's "knha"
         for name, allowed in _CHOICES:
             value = getattr(self, name)
             if not isinstance(value, str) or value not in allowed:
@@ -224,12 +226,12 @@ def _effects(arr: dict, spec: AnalysisSpec) -> es.EffectSizes:
     """Effects from arrays n1, m1, sd1 (group 1: MSC, or after) and n2, m2, sd2 (control, or before)."""
     a = (arr["n1"], arr["m1"], arr["sd1"])
     b = (arr["n2"], arr["m2"], arr["sd2"])
-    if spec.comparison == Comparison.VS_CONTROL or spec.prepost == "independent":
-        if spec.measure == "MD":
+    if spec.comparison == Comparison.VS_CONTROL or spec.prepost == PrePost.INDEPENDENT:
+        if spec.measure == Measure.MD:
             return es.mean_difference(*a, *b, level=spec.level, variance=spec.md_variance)
         return es.standardized_mean_difference(*a, *b, variant=spec.smd_variant, level=spec.level)
     # pre-post: group 1 = after, group 2 = baseline, same patients; correlation r.
-    if spec.measure == "MD":
+    if spec.measure == Measure.MD:
         return es.mean_change(arr["n1"], arr["m2"], arr["sd2"], arr["m1"], arr["sd1"], r=spec.r, level=spec.level)
     return es.standardized_mean_change(arr["n1"], arr["m2"], arr["sd2"], arr["m1"], arr["sd1"], r=spec.r,
                                        level=spec.level)
@@ -268,9 +270,9 @@ def choose_model(spec: AnalysisSpec, yi, vi) -> ModelChoice:
     descriptive statistics (Q, I^2, the subgroups before their refit) use DL."""
     if spec.model == vocab.BAYES_MODEL:
         return ModelChoice(Tau2.DL, "Bayesian random effects.")
-    if spec.model == "fixed":
+    if spec.model == Model.FIXED:
         return ModelChoice(FE, "Fixed effect (inverse variance), as chosen.")
-    if spec.model == "random":
+    if spec.model == Model.RANDOM:
         one = " With one study τ² cannot be estimated: it is set to 0, so this equals the fixed-effect result." \
             if len(yi) == 1 else ""
         return ModelChoice(spec.tau2_method, f"Random effects ({spec.tau2_method}), as chosen.{one}")
@@ -293,7 +295,7 @@ def _reported_records(dataset: Dataset, spec: AnalysisSpec) -> tuple:
 
 def _notes(spec: AnalysisSpec, kept: list[dict]) -> tuple[str, ...]:
     notes = []
-    if spec.comparison == Comparison.PRE_POST and spec.prepost == "independent":
+    if spec.comparison == Comparison.PRE_POST and spec.prepost == PrePost.INDEPENDENT:
         notes.append("Pre-post effects treat after and before as two independent groups (RevMan two-arm entry); "
                      "this ignores the within-patient correlation and overstates the variance.")
     elif spec.comparison == Comparison.PRE_POST:
@@ -322,7 +324,7 @@ def analyse(dataset: Dataset, spec: AnalysisSpec) -> ForestAnalysis:
     labels = [r["label"] for r in kept]
     groups = np.array([r["dm_type"] for r in kept], dtype=object)
     sub = subgroup_analysis(eff.yi, eff.vi, groups, method=model.method, level=spec.level, labels=labels,
-                            test=spec.test, knha_floor=spec.knha_floor and spec.test == "knha")
+                            test=spec.test, knha_floor=spec.knha_floor and spec.test == Test.HKSJ)
     if spec.model == vocab.BAYES_MODEL:
         sub, model = _bayesian(sub, kept, eff.vi, spec)
     rows = tuple(dict(r, yi=y, vi=v, ci_low=lo, ci_high=hi, weight_pct=w) for r, y, v, lo, hi, w in

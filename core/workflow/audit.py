@@ -50,6 +50,7 @@ from scipy import stats
 from core.workflow.analysis import PAPER_MODEL_RULE
 from core.evidence.printed import (CLAIM_NOT_SIGNIFICANT, CLAIM_SIGNIFICANT, REQUIRED_COLUMNS, Printed,
                                    PrintedResult, parse_result_row)
+from core.vocab import Model
 
 #: Two-sided 95 % normal critical values: exact (1.959964) and the rounded 1.96 that some
 #: software (and Altman & Bland [1]) use; both are admitted by the interval arithmetic.
@@ -348,7 +349,7 @@ def _check_model_rule(r: PrintedResult, out: _RowAudit, i2_threshold: float, q_a
         return
     het_all = r.i2.low > i2_threshold and r.q_p.high < q_alpha
     het_none = r.i2.high <= i2_threshold or r.q_p.low >= q_alpha
-    expected = "random" if het_all else "fixed" if het_none else None
+    expected = Model.RANDOM if het_all else Model.FIXED if het_none else None
     if expected is not None and expected != r.model:
         out.flag("model_rule", f"The stated rule (random effects iff I² > {i2_threshold:g}% and "
                                f"P(Q) < {q_alpha:g}) gives a {expected}-effect model for I² = "

@@ -23,6 +23,7 @@ from core.intervals import ConfidenceInterval, check_level
 from core.pooling import MetaResult, meta_analysis
 from core.sensitivity import SensitivitySeries
 from core.subgroups import SubgroupResult
+from core.vocab import Test
 
 # The prediction interval's distribution, as MetaResult.pi_dist names it.
 PREDICTIVE = "posterior predictive"
@@ -87,7 +88,7 @@ def bayes_pooled(res: MetaResult, scale: float) -> BayesPooled:
     fit = bayesian_meta_analysis(res.yi, res.vi, HalfNormal(scale), level=res.level, labels=res.labels)
     base = {f.name: getattr(res, f.name) for f in fields(MetaResult)}
     base.update(estimate=fit.estimate, se=fit.mu.sd, ci_low=fit.ci_low, ci_high=fit.ci_high, statistic=math.nan,
-                pvalue=math.nan, tau2=fit.tau.median ** 2, weights=fit.weights, test="z", df=math.inf,
+                pvalue=math.nan, tau2=fit.tau.median ** 2, weights=fit.weights, test=Test.Z.value, df=math.inf,
                 knha_floor=False, pi_low=fit.pi_low, pi_high=fit.pi_high, pi_dist=PREDICTIVE,
                 notes=fit.notes)
     return BayesPooled(**base, posterior=fit, prior_scale=scale)

@@ -21,7 +21,7 @@ from core.evidence.characteristics import numeric_values
 from core.metaregression import MetaRegressionResult, meta_regression, permutation_test, pseudo_r2
 from core.permutation import PermutationResult
 from core.subgroups import CommonTau2SubgroupResult, SubgroupResult, subgroup_analysis, subgroup_analysis_common_tau2
-from core.vocab import NOT_REPORTED, Tau2
+from core.vocab import NOT_REPORTED, Tau2, Test
 from core.words.characteristics import CHARACTERISTIC_LABELS, REGRESSION_NOT_ENOUGH, code_label
 from core.workflow.analysis import ForestAnalysis
 from core.workflow.bayes import bayesian_subgroups
@@ -89,7 +89,7 @@ def split_by(a: ForestAnalysis, studies: pd.DataFrame, key: str) -> Characterist
     groups = np.array([code_label(key, codes[i]) for i in idx], dtype=object)
     labels = [rows[i]["label"] for i in idx]
     separate = subgroup_analysis(yi, vi, groups, method=a.method, level=a.spec.level, labels=labels,
-                                 test=a.spec.test, knha_floor=a.spec.knha_floor and a.spec.test == "knha")
+                                 test=a.spec.test, knha_floor=a.spec.knha_floor and a.spec.test == Test.HKSJ)
     if getattr(a.pooled, "is_bayesian", False):
         # The Bayesian view: each subgroup refitted with the view's prior (credible intervals); no common-tau^2
         # mixed model and no Q test, as on the Forest plot (compare the subgroups' credible intervals).

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 
 from core.evidence.printed import parse_number, parse_refs
-from core.vocab import OUTCOME_SHORT, Comparison, Population
+from core.vocab import OUTCOME_SHORT, Comparison, DesignClass, Population, TimePoint
 from core.words import (EFFECT_CANNOT, EFFECT_LINE, EFFECT_NONE, SHORT_COMPARISON, fmt_ci, population_phrase)
 from core.words.workbench import EFFECT_COUNT, EFFECT_COUNT_MORE
 from core.workflow.recompute import recomputer
@@ -30,10 +30,10 @@ def _short_locator(locator: str) -> str:
 def _rank(row, study: dict, timepoint: str) -> tuple:
     refs = parse_refs(row.get("refs"))
     cited = study["ref_no"] in refs if study["ref_no"] is not None else False
-    wanted = Comparison.VS_CONTROL if study["controlled"] else Comparison.PRE_POST
-    tp = str(row.get("timepoint", "") or "end").removesuffix(".0")
+    wanted = Comparison.VS_CONTROL if study["has_control"] else Comparison.PRE_POST
+    tp = str(row.get("timepoint", "") or TimePoint.END).removesuffix(".0")
     return (not cited, row["comparison"] != wanted, row["population"] != study["dm_type"],
-            tp not in ("end", timepoint))
+            tp not in (TimePoint.END, timepoint))
 
 
 def _study(dataset, study_id: str) -> dict:
@@ -42,7 +42,7 @@ def _study(dataset, study_id: str) -> dict:
         ref = int(float(s["ref_no"]))
     except (TypeError, ValueError):
         ref = None
-    return {"ref_no": ref, "dm_type": s["dm_type"], "controlled": s["design_class"] != "single_arm"}
+    return {"ref_no": ref, "dm_type": s["dm_type"], "has_control": s["design_class"] != DesignClass.SINGLE_ARM}
 
 
 def entry_effect(dataset, study_id: str, outcome: str, timepoint_months: float, *, analyse_fn=None) -> EntryEffect:

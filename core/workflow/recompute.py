@@ -20,6 +20,7 @@ import pandas as pd
 
 from core.workflow.analysis import AnalysisSpec, analyse
 from core.evidence.printed import parse_model, parse_refs
+from core.vocab import Design, Measure, Model, StudySet, TimePoint
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,11 +95,11 @@ def spec_settings_for_row(row: pd.Series) -> dict:
     Measure WMD is read as MD; a blank model means the paper's rule ("auto"); a printed model
     is used as printed. Time point "end" or 3/6/12 months.
     """
-    measure = str(row.get("measure", "MD") or "MD").upper()
-    measure = "MD" if measure in ("MD", "WMD") else "SMD"
-    model = parse_model(row.get("model")) or "auto"
+    measure = str(row.get("measure", "") or Measure.MD).upper()
+    measure = str(Measure.MD if measure in (Measure.MD, "WMD") else Measure.SMD)
+    model = parse_model(row.get("model")) or str(Model.AUTO)
     tp = row.get("timepoint")
-    tp = "end" if tp is None or pd.isna(tp) else str(tp).strip()
+    tp = str(TimePoint.END) if tp is None or pd.isna(tp) else str(tp).strip()
     if tp.endswith(".0"):
         tp = tp[:-2]
     return dict(outcome=str(row["outcome"]), comparison=str(row["comparison"]),
@@ -113,8 +114,8 @@ def spec_for_row(row: pd.Series, base=None):
     remaining choices (pre-post r, SMD variant, tau² estimator, test) come from ``base``
     (default: :class:`AnalysisSpec` defaults). Raises ``ValueError`` for unsupported settings.
     """
-    return replace(base or AnalysisSpec(), **spec_settings_for_row(row), study_set="paper",
-                   design="all", excluded=())
+    return replace(base or AnalysisSpec(), **spec_settings_for_row(row), study_set=StudySet.PAPER,
+                   design=Design.ALL, excluded=())
 
 
 def recomputer(dataset, analyse_fn=None, base=None) -> Callable[[pd.Series], Recomputed]:

@@ -32,7 +32,7 @@ import pandas as pd
 from core import vocab
 from core.workflow.analysis import AnalysisSpec, ForestAnalysis, analyse
 from core.evidence.dataset import Dataset
-from core.vocab import Tau2
+from core.vocab import Comparison, Design, Measure, Model, PrePost, SmdVariant, Tau2, Test
 from core import words
 from core.words import fmt_num, fmt_p, model_label
 from core.words.bayesian import BAYES_MODEL_LABEL
@@ -155,7 +155,9 @@ class RobustnessResult:
         for v in (self.base, *self.variants):
             same = (bool(np.sign(v.estimate) == np.sign(self.base.estimate))
                     if v.has_pooled and self.base.has_pooled else None)
-            rows.append({"family": words.VARIANT_FAMILY_LABELS[v.family], "change": v.label, "k": v.k, "estimate": v.estimate,
+            rows.append({"family": words.VARIANT_FAMILY_LABELS[v.family],
+                         "change": v.label,     # not a code: the column naming the variant
+                         "k": v.k, "estimate": v.estimate,
                          "ci_low": v.ci_low, "ci_high": v.ci_high, "pvalue": v.pvalue, "method": v.method,
                          "same_direction": same, "significant": v.significant if v.has_pooled else None,
                          "shift": v.estimate - self.base.estimate if v.has_pooled and self.base.has_pooled else np.nan,
@@ -209,7 +211,7 @@ def comparison_table(main: ForestAnalysis, variant: ForestAnalysis) -> pd.DataFr
             else "not applicable"
         return {"Studies (k)": str(a.k), "Estimate": fmt_num(p.estimate),
                 "95% CI": f"{fmt_num(p.ci_low)} to {fmt_num(p.ci_high)}", "P": fmt_p(p.pvalue),
-                "Model": model_label(a.method) + (" + HKSJ" if p.test == "knha" else ""),
+                "Model": model_label(a.method) + (" + HKSJ" if p.test == Test.HKSJ else ""),
                 "τ²": fmt_num(p.tau2, 3) if p.method != Tau2.FE else "—",
                 "I²": f"{p.i2:.0f}%" if p.k > 1 else "—", "95% prediction interval": pi}
     a, b = cells(main), cells(variant)
@@ -250,18 +252,19 @@ def enumerate_variants(dataset: Dataset, spec: AnalysisSpec) -> VariantPlan:
         out.append(PlannedVariant("exclude", f"without {lab}",
                                   replace(spec, excluded=tuple(sorted({*spec.excluded, sid})))))
     # 2. Design filters stricter than the main one.
-    stricter = {"all": ("controlled", "rct"), "controlled": ("rct",), "rct": ()}[spec.design]
+    stricter = {Design.ALL: (Design.CONTROLLED, Design.RCT), Design.CONTROLLED: (Design.RCT,),
+                Design.RCT: ()}[spec.design]
     for d in stricter:
         out.append(PlannedVariant("design", words.VARIANT_DESIGN_LABELS[d], replace(spec, design=d)))
     if not stricter:
         skipped.append("Design: the main analysis already keeps RCTs only.")
     # 3. Correlation r (pre-post change scores only: r has no effect between arms, nor when
     #    after and before are entered as independent groups).
-    independent = getattr(spec, "prepost", "change") == "independent"
-    if spec.comparison == "pre_post" and hasattr(spec, "prepost"):
-        other = "change" if independent else "independent"
+    independent = getattr(spec, "prepost", PrePost.CHANGE) == PrePost.INDEPENDENT
+    if spec.comparison == Comparison.PRE_POST and hasattr(spec, "prepost"):
+        other = PrePost.CHANGE if independent else PrePost.INDEPENDENT
         out.append(PlannedVariant("prepost", words.VARIANT_PREPOST_LABELS[other], replace(spec, prepost=other)))
-    if spec.comparison == "pre_post" and not independent:
+    if spec.comparison == Comparison.PRE_POST and not independent:
         for r in R_GRID:
             if not np.isclose(r, spec.r):
                 out.append(PlannedVariant("r", f"r = {r:g}", replace(spec, r=r)))
@@ -270,8 +273,8 @@ def enumerate_variants(dataset: Dataset, spec: AnalysisSpec) -> VariantPlan:
     else:
         skipped.append("Correlation r: only pre-post comparisons use it.")
     # 4. SMD small-sample correction (SMD only).
-    if spec.measure == "SMD":
-        other = "hedges_exact" if spec.smd_variant == "revman5" else "revman5"
+    if spec.measure == Measure.SMD:
+        other = SmdVariant.HEDGES_EXACT if spec.smd_variant == SmdVariant.REVMAN5 else SmdVariant.REVMAN5
         out.append(PlannedVariant("smd", words.VARIANT_SMD_LABELS[other], replace(spec, smd_variant=other)))
     else:
         skipped.append("SMD correction: the measure is MD.")
@@ -279,19 +282,19 @@ def enumerate_variants(dataset: Dataset, spec: AnalysisSpec) -> VariantPlan:
     main_method = base.method
     bayes_main = spec.model == vocab.BAYES_MODEL       # its method (DL) names only its descriptive statistics
     if main_method != Tau2.FE:
-        out.append(PlannedVariant("model", "fixed effect", replace(spec, model="fixed")))
+        out.append(PlannedVariant("model", "fixed effect", replace(spec, model=Model.FIXED)))
     for m in TAU2_METHODS:
         if m != main_method or bayes_main:
             out.append(PlannedVariant("model", f"random effects ({m})",
-                                      replace(spec, model="random", tau2_method=m)))
+                                      replace(spec, model=Model.RANDOM, tau2_method=m)))
     if not bayes_main:      # issue 22: the Bayesian model, with its default prior
         out.append(PlannedVariant("model", BAYES_MODEL_LABEL, replace(spec, model=vocab.BAYES_MODEL)))
     # 6. HKSJ on/off (not for the Bayesian model, whose credible interval it does not change).
-    flip = "z" if spec.test == "knha" else "knha"
+    flip = Test.Z if spec.test == Test.HKSJ else Test.HKSJ
     if bayes_main:
         skipped.append("CI method: HKSJ does not apply to the Bayesian model's credible interval.")
     else:
-        out.append(PlannedVariant("test", "HKSJ (t-based) CI" if flip == "knha" else "Wald (z) CI",
+        out.append(PlannedVariant("test", "HKSJ (t-based) CI" if flip == Test.HKSJ else "Wald (z) CI",
                                   replace(spec, test=flip)))
     return VariantPlan(tuple(out), tuple(skipped))
 

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 from core.conversions import CANONICAL_UNITS, canonical_unit, to_mean_sd
 from core.evidence.dataset import Dataset
-from core.vocab import TIMEPOINT_TOLERANCE_MONTHS, Comparison, Population
+from core.vocab import (TIMEPOINT_TOLERANCE_MONTHS, Comparison, Design, DesignClass, Measure, Population, SetTag,
+                        StudySet, TimePoint)
 
 UNAVAILABLE_COLUMNS = ("study_id", "label", "dm_type", "design_class", "id_confidence", "year", "reason")
 
@@ -34,7 +35,7 @@ def select_numbers(dataset: Dataset, spec) -> Selection:
     """The studies and numbers ``spec`` (an :class:`~core.workflow.analysis.AnalysisSpec`) asks for."""
     numbers, unavailable = _select(dataset, spec)
     unit = ""
-    if numbers and spec.measure == "MD":
+    if numbers and spec.measure == Measure.MD:
         numbers, unit = _one_unit(numbers, unavailable)
     return Selection(tuple(numbers), tuple(unavailable), unit)
 
@@ -45,7 +46,7 @@ def _post_row(rows, timepoint: str):
     post = [r for r in rows if r["t"] is None or r["t"] > 0]
     if not post:
         return None
-    if timepoint == "end":
+    if timepoint == TimePoint.END:
         dated = [r for r in post if r["t"] is not None]
         return max(dated, key=lambda r: r["t"]) if dated else post[0]
     target = float(timepoint)
@@ -79,7 +80,7 @@ class StudyNumbers:
 def _pair(rows, spec):
     """The two rows an effect compares (MSC vs control at a shared time, or after vs baseline),
     or a reason string."""
-    when = "at end of follow-up" if spec.timepoint == "end" else f"at {spec.timepoint} months"
+    when = "at end of follow-up" if spec.timepoint == TimePoint.END else f"at {spec.timepoint} months"
     msc = [r for r in rows if r["arm"] == "msc"]
     if spec.comparison == Comparison.VS_CONTROL:
         ctl = [r for r in rows if r["arm"] == "control"]
@@ -124,13 +125,13 @@ def unavailable_row(study: dict, reason: str) -> dict:
 
 
 def _in_scope(s: dict, spec) -> bool:
-    if spec.study_set == "paper" and s["set"] != "paper":
+    if spec.study_set == StudySet.PAPER and s["set"] != SetTag.PAPER:
         return False
     if spec.population != Population.ALL and s["dm_type"] != spec.population:
         return False
-    if spec.design == "rct" and s["design_class"] != "rct":
+    if spec.design == Design.RCT and s["design_class"] != DesignClass.RCT:
         return False
-    if spec.design == "controlled" and s["design_class"] not in ("rct", "controlled"):
+    if spec.design == Design.CONTROLLED and s["design_class"] not in (DesignClass.RCT, DesignClass.CONTROLLED):
         return False
     return s["study_id"] not in spec.excluded
 
@@ -143,7 +144,7 @@ def _select(dataset: Dataset, spec) -> tuple[list[dict], list[dict]]:
         if not _in_scope(s, spec):
             continue
         rows = rows_of.get(s["study_id"], ())
-        if spec.comparison == Comparison.VS_CONTROL and s["design_class"] == "single_arm":
+        if spec.comparison == Comparison.VS_CONTROL and s["design_class"] == DesignClass.SINGLE_ARM:
             unavailable.append(unavailable_row(s, "single-arm study: no control group"))
         elif not rows:
             reason = ix.gaps.get((s["study_id"], spec.outcome), "no numbers extracted for this outcome")

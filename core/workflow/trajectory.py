@@ -23,7 +23,7 @@ from core import vocab
 from core.workflow.analysis import AnalysisSpec, analyse
 from core.workflow.recompute import spec_for_row
 from core.workflow.reproduce import reported_vs_recomputed
-from core.vocab import TIMEPOINT_TOLERANCE_MONTHS
+from core.vocab import TIMEPOINT_TOLERANCE_MONTHS, TimePoint
 from core.words import STATUS_CANNOT, population_phrase
 
 STANDARD_MONTHS = (3.0, 6.0, 12.0)
@@ -103,7 +103,7 @@ def trajectory(dataset, spec: AnalysisSpec) -> TrajectoryResult:
             continue
         tps.append((code, m))
     tps.sort(key=lambda t: t[1])
-    tps.append(("end", np.nan))
+    tps.append((TimePoint.END.value, np.nan))
     rows = []
     for pop in POPULATIONS:
         for code, months in tps:

@@ -153,7 +153,7 @@ def test_spec_rejects_bad_values():
     ("comparison", "vs_placebo", r"`comparison` must be one of \('vs_control', 'pre_post'\)"),
     ("population", "T3DM", r"`population` must be one of \('all', 'T1DM', 'T2DM'\)"),
     ("model", "mcmc", r"`model` must be one of \('auto', 'fixed', 'random', 'bayes'\)"),
-    ("test", "t", r"`test` must be one of \('z', 'knha'\)"),
+    ("test", "t", r"`test` must be one of \('z', 'hksj'\)"),
     ("design", "cohort", r"`design` must be one of"),
     ("study_set", "mine", r"`study_set` must be one of"),
     ("prepost", "paired", r"`prepost` must be one of"),

@@ -97,7 +97,7 @@ def test_identical_effects_run_on_every_page(t1, t2, controlled, jitter, sds, mo
     ds = _dataset(t1, t2, controlled, jitter, sds)
     comparison = vocab.Comparison.VS_CONTROL if controlled else vocab.Comparison.PRE_POST
     spec = AnalysisSpec(outcome=OUTCOME, comparison=str(comparison), population=population, measure=measure,
-                        model=model, tau2_method=method, test=test, knha_floor=floor and test == "knha",
+                        model=model, tau2_method=method, test=test, knha_floor=floor and test == "hksj",
                         timepoint="12", study_set="all")
     with warnings.catch_warnings():
         warnings.simplefilter("error", RuntimeWarning)     # no 0/0 or x/0 hidden behind numpy's warning
@@ -114,8 +114,8 @@ def test_two_identical_studies_in_each_subgroup_pool_without_crashing(test):
     assert np.isclose(a.pooled.estimate, -1.0)
     assert a.pooled.tau2 == 0.0
     zero_note = [n for n in a.notes if "HKSJ variance factor is 0" in n]      # the Forest page shows a.notes
-    assert len(zero_note) == (test == "knha")
-    if test == "knha":
+    assert len(zero_note) == (test == "hksj")
+    if test == "hksj":
         assert a.pooled.ci_low == a.pooled.ci_high == a.pooled.estimate
         assert "not computable" in subgroup_test_line(a.subgroups)
 

@@ -176,7 +176,7 @@ def test_identical_studies():
     (dict(yi=[1, 2], vi=[1, -0.5]), ValueError, r"`vi` must be > 0; got -0.5 in study 2"),
     (dict(yi=[1, np.nan], vi=[1, 1]), ValueError, r"`yi` must be finite; got nan in study 2"),
     (dict(yi=[1, 2], vi=[1, 1], method="XX"), ValueError, r"`method` must be one of \('FE', 'DL'.*got 'XX'"),
-    (dict(yi=[1, 2], vi=[1, 1], test="t"), ValueError, r"`test` must be one of \('z', 'knha'\); got 't'"),
+    (dict(yi=[1, 2], vi=[1, 1], test="t"), ValueError, r"`test` must be one of \('z', 'hksj'\); got 't'"),
     (dict(yi=[1, 2], vi=[1, 1], pi="t"), ValueError, r"`pi` must be one of .*got 't'"),
     (dict(yi=[1, 2], vi=[1, 1], level=95), ValueError, r"`level` must be in \(0, 1\); got 95"),
     (dict(yi=[1, 2], vi=[1, 1], level="0.95"), TypeError, r"`level` must be a number"),

@@ -264,8 +264,8 @@ def test_scripts_name_both_i2_definitions_and_the_pinned_conventions(r_run):
         assert f"level <- {spec.level * 100:g}\n" in code and "95.0" not in code
         assert ("control = ctl" in code) == vocab.ESTIMATOR_BY_CODE[a.method].iterative, name
         assert 'method <- "FE"' not in code and "forest(" in code and "if (interactive())" in code
-        floor = spec.test == "knha" and spec.knha_floor
-        assert ('test <- "adhoc"' in code) == floor and ('test <- "knha"' in code) == (spec.test == "knha" and not floor)
+        floor = spec.test == "hksj" and spec.knha_floor      # metafor's name for HKSJ is "knha"
+        assert ('test <- "adhoc"' in code) == floor and ('test <- "knha"' in code) == (spec.test == "hksj" and not floor)
         assert ('the fit uses metafor\'s test = "adhoc"' in code.split("library(metafor)")[0]) == floor, name
         if a.pooled.is_random and a.pooled.k > 1:
             assert "confint(res" in printed or "confint(res" in code

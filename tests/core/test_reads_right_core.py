@@ -76,10 +76,10 @@ def test_other_measure_sentence():
 
 # --- items 3, 6, 7 -------------------------------------------------------------------------------------------------
 def test_hksj_notices():
-    assert "undefined with one study" in hksj_notices("knha", Tau2.DL, 1, fixed=Tau2.FE)[0]
-    assert "random-effects adjustment" in hksj_notices("knha", Tau2.FE, 3, fixed=Tau2.FE)[0]
+    assert "undefined with one study" in hksj_notices("hksj", Tau2.DL, 1, fixed=Tau2.FE)[0]
+    assert "random-effects adjustment" in hksj_notices("hksj", Tau2.FE, 3, fixed=Tau2.FE)[0]
     assert hksj_notices("z", Tau2.FE, 1, fixed=Tau2.FE) == ()
-    assert hksj_notices("knha", Tau2.DL, 3, fixed=Tau2.FE) == ()
+    assert hksj_notices("hksj", Tau2.DL, 3, fixed=Tau2.FE) == ()
 
 
 def test_knha_floor_reaches_the_pooling():

@@ -109,7 +109,7 @@ def test_families_that_do_not_apply_are_skipped_with_a_reason(het, rob_het):
     assert [v.label for v in smd.family("smd")] == ["exact Hedges' g"]
     methods = [v.spec.tau2_method for v in rob.family("model") if v.spec.model == "random"]
     assert set(methods) | {rob.base.method} >= set(TAU2_METHODS)
-    assert [v.spec.test for v in rob.family("test")] == ["knha"]
+    assert [v.spec.test for v in rob.family("test")] == ["hksj"]
 
 
 def test_r_family_spans_the_grid_for_pre_post(shipped, rob_all):
