@@ -15,10 +15,9 @@ from core.words.characteristics import (BAYES_SPLIT_NOTE, BUBBLE_SUBJECT, CHARAC
                                         R_SCRIPT_HELP, R_SCRIPT_TITLE, REGRESSION_CAUTION, REGRESSION_HELP,
                                         REGRESSION_LEFT_OUT, SPLIT_SUBJECT, SUBGROUP_CAUTION, SUBGROUPS_HELP)
 from ui import state as S
-from ui.cache import cached_figure
 from ui.characteristics import cached_regression, cached_split
 from ui.components import analysis_header, page_header, show_figure
-from ui.data import current_dataset
+from ui.data import cached_figure, current_dataset
 from ui.export import view_caption
 from ui.text import md
 

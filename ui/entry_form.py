@@ -14,9 +14,8 @@ from core.vocab import OUTCOME_BY_CODE
 from core.words import AFTER_SECTION, ARM_SECTION, BEFORE_SECTION, DISPERSION_LABELS, SAVED_NOTICE
 from core.words.workbench import DTYPE_CLEARED
 from core.workflow.entry_effect import entry_effect
-from ui.cache import run_analysis
 from ui.components import escape_markdown
-from ui.data import current_dataset
+from ui.data import current_dataset, run_analysis
 from ui.datasets import SAVE_ERRORS, save_new_version, version_name
 
 FORM_TYPES = tuple(t for t in DISPERSION_TYPES if t != "sd?")

@@ -73,7 +73,7 @@ def data_source(ds) -> str:
 
 def view_caption(spec=None) -> str:
     """The caption of the current view (the shared sidebar choices on the session's dataset)."""
-    from ui.cache import run_analysis
+    from ui.data import run_analysis
     from ui.state import spec_from_state
 
     spec = spec or spec_from_state()

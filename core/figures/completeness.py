@@ -14,10 +14,10 @@ import plotly.graph_objects as go
 from core.evidence.completeness import STATUSES, TIME_BINS
 from core.figures.style import FONT, TEMPLATE   # one house style for every figure
 from core.vocab import OUTCOME_SHORT, OUTCOMES
+from core.words.phrases import INFERRED_MARK
 
 STATUS_COLOURS = {"reported": "#2e7d32", "converted": "#f9a825", "not used": "#9e9e9e",
                   "missing": "#f3d9d9"}
-INFERRED_MARK = "\u2020"   # dagger: study identity inferred, not confirmed
 
 
 def _wrap(text: str, width: int = 70) -> str:
