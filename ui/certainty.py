@@ -14,7 +14,8 @@ from __future__ import annotations
 import streamlit as st
 
 from core import words
-from core.certainty import CertaintyInputs, assess, summary_of_findings
+from core.certainty import CertaintyInputs, summary_of_findings
+from core.certainty.views import certainty_with
 from core.evidence.dataset import Dataset
 from core.figures.summary_of_findings import summary_of_findings_figure, summary_of_findings_slide
 from core.workflow.analysis import AnalysisSpec, ForestAnalysis
@@ -89,12 +90,13 @@ def sof_figures_of(dataset: Dataset, spec: AnalysisSpec, inputs: CertaintyInputs
 cached_sof_figures = cached(sof_figures_of, max_entries=32, resource=True)
 
 
+# One analysis rated with one set of inputs, once (the Forest plot's line and its slide caption share it).
+cached_certainty = cached(certainty_with, max_entries=256, resource=True)
+
+
 def certainty_of(a: ForestAnalysis, dataset: Dataset):
     """The certainty of one analysis with the user's inputs for ``dataset``."""
-    inputs = JUDGEMENTS.get(dataset)
-    return assess(a, inputs.rob, mid=inputs.mid_map().get(a.spec.outcome),
-                  indirectness=inputs.indirectness_map().get(a.spec.outcome),
-                  imprecision=inputs.imprecision_map().get(a.spec.outcome))
+    return cached_certainty(a, JUDGEMENTS.get(dataset))
 
 
 def certainty_caption(a: ForestAnalysis, dataset: Dataset) -> str:

@@ -11,10 +11,11 @@ import textwrap
 import pandas as pd
 import plotly.graph_objects as go
 
+from core.evidence.cells import cell_axes
 from core.evidence.completeness import STATUSES, TIME_BINS
 from core.figures.style import FONT, TEMPLATE   # one house style for every figure
 from core.vocab import OUTCOME_SHORT, OUTCOMES
-from core.words.phrases import INFERRED_MARK
+from core.words.phrases import INFERRED_MARK  # noqa: F401  (pages and tests import it from here)
 
 STATUS_COLOURS = {"reported": "#2e7d32", "converted": "#f9a825", "not used": "#9e9e9e",
                   "missing": "#f3d9d9"}
@@ -22,15 +23,6 @@ STATUS_COLOURS = {"reported": "#2e7d32", "converted": "#f9a825", "not used": "#9
 
 def _wrap(text: str, width: int = 70) -> str:
     return "<br>".join(textwrap.wrap(str(text), width)) or ""
-
-
-def cell_axes(table: pd.DataFrame) -> tuple[list[str], list[str]]:
-    """Each row's x (outcome · time bin) and y (study label, with a dagger when inferred) on the
-    map, so that a clicked point can be traced back to its row."""
-    ys = [f"{lab} {INFERRED_MARK}" if str(conf) != "high" else str(lab)
-          for lab, conf in zip(table["label"], table["id_confidence"])]
-    xs = [f"{OUTCOME_SHORT.get(o, o)} · {b}" for o, b in zip(table["outcome"], table["time_bin"])]
-    return xs, ys
 
 
 def completeness_figure(table: pd.DataFrame, *, title: str | None = None) -> go.Figure:
