@@ -30,7 +30,7 @@ if spec.model == BAYES_MODEL:      # the split is frequentist: say so rather tha
 st.subheader("Subgroups by a characteristic")
 key = st.selectbox("Subgroups by", S.OPTIONS["subby"], format_func=S.fmt("subby"), key="subby",
                    bind="query-params", help=SUBGROUPS_HELP)
-split = cached_split(dataset, spec, key, analysis=a)
+split = cached_split(a, key, studies=dataset.studies)
 st.warning(SUBGROUP_CAUTION.format(k=split.k, g=len(split.separate.groups)), icon=":material/warning:")
 name = S.fmt("subby")(key).lower()
 show_figure(cached_figure("split", f"{spec!r}|{key}", lambda: split_forest_figure(split, a)), key="split_chart",
@@ -40,7 +40,7 @@ show_figure(cached_figure("split", f"{spec!r}|{key}", lambda: split_forest_figur
 st.subheader("Meta-regression on a number")
 reg_key = st.selectbox("Meta-regression on", S.OPTIONS["regon"], format_func=S.fmt("regon"), key="regon",
                        bind="query-params", help=REGRESSION_HELP)
-reg = cached_regression(dataset, spec, reg_key, analysis=a)
+reg = cached_regression(a, reg_key, studies=dataset.studies)
 if reg.fit is None:
     st.info(reg.message, icon=":material/info:")
 else:
