@@ -90,13 +90,10 @@ def sof_figures_of(dataset: Dataset, spec: AnalysisSpec, inputs: CertaintyInputs
 cached_sof_figures = cached(sof_figures_of, max_entries=32, resource=True)
 
 
-# One analysis rated with one set of inputs, once (the Forest plot's line and its slide caption share it).
-cached_certainty = cached(certainty_with, max_entries=256, resource=True)
-
-
 def certainty_of(a: ForestAnalysis, dataset: Dataset):
-    """The certainty of one analysis with the user's inputs for ``dataset``."""
-    return cached_certainty(a, JUDGEMENTS.get(dataset))
+    """The certainty of one analysis with the user's inputs for ``dataset`` (not cached: ~0.5 ms, while
+    Streamlit's cache would hash the inputs for ~2.5 ms a call)."""
+    return certainty_with(a, JUDGEMENTS.get(dataset))
 
 
 def certainty_caption(a: ForestAnalysis, dataset: Dataset) -> str:
