@@ -12,10 +12,11 @@ from core.words import (DESIGN_CLASS_LABELS, fmt_ci, fmt_num, fmt_p, headline_me
                         view_line)
 from ui import state as S
 from ui.cache import forest_for, forest_page_parts
+from ui.data import cached_figure, run_analysis
 from ui.check import paper_count_explained
 from ui.certainty import certainty_caption, certainty_line
 from ui.components import escape_markdown, page_header, show_figure
-from ui.data import cached_figure, current_dataset, run_analysis
+from ui.data import current_dataset
 from ui.export import analysis_downloads, data_source, figure_title
 from ui.forest_view import forest_view
 from ui.text import md_table
@@ -73,12 +74,12 @@ else:
     if view.legend:
         st.caption(view.legend)
     for i, other in enumerate(parts.other_measures):
-        population = other.population if spec.population != other.population else ""
-        sentence = other_measure_sentence(other.measure, other.estimate, other.ci_low, other.ci_high, population)
+        measure, population = other.measure, other.population if spec.population != other.population else ""
+        sentence = other_measure_sentence(measure, other.estimate, other.ci_low, other.ci_high, population)
         box, button = st.columns([4, 1], vertical_alignment="center")
         box.info(sentence, icon=":material/swap_horiz:")
-        button.button(switch_measure_label(other.measure), key=f"switch_measure_{i}", on_click=S.apply_settings,
-                      kwargs={"measure": other.measure})
+        button.button(switch_measure_label(measure), key=f"switch_measure_{i}", on_click=S.apply_settings,
+                      kwargs={"measure": measure})
     for note in a.notes:
         st.caption(escape_markdown(note))
     st.subheader("Download this view")
