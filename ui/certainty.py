@@ -7,7 +7,7 @@ the dataset: ``put`` saves a new immutable version (parent: the one in use) whos
 table carries them, and makes it the one in use, so ``?ds=<id>`` restores them on every page; a
 save that fails raises one of :data:`ui.datasets.SAVE_ERRORS` and changes nothing.  Without a
 store (or on a session-only dataset) they are kept in the session, one entry per dataset content
-(fingerprint), so judgements made on one dataset never apply to another.
+(its key, a content fingerprint), so judgements made on one dataset never apply to another.
 """
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ from ui.data import USER_DATASET_KEY
 from ui.datasets import in_use, save_new_version, store_status
 from ui.text import md
 
-SESSION_KEY = "_certainty_inputs"          # session_state: {dataset fingerprint: CertaintyInputs}
+SESSION_KEY = "_certainty_inputs"          # session_state: {Dataset.key: CertaintyInputs}
 SOF_PAGE = "pages/summary_of_findings.py"
 
 
@@ -38,12 +38,12 @@ class SessionJudgements:
     persistent = False
 
     def get(self, dataset: Dataset) -> CertaintyInputs:
-        got = st.session_state.get(SESSION_KEY, {}).get(dataset.fingerprint())
+        got = st.session_state.get(SESSION_KEY, {}).get(dataset.key)
         return got if isinstance(got, CertaintyInputs) else cached_default_inputs(dataset)
 
     def put(self, dataset: Dataset, inputs: CertaintyInputs) -> None:
         kept = dict(st.session_state.get(SESSION_KEY, {}))
-        kept[dataset.fingerprint()] = inputs
+        kept[dataset.key] = inputs
         st.session_state[SESSION_KEY] = kept
 
 
@@ -57,7 +57,7 @@ class SavedJudgements(SessionJudgements):
 
     def get(self, dataset: Dataset) -> CertaintyInputs:
         saved = in_use().saved
-        if saved is not None and saved.dataset.fingerprint() == dataset.fingerprint():
+        if saved is not None and saved.dataset.key == dataset.key:
             return saved.inputs
         return super().get(dataset)
 
