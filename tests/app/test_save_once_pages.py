@@ -64,3 +64,20 @@ def test_caches_key_on_the_analysis_its_dataset_and_spec():
     assert cache_key(analyse(edited, spec)) != cache_key(a)
     with pytest.raises(ValueError, match="without its dataset's key"):
         cache_key(dataclasses.replace(a, dataset_key=""))
+
+
+def test_the_dataset_is_decided_once_per_run(state_dir, monkeypatch):
+    import ui.datasets
+    from streamlit.testing.v1 import AppTest
+
+    from tests.app.test_workbench import APP
+
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    calls = []
+    shipped = ui.datasets.shipped_dataset
+    monkeypatch.setattr(ui.datasets, "shipped_dataset", lambda: calls.append(1) or shipped())
+    for page in ("pages/forest.py", "pages/sensitivity.py", "pages/summary_of_findings.py"):
+        calls.clear()
+        at.switch_page(page).run()
+        assert not at.exception
+        assert len(calls) == 1, f"{page}: the shipped dataset looked up {len(calls)} times in one run"
