@@ -24,15 +24,17 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from core.certainty import CertaintyInputs  # noqa: E402
+from core.vocab import Outcome  # noqa: E402
 from core.evidence.dataset import load_dataset  # noqa: E402
 from core.evidence.entry import Entry, apply_entries, apply_entry, check_entry_in  # noqa: E402
 from core.store import Limits, open_store  # noqa: E402
 from core.store.tables import reads_back_as_itself, version_dataset, version_tables  # noqa: E402
 
+HBA1C = Outcome.HBA1C
 # Synthetic numbers for a cell the shipped data leave empty (Carlsson 2015, HbA1c at 12 months).
-ARMS = (Entry("Carlsson2015", "msc", "hba1c", "12", "9", "6.9", "sd", "0.8", unit="%",
+ARMS = (Entry("Carlsson2015", "msc", HBA1C, "12", "9", "6.9", "sd", "0.8", unit="%",
               source="https://example.org/synthetic-bench", locator="Table 2"),
-        Entry("Carlsson2015", "control", "hba1c", "12", "9", "7.4", "sd", "0.9", unit="%",
+        Entry("Carlsson2015", "control", HBA1C, "12", "9", "7.4", "sd", "0.9", unit="%",
               source="https://example.org/synthetic-bench", locator="Table 2"))
 
 
