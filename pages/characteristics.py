@@ -15,11 +15,10 @@ from core.words.characteristics import (BAYES_SPLIT_NOTE, BUBBLE_SUBJECT, CHARAC
                                         R_SCRIPT_HELP, R_SCRIPT_TITLE, REGRESSION_CAUTION, REGRESSION_LEFT_OUT,
                                         SPLIT_SUBJECT, SUBGROUP_CAUTION)
 from ui import state as S
-from ui.cache import cached_figure
 from ui.characteristics import cached_regression, cached_split
 from ui.controls import draw
 from ui.components import analysis_header, page_header, show_figure
-from ui.data import current_dataset
+from ui.data import cached_figure, current_dataset
 from ui.export import view_caption
 from ui.text import md
 
@@ -31,7 +30,7 @@ if spec.model == BAYES_MODEL:      # which parts are Bayesian (the split) and wh
 
 st.subheader("Subgroups by a characteristic")
 key = draw("subby", bind="query-params")
-split = cached_split(dataset, spec, key, analysis=a)
+split = cached_split(a, key, studies=dataset.studies)
 st.warning(SUBGROUP_CAUTION.format(k=split.k, g=len(split.separate.groups)), icon=":material/warning:")
 name = S.fmt("subby")(key).lower()
 show_figure(cached_figure("split", f"{spec!r}|{key}", lambda: split_forest_figure(split, a)), key="split_chart",
@@ -40,7 +39,7 @@ show_figure(cached_figure("split", f"{spec!r}|{key}", lambda: split_forest_figur
 
 st.subheader("Meta-regression on a number")
 reg_key = draw("regon", bind="query-params")
-reg = cached_regression(dataset, spec, reg_key, analysis=a)
+reg = cached_regression(a, reg_key, studies=dataset.studies)
 if reg.fit is None:
     st.info(reg.message, icon=":material/info:")
 else:

@@ -13,9 +13,8 @@ from core.vocab import BAYES_MODEL, OUTCOME_LABELS, OUTCOME_SHORT, Measure
 from core.words import AUDIT_FLAG_TEXT, COMPARISON_LABELS, TABLE_HEADINGS, fmt_ci, fmt_p, population_phrase, timepoint_phrase
 from core.words.bayesian import MODEL_CHOICE_LABELS
 from ui import state as S
-from ui.cache import cached_figure
 from ui.check import paper_audit
-from ui.data import current_dataset
+from ui.data import cached_figure, current_dataset
 from ui.cache_sensitivity import run_followup_tables, run_trajectory
 from ui.components import page_header, show_figure
 from ui.export import data_source

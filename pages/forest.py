@@ -11,7 +11,8 @@ from core.words import (DESIGN_CLASS_LABELS, fmt_ci, fmt_num, fmt_p, headline_me
                         other_measure_sentence, switch_measure_label, usable_share_line,
                         view_line)
 from ui import state as S
-from ui.cache import cached_figure, forest_for, forest_page_parts, run_analysis
+from ui.cache import forest_for, forest_page_parts
+from ui.data import cached_figure, run_analysis
 from ui.check import paper_count_explained
 from ui.certainty import certainty_caption, certainty_line
 from ui.components import escape_markdown, page_header, show_figure
@@ -35,7 +36,7 @@ spec = page_header("Forest plot", "Every choice in the sidebar recomputes the po
                                   "numbers we extracted and redraws the plot.")
 dataset = current_dataset()
 a = run_analysis(spec, dataset)
-parts = forest_page_parts(a, dataset)     # the tables and lists below, built once per view
+parts = forest_page_parts(a)              # the tables and lists below, built once per analysis
 st.markdown(f"**{view_line(spec, a.method or None)}**")
 
 if a.pooled is None:
@@ -63,7 +64,7 @@ else:
               help="Participants: both arms for MSC vs control; the MSC arm for pre-post.")
     certainty_line(a, dataset)
     view = forest_view(a, dataset)          # study columns and order (sidebar, issue 25)
-    fig = forest_for(a, dataset, show_pi=st.session_state.get("pi", False), order=view.order, columns=view.columns,
+    fig = forest_for(a, show_pi=st.session_state.get("pi", False), order=view.order, columns=view.columns,
                      cells=view.cells)
     fig_name = f"forest_{spec.outcome}_{spec.comparison}_{spec.population}"
     fig_caption = slide_caption(a, data_source(dataset), certainty=certainty_caption(a, dataset))   # not run again
@@ -72,9 +73,9 @@ else:
     figure_slot = st.container()
     if view.legend:
         st.caption(view.legend)
-    for i, (measure, estimate, ci_low, ci_high, population) in enumerate(parts.other_measures):
-        population = population if spec.population != population else ""
-        sentence = other_measure_sentence(measure, estimate, ci_low, ci_high, population)
+    for i, other in enumerate(parts.other_measures):
+        measure, population = other.measure, other.population if spec.population != other.population else ""
+        sentence = other_measure_sentence(measure, other.estimate, other.ci_low, other.ci_high, population)
         box, button = st.columns([4, 1], vertical_alignment="center")
         box.info(sentence, icon=":material/swap_horiz:")
         button.button(switch_measure_label(measure), key=f"switch_measure_{i}", on_click=S.apply_settings,
@@ -101,8 +102,8 @@ if parts.reported_table is not None:
     # browser a canvas and its own layout on every rerun (issue 13).
     st.table(md_table(parts.reported_table, "Where in the paper"), hide_index=True)
     if parts.explanations:   # one element, not one per note
-        st.markdown("\n".join(f"- **{escape_markdown(locator)} ({population})**: {escape_markdown(explanation)}"
-                               for locator, population, explanation in parts.explanations))
+        st.markdown("\n".join(f"- **{escape_markdown(n.locator)} ({n.population})**: {escape_markdown(n.explanation)}"
+                               for n in parts.explanations))
 elif parts.other_timepoints:
     where = ", ".join(parts.other_timepoints)
     st.write(f"The paper reports this comparison only at other time points: {where}. Change **Time point** "
@@ -117,9 +118,9 @@ else:
     st.caption(f"{len(parts.unavailable)} of {len(parts.unavailable) + a.k} studies in the current selection cannot "
                "contribute to this analysis. Missing numbers stay missing; none is imputed or read off a figure.")
     # Labels and reasons may come from a user's upload: escaped, so they are shown as typed.
-    st.markdown("\n".join(f"- **{escape_markdown(label)}** ({dm_type}, "
-                           f"{DESIGN_CLASS_LABELS.get(design_class, design_class)}): {escape_markdown(reason)}"
-                           for label, dm_type, design_class, reason in parts.unavailable))
+    st.markdown("\n".join(f"- **{escape_markdown(u.label)}** ({u.dm_type}, "
+                           f"{DESIGN_CLASS_LABELS.get(u.design_class, u.design_class)}): {escape_markdown(u.reason)}"
+                           for u in parts.unavailable))
 
 if a.pooled is not None:
     # The figure is drawn last, into its place above: the browser has laid out every other element

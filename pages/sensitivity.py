@@ -13,11 +13,10 @@ from core.words import (CHANGED_WORD, MOST_INFLUENTIAL_LEGEND, TABLE_HEADINGS, f
                         measure_unit, model_label, view_line)
 from core.words.bayesian import bayes_refits_caption
 from ui import state as S
-from ui.cache import cached_figure, run_analysis
 from ui.cache_sensitivity import run_cumulative, run_leave_one_out, run_robustness
 from ui.controls import draw
 from ui.components import analysis_header, page_header, show_figure
-from ui.data import current_dataset
+from ui.data import cached_figure, current_dataset, run_analysis
 from ui.text import md
 from ui.export import analysis_caption
 
@@ -164,13 +163,13 @@ else:
     else:
         st.caption(f"These refits keep the main analysis's model ({main.method}) for every subset; the robustness "
                    "variants above re-apply the model rule to each subset, so with few studies the two can differ.")
-    loo = run_leave_one_out(spec)
+    loo = run_leave_one_out(main)
     show_figure(cached_figure("loo", repr(spec), lambda: interval_forest(
         loo_frame(loo, main.pooled), title="Leave one study out", x_title=measure, favours=favours,
         reference=main.pooled.estimate)),
                 key="sens_loo_chart", filename="sensitivity_loo", caption=analysis_caption("loo", spec))
     order = tuple(main.rows.sort_values(["year", "label"], kind="stable").index)
-    cum = run_cumulative(spec, order)
+    cum = run_cumulative(main, order)
     years = {r.label: int(r.year) for r in main.rows.itertuples() if r.year == r.year}
     show_figure(cached_figure("cumulative", repr(spec), lambda: interval_forest(
         cumulative_frame(cum, years=years), title="Cumulative meta-analysis by year", x_title=measure,

@@ -6,7 +6,7 @@ import streamlit as st
 from core.bias import MIN_K_FOR_TESTS
 from core.figures.funnel import funnel_figure
 from core.words import fmt_ci, fmt_num, fmt_p, measure_unit
-from ui.cache import cached_figure
+from ui.data import cached_figure
 from ui.cache_sensitivity import run_small_study
 from ui.components import analysis_header, page_header, show_figure
 from ui.text import md
@@ -36,7 +36,7 @@ a = analysis_header(spec)
 res = a.pooled
 if res.k < MIN_K_FOR_TESTS:
     st.warning(CAUTION.format(n=MIN_K_FOR_TESTS, k=res.k), icon=":material/warning:")
-report = run_small_study(spec)
+report = run_small_study(a)
 measure = measure_unit(spec.measure, a.unit)
 tf = report.trim_fill
 if report.funnel is None:

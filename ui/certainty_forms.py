@@ -11,11 +11,11 @@ import pandas as pd
 import streamlit as st
 
 from core import words
-from core.certainty import MID_DEFAULTS, Concern, Indirectness, user_mid
+from core.certainty import Concern, Indirectness, user_mid
+from core.certainty.views import indirectness_table, mid_table, rob_table as core_rob_table
 from core.evidence.dataset import Dataset
-from core.evidence.risk_of_bias import MIN_REASON_WORDS, TOOL_DOMAINS, TOOL_LEVELS, Judgement, RobDomain
+from core.evidence.risk_of_bias import MIN_REASON_WORDS, TOOL_DOMAINS, TOOL_LEVELS, Judgement
 from core.vocab import OUTCOME_BY_CODE, OUTCOME_LABELS, OUTCOMES
-from core.words.notices import domains_in_words
 from ui.certainty import JUDGEMENTS
 from ui.components import escape_markdown
 from ui.text import md_table
@@ -27,27 +27,8 @@ REASON_HELP = words.JUDGEMENT_REASON_RULE.format(n=MIN_REASON_WORDS)
 
 
 def rob_table(ds: Dataset, study_ids) -> pd.DataFrame:
-    """One row per study: design, tool, each domain's judgement, the overall judgement with its
-    reason and source (between-arm comparison; a before-after comparison is critical by design)."""
-    rob = JUDGEMENTS.get(ds).rob
-    rows = []
-    for sid in study_ids:
-        d = rob.design(sid)
-        row = {"Study": ds.study_label(sid), "Design": words.ROB_DESIGN_LABELS[d.design_class],
-               "Tool": words.ROB_TOOL_LABELS[d.tool]}
-        # One column for the tool's domains, grouped by judgement ('Critical: Confounding; Not assessed: ...'):
-        # a column per domain of both tools made the table wider than the page (issue 26 item 10).
-        levels: dict = {}
-        for dom in RobDomain:
-            if dom != RobDomain.OVERALL and dom in TOOL_DOMAINS[d.tool]:
-                level = words.ROB_LEVEL_LABELS[rob.judgement(sid, dom).level]
-                levels.setdefault(level, []).append(words.ROB_DOMAIN_LABELS[dom])
-        row["Domains"] = domains_in_words(levels)
-        overall = rob.overall(sid)
-        row.update({"Judgement (overall)": words.ROB_LEVEL_LABELS[overall.level], "Reason": overall.reason,
-                    "Source": overall.source, "Set by": str(overall.set_by)})
-        rows.append(row)
-    return pd.DataFrame(rows)
+    """:func:`core.certainty.views.rob_table` with the user's judgements for ``ds``."""
+    return core_rob_table(ds, JUDGEMENTS.get(ds), study_ids)
 
 
 def _put(ds: Dataset, change, form: str, done: str) -> None:
@@ -101,24 +82,15 @@ def rob_form(ds: Dataset, study_ids) -> None:
 def indirectness_form(ds: Dataset) -> None:
     """Judge one outcome's indirectness with a reason and a source, or go back to the assumption."""
     inputs = JUDGEMENTS.get(ds)
-    judged = inputs.indirectness_map()
-    st.table(pd.DataFrame([{"Outcome": OUTCOME_LABELS[o],
-                            "Indirectness": words.CONCERN_LABELS[judged[o].concern] if o in judged
-                            else "Not serious (assumed)",
-                            "Reason": judged[o].reason if o in judged else words.CERTAINTY_REASONS["ind.assumed"],
-                            "Source": judged[o].source if o in judged else words.GRADE_SOURCES["indirectness"]}
-                           for o in OUTCOMES]).pipe(md_table, "Reason", "Source"), hide_index=True)    # reasons and sources in full (issue 26)
-    _outcome_judgement(ds, INDIRECTNESS_FORM, judged)
+    st.table(md_table(indirectness_table(inputs), "Reason", "Source"), hide_index=True)    # reasons and sources in full (issue 26)
+    _outcome_judgement(ds, INDIRECTNESS_FORM, inputs.indirectness_map())
 
 
 def mid_form(ds: Dataset) -> None:
     """The MIDs in use (defaults with their cited sources, or the user's) and a form to change one."""
-    mids = JUDGEMENTS.get(ds).mid_map()
-    shown = [mids.get(o, MID_DEFAULTS[o]) for o in OUTCOMES]
-    st.table(pd.DataFrame([{"Outcome": OUTCOME_LABELS[m.outcome],
-                            "MID": f"{words.fmt_num(m.value)} {m.unit}" if m.established else "not established",
-                            "Set by": "you" if m.outcome in mids else "default", "Source": m.source}
-                           for m in shown]).pipe(md_table, "Source"), hide_index=True)       # sources in full (issue 26 item 10)
+    inputs = JUDGEMENTS.get(ds)
+    mids = inputs.mid_map()
+    st.table(md_table(mid_table(inputs), "Source"), hide_index=True)       # sources in full (issue 26 item 10)
     c1, c2, c3 = st.columns(3)
     outcome = c1.selectbox("Outcome", OUTCOMES, format_func=OUTCOME_LABELS.get, key="mid_outcome")
     value = c2.number_input("MID", min_value=0.0, value=None, step=0.1, key="mid_value",

@@ -14,7 +14,8 @@ from core.workflow.recompute import recomputer, spec_for_row
 from core.workflow.reproduce import classify_reproduction
 from core.words import paper_count_note
 from core.vocab import Population, SetTag
-from ui.cache import cached, run_analysis
+from ui.cache import cached
+from ui.data import run_analysis
 from ui.forest_link import request_forest_for
 from ui.text import md
 

@@ -5,8 +5,7 @@ import streamlit as st
 
 from core.workflow.analysis import AnalysisSpec, ForestAnalysis
 from core.words import SET_LABELS, view_line
-from ui.cache import run_analysis
-from ui.data import USER_DATASET_KEY, current_dataset
+from ui.data import USER_DATASET_KEY, current_dataset, run_analysis
 from ui.datasets import banner_text as saved_banner, store_error_text
 from ui.state import spec_from_state
 from ui.text import md

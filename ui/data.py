@@ -1,31 +1,53 @@
-"""Which dataset the session uses (shipped, or the user's own), loaded once and cached."""
+"""The run's dataset (decided once per run by :func:`ui.datasets.resolve`) and the cached core calls on it.
+
+Caching itself is ui/cache.py's; the calls here only add the session's dataset to a cached call.
+"""
 from __future__ import annotations
 
-import streamlit as st
+import functools
+from typing import Callable
 
-from core.evidence.dataset import DATA_DIR, Dataset, load_dataset
+from core.evidence.dataset import Dataset
+from core.workflow.analysis import AnalysisSpec, ForestAnalysis
+from ui.cache import cached, cached_analysis
+from ui.datasets import USER_DATASET_KEY, in_use, shipped_dataset
 
-USER_DATASET_KEY = "user_dataset"   # session_state slot for an uploaded/edited Dataset
-
-
-@st.cache_resource(show_spinner=False)
-def shipped_dataset() -> Dataset:
-    """The dataset in data/, validated once per process."""
-    return load_dataset(DATA_DIR)
+__all__ = ["USER_DATASET_KEY", "cached_figure", "current_dataset", "on_session_dataset", "run_analysis",
+           "shipped_dataset"]
 
 
 def current_dataset() -> Dataset:
-    """The user's own dataset when one is loaded in the session, else the saved dataset of the
-    URL's ``ds`` (ui/datasets.py), else the shipped one."""
-    from ui.datasets import saved_dataset
-
-    return st.session_state.get(USER_DATASET_KEY) or saved_dataset() or shipped_dataset()
+    """The dataset this run uses: the user's own when one is set in the session, else the saved
+    dataset of the URL's ``ds`` (ui/datasets.py), else the shipped one."""
+    return in_use().dataset
 
 
-def dataset_key(ds: Dataset) -> str:
-    """A content fingerprint used as the cache key of analyses on ``ds``.
+def run_analysis(spec: AnalysisSpec, dataset: Dataset | None = None) -> ForestAnalysis:
+    """Cached :func:`core.workflow.analysis.analyse` on ``dataset`` (default: the run's)."""
+    return cached_analysis(dataset or current_dataset(), spec)
 
-    Computed once per Dataset object (kept in its own cache), so every cached call can key on it
-    without re-hashing the tables on each rerun.
+
+def on_session_dataset(fn: Callable) -> Callable:
+    """``fn(dataset, *args)`` as ``f(*args)`` on the run's dataset."""
+    @functools.wraps(fn)
+    def on_session(*args, **kwargs):
+        return fn(current_dataset(), *args, **kwargs)
+
+    return on_session
+
+
+def figure_built(dataset: Dataset, kind: str, key: str, *, build):
+    """The figure ``build()`` returns (``kind`` and ``key`` name it for the cache)."""
+    return build()
+
+
+cached_built_figure = cached(figure_built, max_entries=256, resource=True)
+
+
+def cached_figure(kind: str, key: str, build):
+    """The figure ``build()`` returns, built once per (run's dataset, ``kind``, ``key``).
+
+    ``key`` must name everything the figure depends on (e.g. ``repr(spec)`` plus display
+    options); the figure is never mutated after it is built, so sharing it is safe.
     """
-    return ds.fingerprint()
+    return cached_built_figure(current_dataset(), kind, key, build=build)

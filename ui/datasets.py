@@ -13,19 +13,21 @@ from __future__ import annotations
 import os
 import secrets
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import streamlit as st
 
 from core.certainty import CertaintyInputs
 from core.errors import DatasetError, StoreError, StoreLimitExceeded, StoreUnavailable, UnknownDataset
-from core.evidence.dataset import Dataset
+from core.evidence.dataset import Dataset, load_dataset
 from core.store import ENV_DATABASE_URL, ENV_STATE_DIR, DatasetVersion, Limits, Store, open_store
-from core.store.tables import version_dataset, version_inputs, version_tables
+from core.store.tables import reads_back_as_itself, version_dataset, version_inputs, version_tables
 from core.words import BANNER_PARENT, BANNER_SAVED, STORE_DOWN, UNKNOWN_DS
 from core.words.workbench import BANNER_SAVED_HERE, DEFAULT_DATASET_NAME, STORE_READ_ONLY
+from ui.cache import cached
 
 DS_PARAM = "ds"
+USER_DATASET_KEY = "user_dataset"   # session_state slot for a Dataset used in this session only (no store)
 IN_USE_KEY = "_ds_in_use"       # this run's DatasetInUse
 ID_KEY = "_ds_id"               # the id the session uses (survives page switches that rewrite the URL)
 TOKEN_KEY = "_ds_session"
@@ -54,13 +56,20 @@ class SavedDataset:
     inputs: CertaintyInputs   # risk-of-bias judgements, MIDs, indirectness (checked on load; defaults if none)
 
 
+# The dataset in data/, validated once per process.
+shipped_dataset = cached(load_dataset, max_entries=1, resource=True)
+
+
 @dataclass(frozen=True, slots=True)
 class DatasetInUse:
     """What this run uses: a saved version (``saved``) or the shipped data (None), with the
-    store's error when it is unavailable."""
+    store's error when it is unavailable; ``dataset`` is the one every page of the run reads (the
+    session's own when one is set, else the saved version's, else the shipped one), decided once."""
 
     saved: SavedDataset | None = None
     store_error: str | None = None
+    dataset: Dataset | None = None
+    own: Dataset | None = None          # the session's own dataset it was decided with (USER_DATASET_KEY)
 
     @property
     def id(self) -> str | None:
@@ -74,9 +83,12 @@ def _settings() -> tuple:
                                                   "MSCDM_MAX_STORE_BYTES"))
 
 
-@st.cache_resource(show_spinner=False, max_entries=8)
-def _open_store(settings: tuple) -> Store:
-    return open_store(limits=Limits.from_env())      # a failure raises, and is not cached
+def store_of(settings: tuple) -> Store:
+    """The store the environment names (``settings``: its values, the cache key); a failure raises."""
+    return open_store(limits=Limits.from_env())
+
+
+_open_store = cached(store_of, max_entries=8, resource=True)     # a failure is not kept
 
 
 _FAILED: dict[tuple, tuple[float, str]] = {}          # settings -> (when, why): retried after RETRY_SECONDS
@@ -102,11 +114,17 @@ def store_status() -> StoreStatus:
     return _open(_settings())
 
 
-@st.cache_resource(show_spinner=False, max_entries=64)
-def _load(settings: tuple, dataset_id: str) -> SavedDataset:
+def saved_version(settings: tuple, dataset_id: str, *, just_saved: SavedDataset | None = None) -> SavedDataset:
+    """The saved version ``dataset_id``, read and checked; ``just_saved``: the version this process has
+    just saved, already checked, which is used as it is (the save's one validation)."""
+    if just_saved is not None:
+        return just_saved
     version = _open(settings).store.get(dataset_id)
     dataset = version_dataset(version)
     return SavedDataset(version, dataset, version_inputs(version, dataset))
+
+
+_load = cached(saved_version, max_entries=64, resource=True)     # by id: versions never change
 
 
 def load_saved(dataset_id: str) -> SavedDataset:
@@ -134,25 +152,30 @@ def resolve(notices: list[str]) -> DatasetInUse:
     that cannot be opened.  Call once per run, before the data are read."""
     raw = st.query_params.get(DS_PARAM) or st.session_state.get(ID_KEY)
     status = store_status()
-    use = DatasetInUse(store_error=status.error)
+    saved = None
     if raw:
         try:
-            use = DatasetInUse(load_saved(raw), status.error)
+            saved = load_saved(raw)
             st.session_state.pop(NOTICE_KEY, None)
         except (UnknownDataset, DatasetError, StoreUnavailable) as exc:
             detail = "; ".join(exc.problems[:3]) if isinstance(exc, DatasetError) else str(exc)
             st.session_state[NOTICE_KEY] = UNKNOWN_DS.format(detail=detail)
     if st.session_state.get(NOTICE_KEY):      # kept for the session, until another dataset is chosen
         notices.append(st.session_state[NOTICE_KEY])
+    own = st.session_state.get(USER_DATASET_KEY)
+    use = DatasetInUse(saved, status.error, own or (saved.dataset if saved else shipped_dataset()), own)
     _put_id(use.id)
     st.session_state[IN_USE_KEY] = use
     return use
 
 
 def in_use() -> DatasetInUse:
-    """This run's :class:`DatasetInUse` (resolved by app.py)."""
+    """This run's :class:`DatasetInUse` (resolved by app.py; again after a save, or when the session's
+    own dataset is set or dropped)."""
     use = st.session_state.get(IN_USE_KEY)
-    return use if isinstance(use, DatasetInUse) else resolve([])
+    if isinstance(use, DatasetInUse) and use.own is st.session_state.get(USER_DATASET_KEY):
+        return use
+    return resolve([])
 
 
 def saved_dataset() -> Dataset | None:
@@ -221,8 +244,11 @@ def save_new_version(ds: Dataset, *, name: str | None = None, edits=(), inputs: 
     saved = parent or in_use().saved
     if inputs is None:
         inputs = saved.inputs.carried_to(ds) if saved else CertaintyInputs.default(ds)
-    version = status.store.save(version_tables(ds, inputs), parent_id=saved.version.id if saved else None,
+    tables = version_tables(ds, inputs)
+    version = status.store.save(tables, parent_id=saved.version.id if saved else None,
                                 name=name, edits=edits, session=session_token(), client=client_address())
+    if reads_back_as_itself(ds, tables):      # the rerun uses ds as it is: its tables are read and checked no second time
+        _load(_settings(), version.id, just_saved=SavedDataset(version, replace(ds, name=version.name), inputs))
     st.session_state[SAVED_HERE_KEY] = (*st.session_state.get(SAVED_HERE_KEY, ()), version.id)
     _put_id(version.id)
     st.session_state.pop(IN_USE_KEY, None)

@@ -4,19 +4,17 @@ quote shared.  Every field is checked as it is typed (:func:`core.evidence.entry
 and its problems are named under it, as plain text.  Saving writes a new immutable version."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import streamlit as st
 
 from core.conversions import DISPERSION_TYPES
-from core.evidence.entry import BOUNDED_TYPES, Entry, EntryCheck, apply_entry, check_entry_in, randomised_n
-from core.vocab import OUTCOME_BY_CODE, DesignClass
-from core.words import AFTER_SECTION, ARM_SECTION, BEFORE_SECTION, DISPERSION_LABELS, SAVED_NOTICE
+from core.evidence.cells import Cell, Section, entry_sections
+from core.evidence.entry import BOUNDED_TYPES, Entry, EntryCheck, apply_entries, check_entry_in, randomised_n
+from core.vocab import OUTCOME_BY_CODE
+from core.words import DISPERSION_LABELS, SAVED_NOTICE
 from core.words.workbench import DTYPE_CLEARED
 from core.workflow.entry_effect import entry_effect
-from ui.cache import run_analysis
 from ui.components import escape_markdown
-from ui.data import current_dataset
+from ui.data import current_dataset, run_analysis
 from ui.datasets import SAVE_ERRORS, save_new_version, version_name
 
 FORM_TYPES = tuple(t for t in DISPERSION_TYPES if t != "sd?")
@@ -25,45 +23,6 @@ NUMBER_FIELDS = (("n", "n"), ("mean", "mean"), ("dtype", "dispersion_type"), ("d
 SHOWN_ELSEWHERE = {"arm": "n"}      # a problem of the arm is named under n
 NOTICE_KEY = "wb_saved"            # (notice, cell) shown after the rerun that follows a save
 CELL_KEY = "wb_form_cell"          # the cell the form's widgets were filled for
-
-
-@dataclass(frozen=True, slots=True)
-class Cell:
-    """A study × outcome × time point of the completeness map."""
-
-    study_id: str
-    outcome: str
-    months: float
-    label: str
-
-    @property
-    def place(self) -> tuple:
-        """Which cell it is (the label aside, which a new version may word differently)."""
-        return self.study_id, self.outcome, self.months
-
-
-@dataclass(frozen=True, slots=True)
-class Section:
-    """One arm at one time point, as the form shows it."""
-
-    arm: str
-    months: float
-    title: str
-
-
-def sections(ds, cell: Cell) -> tuple[Section, ...]:
-    """MSC and control arms for a controlled study; before and after for a single-arm one (before
-    only when the baseline is missing too)."""
-    s = ds.studies[ds.studies["study_id"] == cell.study_id].iloc[0]
-    if s["design_class"] != DesignClass.SINGLE_ARM and randomised_n(ds, cell.study_id, "control") != 0:
-        return tuple(Section(a, cell.months, ARM_SECTION[a]) for a in ("msc", "control"))
-    if cell.months == 0:
-        return (Section("msc", 0.0, BEFORE_SECTION),)
-    o = ds.outcomes
-    has_base = ((o["study_id"] == cell.study_id) & (o["arm"] == "msc") & (o["outcome"] == cell.outcome)
-                & (o["timepoint_num"] == 0) & (o["use"] == "yes")).any()
-    after = Section("msc", cell.months, AFTER_SECTION.format(when=f"{cell.months:g} months"))
-    return (after,) if has_base else (Section("msc", 0.0, BEFORE_SECTION), after)
 
 
 def _key(i: int, name: str) -> str:
@@ -179,19 +138,16 @@ def _shared_fields(outcome: str, checks: dict) -> None:
         _problems(field_problems(checks, "quote"))
 
 
-def _save(ds, cell: Cell, entries: dict[int, Entry], name: str) -> None:
-    new, edits = ds, []
-    for e in entries.values():
-        res = apply_entry(new, e)
-        new, edits = res.dataset, edits + list(res.edits)
-    version = save_new_version(new, name=name, edits=edits)
+def _save(ds, cell: Cell, checks: dict[int, EntryCheck], name: str) -> None:
+    res = apply_entries(ds, checks.values())        # the checks the form showed: no entry is checked twice
+    version = save_new_version(res.dataset, name=name, edits=res.edits)
     st.session_state[NOTICE_KEY] = (SAVED_NOTICE.format(id=version.id), cell)
     st.session_state.pop(CELL_KEY, None)
 
 
 def entry_form(ds, cell: Cell) -> None:
     """The form for ``cell`` on ``ds`` (the dataset in use); a valid save reruns the app on the new version."""
-    secs = sections(ds, cell)
+    secs = entry_sections(ds, cell)
     _prefill(ds, cell, secs)
     st.markdown(f"**Enter the numbers of {escape_markdown(cell.label)}**")
     entries = _entries(cell, secs)
@@ -212,7 +168,7 @@ def entry_form(ds, cell: Cell) -> None:
                                      + (f" and here: {'; '.join(other)}." if other else ".")), icon=":material/error:")
         else:
             try:
-                _save(ds, cell, entries, name)
+                _save(ds, cell, checks, name)
             except SAVE_ERRORS as exc:
                 st.error(escape_markdown(f"Not saved: {exc}"), icon=":material/error:")
             else:

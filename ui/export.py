@@ -4,7 +4,7 @@ scripts, a slide deck and a zip of figures.
 Rendering happens only when a button is clicked (``data=callable``, ``on_click="ignore"``, so a
 click neither reruns the page nor renders anything in advance), in one persistent kaleido
 browser per process (:func:`core.export.ensure_export_browser`).  Rendered files are kept in a
-small in-process LRU cache keyed by the figure's JSON, so a second click is instant.
+process-wide cache (ui/cache.py) keyed by the figure's JSON, so a second click is instant.
 
 ``figure_downloads(fig, name, caption)`` is designed to be called from
 ``ui.components.show_figure`` for every figure; it also records the figure for the page's deck.
@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import threading
-from collections import OrderedDict
 from datetime import datetime, timezone
 
 import plotly.graph_objects as go
@@ -26,28 +24,24 @@ from core.workflow.analysis import ForestAnalysis
 from core.words import FIGURE_FORMAT_LABELS
 from core.words.captions import analysis_figure_caption
 from core.words.settings import deck_settings_lines
+from ui.cache import cached
 from ui.certainty import certainty_caption
-from ui.data import USER_DATASET_KEY, current_dataset
+from ui.data import USER_DATASET_KEY, current_dataset, run_analysis
+from ui.datasets import in_use
+from ui.state import spec_from_state
 
 _FIG_REGISTRY = "_export_figures"      # session_state: {"page": hash, "figs": {key: (title, fig, caption)}}
 
 
-_CACHE: OrderedDict[str, bytes] = OrderedDict()
-_CACHE_LOCK = threading.Lock()
 CACHE_ENTRIES = 48                       # ~0.6 MB per slide PNG
 
 
-def _cached(key: str, produce) -> bytes:
-    with _CACHE_LOCK:
-        if key in _CACHE:
-            _CACHE.move_to_end(key)
-            return _CACHE[key]
-    data = produce()
-    with _CACHE_LOCK:
-        _CACHE[key] = data
-        while len(_CACHE) > CACHE_ENTRIES:
-            _CACHE.popitem(last=False)
-    return data
+def rendered_slide(key: str, *, fig: go.Figure, caption: str, fmt: str) -> bytes:
+    """The slide of ``fig`` with ``caption`` as ``fmt`` bytes (``key`` names all three for the cache)."""
+    return ex.render(ex.slide_figure(fig, caption), fmt)
+
+
+cached_slide = cached(rendered_slide, max_entries=CACHE_ENTRIES, resource=True)
 
 
 def render_slide(fig: go.Figure, caption: str, fmt: str) -> bytes:
@@ -57,15 +51,13 @@ def render_slide(fig: go.Figure, caption: str, fmt: str) -> bytes:
     same figure in the deck and the zip, is not rendered again.
     """
     key = hashlib.sha1("\0".join((fig.to_json(), caption, fmt)).encode()).hexdigest()
-    return _cached(key, lambda: ex.render(ex.slide_figure(fig, caption), fmt))
+    return cached_slide(key, fig=fig, caption=caption, fmt=fmt)
 
 
 def data_source(ds) -> str:
     """Where the numbers come from, for captions: the shipped extraction, or the user's own data."""
     if st.session_state.get(USER_DATASET_KEY) is not None:
         return f"{ds.name}, supplied in this session (not the shipped extraction of Li et al. 2021)"
-    from ui.datasets import in_use
-
     if in_use().id:
         return f"saved dataset {ds.name} (id {in_use().id}; not the shipped extraction of Li et al. 2021)"
     return f"{ds.name}; {ex.DATA_SOURCE}"
@@ -73,9 +65,6 @@ def data_source(ds) -> str:
 
 def view_caption(spec=None) -> str:
     """The caption of the current view (the shared sidebar choices on the session's dataset)."""
-    from ui.cache import run_analysis
-    from ui.state import spec_from_state
-
     spec = spec or spec_from_state()
     ds = current_dataset()
     a = run_analysis(spec)

@@ -13,19 +13,18 @@ import streamlit as st
 from core.errors import DatasetError
 from core.evidence.bundle import read_bundle
 from core.evidence.changes import dataset_changes
+from core.evidence.cells import Cell, cell_of, missing_cells as core_missing_cells
 from core.evidence.coding import is_characteristic_edit
-from core.evidence.completeness import bin_months
 from core.evidence.origin import Origin, read_origin
 from core.export.bundle import dataset_zip
-from core.figures.completeness import cell_axes, completeness_figure
-from core.vocab import OUTCOME_SHORT, CellStatus, StudySet
+from core.figures.completeness import completeness_figure
+from core.vocab import StudySet
 from core.words.characteristics import characteristic_value_words
 from core.words.statuses import cell_words
 from ui.check import completeness
 from ui.components import escape_markdown, show_figure
 from ui.data import USER_DATASET_KEY, current_dataset, shipped_dataset
 from ui.datasets import SAVE_ERRORS, in_use, lineage, load_saved, save_new_version, store_status
-from ui.entry_form import Cell
 from ui.export import data_source
 
 PICKED_KEY = "wb_cell"         # the cell picked last (from the map or the list)
@@ -34,16 +33,7 @@ CELLS_COLUMNS = {"label": "Study", "outcome_short": "Outcome", "time_bin": "Time
 
 def missing_cells(ds) -> pd.DataFrame:
     """The paper's study × outcome × time-point cells without numbers (baseline, 3, 6, 12 months)."""
-    cmap = completeness(ds, StudySet.PAPER)
-    miss = cmap[(cmap["status"] == CellStatus.MISSING) & (cmap["time_bin"] != "other")].copy()
-    miss["outcome_short"] = miss["outcome"].map(lambda o: OUTCOME_SHORT.get(o, o))
-    miss["x"], miss["y"] = cell_axes(miss) if len(miss) else ([], [])
-    return miss.reset_index(drop=True)
-
-
-def _cell(row) -> Cell:
-    return Cell(row["study_id"], row["outcome"], bin_months(row["time_bin"]),
-                f"{row['label']}, {row['outcome_short']} at {row['time_bin']}")
+    return core_missing_cells(completeness(ds, StudySet.PAPER))
 
 
 def _from_map(event, miss: pd.DataFrame):
@@ -51,7 +41,7 @@ def _from_map(event, miss: pd.DataFrame):
     for p in points:
         hit = miss[(miss["x"] == p.get("x")) & (miss["y"] == p.get("y"))]
         if len(hit):
-            return _cell(hit.iloc[0])
+            return cell_of(hit.iloc[0])
     return None
 
 
@@ -84,14 +74,14 @@ def pick_cell(ds) -> Cell | None:
                            height=240)
     rows = sel.selection.rows if sel is not None and hasattr(sel, "selection") else []
     if picked is None and rows:
-        picked = _cell(miss.iloc[int(rows[0])])
+        picked = cell_of(miss.iloc[int(rows[0])])
     if picked is not None:
         st.session_state[PICKED_KEY] = picked
     last = st.session_state.get(PICKED_KEY)
     if last is None:
         return None
     # The picked cell only while it is still missing; the list cuts long reasons, so its reason is shown whole.
-    reason = next((r["detail"] for _, r in miss.iterrows() if _cell(r).place == last.place), None)
+    reason = next((r["detail"] for _, r in miss.iterrows() if cell_of(r).place == last.place), None)
     if reason is None:
         return None
     st.caption(escape_markdown(f"{last.label}: why it is missing — {reason}"))
@@ -160,7 +150,6 @@ def persist(ds, origin: Origin | None = None) -> str | None:
     if store_status().store is None:
         st.session_state[USER_DATASET_KEY] = ds
         return None
-    from ui.data import current_dataset
 
     parent = _origin_version(origin)
     try:

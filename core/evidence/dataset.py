@@ -64,6 +64,11 @@ class Dataset:
     name: str = "shipped dataset (Li et al. 2021 + extraction)"
     # Lazily built plain-Python index (see :meth:`index`); not part of equality or repr.
     _cache: dict = field(default_factory=dict, repr=False, compare=False, init=False)
+    # A content fingerprint, computed once when the Dataset is made (see :func:`content_key`).
+    key: str = field(default="", repr=False, compare=False, init=False)
+
+    def __post_init__(self):
+        object.__setattr__(self, "key", content_key(self))
 
     def index(self) -> "EvidenceIndex":
         """The tables as plain records, grouped for fast selection (built once per dataset).
@@ -76,17 +81,8 @@ class Dataset:
         return self._cache["index"]
 
     def fingerprint(self) -> str:
-        """A content fingerprint (SHA-1 of the name and the tables as CSV), computed once per Dataset.
-
-        Caches of analyses key on it, so two Datasets with the same content share cached results
-        and an edited table never reuses another's.
-        """
-        if "fingerprint" not in self._cache:
-            h = hashlib.sha1(self.name.encode())
-            for df in (self.studies, self.outcomes, self.reported, self.gaps):
-                h.update(df.to_csv(index=False).encode())
-            self._cache["fingerprint"] = h.hexdigest()
-        return self._cache["fingerprint"]
+        """The dataset's :attr:`key` (kept for callers that ask for it by this name)."""
+        return self.key
 
     def study_label(self, study_id: str) -> str:
         """'Surname Year', as RevMan labels studies; the id when the author is not reported."""
@@ -110,6 +106,20 @@ class Dataset:
                     out[sid] = journal_year_label(journal, year) or sid
             self._cache["labels"] = out
         return self._cache["labels"]
+
+
+def content_key(ds: Dataset) -> str:
+    """A content fingerprint of ``ds``: SHA-1 of its name and every table's columns and cells.
+
+    Caches key on it (through :attr:`Dataset.key` and ``ForestAnalysis.dataset_key``), so two
+    Datasets with the same content share cached results and an edited table never reuses another's.
+    The cells' ``repr`` (~2 ms for the shipped data) rather than CSV text (~16-50 ms): a key is
+    compared, never read back.
+    """
+    h = hashlib.sha1(ds.name.encode())
+    for df in (ds.studies, ds.outcomes, ds.events, ds.gaps, ds.reported):
+        h.update(repr((df.columns.tolist(), df.values.tolist())).encode())
+    return h.hexdigest()
 
 
 @dataclass(frozen=True, slots=True)

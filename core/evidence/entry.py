@@ -75,9 +75,13 @@ class Problem:
 
 @dataclass(frozen=True, slots=True)
 class EntryCheck:
-    """The problems of an entry (none: it can be saved)."""
+    """The problems of an entry (none: it can be saved); ``entry`` and ``dataset_key`` (the
+    :attr:`Dataset.key` it was checked against) when made by :func:`check_entry_in`, so that
+    :func:`apply_entries` writes it without checking it again."""
 
     problems: tuple[Problem, ...]
+    entry: Entry | None = None
+    dataset_key: str = ""
 
     @property
     def ok(self) -> bool:
@@ -242,8 +246,9 @@ def check_entry(entry: Entry, *, randomised_n: int | None = None, study_ids=None
 
 def check_entry_in(dataset: Dataset, entry: Entry) -> EntryCheck:
     """:func:`check_entry` against a dataset's studies and the arm's randomised n."""
-    return check_entry(entry, randomised_n=randomised_n(dataset, entry.study_id, entry.arm),
-                       study_ids=dataset.studies["study_id"])
+    check = check_entry(entry, randomised_n=randomised_n(dataset, entry.study_id, entry.arm),
+                        study_ids=dataset.studies["study_id"])
+    return dataclasses.replace(check, entry=entry, dataset_key=dataset.key)
 
 
 @dataclass(frozen=True, slots=True)
@@ -271,29 +276,47 @@ def entry_row(dataset: Dataset, entry: Entry) -> dict[str, str]:
 
 
 def apply_entry(dataset: Dataset, entry: Entry, *, now: datetime | None = None) -> EntryResult:
-    """Write ``entry`` into the outcomes table and record what changed.
+    """Check ``entry`` against ``dataset`` and write it (:func:`apply_entries`); raises
+    :class:`DatasetError` listing its problems."""
+    return apply_entries(dataset, (check_entry_in(dataset, entry),), now=now)
+
+
+def apply_entries(dataset: Dataset, checks, *, now: datetime | None = None) -> EntryResult:
+    """Write the entries of ``checks`` (:func:`check_entry_in`'s, on ``dataset``: each entry is checked
+    once, where it is typed) into the outcomes table, in order, and record what changed.
 
     The used row of the same study, arm, outcome and time point (if any) is kept with ``use = no``
-    and a note; the new row is appended.  Raises :class:`DatasetError` listing the entry's problems.
+    and a note; the new row is appended.  The table is validated once, with every entry written.
+    Raises :class:`DatasetError` listing the problems of an entry that has some, and ValueError for
+    a check not made on ``dataset``.
     """
-    check = check_entry_in(dataset, entry)
-    if not check.ok:
-        raise DatasetError(list(check.messages), "entry")
-    row = entry_row(dataset, entry)
+    checks = tuple(checks)
+    for check in checks:
+        if check.entry is None or check.dataset_key != dataset.key:
+            raise ValueError("apply_entries takes the checks check_entry_in made on this dataset")
+        if not check.ok:
+            raise DatasetError(list(check.messages), "entry")
     o = dataset.outcomes
-    t = parse_number(entry.timepoint_months).value
-    same = ((o["study_id"] == entry.study_id) & (o["arm"] == entry.arm) & (o["outcome"] == entry.outcome)
-            & (o["timepoint_num"] == t) & (o["use"] == "yes"))
-    old = o[same].iloc[0].to_dict() if same.any() else {}
     text = o.drop(columns=[c for c in o.columns if c.endswith("_num")]).copy()
-    if same.any():
-        text.loc[same, "use"] = "no"
-        text.loc[same, "use_note"] = [f"{SUPERSEDED_NOTE}; {n}" if n else SUPERSEDED_NOTE
-                                      for n in text.loc[same, "use_note"]]
-    outcomes = validate_outcomes(pd.concat([text, pd.DataFrame([row])], ignore_index=True),
-                                 dataset.studies["study_id"])
     when = now or utc_now()
-    edits = tuple(Edit(entry.study_id, entry.arm, entry.outcome, row["timepoint_months"], f,
-                       str(old.get(f, "")), row[f], row["source_url"], row["locator"], row["snippet"], when)
-                  for f in ENTRY_FIELDS if str(old.get(f, "")) != row[f])
-    return EntryResult(dataclasses.replace(dataset, outcomes=outcomes), edits, MappingProxyType(row), bool(old))
+    edits: list[Edit] = []
+    row, superseded = {}, False
+    for check in checks:
+        entry = check.entry
+        row = entry_row(dataset, entry)
+        months = pd.to_numeric(text["timepoint_months"].replace("", float("nan")), errors="coerce")
+        same = ((text["study_id"] == entry.study_id) & (text["arm"] == entry.arm) & (text["outcome"] == entry.outcome)
+                & (months == parse_number(entry.timepoint_months).value) & (text["use"] == "yes"))
+        old = text[same].iloc[0].to_dict() if same.any() else {}
+        if same.any():
+            text.loc[same, "use"] = "no"
+            text.loc[same, "use_note"] = [f"{SUPERSEDED_NOTE}; {n}" if n else SUPERSEDED_NOTE
+                                          for n in text.loc[same, "use_note"]]
+        text = pd.concat([text, pd.DataFrame([row])], ignore_index=True)
+        superseded = superseded or bool(old)
+        edits += [Edit(entry.study_id, entry.arm, entry.outcome, row["timepoint_months"], f, str(old.get(f, "")),
+                       row[f], row["source_url"], row["locator"], row["snippet"], when)
+                  for f in ENTRY_FIELDS if str(old.get(f, "")) != row[f]]
+    outcomes = validate_outcomes(text, dataset.studies["study_id"])
+    return EntryResult(dataclasses.replace(dataset, outcomes=outcomes), tuple(edits), MappingProxyType(row),
+                       superseded)

@@ -11,26 +11,18 @@ import textwrap
 import pandas as pd
 import plotly.graph_objects as go
 
+from core.evidence.cells import cell_axes
 from core.evidence.completeness import STATUSES, TIME_BINS
 from core.figures.style import FONT, TEMPLATE, plain   # one house style for every figure
 from core.vocab import OUTCOMES, OUTCOME_SHORT, CellStatus
+from core.words.phrases import INFERRED_MARK  # noqa: F401  (pages and tests import it from here)
 
 STATUS_COLOURS = {CellStatus.REPORTED: "#2e7d32", CellStatus.CONVERTED: "#f9a825", CellStatus.NOT_USED: "#9e9e9e",
                   CellStatus.MISSING: "#f3d9d9"}
-INFERRED_MARK = "\u2020"   # dagger: study identity inferred, not confirmed
 
 
 def _wrap(text: str, width: int = 70) -> str:
     return "<br>".join(textwrap.wrap(str(text), width)) or ""
-
-
-def cell_axes(table: pd.DataFrame) -> tuple[list[str], list[str]]:
-    """Each row's x (outcome · time bin) and y (study label, with a dagger when inferred) on the
-    map, so that a clicked point can be traced back to its row."""
-    ys = [f"{plain(lab)} {INFERRED_MARK}" if str(conf) != "high" else plain(lab)
-          for lab, conf in zip(table["label"], table["id_confidence"])]
-    xs = [f"{OUTCOME_SHORT.get(o, o)} · {b}" for o, b in zip(table["outcome"], table["time_bin"])]
-    return xs, ys
 
 
 def completeness_figure(table: pd.DataFrame, *, title: str | None = None) -> go.Figure:

@@ -19,7 +19,7 @@ from typing import Mapping
 import pandas as pd
 
 from core.certainty.inputs import INPUT_COLUMNS, CertaintyInputs
-from core.evidence.dataset import TABLE_COLUMNS, Dataset, from_tables, table_frame, to_tables
+from core.evidence.dataset import DERIVED_COLUMNS, TABLE_COLUMNS, Dataset, from_tables, table_frame, to_tables
 from core.store.model import INPUTS_TABLE, DatasetVersion
 
 
@@ -36,6 +36,22 @@ def dataset_tables(ds: Dataset) -> Mapping[str, str]:
 def version_tables(ds: Dataset, inputs: CertaintyInputs) -> Mapping[str, str]:
     """The dataset's tables and the user's certainty ``inputs`` as CSV text, ready for ``Store.save``."""
     return MappingProxyType({**dataset_tables(ds), INPUTS_TABLE: _text(table_frame(inputs.to_frame(), INPUT_COLUMNS))})
+
+
+def reads_back_as_itself(ds: Dataset, tables: Mapping[str, str]) -> bool:
+    """Whether loading ``tables`` (``ds``'s, as saved) gives ``ds`` again, the name aside: each table
+    read back equals ``ds``'s without its derived columns (the checks' typed copies, made from those
+    same cells), in the same column order, on a plain row index.  Then a version just saved from
+    ``ds`` can be used as it is, without checking its tables a second time."""
+    for name in TABLE_COLUMNS:
+        frame = getattr(ds, name)
+        frame = frame.drop(columns=[c for c in DERIVED_COLUMNS if c in frame.columns])
+        back = _read(tables[name]) if tables.get(name) else pd.DataFrame(columns=TABLE_COLUMNS[name])
+        if list(back.columns) != list(frame.columns):
+            return False
+        if not (back.empty and frame.empty) and not (back.equals(frame) and frame.index.equals(back.index)):
+            return False
+    return True
 
 
 def _read(text: str) -> pd.DataFrame:

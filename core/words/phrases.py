@@ -69,3 +69,6 @@ def journal_year_label(journal, year) -> str:
     words = [JOURNAL_WORDS.get(w, w) for w in name.split()]
     short = " ".join(w for w in words if w)
     return f"{short} {year}".strip() if short else ""
+
+
+INFERRED_MARK = "\u2020"   # dagger: a study's identity as one of the paper's references is inferred, not confirmed

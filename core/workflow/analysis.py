@@ -146,7 +146,10 @@ class ForestAnalysis:
     ``pooled``: the overall :class:`MetaResult` (None when k = 0); ``subgroups``: the
     :class:`SubgroupResult` when both diabetes types are shown; ``unavailable``: the studies
     in scope that could not contribute, with the reason; ``reported``: the paper's own pooled
-    results for this choice; ``message``: a plain sentence when nothing can be pooled.
+    results for this choice; ``message``: a plain sentence when nothing can be pooled;
+    ``dataset_key``: the :attr:`~core.evidence.dataset.Dataset.key` of the dataset it was run on, so
+    (``dataset_key``, ``spec``) names the analysis and a cache of anything derived from it can key
+    on the analysis alone.
 
     The three tables are kept as records and turned into DataFrames on first access, so that
     code that needs only the statistics (benchmarks, robustness grids) does not pay for them.
@@ -165,6 +168,7 @@ class ForestAnalysis:
     reported_records: tuple
     message: str = ""
     notes: tuple = field(default_factory=tuple)
+    dataset_key: str = ""
     _frames: dict = field(default_factory=dict, repr=False, compare=False, init=False)
 
     def _frame(self, name: str, records: tuple, columns) -> pd.DataFrame:
@@ -319,7 +323,8 @@ def analyse(dataset: Dataset, spec: AnalysisSpec) -> ForestAnalysis:
         msg = ("No study in the current selection has usable numbers for this outcome and comparison, so nothing "
                "can be recomputed." if not numbers else
                "No study in the current selection has numbers from which this effect can be computed.")
-        return ForestAnalysis(spec, (), None, None, "", "", unit, unavailable, reported, msg, ())
+        return ForestAnalysis(spec, (), None, None, "", "", unit, unavailable, reported, msg, (),
+                              dataset_key=dataset.key)
     model = choose_model(spec, eff.yi, eff.vi)
     labels = [r["label"] for r in kept]
     groups = np.array([r["dm_type"] for r in kept], dtype=object)
@@ -333,7 +338,8 @@ def analyse(dataset: Dataset, spec: AnalysisSpec) -> ForestAnalysis:
     shown = (sub.overall, *sub.subgroups.values()) if spec.population == Population.ALL else (sub.overall,)
     zero_hksj = (HKSJ_ZERO_NOTICE,) if any(HKSJ_ZERO in r.notes for r in shown) else ()
     return ForestAnalysis(spec, rows, sub.overall, sub if spec.population == Population.ALL else None,
-                          model.method, model.reason, unit, unavailable, reported, "", _notes(spec, kept) + zero_hksj)
+                          model.method, model.reason, unit, unavailable, reported, "", _notes(spec, kept) + zero_hksj,
+                          dataset_key=dataset.key)
 
 
 def _bayesian(sub: SubgroupResult, kept: list[dict], vi, spec: AnalysisSpec) -> tuple[SubgroupResult, ModelChoice]:
@@ -353,4 +359,5 @@ def _bayesian(sub: SubgroupResult, kept: list[dict], vi, spec: AnalysisSpec) -> 
 
 def empty_analysis(dataset: Dataset, spec: AnalysisSpec, message: str) -> ForestAnalysis:
     """A result with nothing pooled and ``message`` saying why (for pages to show instead of a traceback)."""
-    return ForestAnalysis(spec, (), None, None, "", "", "", (), _reported_records(dataset, spec), message)
+    return ForestAnalysis(spec, (), None, None, "", "", "", (), _reported_records(dataset, spec), message,
+                          dataset_key=dataset.key)

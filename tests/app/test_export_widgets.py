@@ -11,7 +11,7 @@ def _script():
 
     from core.workflow.analysis import AnalysisSpec
     from core.figures.forest import forest_figure
-    from ui.cache import run_analysis
+    from ui.data import run_analysis
     from ui.export import analysis_downloads, figure_downloads, page_figures
 
     a = run_analysis(AnalysisSpec(outcome="hba1c", comparison="vs_control", study_set="all"))

@@ -180,13 +180,13 @@ def test_followup_says_once_what_cannot_be_recomputed_and_names_the_absent_popul
 def test_no_time_point_reads_as_none_months_or_a_bare_number():
     from core.evidence.dataset import load_dataset
     from core.workflow.analysis import AnalysisSpec, analyse
-    from ui.cache import forest_page_parts_of
+    from core.workflow.forest_page import forest_page_parts
     ds = load_dataset()
     reasons = [r for tp in ("3", "6", "12", "end") for r in
                analyse(ds, AnalysisSpec(timepoint=tp, study_set="all")).unavailable["reason"]]
     assert reasons and not [r for r in reasons if "none months" in r]
     a = analyse(ds, AnalysisSpec(population="T2DM", outcome="fcp"))     # Table 4: F-CP, T2DM, at 3, 6, 12 months
-    parts = forest_page_parts_of(ds, a.spec, analysis=a)
+    parts = forest_page_parts(a)
     assert parts.other_timepoints and all(re.match(r"\d+ months \(|end of follow-up \(", t)
                                           for t in parts.other_timepoints)
 
