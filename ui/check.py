@@ -9,11 +9,12 @@ from core.workflow.audit import audit_reported
 from core.workflow.claims import audit_comparison_claims
 from core.evidence import paper_tables
 from core.evidence.completeness import completeness_table
+from core.evidence.paper_count import paper_count
 from core.evidence.dataset import Dataset
 from core.workflow.recompute import recomputer, spec_for_row
 from core.workflow.reproduce import classify_reproduction
 from core.words import paper_count_note
-from core.vocab import Population, SetTag
+from core.vocab import Population
 from ui.cache import cached
 from ui.data import run_analysis
 from ui.forest_link import request_forest_for
@@ -56,21 +57,12 @@ def request_open_row_in_forest(row: pd.Series, base: AnalysisSpec) -> None:
     request_forest_for(spec_for_row(row, base))
 
 
-# The paper's own count of its studies, by population (data/flow.csv: Abstract and Results).
-_PAPER_COUNT_STAGE = {Population.ALL: "studies_included", Population.T1DM: "studies_t1dm",
-                      Population.T2DM: "studies_t2dm"}
-
-
 def paper_count_explained(ds: Dataset, population: str, listed: int) -> str:
     """Why ``listed`` studies of the paper's set in ``population`` exceed the paper's own count (the
     candidates kept for one unresolved reference), or '' when they do not (issue 26 item 4)."""
-    paper = ds.studies[ds.studies["set"] == SetTag.PAPER]
-    candidates = paper[paper["ref_no"] == ""]
-    mine = candidates if population == Population.ALL else candidates[candidates["dm_type"] == population]
-    counts = flow_table().set_index("stage")["count"]
-    stage = _PAPER_COUNT_STAGE.get(population)
-    if stage not in counts.index or mine.empty:
+    count = paper_count(ds, flow_table(), population)
+    if count is None:
         return ""
-    return paper_count_note(listed, [md(ds.study_label(s)) for s in mine["study_id"]], n_paper=int(counts[stage]),
+    return paper_count_note(listed, [md(label) for label in count.candidates], n_paper=count.n_paper,
                             who="" if population == Population.ALL else f"{population} ",
-                            others=tuple(md(ds.study_label(s)) for s in candidates.drop(mine.index)["study_id"]))
+                            others=tuple(md(label) for label in count.others))

@@ -14,13 +14,11 @@ from core.errors import DatasetError
 from core.evidence.bundle import read_bundle
 from core.evidence.changes import dataset_changes
 from core.evidence.cells import Cell, cell_of, missing_cells as core_missing_cells
-from core.evidence.coding import is_characteristic_edit
 from core.evidence.origin import Origin, read_origin
 from core.export.bundle import dataset_zip
 from core.figures.completeness import completeness_figure
+from core.store.history import history_frame
 from core.vocab import StudySet
-from core.words.characteristics import characteristic_value_words
-from core.words.statuses import cell_words
 from ui.check import completeness
 from ui.components import escape_markdown, show_figure
 from ui.data import USER_DATASET_KEY, current_dataset, shipped_dataset
@@ -88,12 +86,6 @@ def pick_cell(ds) -> Cell | None:
     return last
 
 
-def value_words(e, value: str) -> str:
-    """An edit's old or new value as the history shows it: a coded characteristic in words
-    ('Bone marrow', 'not reported'), an outcome cell's value as stored."""
-    return characteristic_value_words(e.field, value) if is_characteristic_edit(e) else value
-
-
 def history() -> None:
     """Every edit of the version chain in use: version, cell, old, new, source, time."""
     try:
@@ -104,19 +96,10 @@ def history() -> None:
     if chain is None:
         st.caption("The shipped data are in use: no saved version, no history yet.")
         return
-    labels = current_dataset().study_labels()     # 'Guan 2015 · MSC arm · HbA1c · baseline · n', not a path
-    rows = [{"version": v.id, "saved (UTC)": f"{v.created_at:%Y-%m-%d %H:%M:%S}",
-             "cell": cell_words(labels.get(e.study_id, e.study_id), e.arm, e.outcome, e.timepoint, e.field),
-             "old": value_words(e, e.old), "new": value_words(e, e.new), "source": e.source, "locator": e.locator,
-             "time (UTC)": f"{e.time:%Y-%m-%d %H:%M:%S}" if e.time else ""}
-            for v in chain if not v.redacted for e in v.edits]
-    rows += [{"version": v.id, "saved (UTC)": f"{v.created_at:%Y-%m-%d %H:%M:%S}", "cell": "(redacted)",
-              "source": v.redacted} for v in chain if v.redacted]      # its edits' values and sources are gone
-    st.caption(f"{len(chain)} version(s) in this chain, newest first; {len(rows)} edited cell(s). "
+    table = history_frame(chain, current_dataset().study_labels())   # 'Guan 2015 · MSC arm · HbA1c · baseline · n'
+    st.caption(f"{len(chain)} version(s) in this chain, newest first; {len(table)} edited cell(s). "
                "Versions are never changed: each edit saved a new one (an operator may only redact one).")
-    st.dataframe(pd.DataFrame(rows, columns=["version", "saved (UTC)", "cell", "old", "new", "source", "locator",
-                                             "time (UTC)"]),
-                 hide_index=True, width="stretch", key="wb_history")
+    st.dataframe(table, hide_index=True, width="stretch", key="wb_history")
 
 
 def give_back(ds) -> None:
