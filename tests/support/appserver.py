@@ -50,7 +50,16 @@ class AppServer:
 
 
 def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on now."""
+    """A TCP port on 127.0.0.1 that nothing listens on now: the first free one of ``MSCDM_PORTS``
+    ("8630-8639", for a shared machine where each user has a range), else any the system gives."""
+    low, _, high = os.environ.get("MSCDM_PORTS", "").partition("-")
+    for port in range(int(low), int(high or low) + 1) if low else ():
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
