@@ -90,15 +90,16 @@ def wait_healthy(base_url: str, proc: subprocess.Popen, timeout: float = 60.0) -
 
 
 def start_server(log_path: Path, port: int | None = None, *, script: str = "app.py", env: dict | None = None,
-                 command_prefix: tuple | list = (), timeout: float = 60.0) -> AppServer:
+                 command_prefix: tuple | list = (), timeout: float = 60.0, app_dir: Path = APP_DIR) -> AppServer:
     """Serve ``script`` on loopback, its output in ``log_path``; return once it is healthy.
 
     ``env`` replaces the environment (default: this process's); ``command_prefix`` runs the server
-    under another program (e.g. strace).  A server that does not become healthy is stopped.
+    under another program (e.g. strace); ``app_dir``: another copy of the app (a benchmark's
+    "before").  A server that does not become healthy is stopped.
     """
     port = port or free_port()
     with open(log_path, "w") as fh:
-        proc = subprocess.Popen(list(command_prefix) + streamlit_command(port, script), cwd=APP_DIR, stdout=fh,
+        proc = subprocess.Popen(list(command_prefix) + streamlit_command(port, script), cwd=app_dir, stdout=fh,
                                 stderr=subprocess.STDOUT, start_new_session=True, env=env)
     server = AppServer(proc, f"http://127.0.0.1:{port}")
     try:
