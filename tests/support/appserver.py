@@ -49,16 +49,22 @@ class AppServer:
     url: str
 
 
+_HANDED_OUT: set[int] = set()
+
+
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that nothing listens on now: the first free one of ``MSCDM_PORTS``
     ("8630-8639", for a shared machine where each user has a range), else any the system gives."""
     low, _, high = os.environ.get("MSCDM_PORTS", "").partition("-")
     for port in range(int(low), int(high or low) + 1) if low else ():
+        if port in _HANDED_OUT:        # handed out but maybe not bound yet (e.g. two ports for nginx)
+            continue
         with socket.socket() as s:
             try:
                 s.bind(("127.0.0.1", port))
             except OSError:
                 continue
+            _HANDED_OUT.add(port)
             return port
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
