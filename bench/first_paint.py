@@ -34,16 +34,17 @@ PAINTED_JS = f"""() => new Promise(resolve => {{
 }})"""
 
 
-# Records performance.now() at the first moment the page is drawn: the script has run (the app reports
+# Records performance.now() at the last moment the page became drawn: the script has run (the app reports
 # idle), elements are on the page and none is a grey skeleton (an element whose JavaScript chunk has
 # not arrived or not been run yet: issue 26 item 19).
-SETTLED_INIT = """new MutationObserver((_, obs) => {
+SETTLED_INIT = """let was = false;
+new MutationObserver(() => {
   const app = document.querySelector('[data-testid="stApp"]');
-  if (app && app.getAttribute('data-test-script-state') === 'notRunning'
-      && document.querySelector('[data-testid="stMain"] [data-testid="stElementContainer"]')
-      && !document.querySelector('[data-testid="stSkeleton"], [data-testid="stSkeletonElement"]')) {
-    window.__settled = performance.now(); obs.disconnect();
-  }
+  const now = !!app && app.getAttribute('data-test-script-state') === 'notRunning'
+      && !!document.querySelector('[data-testid="stMain"] [data-testid="stElementContainer"]')
+      && !document.querySelector('[data-testid="stSkeleton"], [data-testid="stSkeletonElement"]');
+  if (now && !was) window.__settled = performance.now();     // the last time it became so
+  was = now;
 }).observe(document, {subtree: true, childList: true, attributes: true});"""
 
 
@@ -56,7 +57,8 @@ def load_ms(browser, url: str) -> tuple[float, float]:
         page = ctx.new_page()
         page.goto(url, wait_until="commit")
         painted = float(page.evaluate(PAINTED_JS))
-        page.wait_for_function("() => window.__settled !== undefined", timeout=120_000)
+        page.wait_for_function("""() => window.__settled !== undefined && !document.querySelector(
+            '[data-testid="stSkeleton"], [data-testid="stSkeletonElement"]')""", timeout=120_000)
         return painted, float(page.evaluate("window.__settled"))
     finally:
         ctx.close()
