@@ -32,6 +32,10 @@ run, against servers with ``MSCDM_CHARTS=native`` (rows named ``native ...``): t
 ``st.plotly_chart``, which remounts it on every change, against ui/chart.py's element, which
 updates it in place (the rows without the prefix).
 
+With ``--before DIR`` the app's rows are measured again, in the same run, against a server started in
+another copy of the app (rows named ``before ...``; make it with ``git archive <commit> | tar -x -C DIR``
+and link ``DIR/.venv``): a before/after comparison that the machine's load hits alike.
+
 Every view uses "Paper + newer trials".  Both servers run at once, with the same flags as the
 tests, and the rows are measured in turn, interleaved, so that machine load hits all of them alike.
 The load average is printed, because other processes inflate every figure.  Goals (issue 27),
