@@ -76,4 +76,11 @@ def run() -> None:
     nav.run()
 
 
-run()
+if __name__ == "__main__":        # every session's script run (Streamlit runs this file as __main__)
+    run()
+else:       # `streamlit run app.py` imports this module to serve it: an st.App with ui/server.py's additions
+    from starlette.middleware import Middleware
+
+    from ui.server import PageShell, lifespan
+
+    app = st.App(__file__, middleware=[Middleware(PageShell)], lifespan=lifespan)

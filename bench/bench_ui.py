@@ -32,6 +32,10 @@ run, against servers with ``MSCDM_CHARTS=native`` (rows named ``native ...``): t
 ``st.plotly_chart``, which remounts it on every change, against ui/chart.py's element, which
 updates it in place (the rows without the prefix).
 
+With ``--before DIR`` the app's rows are measured again, in the same run, against a server started in
+another copy of the app (rows named ``before ...``; make it with ``git archive <commit> | tar -x -C DIR``
+and link ``DIR/.venv``): a before/after comparison that the machine's load hits alike.
+
 Every view uses "Paper + newer trials".  Both servers run at once, with the same flags as the
 tests, and the rows are measured in turn, interleaved, so that machine load hits all of them alike.
 The load average is printed, because other processes inflate every figure.  Goals (issue 27),
@@ -83,7 +87,7 @@ GOAL_DEFAULT = 1.5                      # the Forest plot's sidebar controls (an
 
 
 def goal(row: str) -> float:
-    return GOALS.get(row.removeprefix("native "), GOAL_DEFAULT)
+    return GOALS.get(row.removeprefix("native ").removeprefix("before "), GOAL_DEFAULT)
 
 
 def sidebar(pg):
@@ -200,7 +204,7 @@ def make_benches(ctx, app_url: str, triv_url: str, floor_url: str, floor_nav_url
               lambda pg, i: pg.get_by_test_id("stCheckbox").first.locator("label").click()),
         Bench("floor:nav", new(), floor_nav_url, nav),
     ]
-    if prefix:      # the same rows of the app drawn the other way; the trivial apps once
+    if prefix:      # the same rows of the app drawn the other way (or an older copy); the trivial apps once
         rows = [r for r in rows if r.name not in ("trivial", "floor:nav")]
         for r in rows:
             r.name = prefix + r.name
@@ -212,6 +216,8 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=30, help="timed interactions per row (after 2 warm-ups)")
     ap.add_argument("--only", default="", help="comma-separated row names to run (trivial always runs)")
     ap.add_argument("--native", action="store_true", help="also measure the rows with MSCDM_CHARTS=native")
+    ap.add_argument("--before", type=Path, help="another copy of the app (e.g. `git archive <commit>` unpacked, "
+                    "with .venv linked): its rows are measured too, interleaved, as 'before ...'")
     args = ap.parse_args()
 
     logs = ROOT / "tmp" / "bench_ui"
@@ -224,6 +230,7 @@ def main() -> None:
     native = {**os.environ, "MSCDM_CHARTS": "native"}
     others = [start_server(logs / "app_native.log", env=native),
               start_server(logs / "floor_native.log", script="bench/floor_app.py", env=native)] if args.native else []
+    before = start_server(logs / "app_before.log", app_dir=args.before.resolve()) if args.before else None
     try:
         with chromium() as browser:
             ctx = browser.new_context(viewport={"width": 1400, "height": 900})
@@ -231,9 +238,13 @@ def main() -> None:
             if others:
                 benches += make_benches(ctx, others[0].url, triv_server.url, others[1].url, floor_nav_server.url,
                                         prefix="native ")
+            if before:     # the floor apps are the same in both copies: only the app's rows
+                benches += [b for b in make_benches(ctx, before.url, triv_server.url, floor_server.url,
+                                                    floor_nav_server.url, prefix="before ")
+                            if b.name != "before floor:forest"]
             if args.only:
                 keep = {"trivial", *args.only.split(",")}
-                benches = [b for b in benches if b.name.removeprefix("native ") in keep]
+                benches = [b for b in benches if b.name.removeprefix("native ").removeprefix("before ") in keep]
             for i in range(args.n + 2):
                 for b in benches:
                     b.step(i, record=i >= 2)
@@ -242,7 +253,7 @@ def main() -> None:
         stop_server(triv_server.proc)
         stop_server(floor_server.proc)
         stop_server(floor_nav_server.proc)
-        for other in others:
+        for other in others + ([before] if before else []):
             stop_server(other.proc)
     print(f"load average after:  {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print(f"\nclick -> redrawn figure, browser clock, {args.n} interactions per row (ms)")

@@ -19,4 +19,4 @@ def figures() -> tuple:
 
 
 on = st.checkbox("Toggle", key="toggle")
-draw(figures()[int(on)], "floor_chart", chart_config("floor", {"format": "png"}))
+draw(figures()[int(on)], "floor_chart", chart_config())

@@ -15,14 +15,12 @@ from ui.cache import forest_for, forest_page_parts
 from ui.data import cached_figure, run_analysis
 from ui.check import paper_count_explained
 from ui.certainty import certainty_caption, certainty_line
-from ui.components import escape_markdown, page_header, show_figure
+from ui.components import captions, escape_markdown, page_header, section, show_figure
 from ui.data import current_dataset
 from ui.export import analysis_downloads, data_source, figure_title
 from ui.forest_view import forest_view
 from ui.text import md_table
 
-# Widths of the headline metrics (pooled, 95% CI, P, studies): the CI's value is the longest.
-METRIC_WEIGHTS = (1.25, 1.3, 0.95, 0.95)
 
 
 def unresolved_note(dataset, spec, total: int) -> str:
@@ -51,17 +49,19 @@ else:
         st.warning(f"{usable_share_line(a.k, a.k + len(a.unavailable_records))}: see "
                    "[the list below](#included-studies-without-usable-numbers)."
                    + unresolved_note(dataset, spec, a.k + len(a.unavailable_records)), icon=":material/info:")
-    # The CI is the longest value ("[−1.49, −0.71]"): its column is wider, so it is never cut off at 1280 × 720.
-    c1, c2, c3, c4 = st.columns(METRIC_WEIGHTS)
-    c1.metric(f"Pooled {headline_measure(spec.measure, OUTCOME_SHORT[spec.outcome], a.unit)}", fmt_num(res.estimate),
-              help="Overall pooled estimate")
-    c2.metric("95% CrI" if bayes else "95% CI", fmt_ci(res.estimate, res.ci_low, res.ci_high).split(" ", 1)[1])
+    # One row (one block, not a block per column: issue 27 item 3).  The CI is the longest value
+    # ("[−1.49, −0.71]"): it takes its own width, so it is never cut off at 1280 × 720.
+    row = st.container(horizontal=True, gap="medium", key="forest_metrics")
+    row.metric(f"Pooled {headline_measure(spec.measure, OUTCOME_SHORT[spec.outcome], a.unit)}", fmt_num(res.estimate),
+               help="Overall pooled estimate")
+    row.metric("95% CrI" if bayes else "95% CI", fmt_ci(res.estimate, res.ci_low, res.ci_high).split(" ", 1)[1],
+               width="content")
     if bayes:
-        c3.metric("P(effect < 0)", prob_text(res.prob_below_zero), help=P_BELOW_ZERO_HELP)
+        row.metric("P(effect < 0)", prob_text(res.prob_below_zero), help=P_BELOW_ZERO_HELP)
     else:
-        c3.metric("P (overall effect)", fmt_p(res.pvalue).removeprefix("P ").removeprefix("= "))
-    c4.metric("Studies · participants", f"{a.k} · {a.participants}",
-              help="Participants: both arms for MSC vs control; the MSC arm for pre-post.")
+        row.metric("P (overall effect)", fmt_p(res.pvalue).removeprefix("P ").removeprefix("= "))
+    row.metric("Studies · participants", f"{a.k} · {a.participants}",
+               help="Participants: both arms for MSC vs control; the MSC arm for pre-post.")
     certainty_line(a, dataset)
     view = forest_view(a, dataset)          # study columns and order (sidebar, issue 25)
     fig = forest_for(a, show_pi=st.session_state.get("pi", False), order=view.order, columns=view.columns,
@@ -80,13 +80,12 @@ else:
         box.info(sentence, icon=":material/swap_horiz:")
         button.button(switch_measure_label(measure), key=f"switch_measure_{i}", on_click=S.apply_settings,
                       kwargs={"measure": measure})
-    for note in a.notes:
-        st.caption(escape_markdown(note))
+    # The notes and the † line: one caption, not one each (issue 27 item 3).
+    captions(*(escape_markdown(note) for note in a.notes),
+             "† The study's identity as one of the paper's references is inferred, not confirmed "
+             "(see the Studies page)." if parts.inferred_ids else None)
     st.subheader("Download this view")
     analysis_downloads(a, [(figure_title(fig, fig_name), fig, fig_caption)])   # the figure drawn below
-    if parts.inferred_ids:
-        st.caption("† The study's identity as one of the paper's references is inferred, not confirmed "
-                   "(see the Studies page).")
 
 if a.pooled is not None and spec.model == BAYES_MODEL:       # issue 22: how much the prior matters
     st.subheader("Prior sensitivity")
@@ -96,31 +95,33 @@ if a.pooled is not None and spec.model == BAYES_MODEL:       # issue 22: how muc
                 caption=prior_sensitivity_caption(view_line(spec, a.method), a.pooled.prior_scale / spec.prior_factor,
                                                   data_source(dataset)))
 
-st.subheader("What the paper reports")
+REPORTED = "What the paper reports"
 if parts.reported_table is not None:
+    st.subheader(REPORTED)
     # A static table, not an interactive grid: a few rows that nobody sorts, and a grid costs the
     # browser a canvas and its own layout on every rerun (issue 13).
     st.table(md_table(parts.reported_table, "Where in the paper"), hide_index=True)
     if parts.explanations:   # one element, not one per note
         st.markdown("\n".join(f"- **{escape_markdown(n.locator)} ({n.population})**: {escape_markdown(n.explanation)}"
                                for n in parts.explanations))
-elif parts.other_timepoints:
+elif parts.other_timepoints:        # a heading and its sentence: one element (issue 27 item 3)
     where = ", ".join(parts.other_timepoints)
-    st.write(f"The paper reports this comparison only at other time points: {where}. Change **Time point** "
-             "to compare.")
+    section(REPORTED, f"The paper reports this comparison only at other time points: {where}. Change "
+                      "**Time point** to compare.")
 else:
-    st.write("The paper reports no pooled result for this outcome, comparison and population.")
+    section(REPORTED, "The paper reports no pooled result for this outcome, comparison and population.")
 
-st.subheader("Included studies without usable numbers")
+UNAVAILABLE = "Included studies without usable numbers"     # its anchor is the link target above
 if not parts.unavailable:
-    st.write("None: every study in the current selection contributes.")
+    section(UNAVAILABLE, "None: every study in the current selection contributes.")
 else:
-    st.caption(f"{len(parts.unavailable)} of {len(parts.unavailable) + a.k} studies in the current selection cannot "
-               "contribute to this analysis. Missing numbers stay missing; none is imputed or read off a figure.")
     # Labels and reasons may come from a user's upload: escaped, so they are shown as typed.
-    st.markdown("\n".join(f"- **{escape_markdown(u.label)}** ({u.dm_type}, "
-                           f"{DESIGN_CLASS_LABELS.get(u.design_class, u.design_class)}): {escape_markdown(u.reason)}"
-                           for u in parts.unavailable))
+    section(UNAVAILABLE, "\n".join(f"- **{escape_markdown(u.label)}** ({u.dm_type}, "
+                                    f"{DESIGN_CLASS_LABELS.get(u.design_class, u.design_class)}): "
+                                    f"{escape_markdown(u.reason)}" for u in parts.unavailable),
+            lead=f"{len(parts.unavailable)} of {len(parts.unavailable) + a.k} studies in the current selection "
+                 "cannot contribute to this analysis. Missing numbers stay missing; none is imputed or read off "
+                 "a figure.")
 
 if a.pooled is not None:
     # The figure is drawn last, into its place above: the browser has laid out every other element

@@ -15,7 +15,7 @@ from core.words.bayesian import bayes_refits_caption
 from ui import state as S
 from ui.cache_sensitivity import run_cumulative, run_leave_one_out, run_robustness
 from ui.controls import draw
-from ui.components import analysis_header, page_header, show_figure
+from ui.components import analysis_header, captions, page_header, section, show_figure
 from ui.data import cached_figure, current_dataset, run_analysis
 from ui.text import md
 from ui.export import analysis_caption
@@ -28,9 +28,9 @@ measure = measure_unit(spec.measure, main.unit)
 favours = favours_labels(main.lower_is_better, spec.comparison)
 
 # ---------------------------------------------------------------- main vs variant
-st.header("Main analysis vs a variant")
-st.caption("The variant starts as the main analysis. Change any control here; the sidebar's main analysis "
-           "stays as it is.")
+# Each heading with its lead line, captions in a row: one element each (issue 27 item 3).
+section("Main analysis vs a variant", level=2, lead="The variant starts as the main analysis. Change any control "
+                                                   "here; the sidebar's main analysis stays as it is.")
 VARIANT = "sens_"     # the variant's widgets are the sidebar's keys with this prefix
 # The variant's controls by column (the first also holds the studies to leave out); the middle column's are off
 # where the main analysis does not use them (a between-arm comparison, an MD).
@@ -118,17 +118,17 @@ rob = run_robustness(spec)
 if rob.base.k == 1:
     st.warning(rob.headline(spec.measure), icon=":material/warning:")
 else:
-    m1, m2, m3 = st.columns(3)
-    m1.metric("Direction holds", f"{rob.n_same_direction} of {rob.n_pooled}",
-              help="Variants whose pooled estimate has the same sign as the main analysis's.")
-    m2.metric("Significant (P < 0.05)", f"{rob.n_significant} of {rob.n_pooled}")
-    m3.metric(f"Range of estimates ({spec.measure})", f"{fmt_num(rob.estimate_min)} to {fmt_num(rob.estimate_max)}")
+    row = st.container(horizontal=True, gap="medium", key="sens_metrics")     # one block, not four
+    row.metric("Direction holds", f"{rob.n_same_direction} of {rob.n_pooled}",
+               help="Variants whose pooled estimate has the same sign as the main analysis's.")
+    row.metric("Significant (P < 0.05)", f"{rob.n_significant} of {rob.n_pooled}")
+    row.metric(f"Range of estimates ({spec.measure})", f"{fmt_num(rob.estimate_min)} to {fmt_num(rob.estimate_max)}")
     st.markdown(rob.headline(spec.measure))
 st.info(md(rob.sentence), icon=":material/insights:")
-for note in rob.skipped:
-    st.caption(f"Not varied — {md(note)}")
-if main.k == 2:       # with k = 1 there is nothing to leave out (the notice above says so): no caption then
-    st.caption("With k = 2, leaving one study out leaves one: each such variant rests on a single trial.")
+# With k = 1 there is nothing to leave out (the notice above says so): no k = 2 line then.
+captions(*(f"Not varied — {md(note)}" for note in rob.skipped),
+         "With k = 2, leaving one study out leaves one: each such variant rests on a single trial."
+         if main.k == 2 else None)
 pi = bool(st.session_state.get("pi"))
 show_figure(cached_figure("robustness", repr((spec, pi)), lambda: interval_forest(
     rob.plot_frame(), title="Every single change to the main analysis", x_title=measure, favours=favours,
@@ -142,11 +142,12 @@ with st.expander("All variants as a table"):
                  key="sens_rob_table")
 
 # ---------------------------------------------------------------- r curve
-st.header("Pooled effect against the pre-post correlation r")
+R_HEADING = "Pooled effect against the pre-post correlation r"
 if spec.comparison != Comparison.PRE_POST:
-    st.write("Between-arm comparisons do not use r. Choose *MSC after vs before treatment* in the sidebar to "
-             "see how the imputed correlation moves the result.")
+    section(R_HEADING, "Between-arm comparisons do not use r. Choose *MSC after vs before treatment* in the "
+                       "sidebar to see how the imputed correlation moves the result.", level=2)
 else:
+    st.header(R_HEADING)
     show_figure(cached_figure("r_curve", repr(spec), lambda: r_curve_figure(
         rob.r_frame(), title=f"{view_line(spec)}: estimate by r", y_title=measure, main_r=spec.r)),
                 key="sens_r_chart", filename="sensitivity_r", caption=analysis_caption("r_curve", spec))
@@ -154,15 +155,16 @@ else:
                "16.1.3.2). Main analysis: r = " + f"{spec.r:g} (diamond).")
 
 # ---------------------------------------------------------------- LOO and cumulative
-st.header("Leave-one-out and cumulative meta-analysis")
+LOO_HEADING = "Leave-one-out and cumulative meta-analysis"
 if main.k < 2:
-    st.write(f"Only {main.k} study contributes, so there is nothing to leave out or accumulate.")
+    section(LOO_HEADING, f"Only {main.k} study contributes, so there is nothing to leave out or accumulate.", level=2)
 else:
     if spec.model == BAYES_MODEL:        # issue 22: Bayesian refits with the main analysis's prior
-        st.caption(bayes_refits_caption(main.pooled.prior_scale))
+        section(LOO_HEADING, level=2, lead=bayes_refits_caption(main.pooled.prior_scale))
     else:
-        st.caption(f"These refits keep the main analysis's model ({main.method}) for every subset; the robustness "
-                   "variants above re-apply the model rule to each subset, so with few studies the two can differ.")
+        section(LOO_HEADING, level=2, lead=f"These refits keep the main analysis's model ({main.method}) for every "
+                                           "subset; the robustness variants above re-apply the model rule to each "
+                                           "subset, so with few studies the two can differ.")
     loo = run_leave_one_out(main)
     show_figure(cached_figure("loo", repr(spec), lambda: interval_forest(
         loo_frame(loo, main.pooled), title="Leave one study out", x_title=measure, favours=favours,

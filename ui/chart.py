@@ -41,7 +41,9 @@ NOT_SELECTING = ["lasso2d", "select2d", "sendChartToCloud"]
 _LOG = logging.getLogger(__name__)
 
 # One plotly div per element; a newer figure replaces the wanted one and is drawn when the current
-# draw ends (never two Plotly.react at once).  The cleanup purges only a div no longer on the page:
+# draw ends (never two Plotly.react at once).  A figure in view is drawn at once; one below the fold in
+# a task of its own after it, so the browser paints the figure in view before plotly draws the others
+# (Sensitivity has five: a page switch or a sidebar change waited for all of them, issue 27).  The cleanup purges only a div no longer on the page:
 # Streamlit may run an older call's cleanup after a newer call has started.
 CHART_JS = """let L;const load=u=>window.Plotly?Promise.resolve(window.Plotly):L||(L=new Promise((ok,no)=>{
 const s=document.createElement("script");s.src=u;s.onload=()=>ok(window.Plotly);
@@ -60,7 +62,8 @@ if(!gd){gd=document.createElement("div");gd.className="mscdm-chart";root.appendC
 gd.__pick=setTriggerValue;const txt=new TextDecoder().decode(data);
 if(gd.__txt!==txt){gd.__txt=txt;const s=JSON.parse(txt),l=s.fig.layout;l.height=l.height||s.h;
 if(s.sel){l.clickmode??="event+select";l.hovermode??="closest";l.dragmode??="pan"}
-gd.style.height=l.height+"px";gd.__want=s;load(s.src).then(P=>draw(P,gd))}
+gd.style.height=l.height+"px";gd.__want=s;load(s.src).then(P=>{const r=gd.getBoundingClientRect();
+r.bottom>0&&r.top<innerHeight?draw(P,gd):setTimeout(()=>draw(P,gd))})}
 return()=>{if(!gd.isConnected&&window.Plotly){gd.__ro&&gd.__ro.disconnect();window.Plotly.purge(gd)}}}"""
 
 

@@ -56,13 +56,36 @@ def page_header(title: str, intro: str | None = None) -> AnalysisSpec:
         st.warning(banner + " · reset on the Your data page", icon=":material/dataset:")
     elif saved:
         st.info(escape_markdown(f"{saved} · {set_label}"), icon=":material/dataset:")
-    else:
-        st.caption(banner)
-    for notice in st.session_state.get("_url_notices", []):
+    notices = st.session_state.get("_url_notices", [])
+    # The banner and the intro are one caption (one element per rerun, not two) unless notices sit between.
+    lines = [banner] if not (own or saved) else []
+    if notices and lines:
+        captions(*lines)
+        lines = []
+    for notice in notices:
         st.info(escape_markdown(notice), icon=":material/link_off:")
-    if intro:
-        st.caption(intro)
+    captions(*lines, intro)
     return spec
+
+
+def captions(*paragraphs: str | None) -> None:
+    """Several captions in a row as ONE element, a paragraph each (empty ones left out).
+
+    Every element is a delta the browser decodes and reconciles into the page on each rerun, changed
+    or not; a run of small captions costs it as many (issue 27 item 3).  Text from a dataset or a
+    user must already be escaped (``md``)."""
+    shown = [p for p in paragraphs if p]
+    if shown:
+        st.caption("\n\n".join(shown))
+
+
+def section(title: str, *paragraphs: str | None, lead: str | None = None, level: int = 3) -> None:
+    """A heading (``level`` 2 as st.header, 3 as st.subheader), a grey lead line and paragraphs, as ONE
+    Markdown element instead of one each (issue 27 item 3).  The heading keeps its anchor (the slug of
+    its words).  Text from a dataset or a user must already be escaped (``md``); ``lead`` holds no
+    square brackets (it is wrapped in a colour directive)."""
+    parts = [f"{'#' * level} {title}", f":gray[:small[{lead}]]" if lead else None, *paragraphs]
+    st.markdown("\n\n".join(p for p in parts if p))
 
 
 def analysis_header(spec: AnalysisSpec, *, label: str | None = None) -> ForestAnalysis:

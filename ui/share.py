@@ -1,14 +1,42 @@
 """A visible "Copy link to this view" control.
 
 Every shared choice is bound to the URL (``bind="query-params"``), so the current address is
-the view.  The control shows that address in an ``st.code`` block, whose built-in copy
-button copies it; no user text is ever rendered as HTML.
+the view.  The control shows that address in a grey box with a copy button, set as text (never
+HTML).  It was an ``st.code`` block, whose copy button cost every first load Streamlit's syntax
+highlighter: a 1.5 MB chunk parsed while the sidebar's widgets were still grey skeletons (issue 26
+item 19).  This element is ~1 kB of inline JavaScript on the components-v2 element the figures use.
 """
 from __future__ import annotations
 
+import functools
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import streamlit as st
+
+# The address as text in a box like st.code's, and a copy button (the clipboard API where the page is a
+# secure context, else a selected textarea and execCommand, as st.code's button does).
+LINK_JS = """const I=d=>`<svg viewBox="0 0 24 24" width="16" height="16" fill="currentColor"><path d="${d}"/></svg>`,
+C=I("M16 1H4a2 2 0 0 0-2 2v14h2V3h12zm3 4H8a2 2 0 0 0-2 2v14a2 2 0 0 0 2 2h11a2 2 0 0 0 2-2V7a2 2 0 0 0-2-2m0 16H8V7h11z"),
+D=I("M9 16.17 4.83 12l-1.42 1.41L9 19 21 7l-1.41-1.41z");
+export default function({data,parentElement:root}){let b=root.querySelector("div.mscdm-link");
+if(!b){b=document.createElement("div");b.className="mscdm-link";b.dataset.testid="mscdmCopyLink";
+const t=document.createElement("code"),k=document.createElement("button");k.type="button";k.innerHTML=C;
+k.title="Copy to clipboard";k.setAttribute("aria-label","Copy link to this view");
+const done=()=>{k.innerHTML=D;setTimeout(()=>{k.innerHTML=C},1500)};
+k.onclick=()=>{const u=t.textContent,old=()=>{const a=document.createElement("textarea");a.value=u;
+document.body.appendChild(a);a.select();document.execCommand("copy");a.remove();done()};
+window.isSecureContext&&navigator.clipboard?navigator.clipboard.writeText(u).then(done,old):old()};
+b.append(t,k);root.appendChild(b)}b.firstChild.textContent=data}"""
+LINK_CSS = """.mscdm-link{position:relative;background:#f0f2f6;border-radius:.5rem;padding:.75rem 2.25rem .75rem 1rem;
+font-family:"Source Code Pro",ui-monospace,monospace;font-size:.875rem;line-height:1.5;color:#31333f}
+.mscdm-link code{white-space:pre-wrap;overflow-wrap:anywhere;font-family:inherit;background:none;padding:0}
+.mscdm-link button{position:absolute;top:.35rem;right:.35rem;border:0;background:none;cursor:pointer;
+color:#808495;line-height:0;padding:.3rem}.mscdm-link button:hover{color:#31333f}"""
+
+
+@functools.cache
+def _link_element():
+    return st.components.v2.component("mscdm_copy_link", js=LINK_JS, css=LINK_CSS, isolate_styles=False)
 
 
 def current_url(base: str | None, page_path: str, params: dict[str, list[str]]) -> str:
@@ -45,5 +73,6 @@ def copy_link_control(container=None, page=None) -> str:
     url = current_url(base, page_path, params)
     where.caption("Copy link to this view", help="Every choice is in the address: paste it into a fresh browser "
                                                  "to reopen exactly this view.")
-    where.code(url, language=None, wrap_lines=True)
+    with where:
+        _link_element()(key="copy_link", data=url)
     return url

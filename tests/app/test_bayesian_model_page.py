@@ -72,7 +72,9 @@ def test_sensitivity_refits_say_they_are_bayesian():
     at = _bayes_app()
     at.switch_page("pages/sensitivity.py").run()
     assert not at.exception
-    assert any(c.value.startswith("These refits keep the main analysis's Bayesian model and its prior") for c in at.caption)
+    # the lead line under the leave-one-out heading (one element with it: issue 27 item 3)
+    assert any(m.value.startswith("## Leave-one-out and cumulative meta-analysis\n\n:gray[:small[These refits keep "
+                                  "the main analysis's Bayesian model and its prior") for m in at.markdown)
 
 
 def test_summary_of_findings_heads_the_credible_interval():

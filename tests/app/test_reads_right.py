@@ -271,12 +271,28 @@ def test_check_the_paper_explanations_show_no_result_ids():
                for t in texts_shown)
 
 
-def test_forest_ci_metric_has_the_widest_column():
-    at = start()
-    weights = [c.proto.weight for c in at.main.columns[:4]]
+def test_forest_ci_metric_takes_its_own_width():
+    """The four metrics are one horizontal row (one block, issue 27 item 3) in which the CI, the longest
+    value, is sized to its content: equal shares cut it at 1280 px."""
+    import streamlit as st
+    widths = {}
+    original = st.delta_generator.DeltaGenerator.metric
+
+    def metric(self, label, value, *args, **kwargs):
+        widths[label] = kwargs.get("width", "stretch")
+        return original(self, label, value, *args, **kwargs)
+
+    st.delta_generator.DeltaGenerator.metric = metric
+    try:
+        at = start()
+    finally:
+        st.delta_generator.DeltaGenerator.metric = original
+    row = next(c for c in at.main.children.values() if c.type == "flex_container" and "forest_metrics" in c.proto.id)
+    assert [m.label for m in row.get("metric")] == [m.label for m in at.metric] and len(at.metric) == 4
+    assert row.proto.flex_container.direction == row.proto.flex_container.HORIZONTAL
     ci = at.metric[1].value
     assert at.metric[1].label == "95% CI" and len(ci) > max(len(m.value) for m in at.metric if m is not at.metric[1])
-    assert weights[1] == max(weights) and weights[1] >= 1.3 * min(weights)   # equal columns cut it at 1280 px
+    assert widths["95% CI"] == "content" and {w for k, w in widths.items() if k != "95% CI"} == {"stretch"}
 
 
 def contrast(a: str, b: str) -> float:

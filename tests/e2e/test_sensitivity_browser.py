@@ -54,7 +54,7 @@ def test_url_round_trip_and_page_switch(page, streamlit_server, page_errors, exp
     assert meta["estimates"][0] == pytest.approx(expected.pooled.estimate, abs=1e-6)
     assert meta["k"][0] == expected.k
     # The copy-link control shows a link carrying every choice.
-    link = sb.get_by_test_id("stCode").inner_text()
+    link = sb.get_by_test_id("mscdmCopyLink").inner_text()
     assert "sensitivity" in link and "r=0.8" in link and "Lian+2022" in link.replace("%20", "+")
     screenshot(page, "sensitivity_from_url")
 

@@ -49,8 +49,23 @@ class AppServer:
     url: str
 
 
+_HANDED_OUT: set[int] = set()
+
+
 def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on now."""
+    """A TCP port on 127.0.0.1 that nothing listens on now: the first free one of ``MSCDM_PORTS``
+    ("8630-8639", for a shared machine where each user has a range), else any the system gives."""
+    low, _, high = os.environ.get("MSCDM_PORTS", "").partition("-")
+    for port in range(int(low), int(high or low) + 1) if low else ():
+        if port in _HANDED_OUT:        # handed out but maybe not bound yet (e.g. two ports for nginx)
+            continue
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            _HANDED_OUT.add(port)
+            return port
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
@@ -81,15 +96,16 @@ def wait_healthy(base_url: str, proc: subprocess.Popen, timeout: float = 60.0) -
 
 
 def start_server(log_path: Path, port: int | None = None, *, script: str = "app.py", env: dict | None = None,
-                 command_prefix: tuple | list = (), timeout: float = 60.0) -> AppServer:
+                 command_prefix: tuple | list = (), timeout: float = 60.0, app_dir: Path = APP_DIR) -> AppServer:
     """Serve ``script`` on loopback, its output in ``log_path``; return once it is healthy.
 
     ``env`` replaces the environment (default: this process's); ``command_prefix`` runs the server
-    under another program (e.g. strace).  A server that does not become healthy is stopped.
+    under another program (e.g. strace); ``app_dir``: another copy of the app (a benchmark's
+    "before").  A server that does not become healthy is stopped.
     """
     port = port or free_port()
     with open(log_path, "w") as fh:
-        proc = subprocess.Popen(list(command_prefix) + streamlit_command(port, script), cwd=APP_DIR, stdout=fh,
+        proc = subprocess.Popen(list(command_prefix) + streamlit_command(port, script), cwd=app_dir, stdout=fh,
                                 stderr=subprocess.STDOUT, start_new_session=True, env=env)
     server = AppServer(proc, f"http://127.0.0.1:{port}")
     try:
