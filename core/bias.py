@@ -341,6 +341,6 @@ def trim_and_fill(result: MetaResult, *, side: str | None = None, maxiter: int =
     fy = flip * fy
     labels = res.labels + tuple(f"Filled {i + 1}" for i in range(k0))
     filled = pool_validated(np.concatenate([res.yi, fy]), np.concatenate([res.vi, fv]), labels, res.method,
-                            res.level, res.test, res.knha_floor, res.pi_dist)
+                            res.level, res.test, res.hksj_floor, res.pi_dist)
     return TrimFillResult(k0=k0, k0_se=float(se_k0), side=side, side_chosen=chosen, estimator="L0", iterations=it,
                           original=res, filled=filled, filled_yi=fy, filled_vi=fv, warning=_small_k_warning(k))

@@ -57,7 +57,7 @@ class MetaResult:
       (``100 tau2 / (tau2 + s^2)``); equal to the Q-based ones for DL;
     - ``pi_low``, ``pi_high``: prediction interval, ``pi_dist`` naming its distribution
       ("norm", "t(k-1)" or "t(k-2)"); NaN when that distribution's df is < 1;
-    - ``knha_floor``: whether the HKSJ variance factor was floored at 1 (ad hoc);
+    - ``hksj_floor``: whether the HKSJ variance factor was floored at 1 (ad hoc);
     - ``notes``: decisions taken for this input (e.g. HKSJ with k = 1 falls back to z).
 
     ``tau2_confidence_interval(level)`` gives the Q-profile interval on demand (it needs
@@ -85,7 +85,7 @@ class MetaResult:
     weights: np.ndarray = field(repr=False)
     test: str = Test.Z.value
     df: float = float("inf")
-    knha_floor: bool = False
+    hksj_floor: bool = False
     pi_low: float = float("nan")
     pi_high: float = float("nan")
     pi_dist: str = "norm"
@@ -166,7 +166,7 @@ class MetaResult:
         lines += ["", "Test for Heterogeneity:", f"Q(df = {self.q_df}) = {self.q:.4f}, p-val {qp}", ""]
         stat = "zval" if self.test == Test.Z else "tval"
         df = "" if self.test == Test.Z else f"  (df = {self.df:g}; Hartung-Knapp-Sidik-Jonkman" + \
-            (", ad hoc floor" if self.knha_floor else "") + ")"
+            (", ad hoc floor" if self.hksj_floor else "") + ")"
         lines += ["Model Results:" + df, "",
                   f"estimate      se     {stat}    pval    ci.lb    ci.ub",
                   f"{self.estimate:8.4f} {self.se:7.4f} {self.statistic:8.4f} {_fmt_p(self.pvalue, bare=True):>7} "
@@ -232,7 +232,7 @@ def require_meta_result(result) -> MetaResult:
 
 
 def meta_analysis(yi, vi, *, method: str = Tau2.FE, level: float = 0.95, labels=None, test: str = Test.Z,
-                  knha_floor: bool = False, pi: str | None = None) -> MetaResult:
+                  hksj_floor: bool = False, pi: str | None = None, knha_floor: bool | None = None) -> MetaResult:
     """Inverse-variance meta-analysis (fixed effect or random effects).
 
     Parameters
@@ -251,10 +251,10 @@ def meta_analysis(yi, vi, *, method: str = Tau2.FE, level: float = 0.95, labels=
         "z": normal-theory Wald test and CI.  "hksj" (metafor's "knha", also accepted):
         Hartung-Knapp-Sidik-Jonkman, t with
         k - 1 df and ``se^2 = sum w (y - mu)^2 / ((k - 1) sum w)``.
-    knha_floor : bool
+    hksj_floor : bool
         With test="hksj", floor the HKSJ variance factor at 1 so that the interval is never
         narrower than the z interval (Knapp & Hartung 2003 "ad hoc"; metafor test="adhoc").
-        Warns when given with test="z", where it has no effect.
+        Warns when given with test="z", where it has no effect.  Its earlier name ``knha_floor`` works too.
     pi : {"norm", "t(k-1)", "t(k-2)"}, optional
         Prediction-interval distribution.  Default: "norm" with test="z" and "t(k-1)" with
         test="hksj", as metafor's ``predict.rma``.
@@ -288,15 +288,16 @@ def meta_analysis(yi, vi, *, method: str = Tau2.FE, level: float = 0.95, labels=
     method = resolve_method(method)
     test = str(_check_option("test", vocab.TEST_ALIASES.get(test, test), TESTS))    # metafor's "knha" = "hksj"
     level = check_level(level)
-    if not isinstance(knha_floor, (bool, np.bool_)):
-        raise TypeError(f"`knha_floor` must be True or False; got {knha_floor!r}")
-    if knha_floor and test != Test.HKSJ:
-        warnings.warn("`knha_floor=True` has no effect with test='z'", UserWarning, stacklevel=2)
+    hksj_floor = hksj_floor if knha_floor is None else knha_floor       # its earlier name, still accepted
+    if not isinstance(hksj_floor, (bool, np.bool_)):
+        raise TypeError(f"`hksj_floor` must be True or False; got {hksj_floor!r}")
+    if hksj_floor and test != Test.HKSJ:
+        warnings.warn("`hksj_floor=True` has no effect with test='z'", UserWarning, stacklevel=2)
     if pi is None:
         pi = "t(k-1)" if test == Test.HKSJ else "norm"
     _check_option("pi", pi, PI_DISTS)
     yi, vi, labels = validate_effects(yi, vi, labels)
-    return pool_validated(yi, vi, labels, method, level, test, bool(knha_floor), pi)
+    return pool_validated(yi, vi, labels, method, level, test, bool(hksj_floor), pi)
 
 
 def _inline_sums_small_k(yi, vi, method, q_df):
@@ -349,12 +350,12 @@ def _sums_numpy(yi, vi, method, q_df):
     return w, sw, est, q, tau2, sw0, den, knha_ss
 
 
-def pool_validated(yi, vi, labels, method, level, test, knha_floor, pi) -> MetaResult:
+def pool_validated(yi, vi, labels, method, level, test, hksj_floor, pi) -> MetaResult:
     """Pool arrays that :func:`meta_analysis` has already validated, without checking them again.
 
     For the analyses that refit a result on subsets (subgroups, leave-one-out, trim-and-fill):
     ``yi``, ``vi`` finite float arrays with ``vi > 0``, ``labels`` a tuple, and ``method``,
-    ``level``, ``test``, ``knha_floor``, ``pi`` as :class:`MetaResult` stores them.  FE and DL
+    ``level``, ``test``, ``hksj_floor``, ``pi`` as :class:`MetaResult` stores them.  FE and DL
     are computed inline from the four sums (no repeated passes); the other tau^2 estimators go
     through :func:`core.heterogeneity.estimate_tau2`.
     """
@@ -375,7 +376,7 @@ def pool_validated(yi, vi, labels, method, level, test, knha_floor, pi) -> MetaR
             df = float(q_df)
             # Identical effects: sum w (y - mu)^2 is only mu's rounding residue; metafor prints se 0, t +-Inf, P 0.
             factor = 0.0 if yi.min() == yi.max() else knha_ss() / df
-            factor = max(1.0, factor) if knha_floor else factor
+            factor = max(1.0, factor) if hksj_floor else factor
             notes = (HKSJ_ZERO,) if factor == 0.0 else ()
             se = se * math.sqrt(factor)
     crit = t_crit(level, df)
@@ -394,6 +395,6 @@ def pool_validated(yi, vi, labels, method, level, test, knha_floor, pi) -> MetaR
         statistic=stat, pvalue=two_sided_p(stat, df), tau2=float(tau2),
         q=q, q_df=q_df, q_pvalue=het.q_pvalue(q, q_df),
         i2=het.i2_from_q(q, q_df), h2=het.h2_from_q(q, q_df), weights=(100.0 / sw) * w,
-        test=test, df=df, knha_floor=knha_floor and test == Test.HKSJ, pi_low=pi_low, pi_high=pi_high,
+        test=test, df=df, hksj_floor=hksj_floor and test == Test.HKSJ, pi_low=pi_low, pi_high=pi_high,
         pi_dist=pi, i2_tau=i2_tau, h2_tau=h2_tau, notes=notes,
     )

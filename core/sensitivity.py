@@ -110,7 +110,7 @@ def _series_from_sums(res: MetaResult, idx_sets_size: np.ndarray, sw, sw2, swy, 
             df = np.where(q_df > 0, q_df.astype(float), np.inf)
             factor = np.where(q_df > 0, (s2 - 2 * est_c * s1 + est_c**2 * s0) / np.maximum(q_df, 1), 1.0)
             factor = np.maximum(factor, 0.0)
-            if res.knha_floor:
+            if res.hksj_floor:
                 factor = np.maximum(factor, 1.0)
             var = var * factor
         se = np.sqrt(var)
@@ -188,7 +188,7 @@ def _looped(res: MetaResult, subsets) -> dict:
     rows = []
     for idx in subsets:
         r = pool_validated(res.yi[idx], res.vi[idx], tuple(res.labels[i] for i in idx), res.method, res.level,
-                           res.test, res.knha_floor, res.pi_dist)
+                           res.test, res.hksj_floor, res.pi_dist)
         rows.append([getattr(r, f) for f in _SERIES_FIELDS])
     arr = np.array(rows, dtype=float)
     out = {f: arr[:, j] for j, f in enumerate(_SERIES_FIELDS)}

@@ -47,14 +47,14 @@ class SubgroupResult:
 
 
 def subgroup_analysis(yi, vi, groups, *, method: str = Tau2.FE, level: float = 0.95,
-                      labels=None, test: str = Test.Z, knha_floor: bool = False) -> SubgroupResult:
+                      labels=None, test: str = Test.Z, hksj_floor: bool = False) -> SubgroupResult:
     """Pool within each subgroup (own tau^2 each) and test whether subgroups differ.
 
     The test treats the G subgroup estimates as a fixed-effect meta-analysis:
     ``Q_between = sum_j (theta_j - theta_bar)^2 / se_j^2`` on G - 1 df, which is what RevMan 5
     prints as "Test for subgroup differences" for both fixed- and random-effects models.
     The overall estimate pools all studies together, ignoring subgroups (RevMan's "Total").
-    ``method``, ``level``, ``test`` and ``knha_floor`` are passed to
+    ``method``, ``level``, ``test`` and ``hksj_floor`` are passed to
     :func:`core.pooling.meta_analysis` for every subgroup and the overall result; the test for
     subgroup differences uses each subgroup's own standard error (so HKSJ-widened SEs when
     test="hksj", as R meta does).
@@ -75,9 +75,9 @@ def subgroup_analysis(yi, vi, groups, *, method: str = Tau2.FE, level: float = 0
     if groups.ndim != 1 or groups.size != n_y:
         raise ValueError(f"`groups` has {groups.size} entries but there are {n_y} studies")
     # validate once (same rules and messages as meta_analysis), then fit the validated arrays
-    overall = meta_analysis(yi, vi, method=method, level=level, labels=labels, test=test, knha_floor=knha_floor)
+    overall = meta_analysis(yi, vi, method=method, level=level, labels=labels, test=test, hksj_floor=hksj_floor)
     yi, vi, labels = overall.yi, overall.vi, overall.labels
-    args = (overall.method, overall.level, overall.test, overall.knha_floor, overall.pi_dist)
+    args = (overall.method, overall.level, overall.test, overall.hksj_floor, overall.pi_dist)
     glist = groups.tolist()
     order = tuple(dict.fromkeys(glist))
     subs = {}

@@ -43,7 +43,7 @@ else:
     st.info(a.model_reason, icon=":material/rule:")
     res = a.pooled
     bayes = spec.model == BAYES_MODEL        # a credible interval and P(effect < 0); HKSJ does not apply
-    for notice in () if bayes else hksj_notices(spec.test, a.method, a.k, fixed=Tau2.FE, floor=spec.knha_floor):
+    for notice in () if bayes else hksj_notices(spec.test, a.method, a.k, fixed=Tau2.FE, floor=spec.hksj_floor):
         st.info(notice, icon=":material/rule:")
     if len(a.unavailable_records) > a.k:
         st.warning(f"{usable_share_line(a.k, a.k + len(a.unavailable_records))}: see "

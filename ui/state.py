@@ -117,7 +117,7 @@ CHOICES: tuple[Choice, ...] = (
     # The URL key is the test's code: the concept has one name.
     Choice(Test.HKSJ.value, "test", False, to_spec=lambda on: str(Test.HKSJ if on else Test.Z),
            to_widget=lambda t: t == Test.HKSJ, kind=Kind.CHECKBOX),
-    Choice("floor", "knha_floor", False, to_spec=bool, kind=Kind.CHECKBOX,
+    Choice("floor", "hksj_floor", False, to_spec=bool, kind=Kind.CHECKBOX,
            gate=Gate(lambda v: not v.get(Test.HKSJ, False))),
     Choice("timepoint", "timepoint", str(TimePoint.END), vocab.TIMEPOINTS, TIMEPOINT_LABELS, kind=Kind.SELECTBOX),
     Choice("r", "r", R_DEFAULT, to_spec=_clamped_r, kind=Kind.SLIDER, gate=_pre_post_only("r"),

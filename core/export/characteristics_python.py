@@ -29,7 +29,7 @@ def characteristics_python_script(a, split, reg, *, title: str, dataset_name: st
              "from core.metaregression import meta_regression, permutation_test, pseudo_r2",
              "from core.subgroups import subgroup_analysis, subgroup_analysis_common_tau2", "",
              f"METHOD, TEST, LEVEL = {str(method)!r}, {a.spec.test!r}, {a.spec.level!r}",
-             f"KNHA_FLOOR = {bool(a.spec.knha_floor and a.spec.test == vocab.Test.HKSJ)!r}",
+             f"KNHA_FLOOR = {bool(a.spec.hksj_floor and a.spec.test == vocab.Test.HKSJ)!r}",
              f"STUDY = {[comment_text(s) for s in labels]!r}",
              f"GROUP = {[comment_text(g) for g in groups]!r}",
              "YI = np.array([" + ", ".join(_num(rows[lab]["yi"]) for lab in labels) + "])",
@@ -39,7 +39,7 @@ def characteristics_python_script(a, split, reg, *, title: str, dataset_name: st
              "    print('ROW', name.replace(' ', '_'), ' '.join(f'{k}={float(v)!r}' for k, v in values.items()))",
              "", "sep = subgroup_analysis(YI, VI, np.array(GROUP, dtype=object), method=METHOD, level=LEVEL, "
                  "labels=STUDY, test=TEST,",
-             "                        knha_floor=KNHA_FLOOR)",
+             "                        hksj_floor=KNHA_FLOOR)",
              "for g in sep.groups:",
              "    r = sep.subgroups[g]",
              "    row(f'Subtotal {g}', k=r.k, estimate=r.estimate, se=r.se, tau2=r.tau2)",

@@ -25,7 +25,7 @@ FLOOR_HEADER = ("# HKSJ never narrower than z is on: the fit uses metafor's test
 
 
 def _floor_on(spec: AnalysisSpec) -> bool:
-    return spec.test == Test.HKSJ and spec.knha_floor
+    return spec.test == Test.HKSJ and spec.hksj_floor
 
 
 def r_string(s) -> str:

@@ -86,7 +86,7 @@ class AnalysisSpec:
     model: str = str(Model.AUTO)
     tau2_method: str = str(Tau2.DL)
     test: str = str(Test.Z)
-    knha_floor: bool = False
+    hksj_floor: bool = False
     timepoint: str = str(TimePoint.END)
     r: float = 0.5
     smd_variant: str = str(SmdVariant.REVMAN5)
@@ -109,8 +109,8 @@ class AnalysisSpec:
                                                    and not _positive_number(self.timepoint)):
             raise ValueError(f"`timepoint` must be one of {vocab.TIMEPOINTS} or a positive number of months; "
                              f"got {self.timepoint!r}")
-        if not isinstance(self.knha_floor, bool):
-            raise ValueError(f"`knha_floor` must be True or False; got {self.knha_floor!r}")
+        if not isinstance(self.hksj_floor, bool):
+            raise ValueError(f"`hksj_floor` must be True or False; got {self.hksj_floor!r}")
         if not (_is_real(self.r) and 0 <= self.r < 1):
             raise ValueError(f"`r` must be in [0, 1); got {self.r!r}")
         if not (_is_real(self.level) and 0 < self.level < 1):
@@ -329,7 +329,7 @@ def analyse(dataset: Dataset, spec: AnalysisSpec) -> ForestAnalysis:
     labels = [r["label"] for r in kept]
     groups = np.array([r["dm_type"] for r in kept], dtype=object)
     sub = subgroup_analysis(eff.yi, eff.vi, groups, method=model.method, level=spec.level, labels=labels,
-                            test=spec.test, knha_floor=spec.knha_floor and spec.test == Test.HKSJ)
+                            test=spec.test, hksj_floor=spec.hksj_floor and spec.test == Test.HKSJ)
     if spec.model == vocab.BAYES_MODEL:
         sub, model = _bayesian(sub, kept, eff.vi, spec)
     rows = tuple(dict(r, yi=y, vi=v, ci_low=lo, ci_high=hi, weight_pct=w) for r, y, v, lo, hi, w in

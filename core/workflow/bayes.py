@@ -89,7 +89,7 @@ def bayes_pooled(res: MetaResult, scale: float) -> BayesPooled:
     base = {f.name: getattr(res, f.name) for f in fields(MetaResult)}
     base.update(estimate=fit.estimate, se=fit.mu.sd, ci_low=fit.ci_low, ci_high=fit.ci_high, statistic=math.nan,
                 pvalue=math.nan, tau2=fit.tau.median ** 2, weights=fit.weights, test=Test.Z.value, df=math.inf,
-                knha_floor=False, pi_low=fit.pi_low, pi_high=fit.pi_high, pi_dist=PREDICTIVE,
+                hksj_floor=False, pi_low=fit.pi_low, pi_high=fit.pi_high, pi_dist=PREDICTIVE,
                 notes=fit.notes)
     return BayesPooled(**base, posterior=fit, prior_scale=scale)
 

@@ -89,7 +89,7 @@ def split_by(a: ForestAnalysis, studies: pd.DataFrame, key: str) -> Characterist
     groups = np.array([code_label(key, codes[i]) for i in idx], dtype=object)
     labels = [rows[i]["label"] for i in idx]
     separate = subgroup_analysis(yi, vi, groups, method=a.method, level=a.spec.level, labels=labels,
-                                 test=a.spec.test, knha_floor=a.spec.knha_floor and a.spec.test == Test.HKSJ)
+                                 test=a.spec.test, hksj_floor=a.spec.hksj_floor and a.spec.test == Test.HKSJ)
     if getattr(a.pooled, "is_bayesian", False):
         # The Bayesian view: each subgroup refitted with the view's prior (credible intervals); no common-tau^2
         # mixed model and no Q test, as on the Forest plot (compare the subgroups' credible intervals).

@@ -122,7 +122,7 @@ def test_a_link_shared_before_the_table_opens_the_same_view():
     state = {c.key: at.session_state[c.key] for c in S.CHOICES if c.key in at.session_state}
     assert S.spec_from_state(state) == AnalysisSpec(
         outcome="fbg", comparison="vs_control", population="T2DM", measure="SMD", model="random", tau2_method="REML",
-        test="hksj", knha_floor=True, timepoint="12", r=0.7, smd_variant="hedges_exact", design="rct",
+        test="hksj", hksj_floor=True, timepoint="12", r=0.7, smd_variant="hedges_exact", design="rct",
         study_set="all", prepost="independent")
     assert state["pi"] is True and state["sort"] == "year"
     assert not at.sidebar.checkbox(key="floor").disabled

@@ -62,7 +62,7 @@ def test_hksj_on_a_fixed_effect_model_is_called_a_random_effects_adjustment():
     assert any("HKSJ is a random-effects adjustment" in i.value for i in at.info)
 
 
-def test_knha_floor_option_never_gives_a_narrower_interval():
+def test_hksj_floor_option_never_gives_a_narrower_interval():
     # FBG, MSC vs control, k = 2 with I² = 0%: the HKSJ variance factor is below 1, the floor lifts it
     at = start(outcome="fbg", comparison="vs_control", model="random")
     z_ci = at.metric[1].value

@@ -244,7 +244,7 @@ def test_credible_interval_sits_between_dl_z_and_hksj_with_few_studies():
     # DL z-interval, narrower than HKSJ's t(k - 1) interval when k = 2.
     yi, vi = [-0.6, -1.3], np.array([0.25, 0.35]) ** 2
     r = bayesian_meta_analysis(yi, vi, HalfNormal(0.5))
-    z, hk = meta_analysis(yi, vi, method="DL"), meta_analysis(yi, vi, method="DL", test="knha", knha_floor=True)
+    z, hk = meta_analysis(yi, vi, method="DL"), meta_analysis(yi, vi, method="DL", test="knha", hksj_floor=True)
     assert hk.ci_low < r.ci_low < z.ci_low and z.ci_high < r.ci_high < hk.ci_high
 
 

@@ -97,7 +97,7 @@ def test_identical_effects_run_on_every_page(t1, t2, controlled, jitter, sds, mo
     ds = _dataset(t1, t2, controlled, jitter, sds)
     comparison = vocab.Comparison.VS_CONTROL if controlled else vocab.Comparison.PRE_POST
     spec = AnalysisSpec(outcome=OUTCOME, comparison=str(comparison), population=population, measure=measure,
-                        model=model, tau2_method=method, test=test, knha_floor=floor and test == "hksj",
+                        model=model, tau2_method=method, test=test, hksj_floor=floor and test == "hksj",
                         timepoint="12", study_set="all")
     with warnings.catch_warnings():
         warnings.simplefilter("error", RuntimeWarning)     # no 0/0 or x/0 hidden behind numpy's warning
@@ -137,7 +137,7 @@ METAFOR_IDENTICAL = {
 def test_hksj_on_identical_studies_matches_metafor(method, floor, y):
     from core.pooling import HKSJ_ZERO, meta_analysis
 
-    r = meta_analysis([y, y], [0.1, 0.2], method=method, test="knha", knha_floor=floor)
+    r = meta_analysis([y, y], [0.1, 0.2], method=method, test="knha", hksj_floor=floor)
     got = (r.estimate, r.se, r.ci_low, r.ci_high, r.statistic, r.pvalue)
     np.testing.assert_allclose(got, METAFOR_IDENTICAL[(method, floor, y)], rtol=1e-8, atol=1e-15)
     assert r.tau2 == 0.0

@@ -88,15 +88,15 @@ def test_prediction_interval_flavours_named_and_ordered():
     assert np.isnan(meta_analysis(BCG_YI[:2], BCG_VI[:2], method="DL", pi="t(k-2)").pi_low)
 
 
-def test_knha_floor_never_narrower_than_z():
+def test_hksj_floor_never_narrower_than_z():
     yi = np.array([0.10, 0.11, 0.09, 0.10])   # homogeneous: HKSJ factor < 1
     vi = np.array([0.01, 0.02, 0.015, 0.01])
     plain = meta_analysis(yi, vi, method="DL", test="knha")
-    floored = meta_analysis(yi, vi, method="DL", test="knha", knha_floor=True)
+    floored = meta_analysis(yi, vi, method="DL", test="knha", hksj_floor=True)
     z = meta_analysis(yi, vi, method="DL")
-    assert plain.se < z.se and floored.se == pytest.approx(z.se, rel=1e-12) and floored.knha_floor
+    assert plain.se < z.se and floored.se == pytest.approx(z.se, rel=1e-12) and floored.hksj_floor
     with pytest.warns(UserWarning, match="no effect with test='z'"):
-        meta_analysis(yi, vi, knha_floor=True)
+        meta_analysis(yi, vi, hksj_floor=True)
 
 
 def test_matches_statsmodels_where_statsmodels_is_right():
@@ -276,3 +276,13 @@ def test_statsmodels_wls_interval_uses_normal_quantile_by_default():
     ours = meta_analysis(BCG_YI, BCG_VI, method="DL", test="knha")
     assert ours.se == pytest.approx(row["sd_eff"], abs=1e-10)
     assert ours.ci_low < row["ci_low"] - 0.03 and ours.df == 12
+
+
+def test_the_earlier_name_of_the_hksj_floor_is_still_accepted():
+    """Issue 24: HKSJ has one name in the code ('hksj', hksj_floor); scripts written with knha_floor= run."""
+    yi, vi = np.array([-1.0, -1.02, -0.98, -1.01]), np.array([0.04, 0.05, 0.06, 0.05])
+    new = meta_analysis(yi, vi, method="DL", test="hksj", hksj_floor=True)
+    old = meta_analysis(yi, vi, method="DL", test="knha", knha_floor=True)
+    assert new.hksj_floor and old.hksj_floor and (old.ci_low, old.ci_high) == (new.ci_low, new.ci_high)
+    assert new.ci_high - new.ci_low >= meta_analysis(yi, vi, method="DL", test="hksj").ci_high - \
+        meta_analysis(yi, vi, method="DL", test="hksj").ci_low

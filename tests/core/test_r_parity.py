@@ -85,14 +85,14 @@ def _views() -> dict[str, AnalysisSpec]:
         "fcp_nothing_pooled": AnalysisSpec(outcome=Outcome.FCP),
         # "HKSJ never narrower than z" (metafor test = "adhoc"), where the floor binds (vs, k = 4 and its
         # k = 2 subgroups; fbg k = 2; vs T1DM k = 2), where it does not (pp, k = 3), iterative, and k = 1.
-        "vs_dl_knha_floor": replace(VS, model="random", test="knha", knha_floor=True),
-        "vs_reml_knha_floor": replace(VS, model="random", tau2_method=Tau2.REML, test="knha", knha_floor=True),
-        "pp_dl_knha_floor": replace(PP, model="random", test="knha", knha_floor=True),
-        "vs_t1dm_k2_knha_floor": replace(VS, population=Population.T1DM, model="random", test="knha", knha_floor=True),
-        "fbg_vs_k2_pm_knha_floor": AnalysisSpec(outcome=Outcome.FBG, comparison=Comparison.VS_CONTROL, study_set="all",
-                                                model="random", tau2_method=Tau2.PM, test="knha", knha_floor=True),
-        "vs_t2dm_paper_k1_knha_floor": replace(VS, population=Population.T2DM, study_set="paper", model="random",
-                                               test="knha", knha_floor=True),
+        "vs_dl_hksj_floor": replace(VS, model="random", test="knha", hksj_floor=True),
+        "vs_reml_hksj_floor": replace(VS, model="random", tau2_method=Tau2.REML, test="knha", hksj_floor=True),
+        "pp_dl_hksj_floor": replace(PP, model="random", test="knha", hksj_floor=True),
+        "vs_t1dm_k2_hksj_floor": replace(VS, population=Population.T1DM, model="random", test="knha", hksj_floor=True),
+        "fbg_vs_k2_pm_hksj_floor": AnalysisSpec(outcome=Outcome.FBG, comparison=Comparison.VS_CONTROL, study_set="all",
+                                                model="random", tau2_method=Tau2.PM, test="knha", hksj_floor=True),
+        "vs_t2dm_paper_k1_hksj_floor": replace(VS, population=Population.T2DM, study_set="paper", model="random",
+                                               test="knha", hksj_floor=True),
         # k = 2 without the floor: z, and HKSJ's t with 1 df.
         "vs_t1dm_k2_dl": replace(VS, population=Population.T1DM, model="random"),
         "vs_t2dm_k2_dl_knha": replace(VS, population=Population.T2DM, model="random", test="knha"),
@@ -166,10 +166,10 @@ def test_the_view_set_is_representative():
     assert {a.spec.test for a in common} == set(vocab.TESTS) and Tau2.FE in {a.method for a in common}
     assert any(vocab.ESTIMATOR_BY_CODE[a.method].iterative for a in common)
     # The HKSJ floor on, binding (HKSJ's factor < 1) in some views, with k = 1 and k = 2 among them.
-    floored = [a for a in pooled if a.pooled is not None and a.pooled.knha_floor]
-    assert {a.pooled.k for a in floored} >= {2, 3, 4} and any(s.knha_floor and analyse(DS, s).pooled.k == 1
+    floored = [a for a in pooled if a.pooled is not None and a.pooled.hksj_floor]
+    assert {a.pooled.k for a in floored} >= {2, 3, 4} and any(s.hksj_floor and analyse(DS, s).pooled.k == 1
                                                              for s in specs)
-    assert any(a.pooled.se > analyse(DS, replace(a.spec, knha_floor=False)).pooled.se for a in floored)
+    assert any(a.pooled.se > analyse(DS, replace(a.spec, hksj_floor=False)).pooled.se for a in floored)
 
 
 def test_docs_state_the_measured_parity():
@@ -264,7 +264,7 @@ def test_scripts_name_both_i2_definitions_and_the_pinned_conventions(r_run):
         assert f"level <- {spec.level * 100:g}\n" in code and "95.0" not in code
         assert ("control = ctl" in code) == vocab.ESTIMATOR_BY_CODE[a.method].iterative, name
         assert 'method <- "FE"' not in code and "forest(" in code and "if (interactive())" in code
-        floor = spec.test == "hksj" and spec.knha_floor      # metafor's name for HKSJ is "knha"
+        floor = spec.test == "hksj" and spec.hksj_floor      # metafor's name for HKSJ is "knha"
         assert ('test <- "adhoc"' in code) == floor and ('test <- "knha"' in code) == (spec.test == "hksj" and not floor)
         assert ('the fit uses metafor\'s test = "adhoc"' in code.split("library(metafor)")[0]) == floor, name
         if a.pooled.is_random and a.pooled.k > 1:

@@ -82,14 +82,14 @@ def test_hksj_notices():
     assert hksj_notices("hksj", Tau2.DL, 3, fixed=Tau2.FE) == ()
 
 
-def test_knha_floor_reaches_the_pooling():
+def test_hksj_floor_reaches_the_pooling():
     het = heterogeneous_dataset()
     spec = replace(VS, model="random", test="knha")
-    plain, floored = analyse(het, spec).pooled, analyse(het, replace(spec, knha_floor=True)).pooled
-    assert floored.knha_floor and not plain.knha_floor
+    plain, floored = analyse(het, spec).pooled, analyse(het, replace(spec, hksj_floor=True)).pooled
+    assert floored.hksj_floor and not plain.hksj_floor
     assert floored.ci_high - floored.ci_low >= plain.ci_high - plain.ci_low - 1e-12
-    with pytest.raises(ValueError, match="knha_floor"):
-        AnalysisSpec(knha_floor="yes")
+    with pytest.raises(ValueError, match="hksj_floor"):
+        AnalysisSpec(hksj_floor="yes")
 
 
 def test_random_effects_with_one_study_says_tau2_cannot_be_estimated():

@@ -73,7 +73,7 @@ def test_baujat_matches_definition(reml):
 @pytest.mark.parametrize("method", ["FE", "DL"])
 @pytest.mark.parametrize("test", ["z", "knha"])
 def test_vectorised_equals_separate_fits(method, test):
-    r = meta_analysis(BCG_YI, BCG_VI, method=method, test=test, knha_floor=test == "knha")
+    r = meta_analysis(BCG_YI, BCG_VI, method=method, test=test, hksj_floor=test == "knha")
     loo, cum = sens.leave_one_out(r), sens.cumulative(r, by=BCG_YEAR)
     assert loo.vectorised and cum.vectorised
     ref_l = sens._looped(r, [np.delete(np.arange(13), i) for i in range(13)])
