@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 
 from ui.server import PageShell, head_tags, is_page
 
@@ -27,7 +28,10 @@ def call(app, path: str, method: str = "GET") -> tuple[dict, bytes]:
     async def send(message):
         sent.append(message)
 
-    asyncio.run(PageShell(app)(scope, None, send))
+    # In a thread of its own: in the whole suite an earlier test (Playwright's sync API) may leave an event loop
+    # running in this one, where asyncio.run refuses to start.
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, PageShell(app)(scope, None, send)).result()
     start = next(m for m in sent if m["type"] == "http.response.start")
     return dict(start["headers"]), b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
 
