@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Install what the tests need (Debian packages, a venv with requirements-dev.txt) and run the whole
 # suite, browser, R and PostgreSQL tests included.  Usage: bash scripts/test.sh [pytest args]
-# Measured from a fresh clone on the 2-core project machine, installs included: about 6 minutes idle,
-# 12 min 24 s on a loaded machine (issue 26); 1,766 tests in 9 min 44 s at load ~4 (2026-12-07, CI=true).
+# Measured from a fresh clone on the 2-core project machine, installs included: 12 min 11 s for 1,917
+# tests (pytest 11 min 04 s, machine otherwise idle, 2026-12-07, CI=true); 1,226 tests took ~6 minutes idle.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
