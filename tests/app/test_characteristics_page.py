@@ -3,15 +3,11 @@ the page's choices, with the caution, and a view with too few studies says why i
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
-from streamlit.testing.v1 import AppTest
-
+from tests.app.apptest import open_page
 from tests.core.test_characteristic_analyses import DS
-from ui.data import USER_DATASET_KEY
 
-APP = str(Path(__file__).resolve().parents[2] / "app.py")
-PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "characteristics.py")
+PAGE = "pages/characteristics.py"
 
 
 def _metas(at):
@@ -19,11 +15,7 @@ def _metas(at):
 
 
 def test_split_and_regression_on_a_synthetic_dataset():
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.session_state[USER_DATASET_KEY] = DS
-    at.run()
-    at.switch_page(PAGE).run()
-    assert not at.exception
+    at = open_page(PAGE, dataset=DS)
     at.sidebar.radio(key="comparison").set_value("vs_control").run()
     at.selectbox(key="subby").set_value("cell_source").run()
     assert not at.exception
@@ -37,16 +29,13 @@ def test_split_and_regression_on_a_synthetic_dataset():
 
 
 def test_shipped_default_view_says_why_no_regression():
-    at = AppTest.from_file(APP, default_timeout=60).run()
-    at.switch_page(PAGE).run()
-    assert not at.exception
+    at = open_page(PAGE)
     assert [m["key"] for m in _metas(at)] == ["dm_type"]              # the paper's split only
     assert any("needs at least 3 studies" in i.value for i in at.info)
 
 
 def test_studies_page_shows_each_studys_codes_with_its_note():
-    at = AppTest.from_file(APP, default_timeout=60).run()
-    at.switch_page(str(Path(APP).parent / "pages" / "studies.py")).run()
+    at = open_page("pages/studies.py")
     at.selectbox(key="studies_detail").set_value("Jiang2011").run()
     assert not at.exception
     line = next(t.value for t in at.text if t.value.startswith("Coded from the text above"))
@@ -55,21 +44,15 @@ def test_studies_page_shows_each_studys_codes_with_its_note():
 
 
 def test_the_script_buttons_are_there():
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.session_state[USER_DATASET_KEY] = DS
-    at.run()
-    at.switch_page(PAGE).run()
-    assert not at.exception
+    at = open_page(PAGE, dataset=DS)
     labels = [b.proto.label for b in at.get("download_button")]
     assert labels.count("R script (metafor)") == 1 and labels.count("Python script") == 1
 
 
 def test_a_bayesian_view_says_which_parts_are_bayesian():
-    at = AppTest.from_file(APP, default_timeout=60).run()
-    at.switch_page(PAGE).run()
-    assert not any("each subgroup of the split below is refitted in the Bayesian model" in i.value for i in at.info)    # a frequentist view
-    at.session_state["model"] = "bayes"
-    at.run()
-    assert not at.exception
-    bayes = at.session_state["model"] == "bayes"       # kept only where the sidebar offers the Bayesian model
-    assert any("each subgroup of the split below is refitted in the Bayesian model" in i.value for i in at.info) == bayes
+    note = "each subgroup of the split below is refitted in the Bayesian model"
+    at = open_page(PAGE)
+    assert not any(note in i.value for i in at.info)                  # a frequentist view
+    at.sidebar.radio(key="model").set_value("bayes").run()
+    assert not at.exception and at.session_state["model"] == "bayes"
+    assert any(note in i.value for i in at.info)

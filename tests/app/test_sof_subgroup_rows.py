@@ -4,25 +4,17 @@ own rating and footnote and no Open button; the figure carries them (its slide a
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
+from tests.app import apptest
 from ui import state as S
 
-ROOT = Path(__file__).resolve().parents[2]
-APP = str(ROOT / "app.py")
 PAGE = "pages/summary_of_findings.py"
 
 
 def open_page(query=None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    for k, v in (query or {}).items():
-        at.query_params[k] = v
-    at.run()
-    at.switch_page(PAGE).run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return apptest.open_page(PAGE, query)
 
 
 def figure_meta(at) -> dict:

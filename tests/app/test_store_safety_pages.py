@@ -10,7 +10,7 @@ from core.store import open_store
 from core.store.operator import redact
 from core.store.tables import dataset_tables
 from core.evidence.dataset import load_dataset
-from tests.app.test_workbench import SYNTHETIC, open_page, pick, save, texts, type_in
+from tests.app.test_workbench import SECOND_CELL, SYNTHETIC, open_page, pick, save, save_entry, texts, type_in
 from tests.core.test_store_safety import _damaged
 
 
@@ -43,10 +43,7 @@ def test_a_redacted_version_says_when_and_why(state_dir):
 
 def test_the_session_that_saved_is_not_told_read_only(state_dir):
     at = open_page()
-    pick(at)
-    type_in(at, SYNTHETIC)
-    save(at)
-    ds = at.query_params["ds"]
+    ds = save_entry(at)
     assert any(t.startswith(f"Dataset: saved dataset “My extraction” (id {ds}) · saved by you") for t in texts(at))
     other = open_page({"ds": ds})
     assert any(t.startswith(f"Dataset: saved dataset “My extraction” (id {ds}) · read-only") for t in texts(other))
@@ -65,16 +62,9 @@ def test_the_client_address_comes_from_the_trusted_header_only(monkeypatch):
 
 
 def test_the_history_names_a_redacted_ancestor(state_dir):
-    from ui.entry_form import Cell
-
     at = open_page()
-    pick(at)
-    type_in(at, SYNTHETIC)
-    save(at)
-    first = at.query_params["ds"]
-    pick(at, Cell("Carlsson2015", "hba1c", 6.0, "Carlsson 2015, HbA1c at 6 mo"))
-    type_in(at, SYNTHETIC)
-    save(at)
+    first = save_entry(at)
+    save_entry(at, SECOND_CELL)
     store = open_store(state_dir=state_dir)
     redact(store, first, "test of the history")
     store.close()

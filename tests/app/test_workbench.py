@@ -12,23 +12,19 @@ import pandas as pd
 from streamlit.testing.v1 import AppTest
 
 from core.store import open_store
+from tests.app import apptest
 from ui.entry_form import Cell
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 PAGE = "pages/your_data.py"
 CELL = Cell("Carlsson2015", "hba1c", 12.0, "Carlsson 2015, HbA1c at 12 mo")
+SECOND_CELL = Cell("Carlsson2015", "hba1c", 6.0, "Carlsson 2015, HbA1c at 6 mo")
 SYNTHETIC = {"wb_0_mean": "6.9", "wb_0_disp1": "0.8", "wb_0_n": "9", "wb_1_mean": "7.4", "wb_1_disp1": "0.9",
              "wb_1_n": "9", "wb_source": "https://example.org/synthetic-test-fixture", "wb_locator": "Table 2"}
 
 
 def open_page(query=None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    for k, v in (query or {}).items():
-        at.query_params[k] = v
-    at.run()
-    at.switch_page(PAGE).run()
-    assert not at.exception
-    return at
+    return apptest.open_page(PAGE, query)
 
 
 def pick(at, cell=CELL):
@@ -53,6 +49,14 @@ def texts(at) -> list[str]:
 def save(at):
     at.button(key="wb_save").click().run()
     assert not at.exception
+
+
+def save_entry(at, cell=CELL) -> str:
+    """Fill ``cell`` with the synthetic numbers and save; the ds in the URL afterwards."""
+    pick(at, cell)
+    type_in(at, SYNTHETIC)
+    save(at)
+    return at.query_params["ds"]
 
 
 def test_form_prefills_the_arms_and_n_and_names_each_problem(state_dir):
@@ -97,10 +101,7 @@ def test_save_makes_a_new_version_that_every_page_and_a_fresh_session_use(state_
     assert version.parent_id is None and any(e.new == "7.4" for e in version.edits)
 
     # a second save on top: parent = the first
-    pick(at, Cell("Carlsson2015", "hba1c", 6.0, "Carlsson 2015, HbA1c at 6 mo"))
-    type_in(at, SYNTHETIC)
-    save(at)
-    ds2 = at.query_params["ds"]
+    ds2 = save_entry(at, SECOND_CELL)
     assert ds2 != ds and open_store(state_dir=state_dir).get(ds2).parent_id == ds
     assert any(f"parent {ds}" in t for t in texts(at))
 
@@ -127,13 +128,8 @@ def test_unknown_or_malformed_ds_falls_back_to_the_shipped_data_with_a_notice(st
 def test_rate_limit_and_size_limit_are_refused_in_a_sentence(state_dir, monkeypatch):
     monkeypatch.setenv("MSCDM_MAX_SAVES_PER_MINUTE", "1")
     at = open_page()
-    pick(at)
-    type_in(at, SYNTHETIC)
-    save(at)
-    first = at.query_params["ds"]
-    pick(at, Cell("Carlsson2015", "hba1c", 6.0, "Carlsson 2015, HbA1c at 6 mo"))
-    type_in(at, SYNTHETIC)
-    save(at)
+    first = save_entry(at)
+    save_entry(at, SECOND_CELL)
     assert any("At most 1 saves a minute are accepted from one session" in e.value.replace("\\", "")
                for e in at.error)
     assert at.query_params["ds"] == first

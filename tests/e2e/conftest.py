@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from tests.support.appserver import (APP_DIR, CHART, CHROMIUM, CHROMIUM_ARGS, start_server,  # noqa: F401
                                      stop_server, wait_app_idle)   # wait_app_idle: the tests' import
@@ -62,3 +63,25 @@ def screenshot(page, name: str) -> Path:
 
 def no_exception_shown(page) -> bool:
     return page.locator('[data-testid="stException"]').count() == 0
+
+
+def record_errors(page) -> tuple[list[str], list[str]]:
+    """Lists that fill, from now on, with ``page``'s 4xx/5xx responses ("status url") and console errors."""
+    failed, console = [], []
+    page.on("response", lambda r: failed.append(f"{r.status} {r.url}") if r.status >= 400 else None)
+    page.on("console", lambda m: console.append(m.text) if m.type == "error" else None)
+    return failed, console
+
+
+def choose_option(page, combobox, option: str) -> None:
+    """Pick ``option`` in ``combobox`` (a selectbox's locator): a click that lands mid-rerun does not open
+    the list, so the click is tried up to three times."""
+    item = page.get_by_role("option", name=option, exact=True)
+    for _ in range(3):
+        combobox.click()
+        try:
+            item.wait_for(state="visible", timeout=5_000)
+            break
+        except PlaywrightTimeout:       # the list did not open: try the click again
+            wait_app_idle(page)
+    item.click()

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 from urllib.parse import parse_qs, urlparse
 
-from playwright.sync_api import TimeoutError as PlaywrightTimeout
-
-from tests.e2e.conftest import CHART, chart_meta, no_exception_shown, screenshot, wait_app_idle
+from tests.e2e.conftest import CHART, chart_meta, choose_option, no_exception_shown, screenshot, wait_app_idle
 
 VIEW = ("comparison=MSC+vs+control+%28end+of+follow-up%29&set=Paper+%2B+newer+trials"
         "&cols=Cell+source&cols=Risk+of+bias&sort=Effect+size")
@@ -27,15 +25,7 @@ def test_columns_and_order_come_from_a_link_and_go_into_it(page, streamlit_serve
     sort = sidebar.get_by_role("combobox", name="Sort studies by")
     sort.wait_for(state="visible", timeout=30_000)
     page.wait_for_timeout(500)          # the expander's opening animation: a click during it is lost
-    year = page.get_by_role("option", name="Year", exact=True)
-    for _ in range(3):                  # open the list; a click that lands mid-rerun does not open it
-        sort.click()
-        try:
-            year.wait_for(state="visible", timeout=5_000)
-            break
-        except PlaywrightTimeout:       # the list did not open: try the click again
-            wait_app_idle(page)
-    year.click()
+    choose_option(page, sort, "Year")
     page.wait_for_url(lambda url: parse_qs(urlparse(url).query).get("sort") == ["Year"], timeout=30_000)
     wait_app_idle(page)
     texts = page.evaluate(f"() => document.querySelector('{CHART}').data.find(t => t.name === 'Text: study').text")

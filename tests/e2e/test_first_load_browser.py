@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.conftest import SHOTS, no_exception_shown
+from tests.e2e.conftest import SHOTS, no_exception_shown, record_errors
 from tests.support.appserver import CHART, wait_app_idle
 
 SIZES = ({"width": 1440, "height": 900}, {"width": 1280, "height": 720})
@@ -18,9 +18,7 @@ def test_a_page_opened_by_its_own_url_logs_no_404(browser, streamlit_server, siz
     ctx = browser.new_context(viewport=size)
     try:
         page = ctx.new_page()
-        failed, console = [], []
-        page.on("response", lambda r: failed.append(f"{r.status} {r.url}") if r.status >= 400 else None)
-        page.on("console", lambda m: console.append(m.text) if m.type == "error" else None)
+        failed, console = record_errors(page)
         page.goto(f"{streamlit_server}/reproduce")
         page.get_by_role("heading", name="Reported vs recomputed").wait_for(timeout=120_000)
         wait_app_idle(page)

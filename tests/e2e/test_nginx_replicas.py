@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.appserver import APP_DIR, CHART, free_port, start_server, stop_server, wait_app_idle
-from tests.e2e.conftest import SHOTS, no_exception_shown
+from tests.e2e.conftest import SHOTS, no_exception_shown, record_errors
 
 CONF = APP_DIR / "deploy" / "nginx.conf"
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
@@ -197,9 +197,7 @@ def test_a_page_opened_by_its_own_url_logs_no_404_through_the_proxy(proxy, brows
         ctx = browser.new_context(viewport=size, ignore_https_errors=True)
         try:
             page = ctx.new_page()
-            failed, console = [], []
-            page.on("response", lambda r: failed.append(f"{r.status} {r.url}") if r.status >= 400 else None)
-            page.on("console", lambda m: console.append(m.text) if m.type == "error" else None)
+            failed, console = record_errors(page)
             page.goto(f"{base}/reproduce")
             page.get_by_role("heading", name="Reported vs recomputed").wait_for(timeout=120_000)
             wait_app_idle(page)

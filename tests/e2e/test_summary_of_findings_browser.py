@@ -12,10 +12,9 @@ from urllib.parse import parse_qs, urlparse
 import numpy as np
 from openpyxl import load_workbook
 from PIL import Image, ImageStat
-from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from pptx import Presentation
 
-from tests.e2e.conftest import CHART, SHOTS, no_exception_shown, wait_app_idle
+from tests.e2e.conftest import CHART, SHOTS, choose_option, no_exception_shown, wait_app_idle
 
 VS_CONTROL = "comparison=MSC+vs+control+%28end+of+follow-up%29"
 TITLE = "Summary of findings: MSC vs control, T1DM + T2DM, end of follow-up"
@@ -157,15 +156,7 @@ def test_subgroup_rows_are_written_into_the_url_and_drawn(page, streamlit_server
     page.wait_for_url(lambda url: parse_qs(urlparse(url).query).get("sofsub") == ["true"], timeout=30_000)
     wait_app_idle(page)
     by = page.get_by_role("combobox", name="Subgroups by")
-    source = page.get_by_role("option", name="Cell source", exact=True)
-    for _ in range(3):                  # open the list; a click that lands mid-rerun does not open it
-        by.click()
-        try:
-            source.wait_for(state="visible", timeout=5_000)
-            break
-        except PlaywrightTimeout:
-            wait_app_idle(page)
-    source.click()
+    choose_option(page, by, "Cell source")
     page.wait_for_url(lambda url: parse_qs(urlparse(url).query).get("subby") == ["Cell source"], timeout=30_000)
     wait_app_idle(page)
     # The figure may arrive a moment after the rerun that drew the table: wait for the split by cell source.
