@@ -4,7 +4,6 @@ completeness map (:func:`cell_axes`), and the arms the entry form asks for in on
 (:func:`entry_sections`, the arm rule)."""
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass
 
 import pandas as pd
@@ -14,6 +13,7 @@ from core.evidence.dataset import Dataset
 from core.evidence.entry import randomised_n
 from core.vocab import OUTCOME_SHORT, CellStatus, DesignClass
 from core.words import AFTER_SECTION, ARM_SECTION, BEFORE_SECTION
+from core.words.formats import plain
 from core.words.phrases import INFERRED_MARK
 
 
@@ -44,9 +44,8 @@ class Section:
 def cell_axes(table: pd.DataFrame) -> tuple[list[str], list[str]]:
     """Each row's x (outcome · time bin) and y (study label, with a dagger when inferred) on the
     map, so that a clicked point can be traced back to its row.  The labels are plotly tick labels:
-    escaped as core.figures.style.plain does, so a study named "<i>X</i>" reads as typed."""
-    ys = [f"{html.escape(str(lab), quote=False)} {INFERRED_MARK}" if str(conf) != "high"
-          else html.escape(str(lab), quote=False)
+    plain text, so a study named "<i>X</i>" reads as typed."""
+    ys = [f"{plain(lab)} {INFERRED_MARK}" if str(conf) != "high" else plain(lab)
           for lab, conf in zip(table["label"], table["id_confidence"])]
     xs = [f"{OUTCOME_SHORT.get(o, o)} · {b}" for o, b in zip(table["outcome"], table["time_bin"])]
     return xs, ys

@@ -11,7 +11,8 @@ import plotly.graph_objects as go
 from scipy import special
 
 from core import words
-from core.figures.style import DIAMOND_COLOUR, FONT, STUDY_COLOUR, SUBTOTAL_COLOUR, TEMPLATE, plain
+from core.figures.style import DIAMOND_COLOUR, FONT, STUDY_COLOUR, SUBTOTAL_COLOUR, TEMPLATE
+from core.words.formats import plain
 from core.words.characteristics import (CHARACTERISTIC_LABELS, PERMUTATION_EXACT, PERMUTATION_RANDOM,
                                         REGRESSION_LINE, REGRESSION_UNITS, SUBGROUP_CAUTION, SUBGROUP_TEST_COMMON,
                                         SUBGROUP_TEST_FIXED_SUFFIX, SUBGROUP_TEST_SEPARATE_PREFIX)

@@ -13,7 +13,8 @@ import plotly.graph_objects as go
 
 from core.evidence.cells import cell_axes
 from core.evidence.completeness import STATUSES, TIME_BINS
-from core.figures.style import FONT, TEMPLATE, plain   # one house style for every figure
+from core.figures.style import FONT, TEMPLATE   # one house style for every figure
+from core.words.formats import plain
 from core.vocab import OUTCOMES, OUTCOME_SHORT, CellStatus
 from core.words.phrases import INFERRED_MARK  # noqa: F401  (pages and tests import it from here)
 

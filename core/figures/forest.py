@@ -15,8 +15,9 @@ import plotly.graph_objects as go
 from core import words
 from core.workflow.analysis import ForestAnalysis, same_measure_reports
 from core.figures.forest_columns import add_columns
-from core.figures.style import (plain, DIAMOND_COLOUR, FONT, REPORTED_COLOUR, STUDY_COLOUR, SUBTOTAL_COLOUR,
+from core.figures.style import (DIAMOND_COLOUR, FONT, REPORTED_COLOUR, STUDY_COLOUR, SUBTOTAL_COLOUR,
                                 TEMPLATE)
+from core.words.formats import plain
 from core.vocab import BAYES_MODEL, POPULATIONS, Comparison, Measure, Population, Tau2
 
 ROW_HEIGHT = 22

@@ -10,7 +10,8 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from core.figures.style import FONT, TEMPLATE, plain   # one house style for every figure
+from core.figures.style import FONT, TEMPLATE   # one house style for every figure
+from core.words.formats import plain
 
 FILLED_COLOUR = "#d35400"
 # Shade of the region *outside* each contour (P below 1 - level), darkest for the smallest P.

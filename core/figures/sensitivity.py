@@ -13,7 +13,8 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from core.figures.style import DIAMOND_COLOUR, FONT, STUDY_COLOUR, TEMPLATE, plain   # one house style
+from core.figures.style import DIAMOND_COLOUR, FONT, STUDY_COLOUR, TEMPLATE   # one house style
+from core.words.formats import plain
 from core.words import fmt_ci, fmt_p
 from core.workflow.bayes import prior_sensitivity
 

@@ -14,7 +14,6 @@ Text is HTML-escaped (a user's reason is shown as typed, never as markup).
 """
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass
 
 import plotly.graph_objects as go
@@ -22,6 +21,7 @@ import plotly.graph_objects as go
 from core import words
 from core.figures import style
 from core.figures.style import TEMPLATE   # one house style for every figure
+from core.words.formats import plain
 from core.figures.text_width import wrap_px
 from core.words import SOF_COMPARISONS, population_phrase, timepoint_phrase
 from core.words.bayesian import interval_heading
@@ -116,19 +116,19 @@ def _build(sof, width: int, fonts: _Fonts, *, title: str | None, bottom: int, he
     table_share = table_px / (height - title_px - bottom)
     fig = go.Figure(go.Table(
         columnwidth=list(SHARES), domain=dict(x=[0, 1], y=[1 - table_share, 1]),
-        header=dict(values=["<br>".join(f"<b>{html.escape(x)}</b>" for x in h) for h in heads],
+        header=dict(values=["<br>".join(f"<b>{plain(x)}</b>" for x in h) for h in heads],
                     fill_color=HEADER_FILL, font=dict(color="white", size=fonts.table), align="left",
                     height=head_px),
-        cells=dict(values=[["<br>".join(html.escape(x, quote=False) for x in lines) for lines in cells[k]]
+        cells=dict(values=[["<br>".join(plain(x) for x in lines) for lines in cells[k]]
                            for k in COLUMNS],
                    align="left", height=fonts.table * LINE + 2 * CELL_PAD, font=dict(size=fonts.table),
                    fill_color=[row_fills(sof.rows)], line_color="#d0d7e1")))
-    fig.add_annotation(text="<br>".join(html.escape(line, quote=False) for line in foot), xref="paper",
+    fig.add_annotation(text="<br>".join(plain(line) for line in foot), xref="paper",
                        yref="paper", x=0, y=1 - table_share, yshift=-MARGIN / 2, xanchor="left", yanchor="top", align="left",
                        showarrow=False, font=dict(size=fonts.note, color="#333333"), name="footnotes")
     fig.update_layout(
         template=TEMPLATE, paper_bgcolor="white", plot_bgcolor="white", font=dict(style.FONT, size=fonts.table),
-        height=height, title=dict(text=html.escape(title or sof_title(sof.spec)), x=0.01,
+        height=height, title=dict(text=plain(title or sof_title(sof.spec)), x=0.01,
                                   font=dict(size=fonts.title)),
         margin=dict(l=MARGIN, r=MARGIN, t=title_px, b=bottom),
         meta={"figure": "summary_of_findings", "outcomes": [str(r.outcome) for r in sof.rows if not r.subgroup],

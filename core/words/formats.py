@@ -5,12 +5,22 @@ whole percent, true minus signs.
 """
 from __future__ import annotations
 
+import html
 import math
 
 from core.vocab import BAYES_MODEL, Comparison, Tau2, Test
 from core.words.bayesian import BAYES_MODEL_LABEL
 
 MINUS = "\u2212"
+
+
+def plain(text) -> str:
+    """A dataset's or user's text as plotly draws it: literally.
+
+    Plotly reads a subset of HTML in every text it draws (``<b>``, ``<i>``, ``<br>``, ``<span style>``,
+    ``<a href>`` as a live link, also in kaleido's SVG/PDF/PNG), and turns entities back into characters;
+    so ``&``, ``<`` and ``>`` are escaped and a study named ``<i>X</i>`` reads as typed."""
+    return html.escape(str(text), quote=False)
 
 
 def fmt_num(x: float, digits: int = 2) -> str:

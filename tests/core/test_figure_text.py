@@ -1,4 +1,4 @@
-"""A dataset's text reaches every figure as text: plotly never reads it as markup (core.figures.style.plain).
+"""A dataset's text reaches every figure as text: plotly never reads it as markup (core.words.formats.plain).
 
 Plotly draws a subset of HTML in any text (``<b>``, ``<i>``, ``<span style>``, ``<a href>`` as a live
 link), on screen and in kaleido's SVG/PDF/PNG.  A study named ``<i>Evil</i>`` must read as typed in the
@@ -18,9 +18,9 @@ from core.figures.completeness import completeness_figure
 from core.figures.forest import forest_figure
 from core.figures.funnel import funnel_figure
 from core.figures.sensitivity import interval_forest, loo_frame
-from core.figures.style import plain
 from core.sensitivity import leave_one_out
 from core.workflow.analysis import AnalysisSpec, analyse
+from core.words.formats import plain
 from core.workflow.characteristics import regress_on, split_by
 from tests.core.test_characteristic_analyses import DS
 from tests.factories import make_dataset
