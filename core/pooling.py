@@ -92,6 +92,7 @@ class MetaResult:
     i2_tau: float = float("nan")
     h2_tau: float = float("nan")
     notes: tuple = ()
+    is_bayesian = False     # a class constant, not a field: core.workflow.bayes.BayesPooled sets it True
 
     se_tau2 = property(lambda self: tau2_se.se_tau2(self.yi, self.vi, self.tau2, self.method),
                        doc="Standard error of tau^2 as metafor's ``se.tau2`` (:mod:`core.tau2_se`).")
@@ -293,9 +294,7 @@ def meta_analysis(yi, vi, *, method: str = Tau2.FE, level: float = 0.95, labels=
         raise TypeError(f"`hksj_floor` must be True or False; got {hksj_floor!r}")
     if hksj_floor and test != Test.HKSJ:
         warnings.warn("`hksj_floor=True` has no effect with test='z'", UserWarning, stacklevel=2)
-    if pi is None:
-        pi = "t(k-1)" if test == Test.HKSJ else "norm"
-    _check_option("pi", pi, PI_DISTS)
+    pi = _check_option("pi", ("t(k-1)" if test == Test.HKSJ else "norm") if pi is None else pi, PI_DISTS)
     yi, vi, labels = validate_effects(yi, vi, labels)
     return pool_validated(yi, vi, labels, method, level, test, bool(hksj_floor), pi)
 

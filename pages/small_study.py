@@ -6,6 +6,7 @@ import streamlit as st
 from core.bias import MIN_K_FOR_TESTS
 from core.figures.funnel import funnel_figure
 from core.words import fmt_ci, fmt_num, fmt_p, measure_unit
+from core.words.bayesian import TRIM_FILL_BAYES_NOTE
 from ui.data import cached_figure
 from ui.cache_sensitivity import run_small_study
 from ui.components import analysis_header, page_header, show_figure
@@ -72,8 +73,7 @@ with c3:
         st.caption(f"Adjusted estimate {fmt_ci(f.estimate, f.ci_low, f.ci_high)} (k = {f.k}), vs "
                    f"{fmt_ci(res.estimate, res.ci_low, res.ci_high)} unadjusted; studies filled on the {tf.side} "
                    "of the funnel."
-                   + (" Both are Bayesian (posterior median, credible interval, the view's prior); the trimming "
-                      "steps use DerSimonian–Laird estimates." if getattr(res, "is_bayesian", False) else ""))
+                   + (TRIM_FILL_BAYES_NOTE if res.is_bayesian else ""))
 if res.k < 3:
     st.info(f"With k = {res.k}, none of the three methods can be computed (each needs at least 3 studies). "
             "Include more studies (e.g. Studies → Paper + newer trials) or choose another outcome.",

@@ -291,7 +291,7 @@ def imprecision_rating(analysis, mid: Mid, ois: InformationSize | None, *,
     """Rate imprecision from the pooled CI, the thresholds and the OIS (rules in the module docstring)."""
     res, t = analysis.pooled, words.CERTAINTY_REASONS
     th = size_thresholds(analysis, mid, small_effect_sd=small_effect_sd)
-    by_ci, parts = ci_levels(res.ci_low, res.ci_high, res.estimate, th, bayesian=getattr(res, "is_bayesian", False))
+    by_ci, parts = ci_levels(res.ci_low, res.ci_high, res.estimate, th, bayesian=res.is_bayesian)
     by_ois, ois_clause = ois_levels(analysis.participants, ois)
     parts.append(ois_clause)
     single = 1 if res.k == 1 else 0

@@ -28,7 +28,7 @@ def _inline_csv(df) -> str:
 # The script's tests for subgroup differences: RevMan's (separate tau^2 per subgroup), then the mixed-effects
 # model with one common tau^2 (metafor rma(yi, vi, mods = ~ factor(dm_type))) when more studies than subgroups.
 TESTS_BLOCK = """tests = {}
-if a.subgroups is not None and len(a.subgroups.groups) > 1 and not getattr(a.pooled, "is_bayesian", False):
+if a.subgroups is not None and len(a.subgroups.groups) > 1 and not a.pooled.is_bayesian:
     # RevMan's test for subgroup differences (separate tau^2 per subgroup), then the mixed-effects model with
     # one common tau^2 (metafor rma(yi, vi, mods = ~ factor(dm_type))) when more studies than subgroups.
     s = a.subgroups
@@ -105,7 +105,7 @@ pooled = {{"Total": a.pooled}}
 if a.subgroups is not None:
     pooled = {{**{{f"Subtotal {{g}}": a.subgroups.subgroups[g] for g in a.subgroups.groups}}, **pooled}}
 for name, res in pooled.items():
-    bayes = getattr(res, "is_bayesian", False)       # Bayesian model: P(mu < 0) instead of a P value
+    bayes = res.is_bayesian       # Bayesian model: P(mu < 0) instead of a P value
     p = f"P(mu < 0) = {{res.prob_below_zero:.4g}}" if bayes else f"P = {{res.pvalue:.4g}}"
     print(f"{{name:<24}} {{res.estimate:>10.4f}} {{res.ci_low:>10.4f}} {{res.ci_high:>10.4f}}   "
           f"{{p}}, tau2 = {{res.tau2:.4g}}, I2 = {{res.i2:.1f}}%, k = {{res.k}} ({{'Bayesian' if bayes else res.method}})")

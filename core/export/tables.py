@@ -37,7 +37,7 @@ def safe_filename(name: str, ext: str = "") -> str:
 # --------------------------------------------------------------------------------------------
 def _pooled_row(res, row_type: str, group: str, label: str, measure: str, unit: str, n1, n2) -> dict:
     # The Bayesian model (issue 22): posterior median, SD and credible interval; its method says so.
-    bayes = getattr(res, "is_bayesian", False)
+    bayes = res.is_bayesian
     method = f"Bayesian (half-normal prior on tau, scale {res.prior_scale:.4g})" if bayes else res.method
     return {"row_type": row_type, "group": group, "label": label, "n1": n1, "n2": n2, "unit": unit,
             "measure": measure, "estimate": res.estimate, "se": res.se, "vi": res.se ** 2,

@@ -48,7 +48,7 @@ def split_lines(split) -> list[str]:
 
 def _rows(split, a) -> list[dict]:
     by_label = {r["label"]: r for r in a.row_records}
-    interval = "CrI" if getattr(split.separate.overall, "is_bayesian", False) else "CI"   # Bayesian: credible
+    interval = "CrI" if split.separate.overall.is_bayesian else "CI"   # Bayesian: credible
     rows = [{"kind": "header", "text": "Study or subgroup", "k": "Weight",
              "effect": f"{a.spec.measure} ({int(a.spec.level * 100)}% {interval})"}]
     for g in split.separate.groups:

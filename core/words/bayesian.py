@@ -48,3 +48,6 @@ def interval_heading(heading: str, spec) -> str:
     """A heading that names a 95% CI ('Effect (95% CI)'), naming the credible interval instead under the
     Bayesian model."""
     return heading.replace("95% CI", "95% CrI") if spec.model == BAYES_MODEL else heading
+# Small-study effects, trim and fill of a Bayesian view (core.workflow.bayes.trim_and_fill).
+TRIM_FILL_BAYES_NOTE = (" Both are Bayesian (posterior median, credible interval, the view's prior); the trimming "
+                        "steps use DerSimonian–Laird estimates.")

@@ -61,7 +61,7 @@ def heterogeneity_line(res) -> str:
     if res.k < 2:
         return "Heterogeneity: not applicable (k = 1)"
     tau = f"Tau² = {fmt_num(res.tau2)}; " if res.method != Tau2.FE else ""
-    if getattr(res, "is_bayesian", False):
+    if res.is_bayesian:
         tau = f"Tau² (posterior median of τ, squared) = {fmt_num(res.tau2)}; "
     return (f"Heterogeneity: {tau}Chi² = {fmt_num(res.q)}, df = {res.q_df} ({fmt_p(res.q_pvalue)}); "
             f"I² = {res.i2:.0f}%")
@@ -70,7 +70,7 @@ def heterogeneity_line(res) -> str:
 def overall_effect_line(res) -> str:
     """'Test for overall effect: Z = 2.60 (P = 0.009)'; with HKSJ 't = 2.10, df = 4 (P = 0.10)'; for the
     Bayesian model the posterior probability of an effect below 0 (there is no test)."""
-    if getattr(res, "is_bayesian", False):
+    if res.is_bayesian:
         p = res.prob_below_zero
         shown = "> 0.999" if p > 0.999 else "< 0.001" if p < 0.001 else f"= {p:.3f}"
         return f"Posterior probability of an effect below 0: P(μ < 0) {shown} (no test: Bayesian model)"
@@ -86,7 +86,7 @@ def prediction_interval_line(res) -> str:
         return "Prediction interval: shown for random-effects models only"
     if math.isnan(res.pi_low):
         return "Prediction interval: not defined for this k"
-    if getattr(res, "is_bayesian", False):
+    if res.is_bayesian:
         return (f"{res.level * 100:g}% predictive interval for a new study [{fmt_num(res.pi_low)}, "
                 f"{fmt_num(res.pi_high)}] (posterior predictive)")
     return (f"{int(round(res.level * 100))}% prediction interval [{fmt_num(res.pi_low)}, {fmt_num(res.pi_high)}] "
@@ -97,7 +97,7 @@ def subgroup_test_line(sub) -> str:
     """'Test for subgroup differences: Chi² = 1.23, df = 1 (P = 0.27), I² = 18.7%'."""
     if sub.df_between < 1:
         return "Test for subgroup differences: not applicable (one subgroup)"
-    if getattr(sub.overall, "is_bayesian", False):
+    if sub.overall.is_bayesian:
         return ("Test for subgroup differences: not applicable to the Bayesian model (compare the subgroups' "
                 "credible intervals)")
     if math.isnan(sub.q_between):     # a subgroup's HKSJ SE is 0 (identical effects): its weight is infinite

@@ -90,7 +90,7 @@ def split_by(a: ForestAnalysis, studies: pd.DataFrame, key: str) -> Characterist
     labels = [rows[i]["label"] for i in idx]
     separate = subgroup_analysis(yi, vi, groups, method=a.method, level=a.spec.level, labels=labels,
                                  test=a.spec.test, hksj_floor=a.spec.hksj_floor and a.spec.test == Test.HKSJ)
-    if getattr(a.pooled, "is_bayesian", False):
+    if a.pooled.is_bayesian:
         # The Bayesian view: each subgroup refitted with the view's prior (credible intervals); no common-tau^2
         # mixed model and no Q test, as on the Forest plot (compare the subgroups' credible intervals).
         return CharacteristicSplit(key, tuple(groups.tolist()), bayesian_subgroups(separate, a.pooled.prior_scale),
