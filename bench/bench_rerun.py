@@ -33,16 +33,24 @@ sys.path.insert(0, str(ROOT))
 GOAL_RATIO = 5.0
 
 
-def as_in_a_served_process() -> None:
+def as_in_a_served_process(one_script_cache: bool = True) -> None:
     """Make AppTest run app.py on every rerun, as a server process does once app.py has run once.
 
     AppTest resets ``PagesManager.uses_pages_directory`` before each run, so with a ``pages/``
     folder every rerun of a page would first run the page script alone (Streamlit's v1 multipage
     mode) and then re-enter through app.py (ui.components.ensure_shell_ran): two runs per click,
     which a served app does not do.  Benchmark-only; the tests keep AppTest's own behaviour.
+
+    A served process also compiles each script once (the Runtime's one ScriptCache), where AppTest makes
+    a new ScriptCache per run and recompiles app.py and the page on every rerun, with Streamlit's magic
+    rewrite of the whole syntax tree (~5-15 ms for a page of 200 lines; a few for the trivial app):
+    the reruns share one cache here too (``one_script_cache=False``: AppTest's own way, as measured
+    before 2026-12-07's fifth session).
     """
     import streamlit.testing.v1.app_test as app_test
+    import streamlit.testing.v1.local_script_runner as local_runner
     from streamlit.runtime.pages_manager import PagesManager
+    from streamlit.runtime.scriptrunner.script_cache import ScriptCache
 
     class ServedPagesManager(PagesManager):
         def __init__(self, *args, **kwargs):
@@ -50,6 +58,9 @@ def as_in_a_served_process() -> None:
             PagesManager.uses_pages_directory = False
 
     app_test.PagesManager = ServedPagesManager
+    if one_script_cache:
+        one_cache = ScriptCache()
+        app_test.ScriptCache = local_runner.ScriptCache = lambda: one_cache
 
 
 def app_toggler(page: str, change=None):
@@ -114,9 +125,12 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=30)
     ap.add_argument("--profile", type=Path, default=None, help="write a cProfile summary of the app reruns here")
     ap.add_argument("--native", action="store_true", help="also measure the app's rows with MSCDM_CHARTS=native")
+    ap.add_argument("--compile-per-run", action="store_true",
+                    help="recompile the scripts on every rerun, as AppTest does (the measure before the fifth session)")
     args = ap.parse_args()
     print(f"load average before: {', '.join(f'{x:.2f}' for x in os.getloadavg())} ({os.cpu_count()} CPUs)")
-    as_in_a_served_process()
+    as_in_a_served_process(one_script_cache=not args.compile_per_run)
+    print("scripts compiled " + ("on every rerun (AppTest's own way)" if args.compile_per_run else "once (as a served process)"))
     steps = {"trivial": trivial_toggler(), "forest": app_toggler("pages/forest.py"),
              "sensitivity": app_toggler("pages/sensitivity.py"),
              "forest:cmp+pop": app_toggler("pages/forest.py", comparison_and_population)}

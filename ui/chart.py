@@ -39,6 +39,7 @@ DEFAULT_HEIGHT = 450                          # st.plotly_chart's height for a f
 # The modebar as st.plotly_chart shows it (no plotly logo, no cloud, no lasso/box unless selecting).
 NOT_SELECTING = ["lasso2d", "select2d", "sendChartToCloud"]
 _LOG = logging.getLogger(__name__)
+_JSON_ATTR = "_mscdm_screen_json"             # screen_json's copy, kept on the figure object
 
 # One plotly div per element; a newer figure replaces the wanted one and is drawn when the current
 # draw ends (never two Plotly.react at once).  A figure in view is drawn at once; one below the fold in
@@ -122,6 +123,20 @@ def _selection(points: list) -> AttributeDictionary:
         {"points": points, "point_indices": [p.get("point_index") for p in points], "box": [], "lasso": []})})
 
 
+def screen_json(fig) -> str:
+    """``fig``'s JSON as the browser gets it: a dataset's ``<a href>`` in a label drawn as text, never a link.
+
+    Kept on the figure object after the first call: plotly's ``to_json`` walks every array (~5-10 ms a
+    figure), and the pages' figures come from ui/cache.py's caches as the same object on every rerun
+    (five on Sensitivity).  A figure is never mutated once drawn (ui.cache's contract for shared
+    figures; a page's own figure is built anew on each run)."""
+    kept = getattr(fig, _JSON_ATTR, None)
+    if kept is None:
+        kept = no_links(fig.to_json())
+        setattr(fig, _JSON_ATTR, kept)
+    return kept
+
+
 def draw(fig, key: str, config: dict, *, on_select=None):
     """Show ``fig`` under ``key``, updated in place on later reruns.
 
@@ -130,9 +145,9 @@ def draw(fig, key: str, config: dict, *, on_select=None):
     customdata), kept while the figure is unchanged as st.plotly_chart keeps it; None without on_select.
     """
     if not live():      # (the fallback rebuilds the figure to drop links: ~50 ms, only without static serving)
-        return st.plotly_chart(go.Figure(json.loads(no_links(fig.to_json()))), key=key, theme=None, width="stretch",
+        return st.plotly_chart(go.Figure(json.loads(screen_json(fig))), key=key, theme=None, width="stretch",
                                config=config, on_select=on_select or "ignore", selection_mode="points")
-    fig_json = no_links(fig.to_json())      # a dataset's <a href> in a label is drawn as text, never a link
+    fig_json = screen_json(fig)
     payload = (f'{{"src":{json.dumps(static_plotly_js())},"h":{DEFAULT_HEIGHT},"sel":{int(on_select is not None)},'
                f'"config":{json.dumps(config)},"fig":{fig_json}}}').encode()
     callbacks = {}

@@ -33,3 +33,16 @@ def test_draw_sends_the_browser_no_link(monkeypatch):
     payload = sent["data"].decode()
     assert "evil.example" in payload                       # the text is there ...
     assert "<a href" not in payload and "\\u003ca href" not in payload.lower()   # ... but no tag
+
+
+def test_screen_json_is_made_once_per_figure_and_keeps_links_out(monkeypatch):
+    """A cached figure is drawn on every rerun: its JSON is made on the first draw only (issue 27)."""
+    fig = go.Figure(go.Scatter(x=[1], y=["Cai 2016"], text=[ANCHOR]))
+    calls = []
+    to_json = go.Figure.to_json
+    monkeypatch.setattr(go.Figure, "to_json", lambda self, *a, **k: calls.append(1) or to_json(self, *a, **k))
+    first = chart.screen_json(fig)
+    assert chart.screen_json(fig) is first and len(calls) == 1
+    assert first == no_links(to_json(fig)) and "<a href" not in first
+    other = go.Figure(fig)                 # a copy is another figure: its own JSON, made anew
+    assert chart.screen_json(other) == first and len(calls) == 2
