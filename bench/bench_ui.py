@@ -25,7 +25,10 @@ element is a new one), over ``--n`` interactions after two warm-up ones.  Each r
 - floor:forest: bench/floor_app.py, the forest figure alone swapped by one checkbox (no sidebar, no
   computation): the floor the figure itself sets in the browser;
 - floor:nav: bench/floor_nav_app.py, a page switch between two pages of one tiny figure each: the
-  floor Streamlit itself sets for a page switch.
+  floor Streamlit itself sets for a page switch;
+- floor:page: bench/floor_page_app.py, the Forest plot page's shape (the same sidebar, the same main-area
+  elements with fixed words, the forest figure) with none of its work, sidebar "Model": what Streamlit and
+  plotly cost for a page of this shape.  forest:radio against it is what the app's own work adds.
 
 With ``--native`` (issue 27) every app and floor:forest row is measured a second time, in the same
 run, against servers with ``MSCDM_CHARTS=native`` (rows named ``native ...``): the figure drawn by
@@ -178,7 +181,7 @@ class Bench:
 
 
 def make_benches(ctx, app_url: str, triv_url: str, floor_url: str, floor_nav_url: str,
-                 prefix: str = "") -> list[Bench]:
+                 prefix: str = "", floor_page_url: str | None = None) -> list[Bench]:
     from core.vocab import OUTCOME_LABELS, Outcome
     from core.words import MODEL_LABELS
 
@@ -204,6 +207,8 @@ def make_benches(ctx, app_url: str, triv_url: str, floor_url: str, floor_nav_url
               lambda pg, i: pg.get_by_test_id("stCheckbox").first.locator("label").click()),
         Bench("floor:nav", new(), floor_nav_url, nav),
     ]
+    if floor_page_url:
+        rows.append(Bench("floor:page", new(), f"{floor_page_url}/?{every}", radio(models)))
     if prefix:      # the same rows of the app drawn the other way (or an older copy); the trivial apps once
         rows = [r for r in rows if r.name not in ("trivial", "floor:nav")]
         for r in rows:
@@ -227,6 +232,7 @@ def main() -> None:
     triv_server = start_server(logs / "trivial.log", script="bench/trivial_app.py")
     floor_server = start_server(logs / "floor.log", script="bench/floor_app.py")
     floor_nav_server = start_server(logs / "floor_nav.log", script="bench/floor_nav_app.py")
+    floor_page_server = start_server(logs / "floor_page.log", script="bench/floor_page_app.py")
     native = {**os.environ, "MSCDM_CHARTS": "native"}
     others = [start_server(logs / "app_native.log", env=native),
               start_server(logs / "floor_native.log", script="bench/floor_app.py", env=native)] if args.native else []
@@ -234,7 +240,8 @@ def main() -> None:
     try:
         with chromium() as browser:
             ctx = browser.new_context(viewport={"width": 1400, "height": 900})
-            benches = make_benches(ctx, app_server.url, triv_server.url, floor_server.url, floor_nav_server.url)
+            benches = make_benches(ctx, app_server.url, triv_server.url, floor_server.url, floor_nav_server.url,
+                                   floor_page_url=floor_page_server.url)
             if others:
                 benches += make_benches(ctx, others[0].url, triv_server.url, others[1].url, floor_nav_server.url,
                                         prefix="native ")
@@ -253,6 +260,7 @@ def main() -> None:
         stop_server(triv_server.proc)
         stop_server(floor_server.proc)
         stop_server(floor_nav_server.proc)
+        stop_server(floor_page_server.proc)
         for other in others + ([before] if before else []):
             stop_server(other.proc)
     print(f"load average after:  {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
@@ -262,7 +270,7 @@ def main() -> None:
     for b in benches:
         p50, p95 = np.percentile(b.times, 50), np.percentile(b.times, 95)
         print(f"{b.name:<26} {p50:7.0f} {p95:7.0f} {max(b.times):7.0f}   {p50 / base50:10.2f}x {p95 / base95:11.2f}x"
-              + ("" if b.name in ("trivial", "floor:nav") else
+              + ("" if b.name in ("trivial", "floor:nav", "floor:page") else
                  f"   goal <= {goal(b.name)}x: {'met' if p95 / base95 <= goal(b.name) else 'NOT MET'}"))
 
 
