@@ -44,7 +44,7 @@ copy_link_control()
 
 st.title("Forest plot")
 st.caption("Dataset: shipped dataset (Li et al. 2021 + extraction) · Paper + newer trials\n\n" + WORDS)
-st.markdown("**HbA1c · MSC after vs before treatment · T1DM + T2DM · end of follow-up · MD · model**")
+st.markdown("**HbA1c · MSC after vs before treatment · both types · end of follow-up · MD · model**")
 st.info("Fixed effect (inverse variance), as chosen.", icon=":material/rule:")
 st.warning("3 of 21 studies have usable numbers for this view: see the list below. " + WORDS, icon=":material/info:")
 row = st.container(horizontal=True, gap="medium")
@@ -62,7 +62,7 @@ for label in ("Table (CSV)", "Table (XLSX)", "Python script", "R script (metafor
               "All figures (.zip, 1 × PNG/SVG/PDF)"):
     downloads.download_button(label, data=noop, file_name="x.txt", on_click="ignore")
 st.subheader("What the paper reports")
-st.table(pd.DataFrame({"Outcome": ["HbA1c"] * 4, "Population": ["T1DM", "T2DM", "T1DM + T2DM", "T2DM"],
+st.table(pd.DataFrame({"Outcome": ["HbA1c"] * 4, "Population": ["T1DM", "T2DM", "Both types", "T2DM"],
                        "MD [95% CI]": ["−0.80 [−1.22, −0.38]"] * 4, "Where in the paper": [WORDS[:60]] * 4}),
          hide_index=True)
 st.markdown("\n".join(f"- **Abstract, Results**: {WORDS}" for _ in range(4)))
