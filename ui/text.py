@@ -57,6 +57,19 @@ def md_table(df, *columns: str):
     return out
 
 
+def marked_rows(df, flag: str, word: str, headings: dict):
+    """``df`` for ``st.table`` with the rows whose ``flag`` column is true in bold orange, that column
+    saying ``word`` (else nothing), and the columns renamed by ``headings``.  Every text cell goes
+    through :func:`md` first, so a cell reads as typed (st.table renders Markdown)."""
+    def cell(value, on: bool) -> str:
+        text = md(str(value))
+        return f":orange[**{text}**]" if on and text else text
+    on = df[flag].astype(bool).tolist()
+    out = df.assign(**{flag: [word if f else "" for f in on]})
+    out = out.apply(lambda col: [cell(v, f) for v, f in zip(col, on)])
+    return out.rename(columns=headings)
+
+
 # plotly's to_json writes "<" and ">" as \u003c and \u003e: both spellings are matched.
 _ANCHOR = re.compile(r"(?:<|\\u003c)(/?a)(?=\s|>|/|\\u003e)", re.IGNORECASE)
 

@@ -206,9 +206,8 @@ def test_funnel_dots_are_a_clear_blue_on_light_greys_and_named_when_few():
 # --- Sensitivity (items 4, 16) -------------------------------------------------------------------------------------
 def test_sensitivity_marks_changes_in_words_and_never_says_one_study_leaves_zero():
     at = open_page("pages/sensitivity.py")                     # default view: k = 1
-    grid = at.main.get("dataframe")[0].value
-    grid = grid.data if hasattr(grid, "data") else grid
-    assert grid["changed"].map(type).eq(str).all() and set(grid["changed"]) <= {"changed", ""}
+    table = table_with(at, "Changed")                            # a static table, not a grid (issue 27)
+    assert set(table["Changed"]) <= {":orange[**changed**]", ""}
     text = " ".join(shown_text(at))
     assert "leaves 0" not in text and "leaving one study out leaves" not in text
     at = open_page("pages/sensitivity.py", outcome="fbg", comparison="vs_control")     # k = 2

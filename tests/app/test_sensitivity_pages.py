@@ -6,6 +6,7 @@ against the same core calls run directly (or against the trial's own numbers).
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import replace
 from pathlib import Path
 
@@ -35,7 +36,8 @@ def metric(at, label) -> str:
 
 
 # AppTest does not expose a table's key; tables are found by their kind (grid or static) and order on the page.
-TABLES = {"sens_compare_table": ("dataframe", 0), "followup_table": ("table", 0), "followup_tables": ("table", 1)}
+TABLES = {"sens_compare_table": ("table", 0), "followup_table": ("table", 0), "followup_tables": ("table", 1)}
+CHANGED = re.compile(r"^:orange\[\*\*(.*)\*\*\]$")      # a changed row's cell, as ui.text.marked_rows marks it
 
 
 def table(at, key):
@@ -43,10 +45,17 @@ def table(at, key):
     return at.get(kind)[index].value
 
 
+def unmarked(cell: str) -> str:
+    m = CHANGED.match(cell)
+    return (m.group(1) if m else cell).replace("\\", "")
+
+
 def variant_cell(at, quantity) -> str:
+    """The variant's cell in the row ``quantity`` of the static comparison table (headings as shown)."""
     t = table(at, "sens_compare_table")
-    t = t.data if hasattr(t, "data") else t          # a Styler is shown as its data
-    return t.loc[t["quantity"] == quantity, "variant"].item()
+    assert list(t.columns) == ["", "Main analysis", "Variant", "Changed"]
+    row = [i for i, q in enumerate(t.iloc[:, 0]) if unmarked(q) == quantity]
+    return unmarked(t["Variant"].iloc[row[0]])
 
 
 @pytest.fixture(scope="module")
@@ -85,6 +94,11 @@ def test_sensitivity_default_view_k1_says_so(shipped):
     assert not at.exception
     assert any("The variant cannot be pooled" in w.value for w in at.warning)
     assert variant_cell(at, "Studies (k)") == "0"
+    # The rows the variant changed, and only those, are marked (bold orange, 'changed' in words).
+    t = table(at, "sens_compare_table")
+    marked = {unmarked(q) for q, c in zip(t.iloc[:, 0], t["Changed"]) if CHANGED.match(q) and unmarked(c) == "changed"}
+    assert {"Studies (k)", "Estimate", "95% CI"} <= marked and len(marked) == sum(t["Changed"] != "")
+    assert all(not CHANGED.match(q) for q, c in zip(t.iloc[:, 0], t["Changed"]) if c == "")
     assert any("Left out: Cai 2016" in m.value for m in at.markdown)
     # Reset puts the study back.
     at.button(key="sens_reset").click().run()
