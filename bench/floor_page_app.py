@@ -9,7 +9,13 @@ computed: the sidebar's "Model" swaps two forest figures the core built once (fi
 as bench/floor_app.py does with a check box.
 
 Its click -> redrawn time, against bench/trivial_app.py's, is what Streamlit and plotly cost for a page
-of this shape; the Forest plot's "forest:radio" row, against it, is what the app's own work adds."""
+of this shape; the Forest plot's "forest:radio" row, against it, is what the app's own work adds.
+
+``FLOOR_SHAPE`` (bench/page_shape.py) leaves parts out, to price each: ``no-expanders`` (the sidebar without
+the widgets in its two expanders), ``no-sidebar`` (only the "Model" radio in the sidebar), ``no-main`` (the
+sidebar and the figure, no other element), ``figure`` (the "Model" radio and the figure); default ``full``."""
+import os
+
 import pandas as pd
 import streamlit as st
 
@@ -34,13 +40,20 @@ def noop() -> bytes:
     return b""
 
 
+SHAPE = os.environ.get("FLOOR_SHAPE", "full")
 ds, figs = figures()
 ids = ds.studies["study_id"].tolist()
-for heading, keys in SIDEBAR:
+for heading, keys in SIDEBAR if SHAPE not in ("no-sidebar", "figure") else ((None, ("model",)),):
+    if heading is not None and SHAPE == "no-expanders":
+        continue
     box = st.sidebar if heading is None else st.sidebar.expander(heading)
     for key in keys:
         draw_choice(key, container=box, bind="query-params", **({"options": ids} if key == "exclude" else {}))
-copy_link_control()
+if SHAPE not in ("no-sidebar", "figure"):
+    copy_link_control()
+if SHAPE in ("no-main", "figure"):
+    draw(figs[int(st.session_state.get("model") != "fixed")], "floor_page_chart", chart_config())
+    st.stop()
 
 st.title("Forest plot")
 st.caption("Dataset: shipped dataset (Li et al. 2021 + extraction) · Paper + newer trials\n\n" + WORDS)
