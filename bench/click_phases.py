@@ -5,7 +5,10 @@ the start of Plotly.react and its synchronous part, its promise resolved, and th
 Prints figures; asserts nothing.
 
     TMPDIR=$PWD/tmp XDG_CONFIG_HOME=$PWD/tmp/xdg-config XDG_CACHE_HOME=$PWD/tmp/xdg-cache \
-        [APPDIR=<another copy of the app>] .venv/bin/python bench/click_phases.py
+        [APPDIR=<another copy of the app>] .venv/bin/python bench/click_phases.py [--nav]
+
+``--nav``: a page switch instead (the sidebar's navigation, Forest plot <-> Sensitivity; the first figure of
+the new page drawn), the "nav" row of bench/bench_ui.py.
 """
 import os
 import statistics
@@ -28,7 +31,8 @@ p.then(()=>window.__r.push(['done',performance.now()]));return p}}};setInterval(
 app_dir = Path(os.environ.get("APPDIR", ".")).resolve()
 print(f"load average: {os.getloadavg()[0]:.2f}")
 srv = start_server(Path(os.environ.get("TMPDIR", "/tmp")) / "click_phases.log", app_dir=app_dir)
-labels = ("Fixed effect (IV)", "Random effects")
+NAV = "--nav" in sys.argv
+labels = ("Sensitivity", "Forest plot") if NAV else ("Fixed effect (IV)", "Random effects")
 try:
     with chromium() as b:
         ctx = b.new_context(viewport={"width": 1400, "height": 900}); ctx.add_init_script(INIT)
@@ -37,8 +41,11 @@ try:
         rows = []
         for i in range(14):
             before = pg.evaluate(f"() => JSON.stringify(document.querySelector('{CHART}').layout.meta)")
-            pg.get_by_test_id("stSidebar").get_by_text(labels[i % 2], exact=True).click()
-            pg.wait_for_function(f"(b) => JSON.stringify(document.querySelector('{CHART}').layout.meta) !== b", arg=before)
+            sb = pg.get_by_test_id("stSidebar")
+            (sb.get_by_test_id("stSidebarNav").get_by_role("link", name=labels[i % 2]) if NAV
+             else sb.get_by_text(labels[i % 2], exact=True)).click()
+            pg.wait_for_function(f"(b) => {{const e = document.querySelector('{CHART}'); "
+                                 "return !!(e && e.layout) && JSON.stringify(e.layout.meta) !== b}", arg=before)
             t = pg.evaluate("performance.now()")
             wait_app_idle(pg)
             d = pg.evaluate("({t0: window.__t0, m: window.__m, r: window.__r})")
