@@ -6,12 +6,15 @@ Prints; asserts nothing.
     TMPDIR=$PWD/tmp XDG_CONFIG_HOME=$PWD/tmp/xdg-config XDG_CACHE_HOME=$PWD/tmp/xdg-cache \
         .venv/bin/python bench/bench_figure_render.py [--n 30]
 
-``figures()`` may be given other builders (tmp one-offs compare an older forest_figure).
+``figures()`` may be given other builders (tmp one-offs compare an older forest_figure).  With
+``--before DIR`` (another copy of the app, e.g. ``git archive <commit> | tar -x -C DIR``) its forest
+figures are measured too, as "forest before", interleaved with this tree's: a same-run A/B.
 """
 from __future__ import annotations
 
 import argparse
 import json
+import subprocess
 import sys
 from pathlib import Path
 
@@ -59,6 +62,13 @@ def forest_figures(build=None) -> list[dict]:
                                                       model=m))).to_json()) for m in ("fixed", "random")]
 
 
+def forest_figures_of(app_dir: Path) -> list[dict]:
+    """The forest figures as another copy of the app builds them (its own core, in a process of its own)."""
+    code = "import json; from bench.bench_figure_render import forest_figures; print(json.dumps(forest_figures()))"
+    out = subprocess.run([sys.executable, "-c", code], cwd=app_dir, capture_output=True, text=True, check=True)
+    return json.loads(out.stdout)
+
+
 def measure(cases: dict[str, list[dict]], n: int, rounds: int = 3) -> dict[str, dict]:
     """p50/p95 per case (the median over ``rounds`` interleaved rounds) and its DOM node count."""
     import plotly.offline
@@ -81,7 +91,7 @@ def measure(cases: dict[str, list[dict]], n: int, rounds: int = 3) -> dict[str, 
 
 def report(res: dict[str, dict], n: int) -> None:
     base = res["trivial"]["p50"]
-    print(f"Plotly.react -> painted, headless Chromium, {n} redraws x 3 rounds (median round), ms")
+    print(f"Plotly.react -> painted, headless Chromium, {n} redraws per round, interleaved rounds (median round), ms")
     print(f"{'figure':<22} {'p50':>7} {'p95':>7} {'DOM nodes':>10}   p50/trivial")
     for name, r in res.items():
         print(f"{name:<22} {r['p50']:7.1f} {r['p95']:7.1f} {r['nodes']:10d}   {r['p50'] / base:9.2f}x")
@@ -90,8 +100,13 @@ def report(res: dict[str, dict], n: int) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--n", type=int, default=30)
+    ap.add_argument("--rounds", type=int, default=3, help="interleaved rounds (the median round is shown)")
+    ap.add_argument("--before", type=Path, help="another copy of the app: its forest figures too, as 'forest before'")
     args = ap.parse_args()
-    report(measure({"trivial": trivial_figures(), "forest": forest_figures()}, args.n), args.n)
+    cases = {"trivial": trivial_figures(), "forest": forest_figures()}
+    if args.before:
+        cases["forest before"] = forest_figures_of(args.before.resolve())
+    report(measure(cases, args.n, args.rounds), args.n)
 
 
 if __name__ == "__main__":
