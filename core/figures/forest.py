@@ -325,15 +325,26 @@ def _mark_traces(rows: list[dict], ys: list[float]) -> list[go.Scatter]:
                                      line=dict(color=DIAMOND_COLOUR, width=2),
                                      marker=dict(symbol="line-ns-open", size=10),
                                      hoverinfo="text", text=r["study"], showlegend=False))
-        elif kind == "reported":
-            dx, dy = _diamond(r["est"], r["lo"], r["hi"], y)
-            traces.append(go.Scatter(x=dx, y=dy, mode="lines", name="Reported (paper)",
-                                     line=dict(color=REPORTED_COLOUR, width=1.5, dash="dot"), hoverinfo="text",
-                                     text=r["hover"], showlegend=False))
+    reported = [(r, y) for r, y in zip(rows, ys) if r["kind"] == "reported"]
+    if reported:        # the last rows: drawn after the diamonds, as before
+        traces.append(_reported_diamonds(reported))
     studies = [(r, y) for r, y in zip(rows, ys) if r["kind"] == "study"]
     if studies:
         traces.append(_study_squares(studies))
     return traces
+
+
+def _reported_diamonds(reported: list[tuple[dict, float]]) -> go.Scatter:
+    """The paper's own results, hollow dotted diamonds: one trace, the diamonds apart by a gap (plotly's
+    redraw costs per trace, issue 27), each vertex hovering with its diamond's text."""
+    x, y, text = [], [], []
+    for r, ry in reported:
+        dx, dy = _diamond(r["est"], r["lo"], r["hi"], ry)
+        x += dx + [None]
+        y += dy + [None]
+        text += [r["hover"]] * len(dx) + [None]
+    return go.Scatter(x=x[:-1], y=y[:-1], text=text[:-1], mode="lines", name="Reported (paper)", hoverinfo="text",
+                      line=dict(color=REPORTED_COLOUR, width=1.5, dash="dot"), showlegend=False)
 
 
 def _study_squares(studies: list[tuple[dict, float]]) -> go.Scatter:
