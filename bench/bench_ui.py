@@ -35,9 +35,10 @@ run, against servers with ``MSCDM_CHARTS=native`` (rows named ``native ...``): t
 ``st.plotly_chart``, which remounts it on every change, against ui/chart.py's element, which
 updates it in place (the rows without the prefix).
 
-With ``--before DIR`` the app's rows are measured again, in the same run, against a server started in
-another copy of the app (rows named ``before ...``; make it with ``git archive <commit> | tar -x -C DIR``
-and link ``DIR/.venv``): a before/after comparison that the machine's load hits alike.
+With ``--before DIR`` the app's rows and floor:forest are measured again, in the same run, against
+servers started in another copy of the app (rows named ``before ...``; make it with
+``git archive <commit> | tar -x -C DIR`` and link ``DIR/.venv``): a before/after comparison that the
+machine's load hits alike.
 
 Every view uses "Paper + newer trials".  Both servers run at once, with the same flags as the
 tests, and the rows are measured in turn, interleaved, so that machine load hits all of them alike.
@@ -237,6 +238,8 @@ def main() -> None:
     others = [start_server(logs / "app_native.log", env=native),
               start_server(logs / "floor_native.log", script="bench/floor_app.py", env=native)] if args.native else []
     before = start_server(logs / "app_before.log", app_dir=args.before.resolve()) if args.before else None
+    before_floor = start_server(logs / "floor_before.log", script="bench/floor_app.py",
+                                app_dir=args.before.resolve()) if args.before else None
     try:
         with chromium() as browser:
             ctx = browser.new_context(viewport={"width": 1400, "height": 900})
@@ -245,10 +248,9 @@ def main() -> None:
             if others:
                 benches += make_benches(ctx, others[0].url, triv_server.url, others[1].url, floor_nav_server.url,
                                         prefix="native ")
-            if before:     # the floor apps are the same in both copies: only the app's rows
-                benches += [b for b in make_benches(ctx, before.url, triv_server.url, floor_server.url,
-                                                    floor_nav_server.url, prefix="before ")
-                            if b.name != "before floor:forest"]
+            if before:     # the older copy's app and forest floor (its figure may differ); one floor:nav
+                benches += make_benches(ctx, before.url, triv_server.url, before_floor.url, floor_nav_server.url,
+                                        prefix="before ")
             if args.only:
                 keep = {"trivial", *args.only.split(",")}
                 benches = [b for b in benches if b.name.removeprefix("native ").removeprefix("before ") in keep]
@@ -261,7 +263,7 @@ def main() -> None:
         stop_server(floor_server.proc)
         stop_server(floor_nav_server.proc)
         stop_server(floor_page_server.proc)
-        for other in others + ([before] if before else []):
+        for other in others + ([before, before_floor] if before else []):
             stop_server(other.proc)
     print(f"load average after:  {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print(f"\nclick -> redrawn figure, browser clock, {args.n} interactions per row (ms)")

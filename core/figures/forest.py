@@ -178,7 +178,9 @@ def forest_figure(a: ForestAnalysis, *, title: str | None = None, font_size: int
     """RevMan-style forest plot of one :class:`~core.workflow.analysis.ForestAnalysis`.
 
     Trace names are stable ('Studies', 'Diamond: T1DM', 'Diamond: Total', 'Reported (paper)', and
-    'Text: <column>' for the text columns: study, m1 ... weight, effect, heading) so tests can find them.  ``layout.meta`` carries k, the estimate and the model for tests.
+    'Text: left' / 'Text: right' / 'Text: center' for the text columns, each point's column named in the
+    trace's ``meta``: :func:`column_texts`) so tests can find them.  ``layout.meta`` carries k, the estimate and
+    the model for tests.
     """
     rows = forest_rows(a, show_pi=show_pi, order=order)
     n = len(rows) + 2                      # two header rows
@@ -220,8 +222,10 @@ def _figure_meta(a: ForestAnalysis) -> dict:
             "studies": a.rows["label"].tolist() if a.k else []}
 
 
-# The text columns are scatter text traces (mode="text"), one per column, not ~150 annotations
-# (the browser lays out each annotation as its own group: most of a redraw's cost).  They sit on
+# The text columns are scatter text traces (mode="text"), not ~150 annotations (the browser lays out
+# each annotation as its own group: most of a redraw's cost), and one trace per alignment, not per
+# column: plotly's redraw costs per trace too (issue 27: 3 traces instead of 10 cut the forest's
+# Plotly.react by ~10 %, docs/performance.md); a point's column is in the trace's ``meta``.  They sit on
 # an invisible x axis left of the plot whose range equals its domain, so a value on it is a paper
 # x; it ends where the plot starts, so the plot's own hover and zoom stay as they were.  The two
 # headings centred over the plot stay annotations (a point outside its axis range is not drawn).
@@ -230,25 +234,35 @@ TEXT_POSITION = {"left": "middle right", "right": "middle left", "center": "midd
 
 
 class _Cells:
-    """The figure's text, gathered per column (left to right) and alignment, then drawn as traces."""
+    """The figure's text, gathered per alignment (each point's column kept), then drawn as traces."""
 
     def __init__(self, font: dict):
         self.font, self.columns = font, {}
 
     def add(self, column: str, x, y, s, *, anchor="left", bold=False, size=None, colour=None) -> None:
         """One text at paper ``x`` and data ``y`` (anchor: which side of the text ``x`` is)."""
-        c = self.columns.setdefault((column, anchor), {"x": [], "y": [], "text": [], "size": [], "color": []})
+        c = self.columns.setdefault(anchor, {"x": [], "y": [], "text": [], "size": [], "color": [], "column": []})
         c["x"].append(x)
         c["y"].append(y)
         c["text"].append(f"<b>{s}</b>" if bold else s)
         c["size"].append(size or self.font["size"])
         c["color"].append(colour or self.font["color"])
+        c["column"].append(column)
 
     def traces(self) -> list[go.Scatter]:
-        return [go.Scatter(x=c["x"], y=c["y"], text=c["text"], mode="text", xaxis="x2", name=f"Text: {column}",
-                           textposition=TEXT_POSITION[anchor], cliponaxis=False, hoverinfo="skip", showlegend=False,
+        return [go.Scatter(x=c["x"], y=c["y"], text=c["text"], mode="text", xaxis="x2", name=f"Text: {anchor}",
+                           meta=c["column"], textposition=TEXT_POSITION[anchor], cliponaxis=False,
+                           hoverinfo="skip", showlegend=False,
                            textfont=dict(family=self.font["family"], size=c["size"], color=c["color"]))
-                for (column, anchor), c in self.columns.items()]
+                for anchor, c in self.columns.items()]
+
+
+def column_texts(fig, column: str) -> list[tuple[float, float, str, str]]:
+    """The texts of one column of a forest figure (a ``go.Figure`` or its JSON as a dict), top to
+    bottom as drawn: (x, y, text, textposition) each; columns: study, m1 ... weight, effect, heading."""
+    data = fig["data"] if isinstance(fig, dict) else [t.to_plotly_json() for t in fig.data]
+    return [(x, y, s, t["textposition"]) for t in data if t.get("name", "").startswith("Text: ")
+            for x, y, s, c in zip(t["x"], t["y"], t["text"], t.get("meta") or ()) if c == column]
 
 
 def _plot_heading(font: dict, y, s, colour=None) -> dict:
@@ -311,15 +325,26 @@ def _mark_traces(rows: list[dict], ys: list[float]) -> list[go.Scatter]:
                                      line=dict(color=DIAMOND_COLOUR, width=2),
                                      marker=dict(symbol="line-ns-open", size=10),
                                      hoverinfo="text", text=r["study"], showlegend=False))
-        elif kind == "reported":
-            dx, dy = _diamond(r["est"], r["lo"], r["hi"], y)
-            traces.append(go.Scatter(x=dx, y=dy, mode="lines", name="Reported (paper)",
-                                     line=dict(color=REPORTED_COLOUR, width=1.5, dash="dot"), hoverinfo="text",
-                                     text=r["hover"], showlegend=False))
+    reported = [(r, y) for r, y in zip(rows, ys) if r["kind"] == "reported"]
+    if reported:        # the last rows: drawn after the diamonds, as before
+        traces.append(_reported_diamonds(reported))
     studies = [(r, y) for r, y in zip(rows, ys) if r["kind"] == "study"]
     if studies:
         traces.append(_study_squares(studies))
     return traces
+
+
+def _reported_diamonds(reported: list[tuple[dict, float]]) -> go.Scatter:
+    """The paper's own results, hollow dotted diamonds: one trace, the diamonds apart by a gap (plotly's
+    redraw costs per trace, issue 27), each vertex hovering with its diamond's text."""
+    x, y, text = [], [], []
+    for r, ry in reported:
+        dx, dy = _diamond(r["est"], r["lo"], r["hi"], ry)
+        x += dx + [None]
+        y += dy + [None]
+        text += [r["hover"]] * len(dx) + [None]
+    return go.Scatter(x=x[:-1], y=y[:-1], text=text[:-1], mode="lines", name="Reported (paper)", hoverinfo="text",
+                      line=dict(color=REPORTED_COLOUR, width=1.5, dash="dot"), showlegend=False)
 
 
 def _study_squares(studies: list[tuple[dict, float]]) -> go.Scatter:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
+from core.figures.forest import column_texts
 from ui import state as S
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
@@ -34,9 +35,9 @@ def test_columns_and_sort_reach_the_figure():
     paper_order = layout["meta"]["studies"]
     at.sidebar.selectbox(key="sort").set_value("effect").run()
     assert not at.exception
-    _, traces = _layout_and_traces(at)
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
     assert paper_order[:2] == ["Cai 2016", "Araujo 2020"]            # the paper's order: by year within T1DM
-    shown = [t.removesuffix(" †") for t in traces["Text: study"]["text"] if t.removesuffix(" †") in paper_order]
+    shown = [t.removesuffix(" †") for _, _, t, _ in column_texts(spec, "study") if t.removesuffix(" †") in paper_order]
     assert shown[:2] == ["Araujo 2020", "Cai 2016"]                   # by effect: −1.60 before −1.30
 
 

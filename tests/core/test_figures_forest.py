@@ -5,7 +5,7 @@ import pytest
 
 from core.workflow.analysis import AnalysisSpec, analyse
 from core.evidence.dataset import load_dataset
-from core.figures.forest import forest_figure
+from core.figures.forest import column_texts, forest_figure
 from tests.factories import heterogeneous_dataset
 
 
@@ -24,9 +24,8 @@ def text_traces(fig):
 
 
 def cell(fig, column: str, y) -> str | None:
-    """The text of ``column`` ('Text: m1' ...) in the row drawn at data ``y``, or None."""
-    tr = next(t for t in fig.data if t.name == f"Text: {column}")
-    hits = [t for t, ty in zip(tr.text, tr.y) if ty == y]
+    """The text of ``column`` ('m1' ...) in the row drawn at data ``y``, or None."""
+    hits = [t for _, ty, t, _ in column_texts(fig, column) if ty == y]
     return hits[0] if hits else None
 
 
@@ -114,10 +113,10 @@ def test_text_columns_are_few_text_traces_with_every_number_in_its_row_and_colum
         assert cell(fig, "m1", y) == words.fmt_num(r["m1"]) and cell(fig, "sd2", y) == words.fmt_num(r["sd2"])
         assert cell(fig, "n1", y) == str(int(r["n1"])) and cell(fig, "weight", y) == f"{r['weight_pct']:.1f}%"
         assert cell(fig, "effect", y) == words.fmt_ci(r["yi"], r["ci_low"], r["ci_high"])
-    m1 = next(t for t in fig.data if t.name == "Text: m1")
-    assert set(m1.x) == {COLS["m1"] + 0.04} and m1.textposition == "middle left"       # right-aligned
-    study = next(t for t in fig.data if t.name == "Text: study")
-    assert study.textposition == "middle right" and study.hoverinfo == "skip"            # hover stays on the marks
+    m1 = column_texts(fig, "m1")
+    assert {(x, pos) for x, _, _, pos in m1} == {(COLS["m1"] + 0.04, "middle left")}     # right-aligned
+    assert {pos for *_, pos in column_texts(fig, "study")} == {"middle right"}
+    assert all(t.hoverinfo == "skip" for t in text_traces(fig))                        # hover stays on the marks
     assert all(t.xaxis == "x2" and t.cliponaxis is False for t in text_traces(fig))
 
 

@@ -5,7 +5,7 @@ import pytest
 
 from core.evidence.dataset import load_dataset
 from core.evidence.risk_of_bias import default_risk_of_bias
-from core.figures.forest import forest_figure
+from core.figures.forest import column_texts, forest_figure
 from core.figures.forest_columns import COLUMN_WIDTH, NAMES_END, study_cells, study_order
 from core.vocab import FOREST_COLUMNS
 from core.workflow.analysis import AnalysisSpec, analyse
@@ -47,8 +47,8 @@ def test_figure_makes_room_and_keeps_its_parts_inside():
     assert fig.layout.xaxis.domain[1] == pytest.approx(plain.layout.xaxis.domain[1])
     assert fig.layout.xaxis.domain[0] > plain.layout.xaxis.domain[0]          # the plot narrows, never vanishes
     assert fig.layout.xaxis.domain[1] - fig.layout.xaxis.domain[0] > 0.15
-    arm = next(t for t in fig.data if t.name == "Text: m1")
-    assert min(arm.x) >= NAMES_END + n * COLUMN_WIDTH                        # nothing moved onto the columns
-    study_texts = next(t for t in fig.data if t.name == "Text: study").text
+    arm = [x for x, *_ in column_texts(fig, "m1")]
+    assert min(arm) >= NAMES_END + n * COLUMN_WIDTH                          # nothing moved onto the columns
+    study_texts = [s for _, _, s, _ in column_texts(fig, "study")]
     assert [s for s in study_texts if s.startswith(("Araujo", "Cai"))] == ["Araujo 2020", "Cai 2016"]
     assert fig.layout.meta["columns"] == list(FOREST_COLUMNS)
