@@ -11,6 +11,7 @@ import json
 import logging
 import re
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
@@ -191,3 +192,22 @@ def test_fallback_where_the_route_is_not_served(monkeypatch):
     assert not at.exception and at.get("bidi_component") == []
     keys = [b.key for b in at.get("download_button")]
     assert keys[:3] == ["dl_forest_chart_png", "dl_forest_chart_svg", "dl_forest_chart_pdf"] and len(keys) == 9
+
+
+def test_the_app_server_turns_the_links_on_and_never_treats_the_route_as_a_page(monkeypatch):
+    from ui import server
+
+    monkeypatch.setattr(D, "_serving", type(D._serving)())
+    monkeypatch.setattr(server, "warm_up", lambda: None)
+    assert not D._serving.is_set()
+
+    async def start():
+        async with server.lifespan(None):
+            pass
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, start()).result()
+    assert D._serving.is_set()
+    assert not server.is_page(f"/{D.ROUTE_PREFIX}{D.token('s', 'row', 0)}")
+    assert D.route().path == f"/{D.ROUTE_PREFIX}{{token}}" and "GET" in D.route().methods
+    app_py = Path(D.__file__).resolve().parents[1] / "app.py"
+    assert "routes=[download_route()]" in app_py.read_text(encoding="utf-8")
