@@ -81,6 +81,8 @@ if __name__ == "__main__":        # every session's script run (Streamlit runs t
 else:       # `streamlit run app.py` imports this module to serve it: an st.App with ui/server.py's additions
     from starlette.middleware import Middleware
 
+    from ui.downloads import route as download_route
     from ui.server import PageShell, lifespan
 
-    app = st.App(__file__, middleware=[Middleware(PageShell)], lifespan=lifespan)
+    # The download rows' links (ui/downloads.py) are answered by download_route, in this process.
+    app = st.App(__file__, middleware=[Middleware(PageShell)], lifespan=lifespan, routes=[download_route()])

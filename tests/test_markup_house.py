@@ -36,7 +36,8 @@ ESCAPES = {"md", "escape_markdown"}
 # Reviewed uses whose name looks like a dataset field but whose text is the app's own: (file, expression).
 OWN_WORDS = {("ui/entry_form.py", "sec.title"),          # the entry form's section titles (core.words)
              ("ui/entry_form.py", "labels"),             # its field labels (core.words)
-             ("ui/controls.py", "c.title")}              # a choice's widget title (core.words.controls)
+             ("ui/controls.py", "c.title"),              # a choice's widget title (core.words.controls)
+             ("ui/downloads.py", "item.label")}          # a download's words, written in ui/export.py
 # Calls whose result is not the argument's text (a count, a number, a date).
 OPAQUE = {"len", "int", "float", "round", "sum", "min", "max", "bool", "fmt_num", "fmt_p", "fmt_ci", "abs"}
 

@@ -45,7 +45,8 @@ _JSON_ATTR = "_mscdm_screen_json"             # screen_json's copy, kept on the 
 # draw ends (never two Plotly.react at once).  A figure in view is drawn at once; one below the fold in
 # a task of its own after it, so the browser paints the figure in view before plotly draws the others
 # (Sensitivity has five: a page switch or a sidebar change waited for all of them, issue 27).  The cleanup purges only a div no longer on the page:
-# Streamlit may run an older call's cleanup after a newer call has started.
+# Streamlit may run an older call's cleanup after a newer call has started.  A div that is removed or hidden
+# (width 0, e.g. during a page switch) is not resized: plotly rejects that with a page error.
 CHART_JS = """let L;const load=u=>window.Plotly?Promise.resolve(window.Plotly):L||(L=new Promise((ok,no)=>{
 const s=document.createElement("script");s.src=u;s.onload=()=>ok(window.Plotly);
 s.onerror=()=>{L=null;no(Error("plotly.js not loaded: "+u))};document.head.appendChild(s)}));
@@ -55,7 +56,7 @@ function draw(P,gd){if(gd.__busy)return;const s=gd.__want;gd.__busy=1;
 P.react(gd,s.fig.data,s.fig.layout,s.config).then(()=>{
 if(s.sel&&!gd.__on){gd.__on=1;gd.on("plotly_click",e=>gd.__pick("selection",pts(e)))}
 if(!gd.__ro){gd.__w=gd.clientWidth;gd.__ro=new ResizeObserver(()=>{
-if(gd.clientWidth!==gd.__w){gd.__w=gd.clientWidth;P.Plots.resize(gd)}});gd.__ro.observe(gd)}
+if(gd.clientWidth&&gd.clientWidth!==gd.__w){gd.__w=gd.clientWidth;P.Plots.resize(gd)}});gd.__ro.observe(gd)}
 }).finally(()=>{gd.__busy=0;if(gd.__want!==s)draw(P,gd)})}
 export default function({data,parentElement:root,setTriggerValue}){
 let gd=root.querySelector("div.mscdm-chart");

@@ -1,8 +1,9 @@
-"""Download buttons: every figure as a slide (PNG/SVG/PDF), and the current analysis as tables,
-scripts, a slide deck and a zip of figures.
+"""Downloads: every figure as a slide (PNG/SVG/PDF), and the current analysis as tables,
+scripts, a slide deck and a zip of figures; each row is one element (ui/downloads.py, issue 27).
 
-Rendering happens only when a button is clicked (``data=callable``, ``on_click="ignore"``, so a
-click neither reruns the page nor renders anything in advance), in one persistent kaleido
+Rendering happens only when a link or button is clicked (a callable, run by the download route or,
+in the fallback, by ``st.download_button(on_click="ignore")``: a click neither reruns the page nor
+renders anything in advance), in one persistent kaleido
 browser per process (:func:`core.export.ensure_export_browser`).  Rendered files are kept in a
 process-wide cache (ui/cache.py) keyed by the figure's JSON, so a second click is instant.
 
@@ -21,18 +22,21 @@ import streamlit as st
 from core import export as ex
 from core.vocab import BAYES_MODEL
 from core.workflow.analysis import ForestAnalysis
-from core.words import FIGURE_FORMAT_LABELS
+from core.words import FIGURE_FORMAT_LABELS, SLIDE_ROW_LEAD
 from core.words.captions import analysis_figure_caption
 from core.words.settings import deck_settings_lines
 from ui.cache import cached
 from ui.certainty import certainty_caption
 from ui.data import USER_DATASET_KEY, current_dataset, run_analysis
 from ui.datasets import in_use
+from ui.downloads import Item, download_row
 from ui.state import spec_from_state
 
 _FIG_REGISTRY = "_export_figures"      # session_state: {"page": hash, "figs": {key: (title, fig, caption)}}
 
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+PPTX = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
 CACHE_ENTRIES = 48                       # ~0.6 MB per slide PNG
 
 
@@ -132,15 +136,12 @@ def figure_downloads(fig: go.Figure, name: str, caption: str, *, key: str | None
     """
     key = key or ex.safe_filename(name)
     _register(key, figure_title(fig, name), fig, caption)
-    row = st.container(horizontal=True, gap="small", key=f"dlrow_{key}", vertical_alignment="center")
-    row.caption("Slide 16:9 with caption:", width="content")
-    for fmt in ("png", "svg", "pdf"):
-        row.download_button(
-            FIGURE_FORMAT_LABELS[fmt], data=functools.partial(render_slide, fig, caption, fmt),
-            file_name=ex.safe_filename(name, fmt), mime=ex.FORMATS[fmt], key=f"dl_{key}_{fmt}",
-            on_click="ignore", type="tertiary", icon=":material/download:",
-            help=f"Download as a 16:9 slide ({'3840 × 2160 px' if fmt == 'png' else '1920 × 1080'}) with a "
-                 "caption naming the settings and the data source")
+    size = {"png": "3840 × 2160 px"}
+    download_row([Item(FIGURE_FORMAT_LABELS[fmt], functools.partial(render_slide, fig, caption, fmt),
+                       ex.safe_filename(name, fmt), ex.FORMATS[fmt], f"dl_{key}_{fmt}", icon="download",
+                       style="tertiary", help=f"Download as a 16:9 slide ({size.get(fmt, '1920 × 1080')}) with a "
+                                              "caption naming the settings and the data source")
+                  for fmt in ("png", "svg", "pdf")], key=key, lead=SLIDE_ROW_LEAD)
 
 
 def _slides(figs):
@@ -182,32 +183,25 @@ def analysis_downloads(a: ForestAnalysis, figures: list | None = None, *, key: s
     figs = page_figures() if figures is None else [
         (f[0], f[1], f[2] if len(f) > 2 else caption) for f in figures]
     lines = deck_settings_lines(spec, a, ds.study_labels()) + [f"Data: {data_source(ds)}"]   # words, not codes
-    row = st.container(horizontal=True, gap="small", key=f"dlrow_{key}")
-    # The tables are built on click, not on every rerun (~6 ms each time, issue 13).
-    row.download_button("Table (CSV)", data=functools.partial(_table_csv, a), file_name=f"{stem}.csv",
-                        mime="text/csv", key=f"{key}_csv", on_click="ignore", icon=":material/table:",
-                        help="Per-study effects and weights, subgroup and overall pooled rows (full precision)")
-    row.download_button("Table (XLSX)", data=functools.partial(_table_xlsx, a),
-                        file_name=f"{stem}.xlsx", key=f"{key}_xlsx", on_click="ignore", icon=":material/table:",
-                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    row.download_button("Python script", data=functools.partial(ex.python_script, ds, spec),
-                        file_name=f"reproduce_{stem}.py", mime="text/x-python", key=f"{key}_py", on_click="ignore",
-                        icon=":material/code:", help="Recomputes this view with the project's core library "
-                                                     "(data inline); run it from the project folder")
     bayes = spec.model == BAYES_MODEL       # the Bayesian model's script uses bayesmeta (issue 22)
-    row.download_button("R script (bayesmeta)" if bayes else "R script (metafor)",
-                        data=functools.partial(ex.r_script, ds, spec),
-                        file_name=f"reproduce_{stem}.R", mime="text/plain", key=f"{key}_r", on_click="ignore",
-                        icon=":material/code:",
-                        help=("Recomputes this view with metafor's escalc and bayesmeta (data inline; installs from CRAN)"
-                              if bayes else "Recomputes this view with metafor's escalc + rma (data inline)"))
-    row.download_button(f"Slide deck (.pptx, {len(figs) + 1} slides)", data=functools.partial(_deck, figs, lines),
-                        file_name=f"{stem}.pptx", key=f"{key}_pptx", on_click="ignore", icon=":material/slideshow:",
-                        mime="application/vnd.openxmlformats-officedocument.presentationml.presentation",
-                        disabled=not figs, help="A title slide with the settings, then one slide per figure")
-    row.download_button(f"All figures (.zip, {len(figs)} × PNG/SVG/PDF)", data=functools.partial(_zip, figs),
-                        file_name=f"{stem}_figures.zip", mime="application/zip", key=f"{key}_zip",
-                        on_click="ignore", icon=":material/folder_zip:", disabled=not figs)
+    # The tables are built on click, not on every rerun (~6 ms each time, issue 13).
+    download_row([
+        Item("Table (CSV)", functools.partial(_table_csv, a), f"{stem}.csv", "text/csv", f"{key}_csv", icon="table",
+             help="Per-study effects and weights, subgroup and overall pooled rows (full precision)"),
+        Item("Table (XLSX)", functools.partial(_table_xlsx, a), f"{stem}.xlsx", XLSX, f"{key}_xlsx", icon="table"),
+        Item("Python script", functools.partial(ex.python_script, ds, spec), f"reproduce_{stem}.py", "text/x-python",
+             f"{key}_py", icon="code", help="Recomputes this view with the project's core library (data inline); "
+                                            "run it from the project folder"),
+        Item("R script (bayesmeta)" if bayes else "R script (metafor)", functools.partial(ex.r_script, ds, spec),
+             f"reproduce_{stem}.R", "text/plain", f"{key}_r", icon="code",
+             help=("Recomputes this view with metafor's escalc and bayesmeta (data inline; installs from CRAN)"
+                   if bayes else "Recomputes this view with metafor's escalc + rma (data inline)")),
+        Item(f"Slide deck (.pptx, {len(figs) + 1} slides)", functools.partial(_deck, figs, lines), f"{stem}.pptx",
+             PPTX, f"{key}_pptx", icon="slideshow", disabled=not figs,
+             help="A title slide with the settings, then one slide per figure"),
+        Item(f"All figures (.zip, {len(figs)} × PNG/SVG/PDF)", functools.partial(_zip, figs), f"{stem}_figures.zip",
+             "application/zip", f"{key}_zip", icon="folder_zip", disabled=not figs),
+    ], key=key)
 
 
 def dataset_downloads(table, *, studies=None, key: str = "dataset") -> None:
@@ -219,31 +213,26 @@ def dataset_downloads(table, *, studies=None, key: str = "dataset") -> None:
     """
     stamp = f"{datetime.now(timezone.utc):%Y%m%d}"
     sheets = {"outcomes": table} if studies is None else {"outcomes": table, "studies": studies}
-    row = st.container(horizontal=True, gap="small", key=f"dlrow_{key}")
-    row.download_button("Dataset (CSV)", data=functools.partial(ex.to_csv_bytes, table),
-                        file_name=f"outcomes_{stamp}.csv", mime="text/csv", key=f"{key}_csv", on_click="ignore",
-                        icon=":material/download:")
-    row.download_button("Dataset (XLSX)" + ("" if studies is None else ", with the studies sheet"),
-                        data=functools.partial(ex.to_xlsx_sheets, sheets),
-                        file_name=f"outcomes_{stamp}.xlsx", key=f"{key}_xlsx", on_click="ignore",
-                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                        icon=":material/download:")
+    download_row([
+        Item("Dataset (CSV)", functools.partial(ex.to_csv_bytes, table), f"outcomes_{stamp}.csv", "text/csv",
+             f"{key}_csv", icon="download"),
+        Item("Dataset (XLSX)" + ("" if studies is None else ", with the studies sheet"),
+             functools.partial(ex.to_xlsx_sheets, sheets), f"outcomes_{stamp}.xlsx", XLSX, f"{key}_xlsx",
+             icon="download"),
+    ], key=key)
 
 
 def table_downloads(sheets: dict, stem: str, *, key: str, deck_lines: list | None = None) -> None:
     """A table as CSV (the first sheet) and XLSX (every sheet), formula-like text neutralised, and,
     with ``deck_lines``, the slide deck of this page's figures (a title slide with those lines)."""
     first = next(iter(sheets.values()))
-    row = st.container(horizontal=True, gap="small", key=f"dlrow_{key}")
-    row.download_button("Table (CSV)", data=functools.partial(ex.to_csv_bytes, first), file_name=f"{stem}.csv",
-                        mime="text/csv", key=f"{key}_csv", on_click="ignore", icon=":material/table:")
-    row.download_button("Table (XLSX)", data=functools.partial(ex.to_xlsx_sheets, sheets), file_name=f"{stem}.xlsx",
-                        key=f"{key}_xlsx", on_click="ignore", icon=":material/table:",
-                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    items = [Item("Table (CSV)", functools.partial(ex.to_csv_bytes, first), f"{stem}.csv", "text/csv", f"{key}_csv",
+                  icon="table"),
+             Item("Table (XLSX)", functools.partial(ex.to_xlsx_sheets, sheets), f"{stem}.xlsx", XLSX, f"{key}_xlsx",
+                  icon="table")]
     if deck_lines is not None:
         figs = page_figures()
-        row.download_button(f"Slide deck (.pptx, {len(figs) + 1} slides)", data=functools.partial(
-                                _deck, figs, deck_lines), file_name=f"{stem}.pptx", key=f"{key}_pptx",
-                            on_click="ignore", icon=":material/slideshow:", disabled=not figs,
-                            mime="application/vnd.openxmlformats-officedocument.presentationml.presentation",
-                            help="A title slide with the settings, then one slide per figure on this page")
+        items.append(Item(f"Slide deck (.pptx, {len(figs) + 1} slides)", functools.partial(_deck, figs, deck_lines),
+                          f"{stem}.pptx", PPTX, f"{key}_pptx", icon="slideshow", disabled=not figs,
+                          help="A title slide with the settings, then one slide per figure on this page"))
+    download_row(items, key=key)

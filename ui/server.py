@@ -16,6 +16,9 @@ this start-up hook.
     compiled while the browser waits for the script's first run, instead of after it, when the sidebar's
     radios and the metrics sat as grey skeletons for seconds (issue 26 item 19).
 
+- :func:`lifespan` marks the download route (ui/downloads.py, ``/download/<token>``, which app.py passes to
+  ``st.App(routes=...)``) as served, so download rows become links to it.
+
 - :func:`warm_up` runs the Forest plot's default view once when the server starts, so that the first
   visitor after a start does not pay for the imports and the caches (ui/cache.py's caches are per
   process).
@@ -37,11 +40,13 @@ _LOG = logging.getLogger(__name__)
 PRELOADED_ELEMENTS = ("Radio", "Selectbox", "Checkbox", "Slider", "Multiselect", "Metric", "PageLink",
                       "DownloadButton", "BidiComponent")
 # URL paths that are never a page (Streamlit's API, its assets, the app's static files, media).
-NOT_PAGES = ("_stcore/", "static/", "app/static/", "media/", "component/", "bidi-components/")
+# (download/: ui/downloads.py, the links of a download row.)
+NOT_PAGES = ("_stcore/", "static/", "app/static/", "media/", "component/", "bidi-components/", "download/")
 _IMPORT = re.compile(rb'from\s*"\./([\w.\-]+\.js)"|import\s*"\./([\w.\-]+\.js)"')
 
 
-def _base_path() -> str:
+def base_path() -> str:
+    """``server.baseUrlPath`` as a prefix ("" or "base/")."""
     from streamlit import config
 
     base = (config.get_option("server.baseUrlPath") or "").strip("/")
@@ -68,7 +73,7 @@ def head_tags() -> bytes:
     the deferred bundle runs), then the preload links (after the bundle's own, which go first)."""
     from streamlit import file_util
 
-    base = _base_path()
+    base = base_path()
     tags = [f"<script>window.__streamlit={{BACKEND_BASE_URL:window.location.origin+{json.dumps('/' + base)}}}"
             "</script>"]
     js_dir = Path(file_util.get_static_dir()) / "static" / "js"
@@ -84,7 +89,7 @@ def head_tags() -> bytes:
 
 def is_page(path: str) -> bool:
     """Whether a GET of ``path`` is a request for a page (answered with Streamlit's index.html)."""
-    rel = path.lstrip("/").removeprefix(_base_path())
+    rel = path.lstrip("/").removeprefix(base_path())
     return not rel.startswith(NOT_PAGES) and "." not in rel.rsplit("/", 1)[-1]
 
 
@@ -139,8 +144,13 @@ def warm_up() -> None:
 
 @asynccontextmanager
 async def lifespan(_app):
-    """The st.App start-up hook: warm up in a worker thread, so the server answers meanwhile."""
+    """The st.App start-up hook: warm up in a worker thread, so the server answers meanwhile; and from now on
+    download rows are links to app.py's download route (ui/downloads.py)."""
     import asyncio
+
+    from ui.downloads import serving
+
+    serving()
 
     asyncio.get_running_loop().run_in_executor(None, warm_up)
     yield {}

@@ -18,9 +18,9 @@ from tests.e2e.conftest import CHART, no_exception_shown, screenshot, wait_app_i
 
 
 def download(page, button_text: str, timeout: int = 60_000, exact: bool = True) -> bytes:
-    """Click a download button (by its label) and return the downloaded file's bytes."""
+    """Click a download link (by its label: a row of links, ui/downloads.py) and return the downloaded file's bytes."""
     with page.expect_download(timeout=timeout) as info:
-        page.get_by_role("button", name=button_text, exact=exact).first.click()
+        page.get_by_role("link", name=button_text, exact=exact).first.click()
     return Path(info.value.path()).read_bytes()
 
 
@@ -33,7 +33,13 @@ def test_forest_figure_and_view_downloads(page, streamlit_server, page_errors):
     assert png.startswith(b"\x89PNG") and Image.open(io.BytesIO(png)).size == (3840, 2160)   # 1920x1080 at 2x
     (Path(__file__).resolve().parents[2] / "tmp" / "shots").mkdir(parents=True, exist_ok=True)
     (Path(__file__).resolve().parents[2] / "tmp" / "shots" / "export_slide.png").write_bytes(png)
-    svg = ET.fromstring(download(page, "SVG"))
+    svg_link = page.get_by_role("link", name="SVG", exact=True).first     # a link a keyboard reaches and opens
+    assert svg_link.get_attribute("download") == "forest_hba1c_vs_control_all.svg"
+    with page.expect_download(timeout=60_000) as info:
+        svg_link.focus()
+        page.keyboard.press("Enter")
+    assert info.value.suggested_filename == "forest_hba1c_vs_control_all.svg"
+    svg = ET.fromstring(Path(info.value.path()).read_bytes())
     assert svg.tag.endswith("svg") and svg.get("width") == "1920" and svg.get("height") == "1080"
     assert download(page, "PDF").startswith(b"%PDF")
 
@@ -50,7 +56,7 @@ def test_forest_figure_and_view_downloads(page, streamlit_server, page_errors):
     assert "outcome='hba1c'" in script and "comparison='vs_control'" in script
     assert b"library(metafor)" in download(page, "R script (metafor)")
     # (the zip of figures is checked in tests/core/test_export.py; here it would re-render every format)
-    assert page.get_by_role("button", name=f"All figures (.zip, {n_figs} × PNG/SVG/PDF)").count() == 1
+    assert page.get_by_role("link", name=f"All figures (.zip, {n_figs} × PNG/SVG/PDF)").count() == 1
     assert no_exception_shown(page) and not page_errors
 
 

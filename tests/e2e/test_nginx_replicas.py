@@ -187,6 +187,7 @@ def test_each_browser_sticks_to_one_replica_and_the_app_works_through_the_proxy(
 
 
 SECRET_ID = "Zq7" + "x" * 21          # shaped like a dataset id: it must never reach the access log
+SECRET_TOKEN = "Tk9" + "y" * 40       # shaped like a download link's token: nor this
 
 
 def test_a_page_opened_by_its_own_url_logs_no_404_through_the_proxy(proxy, browser):
@@ -225,10 +226,13 @@ def test_security_headers_and_a_log_without_query_strings(proxy):
     assert headers["X-Frame-Options"] == "DENY" and headers["Referrer-Policy"] == "no-referrer"
     status, headers = _fetch(f"{plain}/?ds={SECRET_ID}")     # plain HTTP: only a redirect to HTTPS
     assert status == 301 and headers["Location"].startswith(base + "/?ds=")
+    status, headers = _fetch(f"{base}/download/{SECRET_TOKEN}")     # a download link's route (ui/downloads.py)
+    assert status == 404 and headers["Cache-Control"] == "no-store" and headers["X-Frame-Options"] == "DENY"
     time.sleep(0.3)                                          # the access log line follows the response
     text = log.read_text()
     assert '"GET /forest HTTP/1.1" 200 ' in text             # the line: path without its query
     assert SECRET_ID not in text and "ds=" not in text and "?" not in text
+    assert '"GET /download/- HTTP/1.1" 404 ' in text and SECRET_TOKEN not in text    # nor a link's token
 
 
 def test_deploy_script_refuses_a_default_or_empty_cookie_secret(tmp_path):

@@ -22,7 +22,7 @@ TITLE = "Summary of findings: MSC vs control, T1DM + T2DM, end of follow-up"
 
 def download(page, button_text: str, *, exact: bool = True) -> bytes:
     with page.expect_download(timeout=60_000) as info:
-        page.get_by_role("button", name=button_text, exact=exact).first.click()
+        page.get_by_role("link", name=button_text, exact=exact).first.click()
     return Path(info.value.path()).read_bytes()
 
 
