@@ -3,7 +3,7 @@ sidebar (every widget of ui.controls.SIDEBAR, drawn by the same function, bound 
 binds them, and the copy-link element), and a main area of the same elements, in the same order, as
 the Forest plot page sends for its default view with "Paper + newer trials" (bench/count_deltas.py: a
 title, the banner, the view line, two notices, four metrics in a row, the certainty line, the figure
-and its slide-download row, the notes, the "Download this view" row of six, the paper's table, its
+and its slide-download row, the notes, the "Download this view" row (a row: one element), the paper's table, its
 notes and the list of studies without numbers), with fixed words of about the same length.  Nothing is
 computed: the sidebar's "Model" swaps two forest figures the core built once (fixed vs random effects),
 as bench/floor_app.py does with a check box.
@@ -24,6 +24,7 @@ from core.figures.forest import forest_figure
 from core.workflow.analysis import AnalysisSpec, analyse
 from ui.chart import chart_config, draw
 from ui.controls import SIDEBAR, draw as draw_choice
+from ui.downloads import Item, download_row, serving
 from ui.share import copy_link_control
 
 WORDS = ("Dose, route and cell source differ between trials; this row reports the study as published, with "
@@ -38,6 +39,15 @@ def figures() -> tuple:
 
 def noop() -> bytes:
     return b""
+
+
+def row(labels, key: str, lead: str | None = None, style: str = "secondary") -> None:
+    """A download row as the app draws it (one element of links; never clicked here)."""
+    download_row([Item(label, noop, "x.txt", "text/plain", f"{key}_{i}", style=style) for i, label in enumerate(labels)],
+                 key=key, lead=lead)
+
+
+serving()                         # rows as the served app draws them (its route is not needed: nothing is clicked)
 
 
 SHAPE = os.environ.get("FLOOR_SHAPE", "full")
@@ -70,10 +80,8 @@ line.markdown("Why: the Summary of findings page")
 slot = st.container()
 st.caption(WORDS + " " + WORDS)
 st.subheader("Download this view")
-downloads = st.container(horizontal=True, gap="small")
-for label in ("Table (CSV)", "Table (XLSX)", "Python script", "R script (metafor)", "Slide deck (.pptx, 2 slides)",
-              "All figures (.zip, 1 × PNG/SVG/PDF)"):
-    downloads.download_button(label, data=noop, file_name="x.txt", on_click="ignore")
+row(("Table (CSV)", "Table (XLSX)", "Python script", "R script (metafor)", "Slide deck (.pptx, 2 slides)",
+     "All figures (.zip, 1 × PNG/SVG/PDF)"), "view")
 st.subheader("What the paper reports")
 st.table(pd.DataFrame({"Outcome": ["HbA1c"] * 4, "Population": ["T1DM", "T2DM", "Both types", "T2DM"],
                        "MD [95% CI]": ["−0.80 [−1.22, −0.38]"] * 4, "Where in the paper": [WORDS[:60]] * 4}),
@@ -83,8 +91,4 @@ st.markdown("### Included studies without usable numbers\n\n" + "\n".join(f"- **
                                                                          for i in range(18)))
 with slot:
     draw(figs[int(st.session_state.get("model") != "fixed")], "floor_page_chart", chart_config())
-    slide = st.container(horizontal=True, gap="small", vertical_alignment="center")
-    slide.caption("Slide 16:9 with caption:", width="content")
-    for fmt in ("PNG", "SVG", "PDF"):
-        slide.download_button(fmt, data=noop, file_name=f"x.{fmt.lower()}", on_click="ignore", type="tertiary",
-                              icon=":material/download:")
+    row(("PNG", "SVG", "PDF"), "slide", lead="Slide 16:9 with caption:", style="tertiary")
