@@ -54,6 +54,18 @@ def chart_meta(page, index: int = 0) -> dict:
     return page.evaluate(f"() => document.querySelectorAll('{CHART}')[{index}].layout.meta")
 
 
+# A forest figure's texts of one column, top to bottom, as drawn (core.figures.forest.column_texts in the browser:
+# the text traces carry each point's column in their meta).
+COLUMN_TEXTS_JS = """(column) => document.querySelector('%s').data.filter(t => (t.name || '').startsWith('Text: '))
+  .flatMap(t => t.text.map((s, i) => [t.y[i], s, (t.meta || [])[i]])).filter(p => p[2] === column)
+  .sort((a, b) => b[0] - a[0]).map(p => p[1])""" % CHART
+
+
+def column_texts(page, column: str) -> list[str]:
+    """The drawn forest figure's texts of ``column`` (study, m1 ... weight, effect), top to bottom."""
+    return page.evaluate(COLUMN_TEXTS_JS, column)
+
+
 def screenshot(page, name: str) -> Path:
     SHOTS.mkdir(parents=True, exist_ok=True)
     path = SHOTS / f"{name}.png"

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from urllib.parse import parse_qs, urlparse
 
-from tests.e2e.conftest import CHART, chart_meta, choose_option, no_exception_shown, screenshot, wait_app_idle
+from tests.e2e.conftest import (CHART, chart_meta, choose_option, column_texts, no_exception_shown, screenshot,
+                                wait_app_idle)
 
 VIEW = ("comparison=MSC+vs+control+%28end+of+follow-up%29&set=Paper+%2B+newer+trials"
         "&cols=Cell+source&cols=Risk+of+bias&sort=Effect+size")
@@ -17,7 +18,7 @@ def test_columns_and_order_come_from_a_link_and_go_into_it(page, streamlit_serve
     wait_app_idle(page)
     meta = chart_meta(page)
     assert meta["columns"] == ["cell_source", "rob"]
-    texts = page.evaluate(f"() => document.querySelector('{CHART}').data.find(t => t.name === 'Text: study').text")
+    texts = column_texts(page, "study")
     assert [t for t in texts if t.startswith(("Araujo", "Cai"))] == ["Araujo 2020", "Cai 2016"]   # by effect
     # The other way: a new order chosen in the sidebar is written into the URL (a link to share).
     sidebar = page.get_by_test_id("stSidebar")
@@ -28,7 +29,7 @@ def test_columns_and_order_come_from_a_link_and_go_into_it(page, streamlit_serve
     choose_option(page, sort, "Year")
     page.wait_for_url(lambda url: parse_qs(urlparse(url).query).get("sort") == ["Year"], timeout=30_000)
     wait_app_idle(page)
-    texts = page.evaluate(f"() => document.querySelector('{CHART}').data.find(t => t.name === 'Text: study').text")
+    texts = column_texts(page, "study")
     assert [t for t in texts if t.startswith(("Araujo", "Cai"))] == ["Cai 2016", "Araujo 2020"]   # by year
     assert parse_qs(urlparse(page.url).query).get("cols") == ["Cell source", "Risk of bias"]
     assert no_exception_shown(page)
