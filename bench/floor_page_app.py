@@ -41,7 +41,7 @@ def noop() -> bytes:
     return b""
 
 
-def row(labels, key: str, lead: str | None = None, style: str = "secondary") -> None:
+def links_row(labels, key: str, lead: str | None = None, style: str = "secondary") -> None:
     """A download row as the app draws it (one element of links; never clicked here)."""
     download_row([Item(label, noop, "x.txt", "text/plain", f"{key}_{i}", style=style) for i, label in enumerate(labels)],
                  key=key, lead=lead)
@@ -80,8 +80,8 @@ line.markdown("Why: the Summary of findings page")
 slot = st.container()
 st.caption(WORDS + " " + WORDS)
 st.subheader("Download this view")
-row(("Table (CSV)", "Table (XLSX)", "Python script", "R script (metafor)", "Slide deck (.pptx, 2 slides)",
-     "All figures (.zip, 1 × PNG/SVG/PDF)"), "view")
+links_row(("Table (CSV)", "Table (XLSX)", "Python script", "R script (metafor)", "Slide deck (.pptx, 2 slides)",
+          "All figures (.zip, 1 × PNG/SVG/PDF)"), "view")
 st.subheader("What the paper reports")
 st.table(pd.DataFrame({"Outcome": ["HbA1c"] * 4, "Population": ["T1DM", "T2DM", "Both types", "T2DM"],
                        "MD [95% CI]": ["−0.80 [−1.22, −0.38]"] * 4, "Where in the paper": [WORDS[:60]] * 4}),
@@ -91,4 +91,4 @@ st.markdown("### Included studies without usable numbers\n\n" + "\n".join(f"- **
                                                                          for i in range(18)))
 with slot:
     draw(figs[int(st.session_state.get("model") != "fixed")], "floor_page_chart", chart_config())
-    row(("PNG", "SVG", "PDF"), "slide", lead="Slide 16:9 with caption:", style="tertiary")
+    links_row(("PNG", "SVG", "PDF"), "slide", lead="Slide 16:9 with caption:", style="tertiary")
