@@ -6,10 +6,11 @@ With ``--floor``, bench/floor_app.py's checkbox instead (the forest figure alone
 Prints figures; asserts nothing.
 
     TMPDIR=$PWD/tmp XDG_CONFIG_HOME=$PWD/tmp/xdg-config XDG_CACHE_HOME=$PWD/tmp/xdg-cache \
-        .venv/bin/python bench/click_phases.py [--n 12] [--floor | --nav] [--before DIR]
+        .venv/bin/python bench/click_phases.py [--n 12] [--floor | --nav | --variant] [--before DIR]
 
 ``--nav``: a page switch instead (the sidebar's navigation, Forest plot <-> Sensitivity; the first figure of
-the new page drawn), the "nav" row of bench/bench_ui.py.
+the new page drawn), the "nav" row of bench/bench_ui.py.  ``--variant``: Sensitivity's "Leave out Zang 2022"
+(a fragment's rerun; the variant's figure), the "sens:variant" row.
 
 ``--before DIR``: another copy of the app (``git archive <commit> | tar -x -C DIR``, ``.venv`` linked),
 served at the same time and clicked in turns with this one, so that the machine's load hits both alike.
@@ -42,10 +43,10 @@ NAMES = ("first msg", "last msg", "msgs", "react start", "react sync", "react do
 class Clicks:
     """One tab on one server, its rows of phases (ms after the pointer-down), one per timed click."""
 
-    def __init__(self, ctx, url: str, floor: bool, nav: bool = False):
-        self.floor, self.nav, self.rows = floor, nav, []
+    def __init__(self, ctx, url: str, floor: bool, nav: bool = False, variant: bool = False):
+        self.floor, self.nav, self.variant, self.rows = floor, nav, variant, []
         self.pg = ctx.new_page()
-        self.pg.goto(url if floor else url + "/?set=Paper+%2B+newer+trials")
+        self.pg.goto(url if floor else url + ("/sensitivity" if variant else "/") + "?set=Paper+%2B+newer+trials")
         self.pg.locator(CHART).first.wait_for(timeout=120000)
         wait_app_idle(self.pg, 120000)
 
@@ -55,6 +56,8 @@ class Clicks:
         before = pg.evaluate(f"() => JSON.stringify(document.querySelector('{CHART}').layout.meta)")
         if self.floor:
             pg.get_by_test_id("stCheckbox").first.locator("label").click()
+        elif self.variant:
+            pg.get_by_test_id("stMain").get_by_test_id("stCheckbox").filter(has_text="Zang 2022").locator("label").click()
         elif self.nav:
             pg.get_by_test_id("stSidebarNav").get_by_role("link", name=PAGES[i % 2]).click()
         else:
@@ -77,6 +80,7 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=12)
     ap.add_argument("--floor", action="store_true", help="bench/floor_app.py's checkbox (the forest figure alone)")
     ap.add_argument("--nav", action="store_true", help="a page switch, Forest plot <-> Sensitivity")
+    ap.add_argument("--variant", action="store_true", help="Sensitivity's variant check box (a fragment)")
     ap.add_argument("--before", type=Path, help="another copy of the app, clicked in turns with this one")
     args = ap.parse_args()
     script = "bench/floor_app.py" if args.floor else "app.py"
@@ -90,14 +94,16 @@ def main() -> None:
         with chromium() as b:
             ctx = b.new_context(viewport={"width": 1400, "height": 900})
             ctx.add_init_script(INIT)
-            tabs = {k: Clicks(ctx, s.url, args.floor, args.nav) for k, s in servers.items()}
+            tabs = {k: Clicks(ctx, s.url, args.floor, args.nav, args.variant) for k, s in servers.items()}
             for i in range(args.n + 2):
                 for tab in tabs.values():
                     tab.click(i, record=i >= 2)
     finally:
         for s in servers.values():
             stop_server(s.proc)
-    print(f"load average after: {os.getloadavg()[0]:.2f}; {'floor app checkbox' if args.floor else 'page switch' if args.nav else 'Forest plot, Model'}"
+    what = ("floor app checkbox" if args.floor else "page switch" if args.nav else
+            "variant check box" if args.variant else "Forest plot, Model")
+    print(f"load average after: {os.getloadavg()[0]:.2f}; {what}"
           f", medians of {args.n} clicks, ms after the pointer-down")
     print(f"{'':>14}  {'this tree':>9}" + ("  before" if args.before else ""))
     for j, n in enumerate(NAMES):
