@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Install what the tests need (Debian packages, a venv with requirements-dev.txt) and run the whole
 # suite, browser, R and PostgreSQL tests included.  Usage: bash scripts/test.sh [pytest args]
-# Measured from a fresh clone on the 2-core project machine, installs included: 10.5-12 minutes for 1,919
-# tests (pytest 9 min 54 s, machine otherwise idle, 2026-12-07, CI=true); 1,226 tests took ~6 minutes idle.
+# Measured from a fresh clone on the 2-core project machine, installs included: about 11 minutes for 1,946
+# tests (pytest 10 min 31 s, machine otherwise idle, 2026-12-07, CI=true); 1,226 tests took ~6 minutes idle.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
