@@ -19,12 +19,10 @@ import os
 import sys
 from pathlib import Path
 
-import numpy as np
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.bench_ui import Bench, radio  # noqa: E402
+from bench.bench_ui import Bench, print_rows, radio  # noqa: E402
 from tests.support.appserver import chromium, start_server, stop_server  # noqa: E402
 
 SHAPES = ("figure", "no-main", "no-expanders", "no-sidebar", "full")
@@ -60,12 +58,7 @@ def main() -> None:
         for srv in servers.values():
             stop_server(srv.proc)
     print(f"load average after:  {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
-    print(f"\nsidebar 'Model' -> redrawn figure, browser clock, {args.n} clicks per row (ms)")
-    print(f"{'row':<22} {'p50':>6} {'p95':>6}   p50/trivial  p95/trivial")
-    base50, base95 = (np.percentile(rows[0].times, q) for q in (50, 95))
-    for b in rows:
-        p50, p95 = np.percentile(b.times, 50), np.percentile(b.times, 95)
-        print(f"{b.name:<22} {p50:6.0f} {p95:6.0f}   {p50 / base50:10.2f}x {p95 / base95:11.2f}x")
+    print_rows(rows, f"sidebar 'Model' -> redrawn figure, browser clock, {args.n} clicks per row (ms)", goals=False)
 
 
 if __name__ == "__main__":

@@ -103,8 +103,8 @@ def variant_section() -> None:
     # A static table (8 rows nobody sorts), not a grid: a grid costs the browser a canvas and its own layout
     # on every rerun of this fragment, and its Styler ~5 ms on the server (issue 27).  A changed row in bold
     # orange, and 'changed' in words, not a check box that looks clickable (issue 26 item 16).
-    st.table(marked_rows(comparison_table(main, variant), "changed", CHANGED_WORD,
-                         TABLE_HEADINGS["sensitivity_compare"] | {"changed": "Changed"}), hide_index=True)
+    compared = comparison_table(main, variant)
+    st.table(marked_rows(compared, "changed", CHANGED_WORD, TABLE_HEADINGS["sensitivity_compare"]), hide_index=True)
 
 
 variant_section()

@@ -65,9 +65,9 @@ def marked_rows(df, flag: str, word: str, headings: dict):
         text = md(str(value))
         return f":orange[**{text}**]" if on and text else text
     on = df[flag].astype(bool).tolist()
-    out = df.assign(**{flag: [word if f else "" for f in on]})
-    out = out.apply(lambda col: [cell(v, f) for v, f in zip(col, on)])
-    return out.rename(columns=headings)
+    shown = df.assign(**{flag: [word if f else "" for f in on]})
+    cells = {c: [cell(v, f) for v, f in zip(shown[c], on)] for c in shown.columns}
+    return shown.assign(**cells).rename(columns=headings)
 
 
 # plotly's to_json writes "<" and ">" as \u003c and \u003e: both spellings are matched.

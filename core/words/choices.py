@@ -72,7 +72,7 @@ TABLE_HEADINGS = {
                 "followup_months": "Follow-up (months)", "source_url": "Source"},
     "missing_cells": {"label": "Study", "outcome": "Outcome", "time_bin": "Time point", "status": "Status",
                       "detail": "Why"},
-    "sensitivity_compare": {"quantity": "", "main": "Main analysis", "variant": "Variant"},
+    "sensitivity_compare": {"quantity": "", "main": "Main analysis", "variant": "Variant", "changed": "Changed"},
     "robustness": {"family": "What was changed", "change": "Change", "k": "Studies", "estimate": "Estimate",
                    "ci_low": "CI lower", "ci_high": "CI upper", "pvalue": "P", "method": "Model",
                    "same_direction": "Same direction", "significant": "P < 0.05", "message": "Why not pooled"},
